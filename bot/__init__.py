@@ -1,0 +1,3 @@
+"""newsbot: answers questions about a news story with verbatim, attributed quotes from its coverage."""
+
+__version__ = "0.1.0"

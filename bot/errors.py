@@ -1,0 +1,88 @@
+"""Every error newsbot raises on purpose, with a message a user can read.
+
+The command line turns these into one line on stderr (exit status 2 for bad input, 1 otherwise); the Discord
+layer turns them into an ephemeral reply. Anything that is *not* a ``NewsBotError`` is a bug: it is logged with
+its traceback and the user gets a generic apology.
+
+Hierarchy::
+
+    NewsBotError
+     ├── InvalidInput            bad input from a user (exit status 2); nothing was changed
+     │    ├── InvalidArticle     an article (file, line, field) that fails validation
+     │    ├── InvalidQuestion    an empty or stopword-only question
+     │    ├── InvalidDate        a date that is not YYYY, YYYY-MM or YYYY-MM-DD, or does not exist
+     │    ├── DuplicateArticle   the same URL or the same text is already stored
+     │    └── UnsafeURL          a URL newsbot refuses to fetch (scheme, credentials, private address)
+     ├── ArticleNotFound         no stored article has that id
+     ├── FetchError              a page could not be fetched or yielded no article
+     ├── PermissionDenied        the user may not change the corpus
+     └── ConfigError             a setting is missing or wrong (e.g. no DISCORD_TOKEN)
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ArticleNotFound",
+    "ConfigError",
+    "DuplicateArticle",
+    "FetchError",
+    "InvalidArticle",
+    "InvalidDate",
+    "InvalidInput",
+    "InvalidQuestion",
+    "NewsBotError",
+    "PermissionDenied",
+    "UnsafeURL",
+]
+
+
+class NewsBotError(Exception):
+    """Base class: ``str(error)`` is a message fit for the person who caused it."""
+
+    exit_code = 1
+
+
+class InvalidInput(NewsBotError):
+    """The input was wrong; nothing was changed."""
+
+    exit_code = 2
+
+
+class InvalidArticle(InvalidInput):
+    """An article failed validation. The message names the file, line and field where known."""
+
+
+class InvalidQuestion(InvalidInput):
+    """A question with nothing to search for."""
+
+
+class InvalidDate(InvalidInput):
+    """A date that is malformed or impossible."""
+
+
+class DuplicateArticle(InvalidInput):
+    """The article is already stored (same URL or same text)."""
+
+    def __init__(self, message: str, existing_id: str) -> None:
+        super().__init__(message)
+        self.existing_id = existing_id
+
+
+class UnsafeURL(InvalidInput):
+    """A URL that newsbot will not fetch."""
+
+
+class ArticleNotFound(NewsBotError):
+    """No article with that id."""
+
+
+class FetchError(NewsBotError):
+    """Fetching or extracting a page failed."""
+
+
+class PermissionDenied(NewsBotError):
+    """Only moderators may change the corpus."""
+
+
+class ConfigError(NewsBotError):
+    """A missing or invalid setting."""
