@@ -1,0 +1,167 @@
+"""From a question to an answer: verbatim quotes, then related headlines, or a plain "the coverage doesn't say".
+
+How a quote is chosen:
+
+1. The question is tokenized like the documents; a question with no searchable word is an error, not a guess.
+2. Body sentences are ranked with BM25. A sentence is a candidate only if it *covers* at least
+   :data:`ANSWER_FLOOR` of the question's weight (see :class:`bot.index.CoverageIndex`): a sentence that shares
+   one common word with the question does not answer it, however the corpus makes BM25 score it.
+3. Candidates are ordered by BM25 x coverage. Up to :data:`MAX_QUOTES` are taken, skipping near-duplicates of one
+   already taken, and preferring an article not yet quoted when the scores are close (within
+   :data:`SAME_ARTICLE_PENALTY`). The same sentence printed by several outlets (syndication) is one quote,
+   attributed to the earliest copy, with the others in ``also_in``.
+4. Headlines are ranked the same way among headlines; copies of one headline are grouped.
+
+``answered`` is true when at least one sentence or headline clears the floor.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from .errors import InvalidQuestion
+from .index import ArticleRef, CoverageIndex, Hit
+from .models import Answer, Headline, Quote, date_sort_key
+from .text import tokenize
+
+__all__ = [
+    "ANSWER_FLOOR",
+    "MAX_HEADLINES",
+    "MAX_QUESTION_CHARS",
+    "MAX_QUOTES",
+    "RELATED_FLOOR",
+    "answer_question",
+    "question_terms",
+]
+
+MAX_QUOTES = 3
+MAX_HEADLINES = 5
+MAX_QUESTION_CHARS = 500
+ANSWER_FLOOR = 0.5  # share of the question's weight a sentence or headline must contain to answer it
+RELATED_FLOOR = 0.4  # ... to be shown as related (or, with no answer, as the nearest coverage)
+QUOTE_RATIO = 0.4  # a further quote must score at least this share of the best one
+SAME_ARTICLE_PENALTY = 0.8  # a second quote from an article already quoted competes at this share of its score
+NEAR_DUPLICATE = 0.8  # Jaccard similarity of terms above which two quotes say the same thing
+_CANDIDATES = 50
+
+# Words that frame a question rather than ask it ("tell me about", "what does the coverage say").
+_FRAMING = frozenset(tokenize("explain describe anything something coverage article articles news story stories"))
+
+
+def question_terms(question: str) -> list[str]:
+    """The question's search terms; :class:`InvalidQuestion` when there are none."""
+    question = question.strip()
+    if not question:
+        raise InvalidQuestion("the question is empty: ask about the coverage, e.g. \"What did Amazon pitch to ICE?\"")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise InvalidQuestion(f"the question is {len(question)} characters long; keep it under {MAX_QUESTION_CHARS}")
+    terms = [t for t in tokenize(question) if t not in _FRAMING]
+    if not terms:
+        raise InvalidQuestion(
+            f"{question!r} has no word to search for (only common words like 'what' or 'the'): "
+            "name who or what you are asking about"
+        )
+    return terms
+
+
+def answer_question(index: CoverageIndex, question: str) -> Answer:
+    """Answer ``question`` from ``index``: quotes that clear the floor, then related headlines."""
+    terms = question_terms(question)
+    sentences = index.search(terms, "sentence", _CANDIDATES)
+    headlines = index.search(terms, "headline", _CANDIDATES)
+    quotes = _pick_quotes([h for h in sentences if h.coverage >= ANSWER_FLOOR and h.score > 0])
+    answered = bool(quotes) or any(h.coverage >= ANSWER_FLOOR and h.score > 0 for h in headlines)
+    quoted = {q.article_id for q in quotes}
+    related = _group_headlines(
+        (h for h in _ranked(headlines) if h.coverage >= RELATED_FLOOR and h.score > 0), exclude=quoted
+    )
+    return Answer(question=question.strip(), answered=answered, quotes=quotes, headlines=related[:MAX_HEADLINES])
+
+
+def _ranked(hits: Iterable[Hit]) -> list[Hit]:
+    return sorted(hits, key=lambda h: (-h.score * h.coverage, h.passage.pid))
+
+
+def _pick_quotes(hits: list[Hit]) -> list[Quote]:
+    copies = _copies(hits)
+    pool = [h for h in _ranked(hits) if copies[_normal(h.passage.text)][0] is h]
+    if not pool:
+        return []
+    best = pool[0].score * pool[0].coverage
+    chosen: list[Hit] = []
+    while pool and len(chosen) < MAX_QUOTES:
+        used = {h.passage.article.id for h in chosen}
+
+        def merit(hit: Hit) -> float:
+            value = hit.score * hit.coverage
+            return value * SAME_ARTICLE_PENALTY if hit.passage.article.id in used else value
+
+        pick = max(pool, key=lambda h: (merit(h), -h.passage.pid))
+        pool.remove(pick)
+        if pick.score * pick.coverage < best * QUOTE_RATIO:
+            break
+        if any(_similar(pick, other) for other in chosen):
+            continue
+        chosen.append(pick)
+    return [_quote(h, copies[_normal(h.passage.text)]) for h in chosen]
+
+
+def _copies(hits: list[Hit]) -> dict[str, list[Hit]]:
+    """Identical sentences from several articles, earliest article first (the original, then its reprints)."""
+    groups: dict[str, list[Hit]] = {}
+    for hit in hits:
+        groups.setdefault(_normal(hit.passage.text), []).append(hit)
+    for group in groups.values():
+        group.sort(key=lambda h: _age(h.passage.article))
+    return groups
+
+
+def _quote(hit: Hit, copies: list[Hit]) -> Quote:
+    ref = hit.passage.article
+    also = _unique(c.passage.article.source for c in copies[1:] if c.passage.article.source != ref.source)
+    return Quote(
+        text=hit.passage.text,
+        article_id=ref.id,
+        title=ref.title,
+        source=ref.source,
+        date=ref.date,
+        url=ref.url,
+        also_in=also,
+        score=hit.score * hit.coverage,
+    )
+
+
+def _group_headlines(hits: Iterable[Hit], exclude: set[str]) -> list[Headline]:
+    groups: dict[str, list[ArticleRef]] = {}
+    for hit in hits:
+        groups.setdefault(_normal(hit.passage.text), []).append(hit.passage.article)
+    result = []
+    for refs in groups.values():
+        if any(r.id in exclude for r in refs):
+            continue
+        first = min(refs, key=_age)
+        also = _unique(r.source for r in sorted(refs, key=_age) if r.source != first.source)
+        result.append(
+            Headline(article_id=first.id, title=first.title, source=first.source, date=first.date, url=first.url, also_in=also)
+        )
+    return result
+
+
+def _age(ref: ArticleRef) -> tuple[tuple[int, str], int]:
+    return date_sort_key(ref.date), ref.order
+
+
+def _normal(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def _similar(a: Hit, b: Hit) -> bool:
+    x, y = a.passage.terms, b.passage.terms
+    if not x or not y:
+        return False
+    return len(x & y) / len(x | y) >= NEAR_DUPLICATE
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))

@@ -1,0 +1,274 @@
+"""The ``newsbot`` command line: a thin layer over :class:`bot.service.NewsService`.
+
+Every command takes ``--data-dir`` (or ``NEWSBOT_DATA_DIR``). Errors are one line on stderr, ``newsbot: error:
+...``, with exit status 2 for bad input and 1 otherwise; nothing is changed when a command fails.
+"""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .config import Settings, load_settings
+from .corpus import read_article_file
+from .errors import InvalidInput, NewsBotError
+from .models import ArticleIn, format_date
+from .render import PLAIN, render_answer, render_timeline
+from .service import NewsService
+
+__all__ = ["cli"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Group(click.Group):
+    """Turns a NewsBotError into one line on stderr and its exit status."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except NewsBotError as exc:
+            click.echo(f"newsbot: error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+
+def data_dir_option(func: F) -> F:
+    """``--data-dir`` on every command (the environment's NEWSBOT_DATA_DIR otherwise)."""
+    return click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Where newsbot keeps its database (default: $NEWSBOT_DATA_DIR or ~/.local/share/newsbot).",
+    )(func)
+
+
+def _settings(data_dir: Path | None) -> Settings:
+    return load_settings(data_dir=data_dir)
+
+
+def _service(data_dir: Path | None) -> NewsService:
+    return NewsService.open(_settings(data_dir))
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # noqa: BLE001 - no user name in some containers
+        return "cli"
+
+
+def _json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="newsbot")
+def cli() -> None:
+    """newsbot: ask the coverage of a news story, get back the reporters' own sentences.
+
+    Example:
+
+        newsbot ask "What did Amazon pitch to ICE?"
+    """
+
+
+@cli.command()
+@click.argument("question", required=False)
+@click.option("--batch", type=click.File("r", encoding="utf-8"), help="Answer one question per line of FILE.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (JSON Lines with --batch).")
+@data_dir_option
+def ask(question: str | None, batch: Any, as_json: bool, data_dir: Path | None) -> None:
+    """Answer QUESTION with verbatim, attributed quotes from the coverage.
+
+    Example:
+
+        newsbot ask "What did Amazon pitch to ICE?"
+    """
+    if (question is None) == (batch is None):
+        raise InvalidInput("give either a QUESTION or --batch FILE (one question per line)")
+    service = _service(data_dir)
+    if question is not None:
+        answer = service.ask(question)
+        if as_json:
+            _json(answer.model_dump(mode="json"))
+        else:
+            click.echo(_render(service, answer))
+        return
+    failed = 0
+    for number, line in enumerate(batch, start=1):
+        if not line.strip():
+            continue
+        try:
+            answer = service.ask(line)
+        except InvalidInput as exc:
+            failed += 1
+            click.echo(f"newsbot: error: {getattr(batch, 'name', '-')}:{number}: {exc}", err=True)
+            continue
+        if as_json:
+            click.echo(json.dumps(answer.model_dump(mode="json"), ensure_ascii=False))
+        else:
+            click.echo(f"## {answer.question}\n\n{_render(service, answer)}\n")
+    if failed:
+        sys.exit(2)
+
+
+def _render(service: NewsService, answer: Any) -> str:
+    if answer.answered:
+        return render_answer(answer)
+    return render_answer(answer, stats=service.stats(), outlets=[name for name, _ in service.outlets()])
+
+
+@cli.command()
+@click.argument("topic", required=False)
+@click.option("--since", help="Only coverage on or after DATE (YYYY, YYYY-MM or YYYY-MM-DD).")
+@click.option("--until", help="Only coverage on or before DATE.")
+@click.option("--outlet", help="Only this outlet's coverage.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@data_dir_option
+def timeline(
+    topic: str | None, since: str | None, until: str | None, outlet: str | None, as_json: bool, data_dir: Path | None
+) -> None:
+    """The coverage of TOPIC (or all of it) in date order, oldest first.
+
+    Example:
+
+        newsbot timeline "police" --since 2019
+    """
+    service = _service(data_dir)
+    result = service.timeline(topic, since=since, until=until, outlet=outlet)
+    if as_json:
+        _json(result.model_dump(mode="json"))
+    else:
+        click.echo(render_timeline(result, filters=_filters(since, until, outlet)))
+
+
+def _filters(since: str | None, until: str | None, outlet: str | None) -> str:
+    parts = [f"since {since}" if since else "", f"until {until}" if until else "", f"from {outlet}" if outlet else ""]
+    text = ", ".join(p for p in parts if p)
+    return f", {text}" if text else ""
+
+
+@cli.command()
+@click.argument("source_file", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--title", help="Use this headline instead of the file's.")
+@click.option("--source", "outlet", help="Use this outlet instead of the file's.")
+@click.option("--date", help="Use this date (YYYY, YYYY-MM or YYYY-MM-DD).")
+@click.option("--url", help="Use this URL.")
+@click.option("--json", "as_json", is_flag=True, help='Print {"article_id": ...}.')
+@data_dir_option
+def add(
+    source_file: Path,
+    title: str | None,
+    outlet: str | None,
+    date: str | None,
+    url: str | None,
+    as_json: bool,
+    data_dir: Path | None,
+) -> None:
+    """Add the article in FILE (.json or Markdown with front matter) and print its id.
+
+    Example:
+
+        newsbot add story.md
+    """
+    articles = read_article_file(source_file)
+    overrides = {k: v for k, v in {"title": title, "source": outlet, "date": date, "url": url}.items() if v}
+    if overrides:
+        if len(articles) != 1:
+            raise InvalidInput(f"{source_file}: --title/--source/--date/--url apply to a file with one article")
+        articles = [_override(articles[0], overrides, str(source_file))]
+    service = _service(data_dir)
+    stored = service.add_many(articles, actor=_actor(), action="add") if len(articles) > 1 else [
+        service.add(articles[0], actor=_actor())
+    ]
+    for article in stored:
+        if as_json:
+            click.echo(json.dumps({"article_id": article.id}))
+        else:
+            click.echo(article.id)
+
+
+def _override(article: ArticleIn, overrides: dict[str, str], label: str) -> ArticleIn:
+    from pydantic import ValidationError
+
+    from .corpus import describe_validation_error
+    from .errors import InvalidArticle
+
+    try:
+        return ArticleIn.model_validate({**article.model_dump(), **overrides})
+    except ValidationError as exc:
+        raise InvalidArticle(f"{label}: {describe_validation_error(exc)}") from None
+
+
+@cli.command()
+@click.argument("article_id", metavar="ID")
+@data_dir_option
+def remove(article_id: str, data_dir: Path | None) -> None:
+    """Remove the article with this ID (see `newsbot list`).
+
+    Example:
+
+        newsbot remove amazon-met-with-ice-officials-over-173ada
+    """
+    removed = _service(data_dir).remove(article_id, actor=_actor())
+    click.echo(f"Removed {removed.id}: {removed.title} ({removed.source}, {format_date(removed.date)})")
+
+
+@cli.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@data_dir_option
+def list_(as_json: bool, data_dir: Path | None) -> None:
+    """List the stored articles: id, date, outlet, headline.
+
+    Example:
+
+        newsbot list --json
+    """
+    articles = _service(data_dir).articles()
+    if as_json:
+        _json(
+            [
+                {
+                    "article_id": a.id, "title": a.title, "source": a.source, "date": a.date, "url": a.url,
+                    "authors": a.authors, "has_text": bool(a.body), "added_at": a.added_at, "added_by": a.added_by,
+                }
+                for a in articles
+            ]
+        )  # fmt: skip
+        return
+    for a in articles:
+        click.echo(f"{a.id}  {format_date(a.date):>11}  {a.source}: {a.title}")
+
+
+@cli.command()
+@data_dir_option
+def stats(data_dir: Path | None) -> None:
+    """Counts of the corpus: articles, sentences, outlets, dates.
+
+    Example:
+
+        newsbot stats
+    """
+    service = _service(data_dir)
+    s = service.stats()
+    click.echo(f"articles:        {s.articles} ({s.with_text} with text, {s.headlines_only} headlines only)")
+    click.echo(f"sentences:       {s.sentences}")
+    click.echo(f"outlets:         {s.outlets}")
+    click.echo(f"dates:           {format_date(s.first_date)} to {format_date(s.last_date)} ({s.undated} undated)")
+    click.echo(f"last change:     {s.last_change or 'none'}")
+    click.echo(f"data directory:  {service.store.path}")
+
+
+def main() -> None:  # pragma: no cover - the console script
+    cli()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,95 @@
+"""Settings: the only place newsbot reads its environment.
+
+Every setting is an environment variable with the prefix ``NEWSBOT_`` (the Discord token is ``DISCORD_TOKEN``).
+The README's configuration reference lists them all; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from .errors import ConfigError
+
+__all__ = ["Settings", "default_data_dir", "load_settings"]
+
+
+def default_data_dir() -> Path:
+    """``$XDG_DATA_HOME/newsbot``, else ``~/.local/share/newsbot``."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "newsbot"
+
+
+class Settings(BaseSettings):
+    """newsbot's configuration. Field descriptions are the documentation (see the README's reference)."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSBOT_", extra="ignore", frozen=True)
+
+    data_dir: Path = Field(default_factory=default_data_dir, description="Where the SQLite store and index live.")
+    corpus_dir: Path | None = Field(
+        default=None, description="The corpus seeded into a new store; default: the coverage shipped with newsbot."
+    )
+    discord_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DISCORD_TOKEN", "NEWSBOT_DISCORD_TOKEN"),
+        description="The bot's token (variable DISCORD_TOKEN). Required by `newsbot run` and `newsbot sync`.",
+    )
+    moderator_role_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated role ids whose members may change the corpus (besides Manage Messages).",
+    )
+    dev_guild_id: int | None = Field(
+        default=None, description="A guild to sync slash commands to on every start (for development)."
+    )
+    allow_private_urls: bool = Field(
+        default=False, description="Let `add URL` fetch loopback, private and link-local addresses (tests only)."
+    )
+    ask_cooldown_rate: int = Field(default=5, ge=1, description="Questions one user may ask per cooldown period.")
+    ask_cooldown_per: float = Field(default=60.0, gt=0, description="The cooldown period, in seconds.")
+    max_attachment_bytes: int = Field(
+        default=5_000_000, ge=1_000, description="The largest article file a moderator may attach."
+    )
+    feed_poll_minutes: float = Field(default=30.0, gt=0, description="How often subscribed feeds are polled.")
+    log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR. DEBUG logs question text.")
+    shard_count: int | None = Field(default=None, ge=1, description="Total shards (discord.py sharding).")
+    shard_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="Comma-separated shard ids this process runs (with NEWSBOT_SHARD_COUNT)."
+    )
+
+    @field_validator("moderator_role_ids", "shard_ids", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [int(v) for v in value.replace(" ", "").split(",") if v]
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        value = value.upper()
+        if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return value
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "newsbot.sqlite3"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the environment (and explicit overrides, such as --data-dir); a bad value is a ConfigError."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{_env_name(str(e['loc'][0]) if e['loc'] else '?')}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(f"invalid configuration: {problems}") from None
+
+
+def _env_name(field: str) -> str:
+    return "DISCORD_TOKEN" if field == "discord_token" else f"NEWSBOT_{field.upper()}"

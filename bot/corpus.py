@@ -1,0 +1,175 @@
+"""Reading and writing article files: the shipped corpus/ and what moderators add.
+
+Formats (documented in corpus/README.md):
+
+* ``.md``: YAML front matter (``title``, ``source``, ``date``, ``url``, ``authors``, optional ``id``) between
+  ``---`` lines, then the body. This is the format of corpus/ and of ``newsbot export``.
+* ``.json``: one article object, or a list of them.
+* ``.jsonl``: one article object per line.
+
+Every error names the file, the line where one is known, and the field, and nothing is returned half-read.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from .errors import InvalidArticle
+from .models import Article, ArticleIn
+
+__all__ = [
+    "MAX_FILE_BYTES",
+    "SUFFIXES",
+    "article_to_markdown",
+    "articles_from_text",
+    "describe_validation_error",
+    "load_corpus_dir",
+    "read_article_file",
+]
+
+MAX_FILE_BYTES = 5_000_000
+SUFFIXES = (".md", ".json", ".jsonl")
+
+
+def read_article_file(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> list[ArticleIn]:
+    """Read and validate the articles in ``path``; raise :class:`InvalidArticle` naming what is wrong and where."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InvalidArticle(f"{path}: cannot read the file ({exc.strerror or exc})") from exc
+    if not path.is_file():
+        raise InvalidArticle(f"{path}: not a file")
+    if size > max_bytes:
+        raise InvalidArticle(f"{path}: the file is {size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB")
+    return articles_from_text(path.name, path.read_bytes(), label=str(path))
+
+
+def articles_from_text(name: str, data: bytes, *, label: str | None = None) -> list[ArticleIn]:
+    """Parse ``data`` as the file ``name`` (its suffix picks the format); ``label`` names it in errors."""
+    label = label or name
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InvalidArticle(
+            f"{label}:{line}: the file is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+        ) from exc
+    suffix = Path(name).suffix.lower()
+    if suffix == ".md":
+        return [_from_markdown(text, label)]
+    if suffix == ".json":
+        return _from_json(text, label)
+    if suffix == ".jsonl":
+        return _from_jsonl(text, label)
+    raise InvalidArticle(f"{label}: unsupported file type {suffix or '(none)'!r}; use .md, .json or .jsonl")
+
+
+def load_corpus_dir(directory: Path) -> list[ArticleIn]:
+    """All articles of a corpus directory, in file-name order (``articles/*.md`` and any ``*.jsonl``)."""
+    files = sorted(
+        p for p in directory.rglob("*") if p.suffix in (".md", ".jsonl") and p.name.lower() != "readme.md"
+    )
+    articles: list[ArticleIn] = []
+    for path in files:
+        articles.extend(read_article_file(path, max_bytes=200_000_000))
+    return articles
+
+
+def article_to_markdown(article: Article | ArticleIn) -> str:
+    """The corpus/ form of an article: front matter, then the body verbatim."""
+    front: dict[str, Any] = {
+        "id": article.id,
+        "title": article.title,
+        "source": article.source,
+        "date": article.date,
+        "url": article.url,
+        "authors": list(article.authors),
+    }
+    lines = ["---"]
+    for key, value in front.items():
+        lines.append(f"{key}: {json.dumps(value, ensure_ascii=False)}")
+    lines.append("---")
+    text = "\n".join(lines) + "\n"
+    return text + (article.body + "\n" if article.body else "")
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """``field 'date': ...; field 'title': ...`` from a pydantic error, fit for one line."""
+    parts = []
+    for item in error.errors():
+        field = ".".join(str(p) for p in item["loc"]) or "article"
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "missing":
+            message = "is required"
+        elif item["type"] == "extra_forbidden":
+            message = "is not a known field (use title, source, date, url, authors, body)"
+        parts.append(f"field {field!r}: {message}")
+    return "; ".join(parts)
+
+
+def _validate(raw: Any, where: str) -> ArticleIn:
+    if not isinstance(raw, dict):
+        raise InvalidArticle(f"{where}: expected an article object, got {type(raw).__name__}")
+    try:
+        return ArticleIn.model_validate(raw)
+    except ValidationError as exc:
+        raise InvalidArticle(f"{where}: {describe_validation_error(exc)}") from exc
+
+
+def _from_json(text: str, label: str) -> list[ArticleIn]:
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidArticle(f"{label}:{exc.lineno}: malformed JSON ({exc.msg}, column {exc.colno})") from exc
+    items = raw if isinstance(raw, list) else [raw]
+    if not items:
+        raise InvalidArticle(f"{label}: the file holds no article")
+    where = (lambda i: f"{label}: article {i + 1}") if isinstance(raw, list) else (lambda i: label)
+    return [_validate(item, where(i)) for i, item in enumerate(items)]
+
+
+def _from_jsonl(text: str, label: str) -> list[ArticleIn]:
+    articles: list[ArticleIn] = []
+    for number, line in _numbered(text.splitlines()):
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InvalidArticle(f"{label}:{number}: malformed JSON ({exc.msg}, column {exc.colno})") from exc
+        articles.append(_validate(raw, f"{label}:{number}"))
+    if not articles:
+        raise InvalidArticle(f"{label}: the file holds no article")
+    return articles
+
+
+def _numbered(lines: Iterable[str]) -> Iterable[tuple[int, str]]:
+    for number, line in enumerate(lines, start=1):
+        if line.strip():
+            yield number, line
+
+
+def _from_markdown(text: str, label: str) -> ArticleIn:
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        raise InvalidArticle(f"{label}:1: expected front matter starting with '---' (title, source, ...)")
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+    except StopIteration:
+        raise InvalidArticle(f"{label}: the front matter has no closing '---' line") from None
+    try:
+        front = yaml.safe_load("\n".join(lines[1:end])) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        raise InvalidArticle(f"{label}:{line}: malformed front matter ({getattr(exc, 'problem', exc)})") from exc
+    if not isinstance(front, dict):
+        raise InvalidArticle(f"{label}:2: the front matter must be 'key: value' lines")
+    if "body" in front:
+        raise InvalidArticle(f"{label}: field 'body' belongs below the front matter, not in it")
+    body = "\n".join(lines[end + 1 :]).strip("\n")
+    return _validate({**front, "body": body}, label)

@@ -1,0 +1,245 @@
+"""The data newsbot holds and returns, validated in one place (pydantic); no I/O here.
+
+Dates are kept at the precision that is known: ``"2018-10-23"`` (a day), ``"2017-10"`` (a month), ``"2017"`` (a
+year) or ``None``. A month is never silently turned into its first day: :func:`date_bounds` gives the range a
+partial date stands for, :func:`format_date` shows it as it is known ("Oct 2017").
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+__all__ = [
+    "Answer",
+    "Article",
+    "ArticleIn",
+    "DatePrecision",
+    "Headline",
+    "Quote",
+    "Stats",
+    "Timeline",
+    "TimelineEntry",
+    "date_bounds",
+    "date_precision",
+    "date_sort_key",
+    "format_date",
+    "make_article_id",
+    "parse_partial_date",
+]
+
+DatePrecision = Literal["day", "month", "year"]
+MAX_BODY_CHARS = 1_000_000
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def parse_partial_date(value: str) -> str:
+    """Check ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` and return it unchanged; ValueError says what is wrong."""
+    match = _DATE.match(value.strip())
+    if not match:
+        raise ValueError(f"{value!r} is not a date: use YYYY-MM-DD, YYYY-MM or YYYY")
+    year, month, day = (int(g) if g else None for g in match.groups())
+    assert year is not None
+    if year < 1800 or year > 2200:
+        raise ValueError(f"{value!r}: year {year} is out of range")
+    if month is not None and not 1 <= month <= 12:
+        raise ValueError(f"{value!r}: there is no month {month}")
+    if month is not None and day is not None:
+        last = calendar.monthrange(year, month)[1]
+        if not 1 <= day <= last:
+            raise ValueError(f"{value!r}: {_MONTHS[month - 1]} {year} has no day {day}")
+    return value.strip()
+
+
+def date_precision(date: str | None) -> DatePrecision | None:
+    """How precisely ``date`` is known, or None when undated."""
+    if date is None:
+        return None
+    return {4: "year", 7: "month", 10: "day"}[len(date)]  # type: ignore[return-value]
+
+
+def date_bounds(date: str) -> tuple[dt.date, dt.date]:
+    """The first and last day that a partial date can stand for."""
+    parts = [int(p) for p in date.split("-")]
+    if len(parts) == 3:
+        day = dt.date(*parts)
+        return day, day
+    if len(parts) == 2:
+        year, month = parts
+        return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
+    return dt.date(parts[0], 1, 1), dt.date(parts[0], 12, 31)
+
+
+def date_sort_key(date: str | None) -> tuple[int, str]:
+    """Oldest first; a month sorts at its start; undated entries last."""
+    return (1, "") if date is None else (0, date)
+
+
+def format_date(date: str | None) -> str:
+    """``23 Oct 2018``, ``Oct 2017``, ``2017`` or ``undated``: never more precise than what is known."""
+    if date is None:
+        return "undated"
+    parts = [int(p) for p in date.split("-")]
+    if len(parts) == 3:
+        return f"{parts[2]} {_MONTHS[parts[1] - 1]} {parts[0]}"
+    if len(parts) == 2:
+        return f"{_MONTHS[parts[1] - 1]} {parts[0]}"
+    return str(parts[0])
+
+
+def make_article_id(source: str, title: str, date: str | None) -> str:
+    """A stable, readable id: the headline's first words and a short hash of outlet, headline and date."""
+    folded = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
+    words = re.findall(r"[a-z0-9]+", folded)
+    slug = ""
+    for word in words:
+        if len(slug) + len(word) + 1 > 40:
+            break
+        slug = f"{slug}-{word}" if slug else word
+    digest = hashlib.sha256(f"{source}\n{title}\n{date or ''}".encode()).hexdigest()[:6]
+    return f"{slug or 'article'}-{digest}"
+
+
+def _clean_line(value: str) -> str:
+    return " ".join(value.split())
+
+
+class ArticleIn(BaseModel):
+    """An article as a person or a file supplies it: the ``add`` format. Title and source are required."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{2,80}$")] | None = None
+    title: Annotated[str, Field(min_length=1, max_length=500)]
+    source: Annotated[str, Field(min_length=1, max_length=100)]
+    date: str | None = None
+    url: str | None = None
+    authors: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(default_factory=list, max_length=50)
+    body: Annotated[str, Field(max_length=MAX_BODY_CHARS)] = ""
+
+    @field_validator("title", "source")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        value = _clean_line(value)
+        if not value:
+            raise ValueError("must not be empty")
+        return value
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date(cls, value: Any) -> Any:
+        if value is None or value == "":
+            return None
+        if isinstance(value, dt.datetime):
+            return value.date().isoformat()
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if isinstance(value, int):
+            value = str(value)
+        if not isinstance(value, str):
+            raise ValueError("must be a string YYYY-MM-DD, YYYY-MM or YYYY")
+        return parse_partial_date(value)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not re.match(r"^https?://[^\s/@]+(?:/\S*)?$", value, flags=re.IGNORECASE):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+    @field_validator("authors", mode="before")
+    @classmethod
+    def _authors(cls, value: Any) -> Any:
+        if value is None:
+            return []
+        if isinstance(value, str):
+            return [a.strip() for a in re.split(r",| and ", value) if a.strip()]
+        return value
+
+    @field_validator("body")
+    @classmethod
+    def _body(cls, value: str) -> str:
+        if "\x00" in value:
+            raise ValueError("contains a NUL byte")
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+
+
+class Article(ArticleIn):
+    """A stored article. ``body`` is empty for a headline-only entry."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    added_at: str
+    added_by: str
+
+    @property
+    def precision(self) -> DatePrecision | None:
+        return date_precision(self.date)
+
+
+class Quote(BaseModel):
+    """A sentence quoted verbatim from a stored article, with that article's attribution."""
+
+    text: str
+    article_id: str
+    title: str
+    source: str
+    date: str | None
+    url: str | None
+    also_in: list[str] = Field(default_factory=list)
+    score: float = Field(default=0.0, exclude=True)
+
+
+class Headline(BaseModel):
+    """A related headline; syndicated copies of one story are grouped, the other outlets in ``also_in``."""
+
+    article_id: str
+    title: str
+    source: str
+    date: str | None
+    url: str | None
+    also_in: list[str] = Field(default_factory=list)
+
+
+class Answer(BaseModel):
+    """What newsbot says to a question. ``answered`` is False when the coverage does not address it."""
+
+    question: str
+    answered: bool
+    quotes: list[Quote] = Field(default_factory=list)
+    headlines: list[Headline] = Field(default_factory=list)
+
+
+class TimelineEntry(BaseModel):
+    article_id: str
+    date: str | None
+    title: str
+    source: str
+    url: str | None
+
+
+class Timeline(BaseModel):
+    topic: str | None
+    entries: list[TimelineEntry] = Field(default_factory=list)
+
+
+class Stats(BaseModel):
+    articles: int
+    with_text: int
+    headlines_only: int
+    sentences: int
+    outlets: int
+    first_date: str | None
+    last_date: str | None
+    undated: int
+    last_change: str | None

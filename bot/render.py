@@ -1,0 +1,182 @@
+"""Answers and timelines as text: the one renderer shared by the command line and Discord.
+
+Two styles of the same layout: ``PLAIN`` for a terminal and ``DISCORD`` for Discord messages, where quoted text is
+escaped (so an article cannot break the layout or form a mention) and headlines are masked links. A reply can be
+bounded (Discord's 2,000 characters): related headlines are dropped first, then quotes are shortened at a word
+boundary, marked with "…", never rewritten.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from .models import Answer, Headline, Quote, Stats, Timeline, TimelineEntry, format_date
+
+__all__ = [
+    "DISCORD",
+    "PLAIN",
+    "Style",
+    "escape_markdown",
+    "render_answer",
+    "render_timeline",
+    "timeline_pages",
+]
+
+_MARKDOWN = re.compile(r"([\\*_~`|>#\-\[\]()<:@])")
+ELLIPSIS = "…"
+
+
+def escape_markdown(text: str) -> str:
+    """Backslash-escape Discord markdown, masked links and mention syntax; the text reads the same."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+@dataclass(frozen=True)
+class Style:
+    escape: Callable[[str], str]
+    bold: Callable[[str], str]
+    link: Callable[[str, str | None], str]  # (escaped headline, url)
+
+
+def _plain_link(title: str, url: str | None) -> str:
+    return f"{title} <{url}>" if url else title
+
+
+def _discord_link(title: str, url: str | None) -> str:
+    return f"[{title}](<{url}>)" if url else f"*{title}*"
+
+
+PLAIN = Style(escape=lambda s: s, bold=lambda s: s, link=_plain_link)
+DISCORD = Style(escape=escape_markdown, bold=lambda s: f"**{s}**", link=_discord_link)
+
+
+def render_answer(
+    answer: Answer,
+    style: Style = PLAIN,
+    *,
+    max_chars: int | None = None,
+    stats: Stats | None = None,
+    outlets: Sequence[str] = (),
+) -> str:
+    """The reply to a question: quotes with attribution, then related coverage; or a plain "doesn't say"."""
+    headlines = list(answer.headlines)
+    quotes = list(answer.quotes)
+    limit = None
+    while True:
+        text = _answer_text(answer, quotes, headlines, style, limit, stats, outlets)
+        if max_chars is None or len(text) <= max_chars:
+            return text
+        if headlines:
+            headlines.pop()
+            continue
+        longest = max((len(q.text) for q in quotes), default=0)
+        if longest == 0 or (limit is not None and limit <= 40):
+            return _cut(text, max_chars)
+        over = len(text) - max_chars
+        limit = max(40, longest - over - 10) if limit is None else max(40, limit - over - 10)
+
+
+def _answer_text(
+    answer: Answer,
+    quotes: list[Quote],
+    headlines: list[Headline],
+    style: Style,
+    limit: int | None,
+    stats: Stats | None,
+    outlets: Sequence[str],
+) -> str:
+    blocks: list[str] = []
+    if not answer.answered:
+        blocks.append(_not_answered(style, stats, outlets))
+        if headlines:
+            blocks.append(style.bold("Nearest coverage") + "\n" + "\n".join(_headline_line(h, style) for h in headlines))
+        return "\n\n".join(blocks)
+    for quote in quotes:
+        blocks.append(_quote_block(quote, style, limit))
+    if headlines:
+        title = "Related coverage" if quotes else "Headlines on this"
+        blocks.append(style.bold(title) + "\n" + "\n".join(_headline_line(h, style) for h in headlines))
+    return "\n\n".join(blocks)
+
+
+def _quote_block(quote: Quote, style: Style, limit: int | None) -> str:
+    text = quote.text
+    if limit is not None and len(text) > limit:
+        text = _shorten(text, limit)
+    body = "\n".join("> " + style.escape(line) for line in text.split("\n"))
+    return body + "\n" + _attribution(quote, style)
+
+
+def _attribution(item: Quote | Headline, style: Style) -> str:
+    also = f" (also in {', '.join(style.escape(o) for o in item.also_in)})" if item.also_in else ""
+    headline = style.link(style.escape(item.title), item.url)
+    return f"— {style.bold(style.escape(item.source))}, {format_date(item.date)}{also} · {headline}"
+
+
+def _headline_line(headline: Headline, style: Style) -> str:
+    also = f" (also in {', '.join(style.escape(o) for o in headline.also_in)})" if headline.also_in else ""
+    link = style.link(style.escape(headline.title), headline.url)
+    return f"• {link} — {style.escape(headline.source)}, {format_date(headline.date)}{also}"
+
+
+def _not_answered(style: Style, stats: Stats | None, outlets: Sequence[str]) -> str:
+    line = "The coverage doesn't say."
+    if stats is None or stats.articles == 0:
+        return line + " No article in the corpus answers that question."
+    span = ""
+    if stats.first_date and stats.last_date:
+        span = f" from {format_date(stats.first_date)} to {format_date(stats.last_date)}"
+    who = ""
+    if outlets:
+        named = ", ".join(style.escape(o) for o in outlets[:4])
+        more = len(outlets) - 4
+        who = f" by {named}" + (f" and {more} more outlet{'s' if more > 1 else ''}" if more > 0 else "")
+    return (
+        f"{line} No sentence in its {stats.articles} articles{span}{who} answers that question. "
+        "Try different words, or browse the coverage with timeline."
+    )
+
+
+def render_timeline(
+    timeline: Timeline, style: Style = PLAIN, *, page: int = 0, per_page: int | None = None, filters: str = ""
+) -> str:
+    """One page of a timeline (all of it when ``per_page`` is None)."""
+    entries = timeline.entries
+    pages = timeline_pages(len(entries), per_page)
+    shown = entries if per_page is None else entries[page * per_page : (page + 1) * per_page]
+    about = f" on {style.escape(timeline.topic)!s}" if timeline.topic else ""
+    head = style.bold(f"Timeline of the coverage{about}") + f" ({len(entries)} article{'s' if len(entries) != 1 else ''}"
+    head += f"{filters})" if filters else ")"
+    if per_page is not None and pages > 1:
+        head += f" · page {page + 1}/{pages}"
+    if not entries:
+        target = f"on {style.escape(timeline.topic)}" if timeline.topic else "in the corpus"
+        return head + f"\nNo article {target} matches" + (f"{filters}." if filters else ".")
+    return head + "\n" + "\n".join(_timeline_line(e, style) for e in shown)
+
+
+def timeline_pages(count: int, per_page: int | None) -> int:
+    if per_page is None or count == 0:
+        return 1
+    return (count + per_page - 1) // per_page
+
+
+def _timeline_line(entry: TimelineEntry, style: Style) -> str:
+    date = format_date(entry.date)
+    link = style.link(style.escape(entry.title), entry.url)
+    return f"{date:>11} · {style.escape(entry.source)} · {link}" if style is PLAIN else f"`{date}` {style.bold(style.escape(entry.source))} · {link}"
+
+
+def _shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit - 1)
+    if cut < limit // 2:
+        cut = limit - 1
+    return text[:cut].rstrip() + ELLIPSIS
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS

@@ -1,0 +1,305 @@
+"""The SQLite store: the one place articles live, and the log of who changed what.
+
+Every change is one transaction (``with self._tx():``): an add or a remove writes the article and its line in
+``changes`` together or not at all, so a crash or a kill never leaves half an article. The schema is versioned
+by numbered migrations in ``bot/migrations/NNNN_name.sql``, recorded in ``schema_migrations``.
+
+The store opens in WAL mode with a busy timeout, so several processes on one host can share a data directory;
+``version()`` (the newest change's number) tells another process that it must reload.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+
+from .errors import ArticleNotFound, DuplicateArticle
+from .models import Article, ArticleIn, make_article_id
+
+__all__ = ["Change", "Store", "body_key", "now_iso", "url_key"]
+
+_COLUMNS = "id, title, source, date, url, authors, body, added_at, added_by"
+
+
+def now_iso() -> str:
+    """The current UTC time, to the second, ISO 8601."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def body_key(body: str) -> str | None:
+    """A fingerprint of an article's text with white space and case folded; None for an empty body."""
+    folded = " ".join(body.split()).casefold()
+    return hashlib.sha256(folded.encode()).hexdigest() if folded else None
+
+
+def url_key(url: str | None) -> str | None:
+    """The URL normalised for duplicate detection (see :func:`bot.fetch.normalize_url`)."""
+    if not url:
+        return None
+    from .fetch import normalize_url
+
+    return normalize_url(url)
+
+
+class Change:
+    """One line of the audit log."""
+
+    __slots__ = ("action", "actor", "article_id", "at", "detail", "seq", "title")
+
+    def __init__(self, row: sqlite3.Row) -> None:
+        self.seq: int = row["seq"]
+        self.at: str = row["at"]
+        self.actor: str = row["actor"]
+        self.action: str = row["action"]
+        self.article_id: str | None = row["article_id"]
+        self.title: str | None = row["title"]
+        self.detail: str | None = row["detail"]
+
+
+class Store:
+    """Articles in SQLite. Thread-safe: one connection guarded by a lock (callers run it off the event loop)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = str(path)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10.0)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA busy_timeout = 10000")
+        if self.path != ":memory:":
+            self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA synchronous = NORMAL")
+        self._db.execute("PRAGMA foreign_keys = ON")
+        self.migrate()
+
+    # --- lifecycle -------------------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def migrate(self) -> list[int]:
+        """Apply the numbered migrations not applied yet, each in its own transaction; return their numbers."""
+        applied: list[int] = []
+        with self._tx():
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations "
+                "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
+        for version, name, sql in _migrations():
+            with self._tx():
+                done = self._db.execute("SELECT 1 FROM schema_migrations WHERE version = ?", (version,))
+                if done.fetchone():
+                    continue
+                for statement in _statements(sql):
+                    self._db.execute(statement)
+                self._db.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    (version, name, now_iso()),
+                )
+                applied.append(version)
+        return applied
+
+    def schema_version(self) -> int:
+        row = self._db.execute("SELECT max(version) FROM schema_migrations").fetchone()
+        return int(row[0] or 0)
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            else:
+                self._db.execute("COMMIT")
+
+    # --- reading ---------------------------------------------------------------------------------------------
+
+    def version(self) -> int:
+        """The number of the newest change: it grows with every add, remove or seed, in any process."""
+        with self._lock:
+            row = self._db.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()
+        return int(row[0])
+
+    def count(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT count(*) FROM articles").fetchone()[0])
+
+    def get(self, article_id: str) -> Article:
+        with self._lock:
+            row = self._db.execute(f"SELECT {_COLUMNS} FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if row is None:
+            raise ArticleNotFound(f"no article has the id {article_id!r} (see `newsbot list`)")
+        return _article(row)
+
+    def all(self) -> list[Article]:
+        """Every article in insertion order."""
+        with self._lock:
+            rows = self._db.execute(f"SELECT {_COLUMNS} FROM articles ORDER BY seq").fetchall()
+        return [_article(r) for r in rows]
+
+    def iter_all(self, batch: int = 5000) -> Iterator[Article]:
+        """Every article in insertion order, without holding them all at once."""
+        last = 0
+        while True:
+            with self._lock:
+                rows = self._db.execute(
+                    f"SELECT seq, {_COLUMNS} FROM articles WHERE seq > ? ORDER BY seq LIMIT ?", (last, batch)
+                ).fetchall()
+            if not rows:
+                return
+            last = rows[-1]["seq"]
+            yield from (_article(r) for r in rows)
+
+    def ids_in_order(self) -> list[str]:
+        with self._lock:
+            return [r[0] for r in self._db.execute("SELECT id FROM articles ORDER BY seq")]
+
+    def find_duplicate(self, article: ArticleIn) -> Article | None:
+        """An existing article with the same normalised URL or the same text, if there is one."""
+        key_u, key_b = url_key(article.url), body_key(article.body)
+        with self._lock:
+            row = None
+            if key_u:
+                row = self._db.execute(f"SELECT {_COLUMNS} FROM articles WHERE url_key = ?", (key_u,)).fetchone()
+            if row is None and key_b:
+                row = self._db.execute(
+                    f"SELECT {_COLUMNS} FROM articles WHERE body_key = ? ORDER BY seq LIMIT 1", (key_b,)
+                ).fetchone()
+        return _article(row) if row else None
+
+    def changes(self, limit: int = 50, since: int = 0) -> list[Change]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM changes WHERE seq > ? ORDER BY seq DESC LIMIT ?", (since, limit)
+            ).fetchall()
+        return [Change(r) for r in rows]
+
+    def removed_ids(self) -> set[str]:
+        """Ids that were removed at some time (seeding never brings them back)."""
+        with self._lock:
+            rows = self._db.execute("SELECT DISTINCT article_id FROM changes WHERE action = 'remove'").fetchall()
+        return {r[0] for r in rows}
+
+    def get_meta(self, key: str) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    # --- writing ---------------------------------------------------------------------------------------------
+
+    def add(self, article: ArticleIn, *, actor: str, allow_same_text: bool = False) -> Article:
+        """Store one article and log it, in one transaction; refuse a duplicate URL or text."""
+        return self.add_many([article], actor=actor, allow_same_text=allow_same_text)[0]
+
+    def add_many(
+        self,
+        articles: Sequence[ArticleIn],
+        *,
+        actor: str,
+        action: str = "add",
+        allow_same_text: bool = False,
+        skip_existing_ids: bool = False,
+        meta: dict[str, str] | None = None,
+    ) -> list[Article]:
+        """Store ``articles`` all together or none of them (one transaction)."""
+        stored: list[Article] = []
+        at = now_iso()
+        with self._tx() as db:
+            for article in articles:
+                record = Article(
+                    **{**article.model_dump(), "id": article.id or make_article_id(article.source, article.title, article.date)},
+                    added_at=at,
+                    added_by=actor,
+                )
+                if db.execute("SELECT 1 FROM articles WHERE id = ?", (record.id,)).fetchone():
+                    if skip_existing_ids:
+                        continue
+                    existing = self.get(record.id)
+                    raise DuplicateArticle(
+                        f"already stored as {existing.id} ({existing.title!r}, {existing.source})", existing.id
+                    )
+                self._check_duplicate(db, record, allow_same_text)
+                db.execute(
+                    "INSERT INTO articles (id, title, source, date, url, url_key, authors, body, body_key, "
+                    "added_at, added_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        record.id, record.title, record.source, record.date, record.url, url_key(record.url),
+                        json.dumps(record.authors, ensure_ascii=False), record.body, body_key(record.body),
+                        record.added_at, record.added_by,
+                    ),
+                )  # fmt: skip
+                db.execute(
+                    "INSERT INTO changes (at, actor, action, article_id, title) VALUES (?, ?, ?, ?, ?)",
+                    (at, actor, action, record.id, record.title),
+                )
+                stored.append(record)
+            for key, value in (meta or {}).items():
+                db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+        return stored
+
+    def remove(self, article_id: str, *, actor: str, reason: str | None = None) -> Article:
+        """Delete one article and log who removed it, in one transaction."""
+        with self._tx() as db:
+            article = self.get(article_id)
+            db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+            db.execute(
+                "INSERT INTO changes (at, actor, action, article_id, title, detail) VALUES (?, ?, 'remove', ?, ?, ?)",
+                (now_iso(), actor, article.id, article.title, reason),
+            )
+        return article
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def _check_duplicate(self, db: sqlite3.Connection, record: Article, allow_same_text: bool) -> None:
+        key_u = url_key(record.url)
+        if key_u:
+            row = db.execute("SELECT id, title FROM articles WHERE url_key = ?", (key_u,)).fetchone()
+            if row:
+                raise DuplicateArticle(f"that URL is already stored as {row['id']} ({row['title']!r})", row["id"])
+        key_b = body_key(record.body)
+        if key_b and not allow_same_text:
+            row = db.execute("SELECT id, title FROM articles WHERE body_key = ?", (key_b,)).fetchone()
+            if row:
+                raise DuplicateArticle(f"the same text is already stored as {row['id']} ({row['title']!r})", row["id"])
+
+
+def _article(row: sqlite3.Row) -> Article:
+    return Article.model_construct(
+        id=row["id"],
+        title=row["title"],
+        source=row["source"],
+        date=row["date"],
+        url=row["url"],
+        authors=json.loads(row["authors"]),
+        body=row["body"],
+        added_at=row["added_at"],
+        added_by=row["added_by"],
+    )
+
+
+def _migrations() -> Iterable[tuple[int, str, str]]:
+    folder = resources.files("bot") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        match = re.fullmatch(r"(\d{4})_(\w+)\.sql", entry.name)
+        if match:
+            found.append((int(match.group(1)), match.group(2), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def _statements(sql: str) -> list[str]:
+    lines = [line for line in sql.splitlines() if not line.strip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]

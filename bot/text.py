@@ -1,0 +1,181 @@
+"""Sentences and tokens: the only text processing newsbot does.
+
+Two jobs, both pure functions:
+
+* :func:`split_sentences` cuts an article body into sentences *as spans of the original string*, so a quote is
+  always a slice of the stored text, letter for letter. It keeps abbreviations ("Mr. Smith", "Amazon.com Inc.
+  pitched"), initialisms ("U.S.-Mexico"), decimals ("3.5") and quotations that end with ``.”`` in one piece.
+* :func:`tokenize` turns text into index terms. The same function is applied to documents and to questions, so
+  a question's terms can only match because the words are really there: case is folded, Unicode punctuation
+  (’ “ — …) is treated as punctuation, stopwords are dropped and words are stemmed (Snowball English).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from functools import lru_cache
+
+import snowballstemmer
+
+__all__ = [
+    "STOPWORDS",
+    "Span",
+    "content_terms",
+    "sentence_spans",
+    "split_sentences",
+    "tokenize",
+]
+
+Span = tuple[int, int]
+
+# --- sentences -------------------------------------------------------------------------------------------------
+
+# Words that are followed by a period but almost never end a sentence (titles, "No. 5", "vs.").
+_NEVER_FINAL = frozenset(
+    """mr mrs ms dr prof sen rep gov gen lt col capt sgt st jr sr rev hon pres supt cmdr adm maj cpl
+    mt ft no nos vs v etc approx dept est fig vol pp al e.g i.e""".split()
+)
+# Abbreviations that may end a sentence: they end one only when a typical sentence opener follows.
+_MAYBE_FINAL = frozenset(
+    """inc corp co ltd llc plc bros jan feb mar apr jun jul aug sep sept oct nov dec a.m p.m""".split()
+)
+_OPENERS = frozenset(
+    """the a an it its he she they we i this that these those but and in on at for after before when while
+    if as there his her their our one some many most what who how why still yet so then also however
+    meanwhile""".split()
+)
+# A candidate boundary: terminal punctuation, any closing quotes or brackets, then white space.
+_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
+_OPENING = re.compile(r"\s*[\"'“‘(\[]*(\S+)")
+
+
+def sentence_spans(text: str) -> list[Span]:
+    """Return ``(start, end)`` spans of the sentences in ``text``; stripped of surrounding white space.
+
+    A blank line always ends a sentence (paragraphs); a single line break ends one unless the next line starts in
+    lower case (a hard-wrapped paragraph).
+    """
+    spans: list[Span] = []
+    for para_start, para_end in _paragraph_spans(text):
+        start = para_start
+        for cut in _cuts(text, para_start, para_end):
+            _append_stripped(text, start, cut, spans)
+            start = cut
+        _append_stripped(text, start, para_end, spans)
+    return spans
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of ``text`` as strings, each a verbatim slice of it."""
+    return [text[a:b] for a, b in sentence_spans(text)]
+
+
+def _paragraph_spans(text: str) -> Iterator[Span]:
+    start = 0
+    for match in re.finditer(r"[ \t]*\n\s*", text):
+        nxt = match.end()
+        if nxt >= len(text):
+            break
+        if match.group().count("\n") > 1 or not text[nxt].islower():
+            yield start, match.start()
+            start = nxt
+    yield start, len(text)
+
+
+def _cuts(text: str, start: int, end: int) -> Iterator[int]:
+    for match in _BOUNDARY.finditer(text, start, end):
+        cut = match.end()
+        following = _OPENING.match(text, cut, end)
+        if following is None:
+            continue
+        nxt = following.group(1)
+        if not (nxt[0].isupper() or nxt[0].isdigit() or text[cut:following.start(1)].strip()):
+            continue
+        if text[match.start()] == "." and match.group().startswith(".") and match.group()[1:2] != ".":
+            if not _period_ends_sentence(text, start, match.start(), nxt):
+                continue
+        yield cut
+
+
+def _period_ends_sentence(text: str, start: int, dot: int, next_word: str) -> bool:
+    word_start = dot
+    while word_start > start and not text[word_start - 1].isspace() and text[word_start - 1] not in "(\"“‘'":
+        word_start -= 1
+    word = text[word_start:dot].lower().rstrip(".")
+    core = word.strip("\"'“”‘’()[]")
+    if core in _NEVER_FINAL:
+        return False
+    nxt = next_word.strip("\"'“”‘’()[],;:").lower()
+    initialism = re.fullmatch(r"(?:[a-z]\.)+[a-z]", core) is not None or re.fullmatch(r"[a-z]", core) is not None
+    if core in _MAYBE_FINAL or initialism:
+        return nxt in _OPENERS
+    return True
+
+
+def _append_stripped(text: str, start: int, end: int, spans: list[Span]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        spans.append((start, end))
+
+
+# --- tokens ----------------------------------------------------------------------------------------------------
+
+STOPWORDS = frozenset(
+    """a about above after again against ago all almost also although always am among an and any anyone anything
+    are aren around as at be became because been before being below between both but by can cannot could couldn
+    did didn do does doesn doing don done down during each either else even ever every few for from further get
+    gets got had hadn has hasn have haven having he her here hers herself him himself his how however i if in
+    into is isn it its itself just least less let like ll made make many may me might more most much must mustn
+    my myself neither no nor not now of off often on once one only or other others otherwise our ours ourselves
+    out over own per perhaps please rather re really s said same say says shall shan she should shouldn since so
+    some such t than that the their theirs them themselves then there these they this those though through thus
+    to too toward towards under until up upon us ve very via was wasn we were weren what whatever when whenever
+    where whereas whether which while who whoever whom whose why will with within without won would wouldn yes
+    yet you your yours yourself yourselves d m o y ain tell told know knew""".split()
+)
+
+_WORD = re.compile(r"\d+(?:[.,]\d+)+|(?:[^\W_]\.){2,}|[^\W_]+(?:['’][^\W_]+)*")
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'"})
+_stemmer = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    return str(_stemmer.stemWord(word))
+
+
+def tokenize(text: str) -> list[str]:
+    """Index terms of ``text``: case-folded, stopwords removed, stemmed; used for documents and questions alike.
+
+    Dotted initialisms ("U.S.", "U.K.") and all-capital acronyms ("US", "ICE") are kept even where the lower-case
+    word is a stopword, so "U.S." is the term ``us`` while the pronoun "us" is dropped.
+    """
+    text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
+    terms: list[str] = []
+    for match in _WORD.finditer(text):
+        raw = match.group()
+        if raw[0].isdigit() and not raw.isdigit() and raw.replace(".", "").replace(",", "").isdigit():
+            terms.append(raw.replace(",", ""))
+            continue
+        if "." in raw:
+            terms.append(raw.replace(".", "").casefold())
+            continue
+        word = raw.casefold()
+        if word.endswith("'s"):
+            word = word[:-2]
+        word = word.replace("'", "")
+        acronym = len(raw) >= 2 and raw.isupper() and raw.isalpha()
+        if not acronym and (word in STOPWORDS or len(word) < 2):
+            continue
+        terms.append(word if acronym or word.isdigit() else _stem(word))
+    return terms
+
+
+def content_terms(text: str) -> list[str]:
+    """The distinct terms of ``text`` in order of first appearance (for matching questions to passages)."""
+    return list(dict.fromkeys(tokenize(text)))

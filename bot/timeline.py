@@ -1,0 +1,74 @@
+"""The coverage in date order: all of it, or the articles on a topic, with since / until / outlet filters.
+
+Dates keep their precision: an entry dated "2017-10" is shown as "Oct 2017", sorts at the start of its month,
+and passes a ``since``/``until`` filter when the month overlaps the range (it *may* lie inside it). Undated
+entries come last; a date filter leaves them out because nothing says they fall inside the range.
+"""
+
+from __future__ import annotations
+
+from .answers import RELATED_FLOOR, question_terms
+from .errors import InvalidDate
+from .index import ArticleRef, CoverageIndex
+from .models import Timeline, TimelineEntry, date_bounds, date_sort_key, parse_partial_date
+
+__all__ = ["TOPIC_FLOOR", "build_timeline", "matching_articles"]
+
+TOPIC_FLOOR = 0.5  # share of the topic's weight a headline or sentence must contain for its article to count
+_ALL = 1_000_000
+
+
+def matching_articles(index: CoverageIndex, topic: str) -> dict[str, float]:
+    """Article ids on ``topic`` with their best BM25 score x coverage (for ordering when relevance matters)."""
+    terms = question_terms(topic)
+    found: dict[str, float] = {}
+    for kind in ("headline", "sentence"):
+        for hit in index.search(terms, kind, _ALL):
+            if hit.coverage >= max(TOPIC_FLOOR, RELATED_FLOOR) and hit.score > 0:
+                key = hit.passage.article.id
+                found[key] = max(found.get(key, 0.0), hit.score * hit.coverage)
+    return found
+
+
+def build_timeline(
+    index: CoverageIndex,
+    topic: str | None = None,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    outlet: str | None = None,
+) -> Timeline:
+    """Entries oldest first; undated last. ``since``/``until`` are YYYY, YYYY-MM or YYYY-MM-DD, inclusive."""
+    low = _bound(since, "since", 0)
+    high = _bound(until, "until", 1)
+    if low and high and low > high:
+        raise InvalidDate(f"since ({since}) is after until ({until})")
+    refs = index.articles()
+    if topic and topic.strip():
+        wanted = matching_articles(index, topic)
+        refs = [r for r in refs if r.id in wanted]
+    if outlet and outlet.strip():
+        name = outlet.strip().casefold()
+        refs = [r for r in refs if r.source.casefold() == name] or [r for r in refs if name in r.source.casefold()]
+    if low or high:
+        refs = [r for r in refs if _overlaps(r, low, high)]
+    refs.sort(key=lambda r: (date_sort_key(r.date), r.order))
+    entries = [TimelineEntry(article_id=r.id, date=r.date, title=r.title, source=r.source, url=r.url) for r in refs]
+    return Timeline(topic=topic.strip() if topic and topic.strip() else None, entries=entries)
+
+
+def _bound(value: str | None, name: str, side: int) -> str | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        date = parse_partial_date(value)
+    except ValueError as exc:
+        raise InvalidDate(f"{name}: {exc}") from None
+    return date_bounds(date)[side].isoformat()
+
+
+def _overlaps(ref: ArticleRef, low: str | None, high: str | None) -> bool:
+    if ref.date is None:
+        return False
+    first, last = (d.isoformat() for d in date_bounds(ref.date))
+    return (low is None or last >= low) and (high is None or first <= high)
