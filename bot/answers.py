@@ -30,6 +30,7 @@ __all__ = [
     "MAX_HEADLINES",
     "MAX_QUESTION_CHARS",
     "MAX_QUOTES",
+    "NEAREST_FLOOR",
     "RELATED_FLOOR",
     "answer_question",
     "question_terms",
@@ -39,7 +40,8 @@ MAX_QUOTES = 3
 MAX_HEADLINES = 5
 MAX_QUESTION_CHARS = 500
 ANSWER_FLOOR = 0.5  # share of the question's weight a sentence or headline must contain to answer it
-RELATED_FLOOR = 0.4  # ... to be shown as related (or, with no answer, as the nearest coverage)
+RELATED_FLOOR = ANSWER_FLOOR  # ... to be shown as related to an answer
+NEAREST_FLOOR = 0.4  # ... to be shown as the nearest coverage when nothing answers
 QUOTE_RATIO = 0.4  # a further quote must score at least this share of the best one
 SAME_ARTICLE_PENALTY = 0.8  # a second quote from an article already quoted competes at this share of its score
 NEAR_DUPLICATE = 0.8  # Jaccard similarity of terms above which two quotes say the same thing
@@ -73,9 +75,8 @@ def answer_question(index: CoverageIndex, question: str) -> Answer:
     quotes = _pick_quotes([h for h in sentences if h.coverage >= ANSWER_FLOOR and h.score > 0])
     answered = bool(quotes) or any(h.coverage >= ANSWER_FLOOR and h.score > 0 for h in headlines)
     quoted = {q.article_id for q in quotes}
-    related = _group_headlines(
-        (h for h in _ranked(headlines) if h.coverage >= RELATED_FLOOR and h.score > 0), exclude=quoted
-    )
+    floor = RELATED_FLOOR if answered else NEAREST_FLOOR
+    related = _group_headlines((h for h in _ranked(headlines) if h.coverage >= floor and h.score > 0), exclude=quoted)
     return Answer(question=question.strip(), answered=answered, quotes=quotes, headlines=related[:MAX_HEADLINES])
 
 

@@ -243,8 +243,9 @@ def list_(as_json: bool, data_dir: Path | None) -> None:
             ]
         )  # fmt: skip
         return
+    width = max((len(a.id) for a in articles), default=0)
     for a in articles:
-        click.echo(f"{a.id}  {format_date(a.date):>11}  {a.source}: {a.title}")
+        click.echo(f"{a.id:<{width}}  {format_date(a.date):>11}  {a.source}: {a.title}")
 
 
 @cli.command()

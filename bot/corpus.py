@@ -34,6 +34,17 @@ __all__ = [
 ]
 
 MAX_FILE_BYTES = 5_000_000
+
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """YAML without implicit timestamps: a date stays the text that was written ("2017-10", "2020-02-31")
+    and is checked by the article model, which says what is wrong with it."""
+
+
+_FrontMatterLoader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 SUFFIXES = (".md", ".json", ".jsonl")
 
 
@@ -162,7 +173,7 @@ def _from_markdown(text: str, label: str) -> ArticleIn:
     except StopIteration:
         raise InvalidArticle(f"{label}: the front matter has no closing '---' line") from None
     try:
-        front = yaml.safe_load("\n".join(lines[1:end])) or {}
+        front = yaml.load("\n".join(lines[1:end]), Loader=_FrontMatterLoader) or {}  # noqa: S506 - safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1

@@ -7,7 +7,7 @@ entries come last; a date filter leaves them out because nothing says they fall 
 
 from __future__ import annotations
 
-from .answers import RELATED_FLOOR, question_terms
+from .answers import question_terms
 from .errors import InvalidDate
 from .index import ArticleRef, CoverageIndex
 from .models import Timeline, TimelineEntry, date_bounds, date_sort_key, parse_partial_date
@@ -24,7 +24,7 @@ def matching_articles(index: CoverageIndex, topic: str) -> dict[str, float]:
     found: dict[str, float] = {}
     for kind in ("headline", "sentence"):
         for hit in index.search(terms, kind, _ALL):
-            if hit.coverage >= max(TOPIC_FLOOR, RELATED_FLOOR) and hit.score > 0:
+            if hit.coverage >= TOPIC_FLOOR and hit.score > 0:
                 key = hit.passage.article.id
                 found[key] = max(found.get(key, 0.0), hit.score * hit.coverage)
     return found

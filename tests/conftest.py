@@ -1,0 +1,42 @@
+"""Shared fixtures: every test gets its own data directory and a clean environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import load_settings
+from bot.service import NewsService
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No setting leaks in from the machine; NEWSBOT_DATA_DIR points at a fresh folder."""
+    for name in list(os.environ):
+        if name.startswith("NEWSBOT_") or name == "DISCORD_TOKEN":
+            monkeypatch.delenv(name)
+    data_dir = tmp_path / "data"
+    monkeypatch.setenv("NEWSBOT_DATA_DIR", str(data_dir))
+    return data_dir
+
+
+@pytest.fixture
+def service(clean_env: Path) -> Iterator[NewsService]:
+    """A service over the shipped corpus in a fresh data directory."""
+    svc = NewsService.open(load_settings())
+    yield svc
+    svc.close()
+
+
+def shared_file(*parts: str) -> Path:
+    """A file of ../shared, or skip the test where the checkout has none beside it."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is not available")
+    return path
