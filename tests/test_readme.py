@@ -1,0 +1,41 @@
+"""The README's console sessions print what the program prints now."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import cli
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def sessions() -> list[tuple[str, str]]:
+    """(command, expected output) for each `$ newsbot ask ...` in a console block."""
+    found = []
+    for block in re.findall(r"```console\n(.*?)```", README, flags=re.S):
+        lines = block.splitlines()
+        for i, line in enumerate(lines):
+            if line.startswith("$ newsbot ask "):
+                output = []
+                for following in lines[i + 1 :]:
+                    if following.startswith("$ "):
+                        break
+                    output.append(following)
+                found.append((line[2:], "\n".join(output)))
+    return found
+
+
+def test_the_readme_has_sessions() -> None:
+    assert len(sessions()) >= 3
+
+
+@pytest.mark.parametrize(("command", "expected"), sessions())
+def test_readme_session_output(command: str, expected: str) -> None:
+    args = shlex.split(command)[1:]
+    result = CliRunner().invoke(cli, args)
+    assert result.stdout.rstrip("\n") == expected
