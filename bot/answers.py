@@ -40,7 +40,7 @@ MAX_QUOTES = 3
 MAX_HEADLINES = 5
 MAX_QUESTION_CHARS = 500
 ANSWER_FLOOR = 0.5  # share of the question's weight a sentence or headline must contain to answer it
-RELATED_FLOOR = ANSWER_FLOOR  # ... to be shown as related to an answer
+RELATED_FLOOR = 0.3  # ... to be shown as related to an answer
 NEAREST_FLOOR = 0.4  # ... to be shown as the nearest coverage when nothing answers
 QUOTE_RATIO = 0.4  # a further quote must score at least this share of the best one
 SAME_ARTICLE_PENALTY = 0.8  # a second quote from an article already quoted competes at this share of its score
@@ -55,7 +55,7 @@ def question_terms(question: str) -> list[str]:
     """The question's search terms; :class:`InvalidQuestion` when there are none."""
     question = question.strip()
     if not question:
-        raise InvalidQuestion("the question is empty: ask about the coverage, e.g. \"What did Amazon pitch to ICE?\"")
+        raise InvalidQuestion('the question is empty: ask about the coverage, e.g. "What did Amazon pitch to ICE?"')
     if len(question) > MAX_QUESTION_CHARS:
         raise InvalidQuestion(f"the question is {len(question)} characters long; keep it under {MAX_QUESTION_CHARS}")
     terms = [t for t in tokenize(question) if t not in _FRAMING]
@@ -93,12 +93,7 @@ def _pick_quotes(hits: list[Hit]) -> list[Quote]:
     chosen: list[Hit] = []
     while pool and len(chosen) < MAX_QUOTES:
         used = {h.passage.article.id for h in chosen}
-
-        def merit(hit: Hit) -> float:
-            value = hit.score * hit.coverage
-            return value * SAME_ARTICLE_PENALTY if hit.passage.article.id in used else value
-
-        pick = max(pool, key=lambda h: (merit(h), -h.passage.pid))
+        pick = max(pool, key=lambda h: (_merit(h, used), -h.passage.pid))
         pool.remove(pick)
         if pick.score * pick.coverage < best * QUOTE_RATIO:
             break
@@ -106,6 +101,12 @@ def _pick_quotes(hits: list[Hit]) -> list[Quote]:
             continue
         chosen.append(pick)
     return [_quote(h, copies[_normal(h.passage.text)]) for h in chosen]
+
+
+def _merit(hit: Hit, quoted_articles: set[str]) -> float:
+    """BM25 x coverage, discounted for an article already quoted so that others get a turn when close."""
+    value = hit.score * hit.coverage
+    return value * SAME_ARTICLE_PENALTY if hit.passage.article.id in quoted_articles else value
 
 
 def _copies(hits: list[Hit]) -> dict[str, list[Hit]]:
@@ -144,7 +145,14 @@ def _group_headlines(hits: Iterable[Hit], exclude: set[str]) -> list[Headline]:
         first = min(refs, key=_age)
         also = _unique(r.source for r in sorted(refs, key=_age) if r.source != first.source)
         result.append(
-            Headline(article_id=first.id, title=first.title, source=first.source, date=first.date, url=first.url, also_in=also)
+            Headline(
+                article_id=first.id,
+                title=first.title,
+                source=first.source,
+                date=first.date,
+                url=first.url,
+                also_in=also,
+            )
         )
     return result
 

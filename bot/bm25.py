@@ -1,45 +1,49 @@
-"""An exact, fast, incremental BM25 index: the scores of ``rank_bm25.BM25Okapi``, bit for bit, without its cost.
+"""An exact, fast, incremental BM25 index: the scores of ``rank_bm25.BM25Okapi``, bit for bit, without its
+cost.
 
 Why this exists
 ---------------
-``rank_bm25.BM25Okapi`` is the reference scorer newsbot's answers were tuned on, but it keeps one Python ``dict``
-per document and scores a query with a Python loop over *every* document, and it cannot add or remove a document
-without being rebuilt. :class:`BM25Index` returns the same numbers (not approximately: the same IEEE-754 doubles)
-while touching only the documents that contain a query term, and it takes an article in or out in milliseconds.
+``rank_bm25.BM25Okapi`` is the reference scorer newsbot's answers were tuned on, but it keeps one Python
+``dict`` per document and scores a query with a Python loop over *every* document, and it cannot add or remove
+a document without being rebuilt. :class:`BM25Index` returns the same numbers (not approximately: the same
+IEEE-754 doubles) while touching only the documents that contain a query term, and it takes an article in or
+out in milliseconds.
 
 What "the same numbers" requires (``rank_bm25`` 0.2.2, read from its source)
 ----------------------------------------------------------------------------
 For the corpus of currently present documents, in insertion order:
 
 * ``avgdl = total_tokens / N`` (Python ``int / int``, correctly rounded).
-* ``idf = log(N - n + 0.5) - log(n + 0.5)`` with :func:`math.log`. ``numpy.log`` is *not* used: its SIMD kernels
-  differ from libm in the last bit for some arguments (about 1 in 20,000 here), so we keep a table of
+* ``idf = log(N - n + 0.5) - log(n + 0.5)`` with :func:`math.log`. ``numpy.log`` is *not* used: its SIMD
+  kernels differ from libm in the last bit for some arguments (about 1 in 20,000 here), so we keep a table of
   ``math.log(k + 0.5)`` and gather from it.
 * ``average_idf = idf_sum / len(idf)`` where ``idf_sum`` is accumulated *sequentially* over the vocabulary in
-  ``dict`` insertion order, i.e. in the order in which each term first appears when the documents are scanned in
-  order (and, inside a document, in the order of each term's first occurrence). Float addition is not
-  associative, so we keep that order (a sort key per term, updated when a term's first document is removed) and
-  sum with :func:`numpy.cumsum`, which is sequential (``numpy.sum`` is pairwise and would differ).
+  ``dict`` insertion order, i.e. in the order in which each term first appears when the documents are scanned
+  in order (and, inside a document, in the order of each term's first occurrence). Float addition is not
+  associative, so we keep that order (a sort key per term, updated when a term's first document is removed)
+  and sum with :func:`numpy.cumsum`, which is sequential (``numpy.sum`` is pairwise and would differ).
 * Terms whose idf is negative get the floor ``epsilon * average_idf`` (which may itself be negative).
-* A query token ``q`` adds ``idf(q) * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl)))`` to every document,
-  evaluated in exactly that operation order, token after token in query order (a repeated token counts again; an
-  unknown token adds 0). Documents that do not contain ``q`` receive ``±0.0``, which changes nothing, so only the
-  documents that contain a query term need to be touched.
+* A query token ``q`` adds ``idf(q) * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl)))`` to every
+  document, evaluated in exactly that operation order, token after token in query order (a repeated token
+  counts again; an unknown token adds 0). Documents that do not contain ``q`` receive ``±0.0``, which changes
+  nothing, so only the documents that contain a query term need to be touched.
 
-The one deliberate divergence: ``rank_bm25`` returns NaN (0/0) for empty documents when ``b == 1`` and for every
-non-matching document when ``k1 == 0``; we require ``k1 > 0`` and return 0.0 for empty documents. (It also raises
-``ZeroDivisionError`` on an empty corpus or one whose documents are all empty; we return all-zero scores.)
+The one deliberate divergence: ``rank_bm25`` returns NaN (0/0) for empty documents when ``b == 1`` and for
+every non-matching document when ``k1 == 0``; we require ``k1 > 0`` and return 0.0 for empty documents. (It
+also raises ``ZeroDivisionError`` on an empty corpus or one whose documents are all empty; we return all-zero
+scores.)
 
 Data layout (why it is fast)
 ----------------------------
-* Postings, term-major: ``indptr`` / ``rows`` (int32) / ``tfs`` (uint32) built in one pass (a sparse transpose),
-  plus small growable per-term *tails* for documents added one at a time, so :meth:`BM25Index.add` never copies a
-  big array.
-* A forward index (each row's distinct terms, in first-occurrence order) so :meth:`BM25Index.remove` knows which
-  document frequencies to decrement. Removal leaves a tombstone; :meth:`BM25Index.compact` (run automatically
-  once a quarter of the rows are dead) drops them.
-* Everything that depends on ``N``/``avgdl`` (the idf vector, the average idf, ``k1 * (1 - b + b * dl / avgdl)``
-  per row) is recomputed, vectorised, at most once per modification (a version counter), never per query.
+* Postings, term-major: ``indptr`` / ``rows`` (int32) / ``tfs`` (uint32) built in one pass (a sparse
+  transpose), plus small growable per-term *tails* for documents added one at a time, so :meth:`BM25Index.add`
+  never copies a big array.
+* A forward index (each row's distinct terms, in first-occurrence order) so :meth:`BM25Index.remove` knows
+  which document frequencies to decrement. Removal leaves a tombstone; :meth:`BM25Index.compact` (run
+  automatically once a quarter of the rows are dead) drops them.
+* Everything that depends on ``N``/``avgdl`` (the idf vector, the average idf, ``k1 * (1 - b + b * dl /
+  avgdl)`` per row) is recomputed, vectorised, at most once per modification (a version counter), never per
+  query.
 
 Not thread-safe: use it from one thread (the bot's event loop) or guard it with a lock.
 """
@@ -79,14 +83,14 @@ def _py_count_elements(mapping: dict[str, int], iterable: Iterable[str]) -> None
         mapping[element] = mapping.get(element, 0) + 1
 
 
-# ``Counter.update``'s C helper: counts into a plain dict, in first-occurrence order, ~3x faster than building a
-# ``Counter`` per document. Falls back to the equivalent Python loop on interpreters that lack it.
+# ``Counter.update``'s C helper: counts into a plain dict, in first-occurrence order, ~3x faster than building
+# a ``Counter`` per document. Falls back to the equivalent Python loop on interpreters that lack it.
 _count_elements: Callable[[dict[str, int], Iterable[str]], None] = getattr(
     collections, "_count_elements", _py_count_elements
 )
 
 
-# --- small containers ------------------------------------------------------------------------------------------
+# --- small containers ---------------------------------------------------------------------------------------
 
 
 class _Grow(Generic[_S]):
@@ -140,8 +144,8 @@ class _Tail:
 class _Vocab(dict[str, int]):
     """term -> term id; ``vocab[new_term]`` assigns the next id, so bulk ingestion can use a C-level ``map``.
 
-    Ids are always ``0 .. len - 1`` in insertion order, so ``list(vocab)`` is the id -> term table. Lookups that
-    must not create a term use ``.get``.
+    Ids are always ``0 .. len - 1`` in insertion order, so ``list(vocab)`` is the id -> term table. Lookups
+    that must not create a term use ``.get``.
     """
 
     def __missing__(self, key: str) -> int:
@@ -154,8 +158,8 @@ class _IdMap:
     """doc_id -> row.
 
     Callers' ids are typically database row ids, dense and increasing, so a numpy table indexed by id costs 8
-    bytes per id instead of ~100 for a dict of a million ints, and rebuilds in one vectorised step on load. Ids far
-    larger than the number of documents switch it to a plain dict.
+    bytes per id instead of ~100 for a dict of a million ints, and rebuilds in one vectorised step on load.
+    Ids far larger than the number of documents switch it to a plain dict.
     """
 
     __slots__ = ("_dense", "_sparse")
@@ -217,12 +221,14 @@ class _IdMap:
         if self._sparse is not None:
             import sys
 
-            return sys.getsizeof(self._sparse) + 56 * len(self._sparse)  # the dict plus two int objects per item
+            # the dict plus two int objects per item
+            return sys.getsizeof(self._sparse) + 56 * len(self._sparse)
         return int(self._dense.nbytes)
 
 
-# ``math.log(k + 0.5)`` for k = 0, 1, 2, ...: the only logarithms BM25Okapi ever takes (see the module docstring
-# for why not ``np.log``). Shared by all indexes; only ever extended, and replaced rather than mutated.
+# ``math.log(k + 0.5)`` for k = 0, 1, 2, ...: the only logarithms BM25Okapi ever takes (see the module
+# docstring for why not ``np.log``). Shared by all indexes; only ever extended, and replaced rather than
+# mutated.
 _log_half: F64 = np.empty(0, dtype=np.float64)
 
 
@@ -252,7 +258,7 @@ def _segment_gather(starts: I64, lengths: I64) -> I64:
 
 
 class _Batch:
-    """Documents counted by ``BM25Index._ingest``: per document its id, length and distinct terms with their tf."""
+    """Documents counted by ``BM25Index._ingest``: ids, lengths, and distinct terms with their tf."""
 
     __slots__ = ("ids", "dl", "fstart", "fwd", "tfs")
 
@@ -267,14 +273,18 @@ class _Batch:
 def _transpose(n_rows: int, n_terms: int, fstart: I64, fwd: I32, tfs: U32) -> tuple[I64, I32, U32, I64]:
     """Forward index -> term-major postings in O(postings) (scipy's CSR->CSC, a counting sort in C).
 
-    Returns ``indptr`` (per term), ``rows`` (ascending within a term: the transpose is stable), ``tfs`` and, per
-    term, the forward position of its first posting (-1 if none), from which the dict-order key is derived.
+    Returns ``indptr`` (per term), ``rows`` (ascending within a term: the transpose is stable), ``tfs`` and,
+    per term, the forward position of its first posting (-1 if none), from which the dict-order key is
+    derived.
     """
     nnz = len(fwd)
     if nnz == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return np.zeros(n_terms + 1, dtype=np.int64), empty.astype(np.int32), empty.astype(np.uint32), (
-            np.full(n_terms, -1, dtype=np.int64)
+        return (
+            np.zeros(n_terms + 1, dtype=np.int64),
+            empty.astype(np.int32),
+            empty.astype(np.uint32),
+            np.full(n_terms, -1, dtype=np.int64),
         )
     csr = sp.csr_array((np.arange(nnz, dtype=np.int64), fwd, fstart), shape=(n_rows, n_terms))
     csc = csr.tocsc()
@@ -288,7 +298,7 @@ def _transpose(n_rows: int, n_terms: int, fstart: I64, fwd: I32, tfs: U32) -> tu
 
 
 def _with_slack(arr: npt.NDArray[_S]) -> _Grow[_S]:
-    """Wrap a freshly built array with ~12% spare capacity, so the first ``add`` after a build copies nothing."""
+    """Wrap a freshly built array with ~12% spare room, so the first ``add`` after a build copies nothing."""
     buf = np.empty(len(arr) + len(arr) // 8 + 64, dtype=arr.dtype)
     buf[: len(arr)] = arr
     return _Grow(buf, len(arr))
@@ -316,19 +326,22 @@ class _Stats:
         self.dead_rows = dead_rows
 
 
-# --- the index -------------------------------------------------------------------------------------------------
+# --- the index ----------------------------------------------------------------------------------------------
 
 
 class BM25Index:
     """BM25 (Okapi, rank-bm25 flavour) over documents that can be added and removed at any time.
 
-    Scores equal ``rank_bm25.BM25Okapi([tokens of each present document, in insertion order]).get_scores(query)``
-    exactly; see the module docstring for what that takes and for the one divergence (NaNs).
+    Scores equal ``BM25Okapi(present_docs).get_scores(query)`` exactly, where ``present_docs`` are the token
+    lists of the present documents in insertion order; see the module docstring for what that takes and for
+    the one divergence (NaNs).
     """
 
-    #: Compact automatically once this fraction of the rows are tombstones (and at least ``compact_min_dead``).
+    #: Compact automatically once this fraction of the rows are tombstones (and at least compact_min_dead).
     compact_dead_fraction: float = 0.25
     compact_min_dead: int = 1024
+    # Sample size for top_k's candidate threshold (a tuning knob; tests shrink it to reach that code path).
+    _candidate_sample: int = 8192
 
     def __init__(self, k1: float = 1.5, b: float = 0.75, epsilon: float = 0.25) -> None:
         """Create an empty index with rank-bm25's parameters (defaults identical to ``BM25Okapi``).
@@ -348,14 +361,15 @@ class BM25Index:
         self._epsilon = float(epsilon)
         self._reset()
 
-    # --- state -------------------------------------------------------------------------------------------------
+    # --- state ----------------------------------------------------------------------------------------------
 
     def _reset(self) -> None:
         """Forget every document (keeps the parameters)."""
         self._vocab = _Vocab()
         self._df: _Grow[np.int64] = _Grow.empty(np.int64)  # per term: present documents containing it
-        # Per term: sort key of its first occurrence = base[row of first present doc] + rank of the term among that
-        # document's distinct terms. Sorting live terms by it gives rank-bm25's dict order (see _live_order).
+        # Per term: sort key of its first occurrence = base[row of first present doc] + rank of the term among
+        # that document's distinct terms. Sorting live terms by it gives rank-bm25's dict order (see
+        # _live_order).
         self._key: _Grow[np.int64] = _Grow.empty(np.int64)
         # Bulk-built postings (term-major, rows ascending) for term ids < len(_indptr) - 1.
         self._indptr: I64 = np.zeros(1, dtype=np.int64)
@@ -392,7 +406,7 @@ class BM25Index:
     def _n_rows(self) -> int:
         return self._ids.n
 
-    # --- public read-only API ----------------------------------------------------------------------------------
+    # --- public read-only API -------------------------------------------------------------------------------
 
     def __len__(self) -> int:
         """Number of present documents (``N`` in BM25)."""
@@ -405,10 +419,11 @@ class BM25Index:
         return self._idmap.get(int(doc_id)) >= 0
 
     def doc_ids(self) -> list[int]:
-        """Present document ids in insertion order: the corpus order rank-bm25 would see, and ``get_scores``'."""
+        """Present document ids in insertion order: rank-bm25's corpus order, and ``get_scores``' order."""
         stats = self._stats()
         ids = self._ids.view()
-        return (ids if stats.live_rows is None else ids[stats.live_rows]).tolist()
+        present: list[int] = (ids if stats.live_rows is None else ids[stats.live_rows]).tolist()
+        return present
 
     @property
     def avgdl(self) -> float:
@@ -441,10 +456,11 @@ class BM25Index:
         """Approximate memory held by the index: its arrays, vocabulary and id map (not the query caches)."""
         import sys
 
-        arrays = [self._indptr, self._prow, self._ptf, self._fwd_base]
+        arrays: list[npt.NDArray[Any]] = [self._indptr, self._prow, self._ptf, self._fwd_base]
         total = sum(int(a.nbytes) for a in arrays)
-        grows = [self._df, self._key, self._ids, self._dl, self._base, self._fstart, self._flen, self._alive]
-        total += sum(g.nbytes() for g in grows) + self._fwd_tail.nbytes()
+        grows: list[_Grow[Any]] = [self._df, self._key, self._ids, self._dl, self._base, self._fstart]
+        grows += [self._flen, self._alive, self._fwd_tail]
+        total += sum(g.nbytes() for g in grows)
         total += sum(t.rows.nbytes() + t.tfs.nbytes() + 200 for t in self._tails.values())
         total += sys.getsizeof(self._vocab) + sum(sys.getsizeof(w) for w in self._vocab)
         total += self._idmap.nbytes()
@@ -452,7 +468,7 @@ class BM25Index:
             total += int(self._order.nbytes)
         return total
 
-    # --- adding ------------------------------------------------------------------------------------------------
+    # --- adding ---------------------------------------------------------------------------------------------
 
     @staticmethod
     def _check_id(doc_id: int) -> int:
@@ -466,9 +482,9 @@ class BM25Index:
     def add(self, doc_id: int, tokens: Sequence[str]) -> None:
         """Add one document at the end of the corpus; O(its tokens), no array is rebuilt.
 
-        Raises ``ValueError`` if ``doc_id`` is already present (ids are the caller's, e.g. passage row ids, so a
-        duplicate is a bug upstream, not something to paper over) and ``TypeError`` for a bare string (a sequence
-        of characters, almost certainly a mistake).
+        Raises ``ValueError`` if ``doc_id`` is already present (ids are the caller's, e.g. passage row ids, so
+        a duplicate is a bug upstream, not something to paper over) and ``TypeError`` for a bare string (a
+        sequence of characters, almost certainly a mistake).
         """
         did = self._check_id(doc_id)
         if isinstance(tokens, str):
@@ -511,13 +527,14 @@ class BM25Index:
         self._touch()
 
     def add_many(self, docs: Iterable[tuple[int, Sequence[str]]]) -> None:
-        """Add many documents in order; into an empty index this is a bulk build (about twice rank-bm25's speed).
+        """Add many documents in order; into an empty index this is a bulk build (about twice rank-bm25's
+        speed).
 
-        All or nothing: if an id is negative, repeated or already present, ``ValueError`` is raised and the index
-        is unchanged.
+        All or nothing: if an id is negative, repeated or already present, ``ValueError`` is raised and the
+        index is unchanged.
         """
         if self._n_live == 0 and self._n_rows:
-            self._reset()  # only tombstones left: start afresh (unobservable, and the bulk path is much faster)
+            self._reset()  # only tombstones left: start afresh (unobservable; the bulk path is much faster)
         vocab = self._vocab
         n_terms_before = len(vocab)
         try:
@@ -585,13 +602,14 @@ class BM25Index:
         )
 
     def _install_bulk(self, batch: _Batch) -> None:
-        """Make ``batch`` the whole index (the index holds no rows): one transpose, no per-term Python work."""
+        """Make ``batch`` the whole index (which holds no rows): one transpose, no per-term Python work."""
         n = len(batch.ids)
         n_terms = len(self._vocab)
         indptr, prow, ptf, first = _transpose(n, n_terms, batch.fstart, batch.fwd, batch.tfs)
         self._indptr, self._prow, self._ptf = indptr, prow, ptf
         self._df = _with_slack(np.diff(indptr))
-        # A fresh build's sort-key bases are the forward offsets, so a term's key is its first forward position.
+        # A fresh build's sort-key bases are the forward offsets, so a term's key is its first forward
+        # position.
         self._key = _with_slack(first)
         starts = batch.fstart[:-1]
         self._ids = _with_slack(batch.ids)
@@ -649,7 +667,7 @@ class BM25Index:
         self._counter += len(batch.fwd)
         self._touch()
 
-    # --- removing ----------------------------------------------------------------------------------------------
+    # --- removing -------------------------------------------------------------------------------------------
 
     def _fwd_of(self, row: int) -> I32:
         """The distinct term ids of ``row``, in first-occurrence order."""
@@ -660,7 +678,7 @@ class BM25Index:
         return self._fwd_tail.buf[start - n_base : start - n_base + length]
 
     def _segments(self, t: int) -> list[tuple[I32, U32]]:
-        """Term ``t``'s postings as (rows, tfs) pieces, rows ascending across pieces (bulk part, then tail)."""
+        """Term ``t``'s postings as (rows, tfs) pieces, rows ascending across pieces (bulk, then tail)."""
         parts: list[tuple[I32, U32]] = []
         if t + 1 < len(self._indptr):
             lo, hi = int(self._indptr[t]), int(self._indptr[t + 1])
@@ -689,9 +707,9 @@ class BM25Index:
     def remove(self, doc_id: int) -> None:
         """Remove a document; O(its distinct terms), leaving a tombstone (``KeyError`` if it is not present).
 
-        Keeps df, N, avgdl and rank-bm25's vocabulary order exact: a term whose first present document this was
-        moves to where it first occurs in the next present document containing it. Once a quarter of the rows
-        are tombstones the index compacts itself (O(index size), amortised over those removals).
+        Keeps df, N, avgdl and rank-bm25's vocabulary order exact: a term whose first present document this
+        was moves to where it first occurs in the next present document containing it. Once a quarter of the
+        rows are tombstones the index compacts itself (O(index size), amortised over those removals).
         """
         did = self._check_id(doc_id)
         row = self._idmap.get(did)
@@ -717,7 +735,7 @@ class BM25Index:
         if self._n_dead >= self.compact_min_dead and self._n_dead >= self.compact_dead_fraction * self._n_rows:
             self.compact()
 
-    # --- compaction and snapshots ------------------------------------------------------------------------------
+    # --- compaction and snapshots ---------------------------------------------------------------------------
 
     def _merged_postings(self) -> tuple[I64, I32, U32]:
         """Bulk postings and tails as one term-major (indptr, rows, tfs) over every term id."""
@@ -843,14 +861,14 @@ class BM25Index:
             return
         self._install_snapshot(self._snapshot())
 
-    # --- the statistics rank-bm25 derives from the corpus -------------------------------------------------------
+    # --- the statistics rank-bm25 derives from the corpus ---------------------------------------------------
 
     def _live_order(self) -> I64:
         """Present terms in rank-bm25's dict order (first appearance scanning the documents in order).
 
-        Maintained incrementally: terms that appeared, disappeared or whose first document was removed are taken
-        out and merged back at their key's position (O(V) vectorised, no sort), unless so many changed that a
-        full argsort is as cheap.
+        Maintained incrementally: terms that appeared, disappeared or whose first document was removed are
+        taken out and merged back at their key's position (O(V) vectorised, no sort), unless so many changed
+        that a full argsort is as cheap.
         """
         df, key = self._df.view(), self._key.view()
         order = self._order
@@ -871,7 +889,7 @@ class BM25Index:
         return order
 
     def _stats(self) -> _Stats:
-        """idf per term, average idf, length normaliser per row: recomputed once per modification, vectorised."""
+        """idf per term, average idf, length normaliser per row: vectorised, once per modification."""
         cached = self._stats_cache
         if cached is not None and cached.version == self._version:
             return cached
@@ -902,13 +920,14 @@ class BM25Index:
         self._stats_cache = stats
         return stats
 
-    # --- scoring -----------------------------------------------------------------------------------------------
+    # --- scoring --------------------------------------------------------------------------------------------
 
     def _accumulate(self, query: Sequence[str]) -> tuple[F64, list[I32], bool]:
         """Dense scores over all rows (tombstones hold junk), the rows touched, whether every used idf is > 0.
 
         Each query token adds its contribution to the rows containing it, token after token, exactly as
-        rank-bm25 adds it to every document; the rows are unique within a term, so ``score[rows] += c`` is exact.
+        rank-bm25 adds it to every document; the rows are unique within a term, so ``score[rows] += c`` is
+        exact.
         """
         if isinstance(query, str):
             raise TypeError("query must be a sequence of tokens, not a string")
@@ -944,7 +963,7 @@ class BM25Index:
         return score, touched, all_positive
 
     def get_scores(self, query: Sequence[str]) -> F64:
-        """BM25 score of every present document, aligned with :meth:`doc_ids`; equals ``BM25Okapi.get_scores``."""
+        """BM25 scores of the present documents, aligned with :meth:`doc_ids`: ``BM25Okapi.get_scores``."""
         if self._n_live == 0:
             return np.zeros(0, dtype=np.float64)
         score, _, _ = self._accumulate(query)
@@ -981,20 +1000,20 @@ class BM25Index:
         values = score[cand]
         if len(cand) > k:
             kth = np.partition(values, len(values) - k)[len(values) - k]
-            keep = values >= kth  # everything tied with the k-th score, so ties resolve by insertion order below
+            # Keep everything tied with the k-th score, so ties resolve by insertion order below.
+            keep = values >= kth
             cand, values = cand[keep], values[keep]
         best = np.lexsort((cand, -values))[:k]  # score descending, then row (= insertion order) ascending
         ids = self._ids.buf
         return list(zip(ids[cand[best]].tolist(), values[best].tolist(), strict=True))
 
-    @staticmethod
-    def _positive_candidates(score: F64, k: int) -> I64:
+    def _positive_candidates(self, score: F64, k: int) -> I64:
         """Rows whose score could be in the top ``k``, when exactly the matching rows score above zero.
 
         The k-th largest positive score of a strided sample is a lower bound for the k-th largest overall, so
         filtering by it keeps every top-k row (and every tie) while skipping most of a big candidate set.
         """
-        sample_size = 8192
+        sample_size = self._candidate_sample
         if len(score) <= 4 * sample_size:
             return np.flatnonzero(score > 0)
         sample = score[:: len(score) // sample_size]
@@ -1004,13 +1023,14 @@ class BM25Index:
         threshold = np.partition(positive, len(positive) - k)[len(positive) - k]
         return np.flatnonzero(score >= threshold)
 
-    # --- persistence -------------------------------------------------------------------------------------------
+    # --- persistence ----------------------------------------------------------------------------------------
 
     def save(self, path: Path) -> None:
-        """Write the index to ``path`` (an uncompressed ``.npz``), atomically: a crash leaves the old file intact.
+        """Write the index to ``path`` (an uncompressed ``.npz``), atomically: a crash leaves the old file
+        intact.
 
-        The file holds the compacted arrays and the vocabulary as one UTF-8 blob, so loading is a few big reads
-        and one ``dict`` build; postings are not recomputed.
+        The file holds the compacted arrays and the vocabulary as one UTF-8 blob, so loading is a few big
+        reads and one ``dict`` build; postings are not recomputed.
         """
         path = Path(path)
         snap = self._snapshot()

@@ -6,7 +6,6 @@ Every command takes ``--data-dir`` (or ``NEWSBOT_DATA_DIR``). Errors are one lin
 
 from __future__ import annotations
 
-import functools
 import getpass
 import json
 import sys
@@ -20,7 +19,7 @@ from .config import Settings, load_settings
 from .corpus import read_article_file
 from .errors import InvalidInput, NewsBotError
 from .models import ArticleIn, format_date
-from .render import PLAIN, render_answer, render_timeline
+from .render import render_answer, render_timeline
 from .service import NewsService
 
 __all__ = ["cli"]
@@ -133,7 +132,12 @@ def _render(service: NewsService, answer: Any) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @data_dir_option
 def timeline(
-    topic: str | None, since: str | None, until: str | None, outlet: str | None, as_json: bool, data_dir: Path | None
+    topic: str | None,
+    since: str | None,
+    until: str | None,
+    outlet: str | None,
+    as_json: bool,
+    data_dir: Path | None,
 ) -> None:
     """The coverage of TOPIC (or all of it) in date order, oldest first.
 
@@ -150,7 +154,11 @@ def timeline(
 
 
 def _filters(since: str | None, until: str | None, outlet: str | None) -> str:
-    parts = [f"since {since}" if since else "", f"until {until}" if until else "", f"from {outlet}" if outlet else ""]
+    parts = [
+        f"since {since}" if since else "",
+        f"until {until}" if until else "",
+        f"from {outlet}" if outlet else "",
+    ]
     text = ", ".join(p for p in parts if p)
     return f", {text}" if text else ""
 
@@ -185,9 +193,11 @@ def add(
             raise InvalidInput(f"{source_file}: --title/--source/--date/--url apply to a file with one article")
         articles = [_override(articles[0], overrides, str(source_file))]
     service = _service(data_dir)
-    stored = service.add_many(articles, actor=_actor(), action="add") if len(articles) > 1 else [
-        service.add(articles[0], actor=_actor())
-    ]
+    stored = (
+        service.add_many(articles, actor=_actor(), action="add")
+        if len(articles) > 1
+        else [service.add(articles[0], actor=_actor())]
+    )
     for article in stored:
         if as_json:
             click.echo(json.dumps({"article_id": article.id}))
@@ -265,6 +275,37 @@ def stats(data_dir: Path | None) -> None:
     click.echo(f"dates:           {format_date(s.first_date)} to {format_date(s.last_date)} ({s.undated} undated)")
     click.echo(f"last change:     {s.last_change or 'none'}")
     click.echo(f"data directory:  {service.store.path}")
+
+
+@cli.command()
+@data_dir_option
+def run(data_dir: Path | None) -> None:
+    """Start the Discord bot (the token comes from DISCORD_TOKEN); stop it with Ctrl-C or SIGTERM.
+
+    Example:
+
+        DISCORD_TOKEN=... newsbot run
+    """
+    from .discord_app import run_bot
+
+    run_bot(_settings(data_dir))
+
+
+@cli.command()
+@click.option("--guild", "guild_id", type=int, help="Sync to this guild only (instant); without it, globally.")
+@data_dir_option
+def sync(guild_id: int | None, data_dir: Path | None) -> None:
+    """Register the slash commands with Discord: in one guild, or globally (may take up to an hour).
+
+    Example:
+
+        newsbot sync --guild 123456789012345678
+    """
+    from .discord_app import sync_commands
+
+    names = sync_commands(_settings(data_dir), guild_id)
+    where = f"guild {guild_id}" if guild_id else "all guilds (global; Discord may take up to an hour)"
+    click.echo(f"Synced {len(names)} commands to {where}: {', '.join('/' + n for n in sorted(names))}")
 
 
 def main() -> None:  # pragma: no cover - the console script

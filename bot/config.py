@@ -27,11 +27,12 @@ def default_data_dir() -> Path:
 class Settings(BaseSettings):
     """newsbot's configuration. Field descriptions are the documentation (see the README's reference)."""
 
-    model_config = SettingsConfigDict(env_prefix="NEWSBOT_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(env_prefix="NEWSBOT_", extra="ignore", frozen=True, populate_by_name=True)
 
     data_dir: Path = Field(default_factory=default_data_dir, description="Where the SQLite store and index live.")
     corpus_dir: Path | None = Field(
-        default=None, description="The corpus seeded into a new store; default: the coverage shipped with newsbot."
+        default=None,
+        description="The corpus seeded into a new store; default: the coverage shipped with newsbot.",
     )
     discord_token: SecretStr | None = Field(
         default=None,
@@ -46,7 +47,8 @@ class Settings(BaseSettings):
         default=None, description="A guild to sync slash commands to on every start (for development)."
     )
     allow_private_urls: bool = Field(
-        default=False, description="Let `add URL` fetch loopback, private and link-local addresses (tests only)."
+        default=False,
+        description="Let `add URL` fetch loopback, private and link-local addresses (tests only).",
     )
     ask_cooldown_rate: int = Field(default=5, ge=1, description="Questions one user may ask per cooldown period.")
     ask_cooldown_per: float = Field(default=60.0, gt=0, description="The cooldown period, in seconds.")
@@ -57,7 +59,8 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR. DEBUG logs question text.")
     shard_count: int | None = Field(default=None, ge=1, description="Total shards (discord.py sharding).")
     shard_ids: Annotated[list[int], NoDecode] = Field(
-        default_factory=list, description="Comma-separated shard ids this process runs (with NEWSBOT_SHARD_COUNT)."
+        default_factory=list,
+        description="Comma-separated shard ids this process runs (with NEWSBOT_SHARD_COUNT).",
     )
 
     @field_validator("moderator_role_ids", "shard_ids", mode="before")
@@ -85,9 +88,7 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{_env_name(str(e['loc'][0]) if e['loc'] else '?')}: {e['msg']}" for e in exc.errors()
-        )
+        problems = "; ".join(f"{_env_name(str(e['loc'][0]) if e['loc'] else '?')}: {e['msg']}" for e in exc.errors())
         raise ConfigError(f"invalid configuration: {problems}") from None
 
 

@@ -83,9 +83,7 @@ def articles_from_text(name: str, data: bytes, *, label: str | None = None) -> l
 
 def load_corpus_dir(directory: Path) -> list[ArticleIn]:
     """All articles of a corpus directory, in file-name order (``articles/*.md`` and any ``*.jsonl``)."""
-    files = sorted(
-        p for p in directory.rglob("*") if p.suffix in (".md", ".jsonl") and p.name.lower() != "readme.md"
-    )
+    files = sorted(p for p in directory.rglob("*") if p.suffix in (".md", ".jsonl") and p.name.lower() != "readme.md")
     articles: list[ArticleIn] = []
     for path in files:
         articles.extend(read_article_file(path, max_bytes=200_000_000))
@@ -141,8 +139,8 @@ def _from_json(text: str, label: str) -> list[ArticleIn]:
     items = raw if isinstance(raw, list) else [raw]
     if not items:
         raise InvalidArticle(f"{label}: the file holds no article")
-    where = (lambda i: f"{label}: article {i + 1}") if isinstance(raw, list) else (lambda i: label)
-    return [_validate(item, where(i)) for i, item in enumerate(items)]
+    listed = isinstance(raw, list)
+    return [_validate(item, f"{label}: article {i + 1}" if listed else label) for i, item in enumerate(items)]
 
 
 def _from_jsonl(text: str, label: str) -> list[ArticleIn]:

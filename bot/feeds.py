@@ -107,9 +107,7 @@ def _parse_xml(text: str) -> ET.Element:
         ) from None
     except expat.ExpatError as exc:
         reason = expat.ErrorString(exc.code) if exc.code is not None else str(exc)
-        raise FetchError(
-            f"malformed feed: {reason} at line {exc.lineno}, column {(exc.offset or 0) + 1}"
-        ) from None
+        raise FetchError(f"malformed feed: {reason} at line {exc.lineno}, column {(exc.offset or 0) + 1}") from None
     return builder.close()
 
 
@@ -172,20 +170,13 @@ def _rss_entries(items: Iterable[ET.Element], base: str, tags: _RssTags) -> list
             if atom_link:
                 link = atom_link
         # RSS 2.0: a guid is a permalink unless it says isPermaLink="false".
-        if (
-            not link
-            and guid
-            and guid_el is not None
-            and guid_el.get("isPermaLink", "true").lower() != "false"
-        ):
+        if not link and guid and guid_el is not None and guid_el.get("isPermaLink", "true").lower() != "false":
             link = guid
         url = _absolute_http_url(item_base, link)
         if url is None:
             log.debug("skipping a feed item without an http(s) link: %r", link or guid)
             continue
-        published = _rfc822_date(_child_text(item, "pubDate")) or _iso_date(
-            _child_text(item, f"{{{DC_NS}}}date")
-        )
+        published = _rfc822_date(_child_text(item, "pubDate")) or _iso_date(_child_text(item, f"{{{DC_NS}}}date"))
         summary = _plain(_child_text(item, tags.description) or _child_text(item, f"{{{CONTENT_NS}}}encoded"))
         authors = [_rss_author(el.text or "") for el in item.findall("author")]
         authors += [_plain(el.text or "") for el in item.findall(f"{{{DC_NS}}}creator")]
@@ -252,9 +243,7 @@ def _atom_link(element: ET.Element) -> str:
         for link in element.findall(f"{{{ATOM_NS}}}link")
         if link.get("rel", "alternate") == "alternate" and link.get("href")
     ]
-    candidates.sort(
-        key=lambda link: link.get("type", "text/html") not in ("text/html", "application/xhtml+xml")
-    )
+    candidates.sort(key=lambda link: link.get("type", "text/html") not in ("text/html", "application/xhtml+xml"))
     if not candidates:
         return ""
     best = candidates[0]

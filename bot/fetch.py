@@ -213,9 +213,7 @@ def normalize_url(url: str) -> str:
     parsed = _parse(url)
     scheme = parsed.scheme.lower()
     if scheme not in _ALLOWED_SCHEMES:
-        raise UnsafeURL(
-            f"only http and https URLs can be stored, not {scheme or 'no scheme'} ({_safe(url)!r})"
-        )
+        raise UnsafeURL(f"only http and https URLs can be stored, not {scheme or 'no scheme'} ({_safe(url)!r})")
     host = _checked_host(parsed, url).rstrip(".")
     netloc = f"[{host}]" if ":" in host else host
     try:
@@ -377,9 +375,7 @@ class _PinnedResolver(AbstractResolver):
     ) -> list[ResolveResult]:
         pinned = _PINS.get({}).get((host, port))
         if not pinned:
-            raise OSError(
-                errno.EPERM, f"{host}:{port} was not checked before connecting; refusing to resolve it"
-            )
+            raise OSError(errno.EPERM, f"{host}:{port} was not checked before connecting; refusing to resolve it")
         results: list[ResolveResult] = []
         for address in pinned:
             addr_family = socket.AF_INET6 if ":" in address else socket.AF_INET
@@ -437,9 +433,7 @@ class FetchedPage:
     text: str
 
 
-async def fetch_page(
-    url: str, policy: FetchPolicy, session: aiohttp.ClientSession | None = None
-) -> FetchedPage:
+async def fetch_page(url: str, policy: FetchPolicy, session: aiohttp.ClientSession | None = None) -> FetchedPage:
     """Fetch ``url`` under ``policy``, following redirects by hand and checking every hop.
 
     Raises :class:`UnsafeURL` for a URL (or redirect target) that must not be fetched and :class:`FetchError`
@@ -448,9 +442,7 @@ async def fetch_page(
     would resolve names itself and undo the address checks, so it is refused with ``ValueError``.
     """
     if session is not None and not isinstance(session.connector, _PinnedConnector):
-        raise ValueError(
-            "fetch_page needs a session from open_session(): others connect to unchecked addresses"
-        )
+        raise ValueError("fetch_page needs a session from open_session(): others connect to unchecked addresses")
     check_url(url)  # fail fast, before opening anything
     try:
         async with asyncio.timeout(policy.timeout):
@@ -486,15 +478,11 @@ async def _fetch(url: str, policy: FetchPolicy, session: aiohttp.ClientSession) 
                     if not location:
                         raise FetchError(f"{shown} answered HTTP {resp.status} (redirect) without a Location")
                     if redirects == policy.max_redirects:
-                        raise FetchError(
-                            f"too many redirects fetching {url}: gave up after {policy.max_redirects}"
-                        )
+                        raise FetchError(f"too many redirects fetching {url}: gave up after {policy.max_redirects}")
                     try:
                         current = current.join(URL(location))
                     except ValueError as exc:
-                        raise UnsafeURL(
-                            f"{shown} redirected to an invalid URL {_safe(location)!r} ({exc})"
-                        ) from None
+                        raise UnsafeURL(f"{shown} redirected to an invalid URL {_safe(location)!r} ({exc})") from None
                     continue
                 return await _read_page(url, shown, resp, policy)
         except aiohttp.ClientError as exc:
@@ -516,18 +504,12 @@ async def _read_page(url: str, shown: str, resp: aiohttp.ClientResponse, policy:
         reason = f" {resp.reason}" if resp.reason else ""
         raise FetchError(f"{shown} answered HTTP {resp.status}{reason}")
     if "Content-Type" not in resp.headers:
-        raise FetchError(
-            f"{shown} did not say what type of content it is; only web pages and text are fetched"
-        )
+        raise FetchError(f"{shown} did not say what type of content it is; only web pages and text are fetched")
     content_type = resp.content_type.lower()
     if content_type not in _TEXT_TYPES:
-        raise FetchError(
-            f"{shown} is {content_type}, not a web page or text; only HTML and plain text are fetched"
-        )
+        raise FetchError(f"{shown} is {content_type}, not a web page or text; only HTML and plain text are fetched")
     if resp.content_length is not None and resp.content_length > policy.max_bytes:
-        raise FetchError(
-            f"{shown} is too large: {resp.content_length} bytes, the limit is {policy.max_bytes} bytes"
-        )
+        raise FetchError(f"{shown} is too large: {resp.content_length} bytes, the limit is {policy.max_bytes} bytes")
     body = bytearray()
     async for chunk in resp.content.iter_chunked(_CHUNK_SIZE):
         body += chunk
@@ -731,9 +713,7 @@ def extract_article(page: FetchedPage) -> ExtractedArticle:
     body = "\n\n".join(paragraphs)
     if len(body) < MIN_ARTICLE_CHARS:
         raise FetchError(f"no article text found at {page.final_url}")
-    return ExtractedArticle(
-        url=page.final_url, title=title, body=body, date=doc_date, source=source, authors=authors
-    )
+    return ExtractedArticle(url=page.final_url, title=title, body=body, date=doc_date, source=source, authors=authors)
 
 
 async def fetch_article(

@@ -24,7 +24,7 @@ __all__ = [
     "timeline_pages",
 ]
 
-_MARKDOWN = re.compile(r"([\\*_~`|>#\-\[\]()<:@])")
+_MARKDOWN = re.compile(r"([\\*_~`|>#\-\[\]()<@])")
 ELLIPSIS = "…"
 
 
@@ -91,7 +91,9 @@ def _answer_text(
     if not answer.answered:
         blocks.append(_not_answered(style, stats, outlets))
         if headlines:
-            blocks.append(style.bold("Nearest coverage") + "\n" + "\n".join(_headline_line(h, style) for h in headlines))
+            blocks.append(
+                style.bold("Nearest coverage") + "\n" + "\n".join(_headline_line(h, style) for h in headlines)
+            )
         return "\n\n".join(blocks)
     for quote in quotes:
         blocks.append(_quote_block(quote, style, limit))
@@ -140,21 +142,36 @@ def _not_answered(style: Style, stats: Stats | None, outlets: Sequence[str]) -> 
 
 
 def render_timeline(
-    timeline: Timeline, style: Style = PLAIN, *, page: int = 0, per_page: int | None = None, filters: str = ""
+    timeline: Timeline,
+    style: Style = PLAIN,
+    *,
+    page: int = 0,
+    per_page: int | None = None,
+    filters: str = "",
+    max_chars: int | None = None,
 ) -> str:
-    """One page of a timeline (all of it when ``per_page`` is None)."""
+    """One page of a timeline (all of it when ``per_page`` is None); headlines are shortened to fit ``max_chars``."""
     entries = timeline.entries
     pages = timeline_pages(len(entries), per_page)
     shown = entries if per_page is None else entries[page * per_page : (page + 1) * per_page]
-    about = f" on {style.escape(timeline.topic)!s}" if timeline.topic else ""
-    head = style.bold(f"Timeline of the coverage{about}") + f" ({len(entries)} article{'s' if len(entries) != 1 else ''}"
-    head += f"{filters})" if filters else ")"
+    about = f" on {style.escape(timeline.topic)}" if timeline.topic else ""
+    count = f"{len(entries)} article{'s' if len(entries) != 1 else ''}"
+    head = style.bold(f"Timeline of the coverage{about}") + f" ({count}{filters})"
     if per_page is not None and pages > 1:
         head += f" · page {page + 1}/{pages}"
     if not entries:
         target = f"on {style.escape(timeline.topic)}" if timeline.topic else "in the corpus"
         return head + f"\nNo article {target} matches" + (f"{filters}." if filters else ".")
-    return head + "\n" + "\n".join(_timeline_line(e, style) for e in shown)
+    limit: int | None = None
+    while True:
+        text = head + "\n" + "\n".join(_timeline_line(e, style, limit) for e in shown)
+        if max_chars is None or len(text) <= max_chars:
+            return text
+        longest = max(len(e.title) for e in shown)
+        if limit is not None and limit <= 20:
+            return _cut(text, max_chars)
+        over = (len(text) - max_chars) // max(1, len(shown)) + 5
+        limit = max(20, (longest if limit is None else limit) - over)
 
 
 def timeline_pages(count: int, per_page: int | None) -> int:
@@ -163,10 +180,14 @@ def timeline_pages(count: int, per_page: int | None) -> int:
     return (count + per_page - 1) // per_page
 
 
-def _timeline_line(entry: TimelineEntry, style: Style) -> str:
+def _timeline_line(entry: TimelineEntry, style: Style, limit: int | None = None) -> str:
     date = format_date(entry.date)
-    link = style.link(style.escape(entry.title), entry.url)
-    return f"{date:>11} · {style.escape(entry.source)} · {link}" if style is PLAIN else f"`{date}` {style.bold(style.escape(entry.source))} · {link}"
+    title = entry.title if limit is None else _shorten(entry.title, limit)
+    url = entry.url if limit is None or entry.url is None or len(entry.url) <= 4 * limit else None
+    link = style.link(style.escape(title), url)
+    if style is PLAIN:
+        return f"{date:>11} · {entry.source} · {link}"
+    return f"`{date}` {style.bold(style.escape(entry.source))} · {link}"
 
 
 def _shorten(text: str, limit: int) -> str:

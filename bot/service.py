@@ -74,9 +74,7 @@ class NewsService:
 
         An article already stored, or removed by a moderator at some time, is not added again."""
         articles = load_corpus_dir(corpus_dir)
-        fingerprint = hashlib.sha256(
-            "\n".join(a.model_dump_json() for a in articles).encode()
-        ).hexdigest()
+        fingerprint = hashlib.sha256("\n".join(a.model_dump_json() for a in articles).encode()).hexdigest()
         if self.store.get_meta("corpus_fingerprint") == fingerprint:
             return 0
         removed = self.store.removed_ids()
@@ -145,7 +143,12 @@ class NewsService:
         return answer_question(self.index, question)
 
     def timeline(
-        self, topic: str | None = None, *, since: str | None = None, until: str | None = None, outlet: str | None = None
+        self,
+        topic: str | None = None,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        outlet: str | None = None,
     ) -> Timeline:
         self.refresh()
         return build_timeline(self.index, topic, since=since, until=until, outlet=outlet)

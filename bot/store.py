@@ -218,7 +218,10 @@ class Store:
         with self._tx() as db:
             for article in articles:
                 record = Article(
-                    **{**article.model_dump(), "id": article.id or make_article_id(article.source, article.title, article.date)},
+                    **{
+                        **article.model_dump(),
+                        "id": article.id or make_article_id(article.source, article.title, article.date),
+                    },
                     added_at=at,
                     added_by=actor,
                 )
@@ -227,7 +230,8 @@ class Store:
                         continue
                     existing = self.get(record.id)
                     raise DuplicateArticle(
-                        f"already stored as {existing.id} ({existing.title!r}, {existing.source})", existing.id
+                        f"already stored as {existing.id} ({existing.title!r}, {existing.source})",
+                        existing.id,
                     )
                 self._check_duplicate(db, record, allow_same_text)
                 db.execute(

@@ -91,7 +91,7 @@ def _cuts(text: str, start: int, end: int) -> Iterator[int]:
         if following is None:
             continue
         nxt = following.group(1)
-        if not (nxt[0].isupper() or nxt[0].isdigit() or text[cut:following.start(1)].strip()):
+        if not (nxt[0].isupper() or nxt[0].isdigit() or text[cut : following.start(1)].strip()):
             continue
         if text[match.start()] == "." and match.group().startswith(".") and match.group()[1:2] != ".":
             if not _period_ends_sentence(text, start, match.start(), nxt):

@@ -506,9 +506,7 @@ class _ApiError(Exception):
 def _json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     # discord.py only parses bodies whose Content-Type is *exactly* "application/json".
     # web.json_response would add "; charset=utf-8".
-    return web.Response(
-        body=json.dumps(data).encode(), status=status, content_type="application/json", headers=headers
-    )
+    return web.Response(body=json.dumps(data).encode(), status=status, content_type="application/json", headers=headers)
 
 
 def _pattern_to_regex(pattern: str | re.Pattern[str]) -> re.Pattern[str]:
@@ -616,9 +614,7 @@ class FakeDiscord:
             FakeRole(
                 self._snowflake(),
                 "Moderator",
-                perms(
-                    manage_messages=True, kick_members=True, moderate_members=True, manage_threads=True
-                ).value,
+                perms(manage_messages=True, kick_members=True, moderate_members=True, manage_threads=True).value,
                 position=2,
                 hoist=True,
             )
@@ -850,9 +846,7 @@ class FakeDiscord:
     def add_channel(self, name: str, *, type: int = 0, topic: str | None = None) -> FakeChannel:
         """Create a channel (before the bot connects, or use ``dispatch('CHANNEL_CREATE', ...)``)."""
         position = len(self.channels)
-        return self._put_channel(
-            FakeChannel(self._snowflake(), name, type=type, position=position, topic=topic)
-        )
+        return self._put_channel(FakeChannel(self._snowflake(), name, type=type, position=position, topic=topic))
 
     def give_role(self, user: FakeUser, role: FakeRole | int) -> None:
         """Give ``user`` a role; later messages/interactions carry it (``fake.mod_role_id``...)."""
@@ -1013,12 +1007,8 @@ class FakeDiscord:
         r.add_get(p + "/channels/{channel_id}/messages/{message_id}", self._h_get_message)
         r.add_patch(p + "/channels/{channel_id}/messages/{message_id}", self._h_edit_message)
         r.add_delete(p + "/channels/{channel_id}/messages/{message_id}", self._h_delete_message)
-        r.add_put(
-            p + "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me", self._h_no_content
-        )
-        r.add_delete(
-            p + "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me", self._h_no_content
-        )
+        r.add_put(p + "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me", self._h_no_content)
+        r.add_delete(p + "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me", self._h_no_content)
         r.add_post(p + "/interactions/{interaction_id}/{token}/callback", self._h_interaction_callback)
         r.add_post(p + "/webhooks/{app_id}/{token}", self._h_followup)
         r.add_get(p + "/webhooks/{app_id}/{token}/messages/{message_id}", self._h_webhook_message_get)
@@ -1287,9 +1277,7 @@ class FakeDiscord:
 
     async def _h_command_patch(self, request: web.Request) -> web.Response:
         scope, command = self._command_by_id(request)
-        updated = self._normalise_command(
-            scope, {**command, **(request[_RECORD].json or {})}, int(command["id"])
-        )
+        updated = self._normalise_command(scope, {**command, **(request[_RECORD].json or {})}, int(command["id"]))
         self._commands[scope] = [updated if c is command else c for c in self._commands[scope]]
         return _json_response(updated)
 
@@ -1345,9 +1333,7 @@ class FakeDiscord:
 
         return await self.wait_for(find, timeout, description="a bot message")
 
-    def _attachment(
-        self, channel_id: int, upload: FakeFile | RecordedFile, *, ephemeral: bool = False
-    ) -> dict:
+    def _attachment(self, channel_id: int, upload: FakeFile | RecordedFile, *, ephemeral: bool = False) -> dict:
         attachment_id = self._snowflake()
         filename = upload.filename or "file"
         content_type = upload.content_type or "application/octet-stream"
@@ -1526,11 +1512,7 @@ class FakeDiscord:
     def _stored_message(self, request: web.Request) -> dict[str, Any]:
         channel = self._channel(request)
         message = self.message(request.match_info["message_id"])
-        if (
-            message is None
-            or message["channel_id"] != str(channel.id)
-            or int(message.get("flags", 0)) & EPHEMERAL
-        ):
+        if message is None or message["channel_id"] != str(channel.id) or int(message.get("flags", 0)) & EPHEMERAL:
             raise _ApiError(404, "Unknown Message", 10008)
         return message
 
@@ -1559,9 +1541,7 @@ class FakeDiscord:
         if message["author"]["id"] != str(self.bot_id):
             raise _ApiError(403, "Cannot edit a message authored by another user", 50005)
         record: RecordedRequest = request[_RECORD]
-        updated = self._apply_edit(
-            message, record.json if isinstance(record.json, dict) else {}, record.files
-        )
+        updated = self._apply_edit(message, record.json if isinstance(record.json, dict) else {}, record.files)
         await self._echo("MESSAGE_UPDATE", updated)
         return _json_response(updated)
 
@@ -1635,9 +1615,7 @@ class FakeDiscord:
                     raise _ApiError(400, "Invalid Form Body", 50035, {key: "required"})
             ix.modal = copy.deepcopy(data)
 
-        ix.replies.append(
-            BotReply("callback", ctype, copy.deepcopy(data), record.files, copy.deepcopy(message))
-        )
+        ix.replies.append(BotReply("callback", ctype, copy.deepcopy(data), record.files, copy.deepcopy(message)))
         if message is not None and ctype != DEFERRED_UPDATE_MESSAGE:
             await self._echo("MESSAGE_UPDATE" if ctype == UPDATE_MESSAGE else "MESSAGE_CREATE", message)
 
@@ -1679,9 +1657,7 @@ class FakeDiscord:
             # The first followup after a "thinking" defer replaces the loading message and keeps
             # the defer's ephemerality.
             ix._deferred_loading = False
-            message = self._apply_edit(
-                original, {k: v for k, v in body.items() if k != "flags"}, record.files
-            )
+            message = self._apply_edit(original, {k: v for k, v in body.items() if k != "flags"}, record.files)
             await self._echo("MESSAGE_UPDATE", message)
         else:
             message = self._new_bot_message(
@@ -1693,9 +1669,7 @@ class FakeDiscord:
             )
             await self._echo("MESSAGE_CREATE", message)
         ix.followup_message_ids.append(int(message["id"]))
-        ix.replies.append(
-            BotReply("followup", None, copy.deepcopy(body), record.files, copy.deepcopy(message))
-        )
+        ix.replies.append(BotReply("followup", None, copy.deepcopy(body), record.files, copy.deepcopy(message)))
         if request.query.get("wait", "false").lower() in ("0", "false"):
             return web.Response(status=204)
         return _json_response(message)
@@ -1747,9 +1721,7 @@ class FakeDiscord:
             return ws
         conn = _GatewayConnection(ws, request.query.get("compress"))
         self._connections.append(conn)
-        await conn.send(
-            {"op": 10, "s": None, "t": None, "d": {"heartbeat_interval": self.heartbeat_interval_ms}}
-        )
+        await conn.send({"op": 10, "s": None, "t": None, "d": {"heartbeat_interval": self.heartbeat_interval_ms}})
         try:
             async for msg in ws:
                 if msg.type == WSMsgType.TEXT:
@@ -2142,9 +2114,7 @@ class FakeDiscord:
         if level_defs is not None:
             unknown = set(options) - set(defs)
             if unknown:
-                raise ValueError(
-                    f"/{' '.join(path)} has no option(s) {sorted(unknown)}; known: {sorted(defs)}"
-                )
+                raise ValueError(f"/{' '.join(path)} has no option(s) {sorted(unknown)}; known: {sorted(defs)}")
             missing = [n for n, d in defs.items() if d.get("required") and n not in options]
             if missing and focused is None:
                 raise ValueError(f"/{' '.join(path)} is missing required option(s) {missing}")
@@ -2229,9 +2199,7 @@ class FakeDiscord:
             None,
         )
         if component is None:
-            available = [
-                c["custom_id"] for c in _walk_components(current.get("components", [])) if "custom_id" in c
-            ]
+            available = [c["custom_id"] for c in _walk_components(current.get("components", [])) if "custom_id" in c]
             raise ValueError(f"message {current['id']} has no component {custom_id!r}; it has {available}")
         if component.get("disabled"):
             raise ValueError(f"component {custom_id!r} is disabled; a user cannot use it")
@@ -2262,9 +2230,7 @@ class FakeDiscord:
             if reply is None:
                 reply = await source.callback()
                 if reply.type != MODAL:
-                    raise ValueError(
-                        f"interaction {source.id} was answered with type {reply.type}, not a modal"
-                    )
+                    raise ValueError(f"interaction {source.id} was answered with type {reply.type}, not a modal")
             acting = self._user(user) if user is not None else source.user
             source_message_id = source.source_message_id
             channel = int(source.payload["channel_id"])
@@ -2288,13 +2254,9 @@ class FakeDiscord:
                 if component.get("required", True) and not value:
                     raise ValueError(f"text input {custom_id!r} is required")
                 if component.get("min_length") and len(value) < component["min_length"]:
-                    raise ValueError(
-                        f"text input {custom_id!r} needs at least {component['min_length']} chars"
-                    )
+                    raise ValueError(f"text input {custom_id!r} needs at least {component['min_length']} chars")
                 if component.get("max_length") and len(value) > component["max_length"]:
-                    raise ValueError(
-                        f"text input {custom_id!r} allows at most {component['max_length']} chars"
-                    )
+                    raise ValueError(f"text input {custom_id!r} allows at most {component['max_length']} chars")
                 return {"type": 4, "custom_id": custom_id, "value": value}
             if ctype in _SELECT_TYPES:
                 return {

@@ -21,23 +21,82 @@ QUOTED = [
     ("What did Amazon workers refuse to build?", "Hundreds of anonymous Amazon workers wrote Bezos"),
     ("What did Microsoft's president propose?", "Microsoft President Brad Smith wrote a blog post in July"),
     ("What did ICE want from tech contractors?", "ICE officials told tech-industry contractors last year"),
-    ("What did the Amazon employee publish on Medium?", "Last week, a person identified as an Amazon employee"),
-    ("Did the emails mention predictive analytics?", "An Amazon Web Service official specializing in federal sales"),
-    ("What culture clash is there in Silicon Valley?", "It will also further fuel a Silicon Valley culture clash"),
+    (
+        "What did the Amazon employee publish on Medium?",
+        "Last week, a person identified as an Amazon employee",
+    ),
+    (
+        "Did the emails mention predictive analytics?",
+        "An Amazon Web Service official specializing in federal sales",
+    ),
+    (
+        "What culture clash is there in Silicon Valley?",
+        "It will also further fuel a Silicon Valley culture clash",
+    ),
 ]
 
 # (question, the first related headline, its outlet, the outlets of its syndicated copies)
 HEADLINED = [
-    ("When did Amazon ban police use of its face recognition?", "Amazon bans police use of its face recognition for a year", "Associated Press", ["The Hindu"]),
-    ("Which company joined Amazon in pausing face scans for police?", "Microsoft joins Amazon, IBM in pausing face scans for police", "Associated Press", []),
-    ("What did the federal study find about face-scanning?", "Federal study finds race, gender affect face-scanning tech", "Associated Press", []),
-    ("Did Amazon's software falsely match politicians?", "Amazon facial recognition falsely matches more than 100 politicians to arrested criminals", "The Independent", []),
-    ("Do ICE and the FBI use driver's license photos?", "Washington Post: ICE, FBI use state driver’s license photos for facial-recognition scans", "CNN", []),
-    ("Which police department tested Amazon's real-time facial recognition?", "Orlando Police Testing Amazon's Real-Time Facial Recognition", "NPR", []),
-    ("What did the senators want for airport screening?", "Senators want limits on the government’s use of facial recognition technology for airport screening", "Associated Press", []),
-    ("Who is the face recognition researcher fighting Amazon?", "Face recognition researcher fights Amazon over biased AI", "Associated Press", []),
-    ("Were federal agents told to be camera-ready?", "Federal agents told to be ‘camera-ready’ as ICE deportation raids ramp up", "The Independent", []),
-    ("Could airport face scans be a dry run for national surveillance?", "Airport Face Scans Could Be a Dry Run for a National Surveillance System", "Slate", []),
+    (
+        "When did Amazon ban police use of its face recognition?",
+        "Amazon bans police use of its face recognition for a year",
+        "Associated Press",
+        ["The Hindu"],
+    ),
+    (
+        "Which company joined Amazon in pausing face scans for police?",
+        "Microsoft joins Amazon, IBM in pausing face scans for police",
+        "Associated Press",
+        [],
+    ),
+    (
+        "What did the federal study find about face-scanning?",
+        "Federal study finds race, gender affect face-scanning tech",
+        "Associated Press",
+        [],
+    ),
+    (
+        "Did Amazon's software falsely match politicians?",
+        "Amazon facial recognition falsely matches more than 100 politicians to arrested criminals",
+        "The Independent",
+        [],
+    ),
+    (
+        "Do ICE and the FBI use driver's license photos?",
+        "Washington Post: ICE, FBI use state driver’s license photos for facial-recognition scans",
+        "CNN",
+        [],
+    ),
+    (
+        "Which police department tested Amazon's real-time facial recognition?",
+        "Orlando Police Testing Amazon's Real-Time Facial Recognition",
+        "NPR",
+        [],
+    ),
+    (
+        "What did the senators want for airport screening?",
+        "Senators want limits on the government’s use of facial recognition technology for airport screening",
+        "Associated Press",
+        [],
+    ),
+    (
+        "Who is the face recognition researcher fighting Amazon?",
+        "Face recognition researcher fights Amazon over biased AI",
+        "Associated Press",
+        [],
+    ),
+    (
+        "Were federal agents told to be camera-ready?",
+        "Federal agents told to be ‘camera-ready’ as ICE deportation raids ramp up",
+        "The Independent",
+        [],
+    ),
+    (
+        "Could airport face scans be a dry run for national surveillance?",
+        "Airport Face Scans Could Be a Dry Run for a National Surveillance System",
+        "Slate",
+        [],
+    ),
 ]
 
 OFF_TOPIC = [

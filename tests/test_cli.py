@@ -60,14 +60,23 @@ def test_ask_json_shape(clean_env: Path) -> None:
     assert data["answered"] is True
     first = data["headlines"][0]
     assert set(first) == {"article_id", "title", "source", "date", "url", "also_in"}
-    assert (first["source"], first["date"], first["also_in"]) == ("Associated Press", "2020-06-10", ["The Hindu"])
+    assert (first["source"], first["date"], first["also_in"]) == (
+        "Associated Press",
+        "2020-06-10",
+        ["The Hindu"],
+    )
 
 
 def test_ask_off_topic_says_so(clean_env: Path) -> None:
     _, out, _ = run("ask", "Who won the 2022 World Cup?")
     assert out.startswith("The coverage doesn't say. No sentence in its 31 articles from Oct 2017 to 28 Jan 2025 by")
     _, out, _ = run("ask", "Who won the 2022 World Cup?", "--json")
-    assert json.loads(out) == {"question": "Who won the 2022 World Cup?", "answered": False, "quotes": [], "headlines": []}
+    assert json.loads(out) == {
+        "question": "Who won the 2022 World Cup?",
+        "answered": False,
+        "quotes": [],
+        "headlines": [],
+    }
 
 
 def test_ask_stopwords_only_is_bad_input(clean_env: Path) -> None:
@@ -115,7 +124,11 @@ def test_add_ask_then_a_new_process_still_answers(tmp_path: Path, clean_env: Pat
     )  # fmt: skip
     quote = json.loads(proc.stdout)["quotes"][0]
     assert quote["text"] == "The city said the cameras never worked reliably enough to identify a single suspect."
-    assert (quote["source"], quote["date"], quote["url"]) == ("Orlando Sentinel", "2019-07-18", ARTICLE["url"])
+    assert (quote["source"], quote["date"], quote["url"]) == (
+        "Orlando Sentinel",
+        "2019-07-18",
+        ARTICLE["url"],
+    )
 
 
 def test_add_markdown_with_front_matter_and_overrides(tmp_path: Path, clean_env: Path) -> None:
@@ -129,7 +142,11 @@ def test_add_markdown_with_front_matter_and_overrides(tmp_path: Path, clean_env:
     article_id = out.strip()
     _, out, _ = run("list", "--json")
     stored = next(a for a in json.loads(out) if a["article_id"] == article_id)
-    assert (stored["title"], stored["date"], stored["authors"]) == ("San Francisco bans facial recognition", "2019-05", ["A. Writer"])
+    assert (stored["title"], stored["date"], stored["authors"]) == (
+        "San Francisco bans facial recognition",
+        "2019-05",
+        ["A. Writer"],
+    )
     _, out, _ = run("timeline", "San Francisco")
     assert "   May 2019 · The Verge · San Francisco bans facial recognition" in out
 
@@ -178,13 +195,33 @@ def test_data_dir_option_overrides_the_environment(tmp_path: Path, clean_env: Pa
 
 BAD_FILES = [
     ("bad.json", b'{"title": "x", "source": ', "bad.json:1: malformed JSON"),
-    ("untitled.json", json.dumps({"source": "AP", "body": "Text."}).encode(), "untitled.json: field 'title': is required"),
-    ("date.json", json.dumps({"title": "T", "source": "AP", "date": "2019-02-30"}).encode(), "field 'date': '2019-02-30': Feb 2019 has no day 30"),
-    ("latin1.json", '{"title": "Caf\u00e9", "source": "AP"}'.encode("latin-1"), "latin1.json:1: the file is not UTF-8 text (byte 0xe9"),
-    ("typo.json", json.dumps({"title": "T", "source": "AP", "titel": "x"}).encode(), "field 'titel': is not a known field"),
+    (
+        "untitled.json",
+        json.dumps({"source": "AP", "body": "Text."}).encode(),
+        "untitled.json: field 'title': is required",
+    ),
+    (
+        "date.json",
+        json.dumps({"title": "T", "source": "AP", "date": "2019-02-30"}).encode(),
+        "field 'date': '2019-02-30': Feb 2019 has no day 30",
+    ),
+    (
+        "latin1.json",
+        '{"title": "Caf\u00e9", "source": "AP"}'.encode("latin-1"),
+        "latin1.json:1: the file is not UTF-8 text (byte 0xe9",
+    ),
+    (
+        "typo.json",
+        json.dumps({"title": "T", "source": "AP", "titel": "x"}).encode(),
+        "field 'titel': is not a known field",
+    ),
     ("front.md", b"title: no front matter\n", "front.md:1: expected front matter"),
     ("story.txt", b"hello", "unsupported file type '.txt'"),
-    ("url.json", json.dumps({"title": "T", "source": "AP", "url": "javascript:alert(1)"}).encode(), "field 'url'"),
+    (
+        "url.json",
+        json.dumps({"title": "T", "source": "AP", "url": "javascript:alert(1)"}).encode(),
+        "field 'url'",
+    ),
 ]
 
 
@@ -236,7 +273,10 @@ def test_a_duplicate_text_is_refused(tmp_path: Path, clean_env: Path) -> None:
     run("add", str(path))
     before = snapshot(clean_env)
     copy = tmp_path / "copy.json"
-    copy.write_text(json.dumps({**ARTICLE, "url": None, "title": "Copy", "body": "  " + ARTICLE["body"].upper()}), encoding="utf-8")
+    copy.write_text(
+        json.dumps({**ARTICLE, "url": None, "title": "Copy", "body": "  " + ARTICLE["body"].upper()}),
+        encoding="utf-8",
+    )
     code, _, err = run("add", str(copy), ok=False)
     assert code == 2 and "the same text is already stored as" in err
     assert snapshot(clean_env) == before

@@ -75,9 +75,7 @@ class FeedbackModal(discord.ui.Modal, title="Send feedback"):
         super().__init__(custom_id="feedback")
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_message(
-            f"Thanks {interaction.user.name}: {self.text.value}", ephemeral=True
-        )
+        await interaction.response.send_message(f"Thanks {interaction.user.name}: {self.text.value}", ephemeral=True)
 
 
 news = app_commands.Group(name="news", description="News commands")
@@ -152,9 +150,7 @@ class TinyBot(commands.Bot):
             await interaction.response.send_message(f"topic: {topic}")
 
         @lookup.autocomplete("topic")
-        async def lookup_topic(
-            interaction: discord.Interaction, current: str
-        ) -> list[app_commands.Choice[str]]:
+        async def lookup_topic(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
             return [app_commands.Choice(name=t.title(), value=t) for t in TOPICS if t.startswith(current)]
 
         @tree.command(description="Describe an upload")
@@ -170,9 +166,7 @@ class TinyBot(commands.Bot):
             role: discord.Role,
         ) -> None:
             mod = who.guild_permissions.manage_messages
-            await interaction.response.send_message(
-                f"{who.display_name} #{where.name} @{role.name} mod={mod}"
-            )
+            await interaction.response.send_message(f"{who.display_name} #{where.name} @{role.name} mod={mod}")
 
         @tree.command(description="Moderators only")
         @app_commands.checks.has_permissions(manage_messages=True)
@@ -180,9 +174,7 @@ class TinyBot(commands.Bot):
             await interaction.response.send_message("purged")
 
         @tree.error
-        async def on_tree_error(
-            interaction: discord.Interaction, error: app_commands.AppCommandError
-        ) -> None:
+        async def on_tree_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
             if isinstance(error, app_commands.MissingPermissions):
                 await interaction.response.send_message("You need Manage Messages.", ephemeral=True)
             else:  # pragma: no cover - would show up as a missing reply in the test
@@ -205,9 +197,7 @@ class TinyBot(commands.Bot):
         async with message.channel.typing():
             pass
         if text == "report":
-            await message.channel.send(
-                "here", file=discord.File(io.BytesIO(b"a,b\n1,2\n"), filename="report.csv")
-            )
+            await message.channel.send("here", file=discord.File(io.BytesIO(b"a,b\n1,2\n"), filename="report.csv"))
         else:
             await message.reply(f"you said: {text}")
 
@@ -247,9 +237,7 @@ async def test_login_ready_and_guild_create(fake: FakeDiscord, bot: TinyBot) -> 
 
 
 @pytest.mark.asyncio
-async def test_mention_gets_a_reply_and_plain_messages_have_no_content(
-    fake: FakeDiscord, bot: TinyBot
-) -> None:
+async def test_mention_gets_a_reply_and_plain_messages_have_no_content(fake: FakeDiscord, bot: TinyBot) -> None:
     ignored = await fake.send_message("not for the bot", author=fake.member)
     sent = await fake.send_message("hello there", author=fake.member, mentions_bot=True)
     reply = await fake.wait_for_bot_message(after=sent)
@@ -264,9 +252,7 @@ async def test_mention_gets_a_reply_and_plain_messages_have_no_content(
     assert post.json["allowed_mentions"] == {"parse": []}
     assert post.json["message_reference"]["message_id"] == int(sent["id"])
     assert [m["content"] for m in fake.bot_messages_in()] == ["you said: hello there"]
-    assert [r.path for r in fake.requests_to("POST", "/channels/*/typing")] == [
-        f"/channels/{fake.channel_id}/typing"
-    ]
+    assert [r.path for r in fake.requests_to("POST", "/channels/*/typing")] == [f"/channels/{fake.channel_id}/typing"]
     # Discord echoes the bot's own message back over the gateway.
     echoed = [(f["d"]["id"], f["d"]["content"]) for f in fake.dispatched if f["t"] == "MESSAGE_CREATE"]
     assert echoed == [
@@ -304,9 +290,7 @@ async def test_slash_command_answered_immediately(fake: FakeDiscord, bot: TinyBo
     )
     assert reply.allowed_mentions == {"parse": []}
     (message,) = fake.bot_messages_in()
-    assert message["content"] == "pong" and message["interaction_metadata"]["user"]["id"] == str(
-        fake.member.id
-    )
+    assert message["content"] == "pong" and message["interaction_metadata"]["user"]["id"] == str(fake.member.id)
     assert ix.original_message_id == int(message["id"])
     assert len(fake.requests_to("POST", "/interactions/*/*/callback")) == 1
 
@@ -319,9 +303,7 @@ async def test_deferred_command_followed_up(fake: FakeDiscord, bot: TinyBot) -> 
 
     followup = await ix.followup()
     assert followup.content == "done: tariffs"
-    assert followup.embeds == [
-        {"title": "Result", "description": "about tariffs", "type": "rich", "flags": 0}
-    ]
+    assert followup.embeds == [{"title": "Result", "description": "about tariffs", "type": "rich", "flags": 0}]
     assert followup.flags == 0
     # The first followup replaces the "thinking" message.
     assert followup.message_id == deferred.message_id
@@ -333,9 +315,7 @@ async def test_followups_edits_and_deletes_of_interaction_messages(fake: FakeDis
     ix = await fake.slash("progress")
     deferred = await ix.callback()
     assert deferred.flags == LOADING | EPHEMERAL
-    last = await ix.wait_for(
-        lambda i: i.replies and i.replies[-1].kind == "delete_followup" and i.replies[-1]
-    )
+    last = await ix.wait_for(lambda i: i.replies and i.replies[-1].kind == "delete_followup" and i.replies[-1])
 
     assert [r.kind for r in ix.replies] == [
         "callback",
@@ -363,9 +343,7 @@ async def test_followups_edits_and_deletes_of_interaction_messages(fake: FakeDis
 async def test_ephemeral_response_with_a_file(fake: FakeDiscord, bot: TinyBot) -> None:
     reply = await (await fake.slash("export")).callback()
     assert (reply.type, reply.content, reply.ephemeral) == (CHANNEL_MESSAGE, "your export", True)
-    assert [(f.field, f.filename, f.data) for f in reply.files] == [
-        ("files[0]", "export.csv", b"id,title\n1,Budget\n")
-    ]
+    assert [(f.field, f.filename, f.data) for f in reply.files] == [("files[0]", "export.csv", b"id,title\n1,Budget\n")]
     (attachment,) = reply.attachments
     assert attachment["filename"] == "export.csv"
     assert fake.attachment_bytes(attachment) == b"id,title\n1,Budget\n"
@@ -549,8 +527,6 @@ async def test_discord_py_is_pointed_at_the_fake_and_restored() -> None:
     base, gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
     async with FakeDiscord() as server:
         assert discord.http.Route.BASE == f"http://127.0.0.1:{server.port}/api/v10"
-        assert (
-            str(discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY) == f"ws://127.0.0.1:{server.port}/gateway"
-        )
+        assert str(discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY) == f"ws://127.0.0.1:{server.port}/gateway"
     assert (discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY) == (base, gateway)
     assert base == "https://discord.com/api/v10"

@@ -176,9 +176,7 @@ def _make_app(server: Server) -> web.Application:
 
     async def gzip_bomb(request: web.Request) -> web.Response:
         body = gzip.compress(b" " * FIFTY_MB, compresslevel=9)
-        return web.Response(
-            body=body, headers={"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "gzip"}
-        )
+        return web.Response(body=body, headers={"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "gzip"})
 
     async def endless(request: web.Request) -> web.StreamResponse:
         resp = web.StreamResponse(headers={"Content-Type": "text/html"})
@@ -304,9 +302,7 @@ def test_normalize_url_makes_variants_of_one_story_equal() -> None:
     assert len({normalize_url(v) for v in variants}) == 1
 
 
-@pytest.mark.parametrize(
-    "url", ["ftp://example.com/a", "file:///etc/passwd", "javascript:alert(1)", "example.com/a"]
-)
+@pytest.mark.parametrize("url", ["ftp://example.com/a", "file:///etc/passwd", "javascript:alert(1)", "example.com/a"])
 def test_normalize_url_refuses_non_http(url: str) -> None:
     with pytest.raises(UnsafeURL, match="only http and https"):
         normalize_url(url)
@@ -685,12 +681,8 @@ async def test_connection_refused_is_a_fetch_error() -> None:
 # ------------------------------------------------------------------------------------------ extract_article
 
 
-def _page(
-    text: str, url: str = "https://www.example.com/news/story", content_type: str = "text/html"
-) -> FetchedPage:
-    return FetchedPage(
-        url=url, final_url=url, status=200, content_type=content_type, charset="utf-8", text=text
-    )
+def _page(text: str, url: str = "https://www.example.com/news/story", content_type: str = "text/html") -> FetchedPage:
+    return FetchedPage(url=url, final_url=url, status=200, content_type=content_type, charset="utf-8", text=text)
 
 
 def test_extract_article_falls_back_to_the_host_for_the_source() -> None:

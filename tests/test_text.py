@@ -17,15 +17,24 @@ from bot.text import sentence_spans, split_sentences, tokenize
             ["Workers were angry at the U.S.-Mexico border.", "They wrote a letter."],
         ),
         ("Mr. Smith met Dr. Jones. They talked.", ["Mr. Smith met Dr. Jones.", "They talked."]),
-        ("The system costs 3.5 million dollars. That is a lot.", ["The system costs 3.5 million dollars.", "That is a lot."]),
+        (
+            "The system costs 3.5 million dollars. That is a lot.",
+            ["The system costs 3.5 million dollars.", "That is a lot."],
+        ),
         (
             "He said: “We refuse to build it.” Then he left.",
             ["He said: “We refuse to build it.”", "Then he left."],
         ),
         ("Is it legal? Nobody knows! Maybe.", ["Is it legal?", "Nobody knows!", "Maybe."]),
         ("“Why?” she asked. He shrugged.", ["“Why?” she asked.", "He shrugged."]),
-        ("He sold it to Amazon.com Inc. The deal closed.", ["He sold it to Amazon.com Inc.", "The deal closed."]),
-        ("The U.S. President spoke. The U.S. It rained.", ["The U.S. President spoke.", "The U.S.", "It rained."]),
+        (
+            "He sold it to Amazon.com Inc. The deal closed.",
+            ["He sold it to Amazon.com Inc.", "The deal closed."],
+        ),
+        (
+            "The U.S. President spoke. The U.S. It rained.",
+            ["The U.S. President spoke.", "The U.S.", "It rained."],
+        ),
         ("See No. 5 on the list. Done.", ["See No. 5 on the list.", "Done."]),
         ("First paragraph without a stop\n\nSecond one.", ["First paragraph without a stop", "Second one."]),
         ("A hard-wrapped\nsentence goes on. Next.", ["A hard-wrapped\nsentence goes on.", "Next."]),

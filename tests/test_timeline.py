@@ -71,4 +71,7 @@ def test_since_after_until_is_an_error(service: NewsService) -> None:
 def test_topic_with_no_coverage(service: NewsService) -> None:
     timeline = service.timeline("volcanoes")
     assert timeline.entries == []
-    assert render_timeline(timeline) == "Timeline of the coverage on volcanoes (0 articles)\nNo article on volcanoes matches."
+    assert (
+        render_timeline(timeline)
+        == "Timeline of the coverage on volcanoes (0 articles)\nNo article on volcanoes matches."
+    )

@@ -1,0 +1,156 @@
+"""NewsBot, the discord.py client, and the two ways to start it: ``run_bot`` and ``sync_commands``.
+
+Resources are built once and passed in (discord.py's advanced_startup example): the service and the settings go
+into the bot, and the cogs take them from it. The bot needs only the default intents: a message that mentions it
+carries its content without the privileged message-content intent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from ..config import Settings
+from ..errors import ConfigError
+from ..service import NewsService
+from .replies import NO_PINGS, command_error_message, send
+
+__all__ = ["NewsBot", "build_bot", "run_bot", "sync_commands"]
+
+log = logging.getLogger("newsbot")
+
+
+class NewsTree(app_commands.CommandTree["NewsBot"]):
+    """Errors of every slash command end here: a NewsBotError is shown to the user ephemerally, as is a refused
+    check; anything else is logged with its traceback and the user gets a generic line."""
+
+    async def on_error(self, interaction: discord.Interaction[NewsBot], error: app_commands.AppCommandError) -> None:
+        message = command_error_message(error)
+        if message is None:
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.error("command /%s failed", command, exc_info=error)
+            message = "Something went wrong on my side; the moderators can find the details in the bot's log."
+        try:
+            await send(interaction, message, ephemeral=True)
+        except discord.HTTPException:
+            log.warning("could not tell the user about an error", exc_info=True)
+
+
+class NewsBot(commands.Bot):
+    """The bot: slash commands in cogs, answers to mentions, nothing that pings."""
+
+    def __init__(
+        self, *, service: NewsService, settings: Settings, sync_dev_guild: bool = True, **options: Any
+    ) -> None:
+        options.setdefault("intents", discord.Intents.default())
+        if settings.shard_count is not None:
+            options.setdefault("shard_count", settings.shard_count)
+            if settings.shard_ids:
+                options.setdefault("shard_ids", settings.shard_ids)
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            allowed_mentions=NO_PINGS,
+            tree_cls=NewsTree,
+            **options,
+        )
+        self.service = service
+        self.settings = settings
+        self.started = time.monotonic()
+        self._sync_dev_guild = sync_dev_guild
+
+    async def setup_hook(self) -> None:
+        from .ask import AskCog
+        from .corpus import CorpusCog
+        from .timeline import TimelineCog
+
+        await self.add_cog(AskCog(self))
+        await self.add_cog(TimelineCog(self))
+        await self.add_cog(CorpusCog(self))
+        if self._sync_dev_guild and self.settings.dev_guild_id:
+            guild = discord.Object(id=self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to the development guild %s", len(synced), guild.id)
+
+    async def on_ready(self) -> None:
+        user = self.user
+        log.info("ready as %s (%s) in %d guilds", user, user.id if user else "?", len(self.guilds))
+
+    async def on_message(self, message: discord.Message) -> None:
+        """Mentions are questions (handled by the ask cog); there are no prefix commands to process."""
+        return None
+
+
+def build_bot(settings: Settings, *, sync_dev_guild: bool = True, service: NewsService | None = None) -> NewsBot:
+    """The bot as ``newsbot run`` builds it (tests start it the same way)."""
+    service = service or NewsService.open(settings)
+    return NewsBot(service=service, settings=settings, sync_dev_guild=sync_dev_guild)
+
+
+def _token(settings: Settings) -> str:
+    if settings.discord_token is None or not settings.discord_token.get_secret_value().strip():
+        raise ConfigError("DISCORD_TOKEN is not set: put the bot's token in the environment (see the README)")
+    return settings.discord_token.get_secret_value().strip()
+
+
+async def _run(settings: Settings) -> None:
+    token = _token(settings)
+    bot = build_bot(settings)
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+
+    def stop() -> None:
+        log.info("stopping: finishing the replies in flight")
+        stopping.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(sig, stop)
+        except (NotImplementedError, RuntimeError):  # pragma: no cover - not on this platform
+            pass
+    async with bot:
+        runner = asyncio.create_task(bot.start(token))
+        waiter = asyncio.create_task(stopping.wait())
+        done, _ = await asyncio.wait({runner, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        if runner in done:
+            waiter.cancel()
+            runner.result()  # a login failure or a crash: raise it
+        else:
+            await bot.close()
+            await asyncio.wait_for(asyncio.shield(runner), timeout=30)
+    bot.service.close()
+
+
+def run_bot(settings: Settings) -> None:
+    """Start the bot and run until SIGTERM/SIGINT; then close the gateway and the database and return."""
+    _token(settings)
+    discord.utils.setup_logging(level=getattr(logging, settings.log_level))
+    asyncio.run(_run(settings))
+
+
+async def _sync(settings: Settings, guild_id: int | None) -> list[str]:
+    token = _token(settings)
+    bot = build_bot(settings, sync_dev_guild=False)
+    async with bot:
+        await bot.login(token)
+        if guild_id is not None:
+            guild = discord.Object(id=guild_id)
+            bot.tree.copy_global_to(guild=guild)
+            synced = await bot.tree.sync(guild=guild)
+        else:
+            synced = await bot.tree.sync()
+    bot.service.close()
+    return [command.name for command in synced]
+
+
+def sync_commands(settings: Settings, guild_id: int | None = None) -> list[str]:
+    """Register the slash commands with Discord, in one guild (at once) or globally (may take up to an hour)."""
+    return asyncio.run(_sync(settings, guild_id))

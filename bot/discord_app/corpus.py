@@ -1,0 +1,265 @@
+"""``/corpus``: moderators add (by URL, file or form) and remove articles, and list and count them.
+
+Only moderators may change the corpus: the commands are hidden from others by default permissions, and every
+change is checked again in code (:func:`require_moderator`), so a server that re-grants the commands still cannot
+let a non-moderator change anything. Every change is logged in the store with who made it, and confirmed
+ephemerally.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from ..corpus import SUFFIXES, articles_from_text
+from ..errors import InvalidArticle, InvalidInput, NewsBotError
+from ..ingest import article_from_fields, article_from_url, fetch_policy, looks_like_url
+from ..models import Article, ArticleIn, format_date
+from ..text import split_sentences
+from .replies import NO_PINGS, actor, clip, require_moderator, send
+
+if TYPE_CHECKING:
+    from .client import NewsBot
+
+__all__ = ["ArticleModal", "ConfirmView", "CorpusCog"]
+
+log = logging.getLogger("newsbot.corpus")
+
+
+def describe(article: Article | ArticleIn) -> str:
+    return f"{article.title} ({article.source}, {format_date(article.date)})"
+
+
+class ArticleModal(discord.ui.Modal, title="Add an article"):
+    """The form a moderator fills in to add an article by hand."""
+
+    headline: discord.ui.TextInput[Any] = discord.ui.TextInput(label="Headline", max_length=500)
+    outlet: discord.ui.TextInput[Any] = discord.ui.TextInput(label="Outlet", max_length=100)
+    date: discord.ui.TextInput[Any] = discord.ui.TextInput(
+        label="Date (YYYY-MM-DD, YYYY-MM or YYYY)", required=False, max_length=10
+    )
+    link: discord.ui.TextInput[Any] = discord.ui.TextInput(label="URL", required=False, max_length=1000)
+    text: discord.ui.TextInput[Any] = discord.ui.TextInput(
+        label="Article text", style=discord.TextStyle.paragraph, required=False, max_length=4000
+    )
+
+    def __init__(self, cog: CorpusCog) -> None:
+        super().__init__()
+        self.cog = cog
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        article = article_from_fields(
+            {
+                "title": self.headline.value,
+                "source": self.outlet.value,
+                "date": self.date.value or None,
+                "url": self.link.value or None,
+                "body": self.text.value,
+            },
+            "the form",
+        )
+        await self.cog.store_article(interaction, article)
+
+    async def on_error(self, interaction: discord.Interaction[Any], error: Exception, /) -> None:  # type: ignore[override]
+        if isinstance(error, NewsBotError):
+            await send(interaction, f"Nothing was added: {error}", ephemeral=True)
+            return
+        log.error("the article form failed", exc_info=error)
+        await send(interaction, "Something went wrong on my side; nothing was added.", ephemeral=True)
+
+
+class ConfirmView(discord.ui.View):
+    """Confirm / Cancel under a preview; only the moderator who asked can press them."""
+
+    def __init__(self, owner_id: int, timeout: float = 300.0) -> None:
+        super().__init__(timeout=timeout)
+        self.owner_id = owner_id
+        self.confirmed: bool | None = None
+        self.interaction: discord.Interaction[Any] | None = None
+
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        if interaction.user.id == self.owner_id:
+            return True
+        await interaction.response.send_message("This preview is not yours.", ephemeral=True)
+        return False
+
+    @discord.ui.button(label="Confirm", style=discord.ButtonStyle.success)
+    async def confirm(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
+        self.confirmed, self.interaction = True, interaction
+        self.stop()
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    async def cancel(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
+        self.confirmed, self.interaction = False, interaction
+        self.stop()
+
+
+def preview_embed(article: ArticleIn) -> discord.Embed:
+    sentences = split_sentences(article.body)
+    embed = discord.Embed(title=clip(article.title, 256), url=article.url, colour=discord.Colour.gold())
+    embed.add_field(name="Outlet", value=clip(article.source, 1024))
+    embed.add_field(name="Date", value=format_date(article.date))
+    embed.add_field(name="Authors", value=clip(", ".join(article.authors) or "unknown", 1024))
+    opening = " ".join(sentences[:2]) if sentences else "(no article text: only the headline will be stored)"
+    embed.add_field(name=f"Text ({len(sentences)} sentences)", value=clip(opening, 1024), inline=False)
+    return embed
+
+
+@app_commands.default_permissions(manage_messages=True)
+@app_commands.guild_only()
+class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Moderators: manage the coverage"):
+    """Moderator commands. Hidden by default permissions, enforced in code."""
+
+    def __init__(self, bot: NewsBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        require_moderator(interaction, self.bot.settings)
+        return True
+
+    async def store_article(
+        self, interaction: discord.Interaction[Any], article: ArticleIn, *, edit: bool = False
+    ) -> Article:
+        stored = await asyncio.to_thread(self.bot.service.add, article, actor=actor(interaction.user))
+        message = f"Added `{stored.id}`: {describe(stored)}. It can be asked about now."
+        if edit:
+            await interaction.response.edit_message(content=message, embed=None, view=None)
+        else:
+            await send(interaction, message, ephemeral=True)
+        return stored
+
+    @app_commands.command(name="add")
+    @app_commands.describe(
+        url="The article's web address (fetched, previewed, then stored when you confirm)",
+        file="An article file: .md with front matter, .json or .jsonl",
+        title="Use this headline instead of the page's or file's",
+        outlet="Use this outlet name instead of the page's or file's",
+        date="Use this date (YYYY-MM-DD, YYYY-MM or YYYY)",
+    )
+    async def add(
+        self,
+        interaction: discord.Interaction[Any],
+        url: app_commands.Range[str, 8, 2000] | None = None,
+        file: discord.Attachment | None = None,
+        title: app_commands.Range[str, 1, 500] | None = None,
+        outlet: app_commands.Range[str, 1, 100] | None = None,
+        date: app_commands.Range[str, 4, 10] | None = None,
+    ) -> None:
+        """Add an article by URL, by file, or (with neither) with a form."""
+        overrides = {"title": title, "source": outlet, "date": date}
+        if url and file:
+            raise InvalidInput("give a url or a file, not both")
+        if file is not None:
+            await self._add_file(interaction, file, overrides)
+        elif url is not None:
+            await self._add_url(interaction, url, overrides)
+        else:
+            await interaction.response.send_modal(ArticleModal(self))
+
+    async def _add_file(
+        self, interaction: discord.Interaction[Any], file: discord.Attachment, overrides: dict[str, Any]
+    ) -> None:
+        limit = self.bot.settings.max_attachment_bytes
+        if file.size > limit:
+            raise InvalidArticle(
+                f"{file.filename}: the file is {file.size / 1e6:.1f} MB; the limit is {limit / 1e6:.0f} MB"
+            )
+        if not file.filename.lower().endswith(SUFFIXES):
+            raise InvalidArticle(f"{file.filename}: use a .md, .json or .jsonl file")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        data = await file.read()
+        articles = articles_from_text(file.filename, data)
+        wanted = {k: v for k, v in overrides.items() if v}
+        if wanted:
+            if len(articles) != 1:
+                raise InvalidInput("title, outlet and date apply to a file with one article")
+            articles = [article_from_fields({**articles[0].model_dump(), **wanted}, file.filename)]
+        who = actor(interaction.user)
+        if len(articles) == 1:
+            await self.store_article(interaction, articles[0])
+            return
+        stored = await asyncio.to_thread(self.bot.service.add_many, articles, actor=who, action="add")
+        await send(interaction, f"Added {len(stored)} articles from {file.filename}.", ephemeral=True)
+
+    async def _add_url(self, interaction: discord.Interaction[Any], url: str, overrides: dict[str, Any]) -> None:
+        if not looks_like_url(url):
+            raise InvalidInput(f"{url!r} is not an http(s) URL")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        article = await article_from_url(url, fetch_policy(self.bot.settings), overrides)
+        duplicate = await asyncio.to_thread(self.bot.service.store.find_duplicate, article)
+        if duplicate is not None:
+            raise InvalidInput(f"already stored as `{duplicate.id}`: {describe(duplicate)}")
+        view = ConfirmView(interaction.user.id)
+        await interaction.followup.send(
+            "Add this article?",
+            embed=preview_embed(article),
+            view=view,
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+        if await view.wait() or view.interaction is None:
+            await interaction.edit_original_response(
+                content="Nothing was added (no answer in time).", embed=None, view=None
+            )
+            return
+        if not view.confirmed:
+            await view.interaction.response.edit_message(content="Cancelled: nothing was added.", embed=None, view=None)
+            return
+        try:
+            await self.store_article(view.interaction, article, edit=True)
+        except NewsBotError as exc:
+            await view.interaction.response.edit_message(content=f"Nothing was added: {exc}", embed=None, view=None)
+
+    @app_commands.command(name="remove")
+    @app_commands.describe(article="The article to remove (start typing its headline)")
+    async def remove(self, interaction: discord.Interaction[Any], article: app_commands.Range[str, 1, 100]) -> None:
+        """Remove an article from the coverage."""
+        removed = await asyncio.to_thread(self.bot.service.remove, article, actor=actor(interaction.user))
+        await send(interaction, f"Removed `{removed.id}`: {describe(removed)}.", ephemeral=True)
+
+    @remove.autocomplete("article")
+    async def article_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        refs = await asyncio.to_thread(self.bot.service.find_articles, current, 25)
+        return [
+            app_commands.Choice(name=clip(f"{r.title} — {r.source}, {format_date(r.date)}", 100), value=r.id)
+            for r in refs
+        ]
+
+    @app_commands.command(name="list")
+    async def list_(self, interaction: discord.Interaction[Any]) -> None:
+        """The newest articles in the coverage, with their ids."""
+        refs = await asyncio.to_thread(self.bot.service.find_articles, "", 1_000_000)
+        lines = [f"`{r.id}` {format_date(r.date)} · {r.source}: {clip(r.title, 120)}" for r in refs]
+        shown: list[str] = []
+        for line in lines:
+            if sum(len(x) + 1 for x in shown) + len(line) > 3800:
+                break
+            shown.append(line)
+        more = len(lines) - len(shown)
+        text = "\n".join(shown) + (f"\n… and {more} more (see `newsbot list`)" if more else "")
+        embed = discord.Embed(title=f"{len(lines)} articles, newest first", description=text or "The corpus is empty.")
+        await send(interaction, embed=embed, ephemeral=True)
+
+    @app_commands.command(name="stats")
+    async def stats(self, interaction: discord.Interaction[Any]) -> None:
+        """Counts of the coverage and its last change."""
+        s = await asyncio.to_thread(self.bot.service.stats)
+        text = (
+            f"**{s.articles}** articles ({s.with_text} with text, {s.headlines_only} headlines only), "
+            f"**{s.sentences}** sentences, **{s.outlets}** outlets, "
+            f"from {format_date(s.first_date)} to {format_date(s.last_date)} ({s.undated} undated). "
+            f"Last change: {s.last_change or 'none'}."
+        )
+        await send(interaction, text, ephemeral=True)
+
+
+async def setup(bot: NewsBot) -> None:
+    await bot.add_cog(CorpusCog(bot))
