@@ -1,6 +1,6 @@
 """The SQLite store: the one place articles live, and the log of who changed what.
 
-Every change is one transaction (``with self._tx():``): an add or a remove writes the article and its line in
+Every change is one transaction (``with self.transaction():``): an add or a remove writes the article and its line in
 ``changes`` together or not at all, so a crash or a kill never leaves half an article. The schema is versioned
 by numbered migrations in ``bot/migrations/NNNN_name.sql``, recorded in ``schema_migrations``.
 
@@ -88,13 +88,13 @@ class Store:
     def migrate(self) -> list[int]:
         """Apply the numbered migrations not applied yet, each in its own transaction; return their numbers."""
         applied: list[int] = []
-        with self._tx():
+        with self.transaction():
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations "
                 "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
             )
         for version, name, sql in _migrations():
-            with self._tx():
+            with self.transaction():
                 done = self._db.execute("SELECT 1 FROM schema_migrations WHERE version = ?", (version,))
                 if done.fetchone():
                     continue
@@ -112,7 +112,8 @@ class Store:
         return int(row[0] or 0)
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error), holding the lock."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -124,6 +125,11 @@ class Store:
                 self._db.execute("COMMIT")
 
     # --- reading ---------------------------------------------------------------------------------------------
+
+    def query(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
+        """Rows of a read-only statement (for modules that keep their own tables, such as feeds)."""
+        with self._lock:
+            return self._db.execute(sql, tuple(params)).fetchall()
 
     def version(self) -> int:
         """The number of the newest change: it grows with every add, remove or seed, in any process."""
@@ -215,7 +221,7 @@ class Store:
         """Store ``articles`` all together or none of them (one transaction)."""
         stored: list[Article] = []
         at = now_iso()
-        with self._tx() as db:
+        with self.transaction() as db:
             for article in articles:
                 record = Article(
                     **{
@@ -254,7 +260,7 @@ class Store:
 
     def remove(self, article_id: str, *, actor: str, reason: str | None = None) -> Article:
         """Delete one article and log who removed it, in one transaction."""
-        with self._tx() as db:
+        with self.transaction() as db:
             article = self.get(article_id)
             db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
             db.execute(
@@ -264,7 +270,7 @@ class Store:
         return article
 
     def set_meta(self, key: str, value: str) -> None:
-        with self._tx() as db:
+        with self.transaction() as db:
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
     def _check_duplicate(self, db: sqlite3.Connection, record: Article, allow_same_text: bool) -> None:
