@@ -5,7 +5,11 @@ How a quote is chosen:
 1. The question is tokenized like the documents; a question with no searchable word is an error, not a guess.
 2. Body sentences are ranked with BM25. A sentence is a candidate only if it *covers* at least
    :data:`ANSWER_FLOOR` of the question's weight (see :class:`bot.index.CoverageIndex`): a sentence that shares
-   one common word with the question does not answer it, however the corpus makes BM25 score it.
+   one common word with the question does not answer it, however the corpus makes BM25 score it. And its
+   *article* (headline and text together) must cover at least :data:`CONTEXT_FLOOR` of the question: "Is Amazon
+   evil?" is not answered by a sentence about evil in an article that never mentions Amazon. For that second
+   test, a lower-case word the coverage never uses anywhere ("propose" when the reporters wrote "challenging")
+   is left out as a paraphrase; a name ("Tesla", "FBI") is never left out.
 3. Candidates are ordered by BM25 x coverage. Up to :data:`MAX_QUOTES` are taken, skipping near-duplicates of one
    already taken, and preferring an article not yet quoted when the scores are close (within
    :data:`SAME_ARTICLE_PENALTY`). The same sentence printed by several outlets (syndication) is one quote,
@@ -18,7 +22,7 @@ How a quote is chosen:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from .errors import InvalidQuestion
 from .index import ArticleRef, CoverageIndex, Hit
@@ -27,12 +31,14 @@ from .text import tokenize
 
 __all__ = [
     "ANSWER_FLOOR",
+    "CONTEXT_FLOOR",
     "MAX_HEADLINES",
     "MAX_QUESTION_CHARS",
     "MAX_QUOTES",
     "NEAREST_FLOOR",
     "RELATED_FLOOR",
     "answer_question",
+    "name_terms",
     "question_terms",
 ]
 
@@ -40,8 +46,9 @@ MAX_QUOTES = 3
 MAX_HEADLINES = 5
 MAX_QUESTION_CHARS = 500
 ANSWER_FLOOR = 0.5  # share of the question's weight a sentence or headline must contain to answer it
-RELATED_FLOOR = 0.3  # ... to be shown as related to an answer
-NEAREST_FLOOR = 0.4  # ... to be shown as the nearest coverage when nothing answers
+CONTEXT_FLOOR = 0.75  # share of it that the sentence's whole article (headline and text) must contain
+RELATED_FLOOR = ANSWER_FLOOR  # ... to be shown as related to an answer
+NEAREST_FLOOR = 0.4  # ... and, with the question's rarest word and its names, as the nearest coverage
 QUOTE_RATIO = 0.4  # a further quote must score at least this share of the best one
 SAME_ARTICLE_PENALTY = 0.8  # a second quote from an article already quoted competes at this share of its score
 NEAR_DUPLICATE = 0.8  # Jaccard similarity of terms above which two quotes say the same thing
@@ -67,17 +74,55 @@ def question_terms(question: str) -> list[str]:
     return terms
 
 
+def name_terms(question: str) -> set[str]:
+    """Terms of the words written as names in the question: capitalised ("Amazon", "Tesla") or in capitals
+    ("ICE"). The first word counts too unless it is a common word ("What", "Did")."""
+    names: set[str] = set()
+    for position, match in enumerate(re.finditer(r"[^\W\d_][\w.'’-]*", question)):
+        word = match.group()
+        if word[0].isupper() and not (position == 0 and not tokenize(word.lower())):
+            names.update(tokenize(word))
+    return names
+
+
 def answer_question(index: CoverageIndex, question: str) -> Answer:
     """Answer ``question`` from ``index``: quotes that clear the floor, then related headlines."""
     terms = question_terms(question)
+    names = name_terms(question)
+    in_context = _context_test(index, terms, names)
     sentences = index.search(terms, "sentence", _CANDIDATES)
     headlines = index.search(terms, "headline", _CANDIDATES)
-    quotes = _pick_quotes([h for h in sentences if h.coverage >= ANSWER_FLOOR and h.score > 0])
-    answered = bool(quotes) or any(h.coverage >= ANSWER_FLOOR and h.score > 0 for h in headlines)
+    quotes = _pick_quotes([h for h in sentences if h.coverage >= ANSWER_FLOOR and h.score > 0 and in_context(h)])
+    answered = bool(quotes) or any(h.coverage >= ANSWER_FLOOR and h.score > 0 and in_context(h) for h in headlines)
     quoted = {q.article_id for q in quotes}
-    floor = RELATED_FLOOR if answered else NEAREST_FLOOR
-    related = _group_headlines((h for h in _ranked(headlines) if h.coverage >= floor and h.score > 0), exclude=quoted)
+    if answered:
+        shown = [h for h in headlines if h.coverage >= RELATED_FLOOR and h.score > 0]
+    else:
+        needed = {t for t in names if index.doc_freq(t) > 0} | {_key_term(index, terms)}
+        shown = [h for h in headlines if h.coverage >= NEAREST_FLOOR and h.score > 0 and needed <= h.passage.terms]
+    related = _group_headlines(_ranked(shown), exclude=quoted)
     return Answer(question=question.strip(), answered=answered, quotes=quotes, headlines=related[:MAX_HEADLINES])
+
+
+def _context_test(index: CoverageIndex, terms: list[str], names: set[str]) -> Callable[[Hit], bool]:
+    """Whether a hit's article covers :data:`CONTEXT_FLOOR` of the question (paraphrase words left out)."""
+    weights = {t: w for t, w in index.term_weights(terms).items() if t in names or index.doc_freq(t) > 0}
+    total = sum(weights.values())
+
+    def test(hit: Hit) -> bool:
+        if total == 0:
+            return False
+        context = index.article_terms(hit.passage.article.id)
+        return sum(w for t, w in weights.items() if t in context) / total >= CONTEXT_FLOOR
+
+    return test
+
+
+def _key_term(index: CoverageIndex, terms: list[str]) -> str | None:
+    """The question's most telling word that the coverage contains at all (the rarest one)."""
+    weights = index.term_weights(terms)
+    known = [t for t in weights if index.doc_freq(t) > 0]
+    return max(known, key=lambda t: weights[t]) if known else None
 
 
 def _ranked(hits: Iterable[Hit]) -> list[Hit]:

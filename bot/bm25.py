@@ -35,9 +35,9 @@ scores.)
 
 Data layout (why it is fast)
 ----------------------------
-* Postings, term-major: ``indptr`` / ``rows`` (int32) / ``tfs`` (uint32) built in one pass (a sparse
-  transpose), plus small growable per-term *tails* for documents added one at a time, so :meth:`BM25Index.add`
-  never copies a big array.
+* Postings, term-major: ``indptr`` / ``rows`` (int32) / ``tfs`` (uint8, widened only if some tf exceeds 255)
+  built in one pass (a sparse transpose), plus small growable per-term *tails* for documents added one at a
+  time, so :meth:`BM25Index.add` never copies a big array.
 * A forward index (each row's distinct terms, in first-occurrence order) so :meth:`BM25Index.remove` knows
   which document frequencies to decrement. Removal leaves a tombstone; :meth:`BM25Index.compact` (run
   automatically once a quarter of the rows are dead) drops them.
@@ -54,7 +54,9 @@ import collections
 import math
 import operator
 import os
+import sys
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from itertools import islice
 from pathlib import Path
@@ -70,7 +72,7 @@ F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
 U32 = npt.NDArray[np.uint32]
-Bools = npt.NDArray[np.bool_]
+UInt = npt.NDArray[np.unsignedinteger[Any]]  # term frequencies: uint8, widened to uint16 / uint32 if needed
 
 _S = TypeVar("_S", bound=np.generic)
 
@@ -136,9 +138,9 @@ class _Tail:
 
     __slots__ = ("rows", "tfs")
 
-    def __init__(self) -> None:
+    def __init__(self, tf_dtype: npt.DTypeLike) -> None:
         self.rows: _Grow[np.int32] = _Grow.empty(np.int32, 4)
-        self.tfs: _Grow[np.uint32] = _Grow.empty(np.uint32, 4)
+        self.tfs: _Grow[Any] = _Grow(np.empty(4, dtype=tf_dtype), 0)
 
 
 class _Vocab(dict[str, int]):
@@ -157,7 +159,7 @@ class _Vocab(dict[str, int]):
 class _IdMap:
     """doc_id -> row.
 
-    Callers' ids are typically database row ids, dense and increasing, so a numpy table indexed by id costs 8
+    Callers' ids are typically database row ids, dense and increasing, so a numpy table indexed by id costs 4
     bytes per id instead of ~100 for a dict of a million ints, and rebuilds in one vectorised step on load.
     Ids far larger than the number of documents switch it to a plain dict.
     """
@@ -166,7 +168,7 @@ class _IdMap:
     DENSE_MIN: Final = 1 << 20
 
     def __init__(self) -> None:
-        self._dense: I64 = np.full(0, -1, dtype=np.int64)
+        self._dense: I32 = np.full(0, -1, dtype=np.int32)
         self._sparse: dict[int, int] | None = None
 
     def get(self, key: int) -> int:
@@ -179,7 +181,7 @@ class _IdMap:
             if key >= max(self.DENSE_MIN, 8 * (count + 1)):
                 self._to_sparse()
             else:
-                grown = np.full(max(key + 1, 2 * len(self._dense)), -1, dtype=np.int64)
+                grown = np.full(max(key + 1, 2 * len(self._dense)), -1, dtype=np.int32)
                 grown[: len(self._dense)] = self._dense
                 self._dense = grown
         if self._sparse is not None:
@@ -205,22 +207,20 @@ class _IdMap:
         """Replace the mapping with ``keys[i] -> rows[i]`` (keys unique, non-negative)."""
         top = int(keys.max()) if len(keys) else -1
         if top < max(self.DENSE_MIN, 8 * (len(keys) + 1)):
-            self._dense = np.full(top + 1 + (top + 1) // 8, -1, dtype=np.int64)
+            self._dense = np.full(top + 1 + (top + 1) // 8, -1, dtype=np.int32)
             self._dense[keys] = rows
             self._sparse = None
         else:
-            self._dense = np.full(0, -1, dtype=np.int64)
+            self._dense = np.full(0, -1, dtype=np.int32)
             self._sparse = dict(zip(keys.tolist(), rows.tolist(), strict=True))
 
     def _to_sparse(self) -> None:
         present = np.flatnonzero(self._dense >= 0)
         self._sparse = dict(zip(present.tolist(), self._dense[present].tolist(), strict=True))
-        self._dense = np.full(0, -1, dtype=np.int64)
+        self._dense = np.full(0, -1, dtype=np.int32)
 
     def nbytes(self) -> int:
         if self._sparse is not None:
-            import sys
-
             # the dict plus two int objects per item
             return sys.getsizeof(self._sparse) + 56 * len(self._sparse)
         return int(self._dense.nbytes)
@@ -262,7 +262,7 @@ class _Batch:
 
     __slots__ = ("ids", "dl", "fstart", "fwd", "tfs")
 
-    def __init__(self, ids: I64, dl: I64, fstart: I64, fwd: I32, tfs: U32) -> None:
+    def __init__(self, ids: I64, dl: I32, fstart: I64, fwd: I32, tfs: U32) -> None:
         self.ids = ids
         self.dl = dl
         self.fstart = fstart  # document i's terms are fwd[fstart[i]:fstart[i + 1]]
@@ -302,6 +302,15 @@ def _with_slack(arr: npt.NDArray[_S]) -> _Grow[_S]:
     buf = np.empty(len(arr) + len(arr) // 8 + 64, dtype=arr.dtype)
     buf[: len(arr)] = arr
     return _Grow(buf, len(arr))
+
+
+def _narrow(arr: npt.NDArray[Any]) -> UInt:
+    """``arr`` (non-negative integers) in the smallest unsigned dtype that holds it: memory and file size."""
+    top = int(arr.max()) if len(arr) else 0
+    for dtype in (np.uint8, np.uint16, np.uint32):
+        if top <= np.iinfo(dtype).max:
+            return arr.astype(dtype)
+    return arr.astype(np.uint64)
 
 
 class _Stats:
@@ -367,32 +376,30 @@ class BM25Index:
         """Forget every document (keeps the parameters)."""
         self._vocab = _Vocab()
         self._df: _Grow[np.int64] = _Grow.empty(np.int64)  # per term: present documents containing it
-        # Per term: sort key of its first occurrence = base[row of first present doc] + rank of the term among
-        # that document's distinct terms. Sorting live terms by it gives rank-bm25's dict order (see
-        # _live_order).
+        # Per term: sort key of its first occurrence = fstart[row of its first present document] + rank of the
+        # term among that document's distinct terms, i.e. its position in the forward index. Sorting the live
+        # terms by it gives rank-bm25's dict order (see _live_order).
         self._key: _Grow[np.int64] = _Grow.empty(np.int64)
         # Bulk-built postings (term-major, rows ascending) for term ids < len(_indptr) - 1.
         self._indptr: I64 = np.zeros(1, dtype=np.int64)
         self._prow: I32 = np.zeros(0, dtype=np.int32)
-        self._ptf: U32 = np.zeros(0, dtype=np.uint32)
+        self._ptf: UInt = np.zeros(0, dtype=np.uint8)  # widened when a larger tf arrives (_fit_tf)
         self._tails: dict[int, _Tail] = {}
         self._tail_postings = 0
         # Per row (insertion order; removed documents stay as tombstones until compaction).
         self._ids: _Grow[np.int64] = _Grow.empty(np.int64)
-        self._dl: _Grow[np.int64] = _Grow.empty(np.int64)
-        self._base: _Grow[np.int64] = _Grow.empty(np.int64)
+        self._dl: _Grow[np.int32] = _Grow.empty(np.int32)
         self._fstart: _Grow[np.int64] = _Grow.empty(np.int64)
-        self._flen: _Grow[np.int64] = _Grow.empty(np.int64)
         self._alive: _Grow[np.bool_] = _Grow.empty(np.bool_)
-        # Forward index: each row's distinct term ids in first-occurrence order; rows of the bulk build in
-        # _fwd_base, later rows in _fwd_tail (addressed as len(_fwd_base) + offset).
+        # Forward index: each row's distinct term ids in first-occurrence order, rows one after the other (so
+        # row r's terms end where row r + 1's start); rows of the bulk build in _fwd_base, later rows in
+        # _fwd_tail, addressed as len(_fwd_base) + offset.
         self._fwd_base: I32 = np.zeros(0, dtype=np.int32)
         self._fwd_tail: _Grow[np.int32] = _Grow.empty(np.int32)
         self._idmap = _IdMap()
         self._n_live = 0
         self._n_dead = 0
         self._total_tokens = 0  # over present documents
-        self._counter = 0  # next sort-key base; only grows
         self._order: I64 | None = None  # live term ids sorted by key, as of the last _live_order()
         self._order_changed: set[int] = set()  # terms whose key or liveness changed since then
         self._version = 0
@@ -405,6 +412,19 @@ class BM25Index:
     @property
     def _n_rows(self) -> int:
         return self._ids.n
+
+    @property
+    def _fwd_total(self) -> int:
+        return len(self._fwd_base) + self._fwd_tail.n
+
+    def _fit_tf(self, top: int) -> None:
+        """Widen the tf arrays if ``top`` does not fit their dtype (tf is almost always < 256: one byte)."""
+        if top <= np.iinfo(self._ptf.dtype).max:
+            return
+        dtype = _narrow(np.array([top])).dtype
+        self._ptf = self._ptf.astype(dtype)
+        for tail in self._tails.values():
+            tail.tfs.buf = tail.tfs.buf.astype(dtype)
 
     # --- public read-only API -------------------------------------------------------------------------------
 
@@ -454,12 +474,10 @@ class BM25Index:
 
     def nbytes(self) -> int:
         """Approximate memory held by the index: its arrays, vocabulary and id map (not the query caches)."""
-        import sys
-
         arrays: list[npt.NDArray[Any]] = [self._indptr, self._prow, self._ptf, self._fwd_base]
         total = sum(int(a.nbytes) for a in arrays)
-        grows: list[_Grow[Any]] = [self._df, self._key, self._ids, self._dl, self._base, self._fstart]
-        grows += [self._flen, self._alive, self._fwd_tail]
+        grows: list[_Grow[Any]] = [self._df, self._key, self._ids, self._dl, self._fstart, self._alive]
+        grows.append(self._fwd_tail)
         total += sum(g.nbytes() for g in grows)
         total += sum(t.rows.nbytes() + t.tfs.nbytes() + 200 for t in self._tails.values())
         total += sys.getsizeof(self._vocab) + sum(sys.getsizeof(w) for w in self._vocab)
@@ -499,8 +517,10 @@ class BM25Index:
         if grow:
             self._df.extend(np.zeros(grow, dtype=np.int64))
             self._key.extend(np.zeros(grow, dtype=np.int64))
+        if counts:
+            self._fit_tf(max(counts.values()))
         row = self._n_rows
-        base = self._counter
+        base = self._fwd_total
         df, key, tails, changed = self._df.buf, self._key.buf, self._tails, self._order_changed
         for rank, (t, tf) in enumerate(zip(terms, counts.values(), strict=True)):
             if df[t] == 0:  # the term (re)appears: this is its first present document
@@ -509,21 +529,18 @@ class BM25Index:
             df[t] += 1
             tail = tails.get(t)
             if tail is None:
-                tail = tails[t] = _Tail()
+                tail = tails[t] = _Tail(self._ptf.dtype)
             tail.rows.append(row)
             tail.tfs.append(tf)
         self._tail_postings += len(terms)
-        self._fstart.append(len(self._fwd_base) + self._fwd_tail.n)
-        self._flen.append(len(terms))
+        self._fstart.append(base)
         self._fwd_tail.extend(np.asarray(terms, dtype=np.int32))
         self._ids.append(did)
         self._dl.append(len(tokens))
-        self._base.append(base)
         self._alive.append(True)
         self._idmap.set(did, row, self._n_live)
         self._n_live += 1
         self._total_tokens += len(tokens)
-        self._counter += len(terms)
         self._touch()
 
     def add_many(self, docs: Iterable[tuple[int, Sequence[str]]]) -> None:
@@ -595,7 +612,7 @@ class BM25Index:
         np.cumsum(nterms, out=fstart[1:])
         return _Batch(
             ids=np.frombuffer(ids, dtype=np.int64).copy(),
-            dl=np.frombuffer(dls, dtype=np.int64).copy(),
+            dl=np.frombuffer(dls, dtype=np.int64).astype(np.int32),
             fstart=fstart,
             fwd=np.frombuffer(fwd, dtype=np.intc).astype(np.int32),
             tfs=np.frombuffer(tfs, dtype=np.uintc).astype(np.uint32),
@@ -606,17 +623,12 @@ class BM25Index:
         n = len(batch.ids)
         n_terms = len(self._vocab)
         indptr, prow, ptf, first = _transpose(n, n_terms, batch.fstart, batch.fwd, batch.tfs)
-        self._indptr, self._prow, self._ptf = indptr, prow, ptf
+        self._indptr, self._prow, self._ptf = indptr, prow, _narrow(ptf)
         self._df = _with_slack(np.diff(indptr))
-        # A fresh build's sort-key bases are the forward offsets, so a term's key is its first forward
-        # position.
-        self._key = _with_slack(first)
-        starts = batch.fstart[:-1]
+        self._key = _with_slack(first)  # the forward position of each term's first occurrence
         self._ids = _with_slack(batch.ids)
         self._dl = _with_slack(batch.dl)
-        self._base = _with_slack(starts)
-        self._fstart = _with_slack(starts)
-        self._flen = _with_slack(np.diff(batch.fstart))
+        self._fstart = _with_slack(batch.fstart[:-1])
         self._alive = _with_slack(np.ones(n, dtype=np.bool_))
         self._fwd_base = batch.fwd
         self._fwd_tail = _Grow.empty(np.int32)
@@ -625,8 +637,7 @@ class BM25Index:
         self._idmap.build(batch.ids, np.arange(n, dtype=np.int64))
         self._n_live = n
         self._n_dead = 0
-        self._total_tokens = int(batch.dl.sum())
-        self._counter = len(batch.fwd)
+        self._total_tokens = int(batch.dl.sum(dtype=np.int64))
         self._order = None
         self._order_changed.clear()
         self._touch()
@@ -639,47 +650,48 @@ class BM25Index:
         indptr, prow, ptf, first = _transpose(n, n_terms, batch.fstart, batch.fwd, batch.tfs)
         counts = np.diff(indptr)
         df = self._df.view()
+        fwd0 = self._fwd_total
         revived = np.flatnonzero((df == 0) & (counts > 0))
-        self._key.view()[revived] = self._counter + first[revived]
+        self._key.view()[revived] = fwd0 + first[revived]
         df += counts
         self._order_changed.update(revived.tolist())
+        if len(ptf):
+            self._fit_tf(int(ptf.max()))
         tails = self._tails
         for t in np.flatnonzero(counts).tolist():
             tail = tails.get(t)
             if tail is None:
-                tail = tails[t] = _Tail()
+                tail = tails[t] = _Tail(self._ptf.dtype)
             lo, hi = int(indptr[t]), int(indptr[t + 1])
             tail.rows.extend(prow[lo:hi] + row0)
             tail.tfs.extend(ptf[lo:hi])
         self._tail_postings += len(batch.fwd)
-        starts = batch.fstart[:-1]
-        self._fstart.extend(len(self._fwd_base) + self._fwd_tail.n + starts)
-        self._flen.extend(np.diff(batch.fstart))
+        self._fstart.extend(fwd0 + batch.fstart[:-1])
         self._fwd_tail.extend(batch.fwd)
         self._ids.extend(batch.ids)
         self._dl.extend(batch.dl)
-        self._base.extend(self._counter + starts)
         self._alive.extend(np.ones(n, dtype=np.bool_))
         for i, doc_id in enumerate(batch.ids.tolist()):
             self._idmap.set(doc_id, row0 + i, self._n_live + i)
         self._n_live += n
-        self._total_tokens += int(batch.dl.sum())
-        self._counter += len(batch.fwd)
+        self._total_tokens += int(batch.dl.sum(dtype=np.int64))
         self._touch()
 
     # --- removing -------------------------------------------------------------------------------------------
 
     def _fwd_of(self, row: int) -> I32:
         """The distinct term ids of ``row``, in first-occurrence order."""
-        start, length = int(self._fstart.buf[row]), int(self._flen.buf[row])
+        start = int(self._fstart.buf[row])
+        end = int(self._fstart.buf[row + 1]) if row + 1 < self._n_rows else self._fwd_total
+        length = end - start
         n_base = len(self._fwd_base)
         if start < n_base:
             return self._fwd_base[start : start + length]
         return self._fwd_tail.buf[start - n_base : start - n_base + length]
 
-    def _segments(self, t: int) -> list[tuple[I32, U32]]:
+    def _segments(self, t: int) -> list[tuple[I32, UInt]]:
         """Term ``t``'s postings as (rows, tfs) pieces, rows ascending across pieces (bulk, then tail)."""
-        parts: list[tuple[I32, U32]] = []
+        parts: list[tuple[I32, UInt]] = []
         if t + 1 < len(self._indptr):
             lo, hi = int(self._indptr[t]), int(self._indptr[t + 1])
             if hi > lo:
@@ -711,23 +723,25 @@ class BM25Index:
         was moves to where it first occurs in the next present document containing it. Once a quarter of the
         rows are tombstones the index compacts itself (O(index size), amortised over those removals).
         """
-        did = self._check_id(doc_id)
-        row = self._idmap.get(did)
+        if isinstance(doc_id, bool):
+            raise TypeError("doc_id must be an int, not a bool")
+        did = operator.index(doc_id)
+        row = self._idmap.get(did) if did >= 0 else -1
         if row < 0:
             raise KeyError(doc_id)
         terms = self._fwd_of(row)
         self._alive.buf[row] = False
         self._idmap.delete(did)
-        df, key, base = self._df.buf, self._key.buf, self._base.buf
+        df, key, fstart = self._df.buf, self._key.buf, self._fstart.buf
         df[terms] -= 1
-        lo = int(base[row])
+        lo = int(fstart[row])
         keys = key[terms]
         owned = terms[(keys >= lo) & (keys < lo + len(terms))]
         for t in owned.tolist():
             self._order_changed.add(t)
             if df[t] > 0:
                 nxt = self._next_live_row(t, row)
-                key[t] = base[nxt] + int(np.flatnonzero(self._fwd_of(nxt) == t)[0])
+                key[t] = fstart[nxt] + int(np.flatnonzero(self._fwd_of(nxt) == t)[0])
         self._n_live -= 1
         self._n_dead += 1
         self._total_tokens -= int(self._dl.buf[row])
@@ -737,7 +751,7 @@ class BM25Index:
 
     # --- compaction and snapshots ---------------------------------------------------------------------------
 
-    def _merged_postings(self) -> tuple[I64, I32, U32]:
+    def _merged_postings(self) -> tuple[I64, I32, UInt]:
         """Bulk postings and tails as one term-major (indptr, rows, tfs) over every term id."""
         n_terms = self._df.n
         n_bulk = len(self._indptr) - 1
@@ -761,11 +775,13 @@ class BM25Index:
     def _snapshot(self) -> dict[str, Any]:
         """The index without tombstones, dead terms or tails, as plain arrays (what ``save`` writes).
 
-        Row and term ids are renumbered densely, preserving order; sort keys are kept as they are (only their
-        order matters).
+        Row and term ids are renumbered densely, preserving their order. Sort keys are forward positions, so
+        they are re-based onto the compacted forward index (their order, which is all that matters, is kept).
         """
         order = self._live_order()
         df, key = self._df.view(), self._key.view()
+        fstart = self._fstart.view()
+        all_flen = np.diff(np.append(fstart, self._fwd_total))
         words = list(self._vocab)
         if self._n_dead == 0 and not self._tails and self._fwd_tail.n == 0 and bool(np.all(df > 0)):
             return {
@@ -778,10 +794,8 @@ class BM25Index:
                 "tfs": self._ptf,
                 "ids": self._ids.view(),
                 "dl": self._dl.view(),
-                "base": self._base.view(),
-                "flen": self._flen.view(),
+                "flen": all_flen,
                 "fwd": self._fwd_base,
-                "counter": self._counter,
             }
         alive = self._alive.view()
         live_rows = np.flatnonzero(alive)
@@ -790,6 +804,7 @@ class BM25Index:
         term_map[live_terms] = np.arange(len(live_terms), dtype=np.int64)
         row_map = np.full(len(alive), -1, dtype=np.int64)
         row_map[live_rows] = np.arange(len(live_rows), dtype=np.int64)
+        # Postings: drop the tombstoned rows (dead terms have no others), renumber rows.
         indptr, rows, tfs = self._merged_postings()
         keep = alive[rows]
         kept_before = np.zeros(len(keep) + 1, dtype=np.int64)
@@ -797,26 +812,33 @@ class BM25Index:
         counts = kept_before[indptr[1:]] - kept_before[indptr[:-1]]
         new_indptr = np.zeros(len(live_terms) + 1, dtype=np.int64)
         np.cumsum(counts[live_terms], out=new_indptr[1:])
-        flen = self._flen.view()[live_rows]
-        fwd_all = self._fwd_base if self._fwd_tail.n == 0 else np.concatenate([self._fwd_base, self._fwd_tail.view()])
-        fwd = term_map[fwd_all[_segment_gather(self._fstart.view()[live_rows], flen)]].astype(np.int32)
+        new_rows = row_map[rows[keep]]
+        # Forward index of the present rows, with renumbered terms.
+        flen = all_flen[live_rows]
+        new_fstart = np.zeros(len(flen), dtype=np.int64)
+        np.cumsum(flen[:-1], out=new_fstart[1:])
+        fwd_all = self._fwd_base
+        if self._fwd_tail.n:
+            fwd_all = np.concatenate([self._fwd_base, self._fwd_tail.view()])
+        fwd = term_map[fwd_all[_segment_gather(fstart[live_rows], flen)]].astype(np.int32)
+        # A term's key points into its first present row (= its first posting): keep the offset, move the row.
+        first_row = new_rows[new_indptr[:-1]]
+        new_key = new_fstart[first_row] + (key[live_terms] - fstart[live_rows[first_row]])
         if len(live_terms) < len(words):
             keep_word = (term_map >= 0).tolist()
             words = [w for w, k in zip(words, keep_word, strict=True) if k]
         return {
             "words": words,
             "df": df[live_terms],
-            "key": key[live_terms],
+            "key": new_key,
             "order": term_map[order],
             "indptr": new_indptr,
-            "rows": row_map[rows[keep]].astype(np.int32),
+            "rows": new_rows.astype(np.int32),
             "tfs": tfs[keep],
             "ids": self._ids.view()[live_rows],
             "dl": self._dl.view()[live_rows],
-            "base": self._base.view()[live_rows],
             "flen": flen,
             "fwd": fwd,
-            "counter": self._counter,
         }
 
     def _install_snapshot(self, snap: dict[str, Any]) -> None:
@@ -826,16 +848,14 @@ class BM25Index:
         self._key = _with_slack(np.asarray(snap["key"], dtype=np.int64))
         self._indptr = np.asarray(snap["indptr"], dtype=np.int64)
         self._prow = np.asarray(snap["rows"], dtype=np.int32)
-        self._ptf = np.asarray(snap["tfs"], dtype=np.uint32)
+        self._ptf = _narrow(np.asarray(snap["tfs"]))
         ids = np.asarray(snap["ids"], dtype=np.int64)
         flen = np.asarray(snap["flen"], dtype=np.int64)
         fstart = np.zeros(len(flen), dtype=np.int64)
         np.cumsum(flen[:-1], out=fstart[1:])
         self._ids = _with_slack(ids)
-        self._dl = _with_slack(np.asarray(snap["dl"], dtype=np.int64))
-        self._base = _with_slack(np.asarray(snap["base"], dtype=np.int64))
+        self._dl = _with_slack(np.asarray(snap["dl"], dtype=np.int32))
         self._fstart = _with_slack(fstart)
-        self._flen = _with_slack(flen)
         self._alive = _with_slack(np.ones(len(ids), dtype=np.bool_))
         self._fwd_base = np.asarray(snap["fwd"], dtype=np.int32)
         self._fwd_tail = _Grow.empty(np.int32)
@@ -845,8 +865,7 @@ class BM25Index:
         self._idmap.build(ids, np.arange(len(ids), dtype=np.int64))
         self._n_live = len(ids)
         self._n_dead = 0
-        self._total_tokens = int(self._dl.view().sum())
-        self._counter = int(snap["counter"])
+        self._total_tokens = int(self._dl.view().sum(dtype=np.int64))
         self._order = np.asarray(snap["order"], dtype=np.int64)
         self._order_changed = set()
         self._touch()
@@ -1040,11 +1059,12 @@ class BM25Index:
             "format": np.array([_FORMAT]),
             "format_version": np.array([_FORMAT_VERSION], dtype=np.int64),
             "params": np.array([self._k1, self._b, self._epsilon], dtype=np.float64),
-            "counter": np.array([snap.pop("counter")], dtype=np.int64),
             "vocab_text": np.frombuffer(text, dtype=np.uint8),
             "vocab_lengths": np.fromiter(map(len, words), dtype=np.int64, count=len(words)),
         }
         arrays.update({name: np.asarray(value) for name, value in snap.items()})
+        for name in ("tfs", "dl", "flen"):  # small counts: store them in the narrowest type (load widens them)
+            arrays[name] = _narrow(arrays[name])
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as f:
@@ -1063,15 +1083,14 @@ class BM25Index:
     def load(cls, path: Path) -> BM25Index:
         """Read an index written by :meth:`save` (``ValueError`` if the file is not one)."""
         path = Path(path)
-        try:
-            with np.load(path, allow_pickle=False) as npz:
-                data = {name: npz[name] for name in npz.files}
-        except (OSError, ValueError) as exc:
-            if isinstance(exc, FileNotFoundError):
-                raise
-            raise ValueError(f"{path} is not a saved BM25 index: {exc}") from exc
-        required = {"format", "format_version", "params", "counter", "vocab_text", "vocab_lengths"}
-        required |= {"df", "key", "order", "indptr", "rows", "tfs", "ids", "dl", "base", "flen", "fwd"}
+        with path.open("rb") as f:  # our handle: np.load leaks its own when the zip is damaged
+            try:
+                with np.load(f, allow_pickle=False) as npz:
+                    data = {name: npz[name] for name in npz.files}
+            except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+                raise ValueError(f"{path} is not a saved BM25 index: {exc}") from exc
+        required = {"format", "format_version", "params", "vocab_text", "vocab_lengths"}
+        required |= {"df", "key", "order", "indptr", "rows", "tfs", "ids", "dl", "flen", "fwd"}
         if not required <= data.keys() or data["format"].tolist() != [_FORMAT]:
             raise ValueError(f"{path} is not a saved BM25 index")
         if data["format_version"].tolist() != [_FORMAT_VERSION]:
@@ -1086,7 +1105,7 @@ class BM25Index:
             len(data["df"]) == len(data["key"]) == n_terms
             and len(data["indptr"]) == n_terms + 1
             and len(data["rows"]) == len(data["tfs"]) == int(data["indptr"][-1])
-            and len(data["dl"]) == len(data["base"]) == len(data["flen"]) == n_docs
+            and len(data["dl"]) == len(data["flen"]) == n_docs
             and len(data["fwd"]) == int(data["flen"].sum())
             and len(data["order"]) == n_terms
         )
@@ -1094,6 +1113,5 @@ class BM25Index:
             raise ValueError(f"{path} is damaged: its arrays do not fit together")
         snap: dict[str, Any] = {name: data[name] for name in required if name in data}
         snap["words"] = words
-        snap["counter"] = int(data["counter"][0])
         index._install_snapshot(snap)
         return index

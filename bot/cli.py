@@ -6,6 +6,7 @@ Every command takes ``--data-dir`` (or ``NEWSBOT_DATA_DIR``). Errors are one lin
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 import json
 import sys
@@ -18,7 +19,7 @@ import click
 from .config import Settings, load_settings
 from .corpus import read_article_file
 from .errors import InvalidInput, NewsBotError
-from .models import ArticleIn, format_date
+from .models import format_date
 from .render import render_answer, render_timeline
 from .service import NewsService
 
@@ -164,15 +165,15 @@ def _filters(since: str | None, until: str | None, outlet: str | None) -> str:
 
 
 @cli.command()
-@click.argument("source_file", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--title", help="Use this headline instead of the file's.")
-@click.option("--source", "outlet", help="Use this outlet instead of the file's.")
+@click.argument("source", metavar="FILE|URL")
+@click.option("--title", help="Use this headline instead of the file's or page's.")
+@click.option("--source", "outlet", help="Use this outlet instead of the file's or page's.")
 @click.option("--date", help="Use this date (YYYY, YYYY-MM or YYYY-MM-DD).")
 @click.option("--url", help="Use this URL.")
 @click.option("--json", "as_json", is_flag=True, help='Print {"article_id": ...}.')
 @data_dir_option
 def add(
-    source_file: Path,
+    source: str,
     title: str | None,
     outlet: str | None,
     date: str | None,
@@ -180,41 +181,116 @@ def add(
     as_json: bool,
     data_dir: Path | None,
 ) -> None:
-    """Add the article in FILE (.json or Markdown with front matter) and print its id.
+    """Add the article in FILE (.md with front matter, .json, .jsonl, .txt, .html) or at URL; print its id.
+
+    A URL is fetched safely (public addresses only unless NEWSBOT_ALLOW_PRIVATE_URLS=1) and its article
+    extracted; the options replace what the file or page says.
 
     Example:
 
         newsbot add story.md
+        newsbot add https://www.example.com/news/story --source "Example News"
     """
-    articles = read_article_file(source_file)
-    overrides = {k: v for k, v in {"title": title, "source": outlet, "date": date, "url": url}.items() if v}
-    if overrides:
-        if len(articles) != 1:
-            raise InvalidInput(f"{source_file}: --title/--source/--date/--url apply to a file with one article")
-        articles = [_override(articles[0], overrides, str(source_file))]
-    service = _service(data_dir)
-    stored = (
-        service.add_many(articles, actor=_actor(), action="add")
-        if len(articles) > 1
-        else [service.add(articles[0], actor=_actor())]
-    )
+    from .ingest import article_from_url, fetch_policy, looks_like_url  # fetching needs aiohttp and trafilatura
+
+    overrides = {"title": title, "source": outlet, "date": date, "url": url}
+    settings = _settings(data_dir)
+    if looks_like_url(source):
+        articles = [asyncio.run(article_from_url(source, fetch_policy(settings), overrides))]
+    else:
+        articles = read_article_file(Path(source), overrides=overrides)
+    service = NewsService.open(settings)
+    if len(articles) == 1:
+        stored = [service.add(articles[0], actor=_actor())]
+    else:
+        stored = service.add_many(articles, actor=_actor(), action="add")
     for article in stored:
-        if as_json:
-            click.echo(json.dumps({"article_id": article.id}))
-        else:
-            click.echo(article.id)
+        click.echo(json.dumps({"article_id": article.id}) if as_json else article.id)
 
 
-def _override(article: ArticleIn, overrides: dict[str, str], label: str) -> ArticleIn:
-    from pydantic import ValidationError
+@cli.command(name="import")
+@click.argument("path", metavar="FILE|DIR", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--format", "fmt", type=click.Choice(["newsbot", "huffpost"]), default="newsbot", show_default=True,
+    help="newsbot: the article format (JSON Lines, or a corpus/ directory); huffpost: the News Category Dataset.",
+)  # fmt: skip
+@click.option("--skip-invalid", is_flag=True, help="Store the good articles even if some lines are bad.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report.")
+@data_dir_option
+def import_(path: Path, fmt: str, skip_invalid: bool, as_json: bool, data_dir: Path | None) -> None:
+    """Import many articles in one transaction: all or nothing unless --skip-invalid.
 
-    from .corpus import describe_validation_error
-    from .errors import InvalidArticle
+    Every bad line is reported with its number and field. Articles already stored exactly as given are left
+    alone, so importing an export again changes nothing.
 
-    try:
-        return ArticleIn.model_validate({**article.model_dump(), **overrides})
-    except ValidationError as exc:
-        raise InvalidArticle(f"{label}: {describe_validation_error(exc)}") from None
+    Example:
+
+        newsbot import articles.jsonl
+        newsbot import huffpost.jsonl --format huffpost --skip-invalid
+    """
+    from .bulk import plan_import, read_import
+
+    service = _service(data_dir)
+    lines = _count_lines(path)
+    with click.progressbar(length=lines, label="Reading", file=sys.stderr, show_pos=True) as bar:
+        position = [0]
+
+        def advance(number: int) -> None:
+            bar.update(number - position[0])
+            position[0] = number
+
+        items, errors = read_import(path, fmt, on_line=advance)  # type: ignore[arg-type]
+        bar.update(lines - position[0])
+    plan = plan_import(service.store, items, errors)
+    for line in plan.duplicates[:50]:
+        click.echo(f"newsbot: skipped duplicate: {line}", err=True)
+    for line in plan.errors[:50]:
+        click.echo(f"newsbot: error: {line}", err=True)
+    if len(plan.errors) > 50:
+        click.echo(f"newsbot: error: ... and {len(plan.errors) - 50} more bad lines", err=True)
+    if plan.errors and not skip_invalid:
+        click.echo(
+            f"newsbot: nothing was imported: {len(plan.errors)} bad line(s); fix them or use --skip-invalid", err=True
+        )
+        sys.exit(2)
+    stored = service.add_many(plan.to_add, actor=_actor(), action="import") if plan.to_add else []
+    report = {
+        "read": plan.read,
+        "added": len(stored),
+        "unchanged": plan.unchanged,
+        "duplicates": len(plan.duplicates),
+        "invalid": len(plan.errors),
+    }
+    if as_json:
+        click.echo(json.dumps(report))
+    else:
+        click.echo(
+            f"Imported {report['added']} articles ({report['unchanged']} already stored, "
+            f"{report['duplicates']} duplicates skipped, {report['invalid']} bad lines skipped)."
+        )
+
+
+def _count_lines(path: Path) -> int:
+    if path.is_dir():
+        return 0
+    with path.open("rb") as handle:
+        return sum(1 for _ in handle)
+
+
+@cli.command()
+@click.argument("directory", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
+@data_dir_option
+def export(directory: Path, data_dir: Path | None) -> None:
+    """Write the corpus to DIR in the corpus/ format (one Markdown file an article); `newsbot import DIR` reads it.
+
+    Example:
+
+        newsbot export backup-corpus/
+    """
+    from .bulk import export_corpus
+
+    count = export_corpus(_service(data_dir).store, directory)
+    click.echo(f"Exported {count} articles to {directory / 'articles'}")
 
 
 @cli.command()

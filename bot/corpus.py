@@ -45,11 +45,15 @@ _FrontMatterLoader.yaml_implicit_resolvers = {
     key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-SUFFIXES = (".md", ".json", ".jsonl")
+SUFFIXES = (".md", ".json", ".jsonl", ".txt", ".html", ".htm")
 
 
-def read_article_file(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> list[ArticleIn]:
-    """Read and validate the articles in ``path``; raise :class:`InvalidArticle` naming what is wrong and where."""
+def read_article_file(
+    path: Path, *, max_bytes: int = MAX_FILE_BYTES, overrides: dict[str, Any] | None = None
+) -> list[ArticleIn]:
+    """Read and validate the articles in ``path``; raise :class:`InvalidArticle` naming what is wrong and where.
+
+    ``overrides`` (title, source, date, url) replace the file's fields; they apply to a file of one article."""
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -58,27 +62,49 @@ def read_article_file(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> list[Ar
         raise InvalidArticle(f"{path}: not a file")
     if size > max_bytes:
         raise InvalidArticle(f"{path}: the file is {size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB")
-    return articles_from_text(path.name, path.read_bytes(), label=str(path))
+    return articles_from_text(path.name, path.read_bytes(), label=str(path), overrides=overrides)
 
 
-def articles_from_text(name: str, data: bytes, *, label: str | None = None) -> list[ArticleIn]:
+def articles_from_text(
+    name: str, data: bytes, *, label: str | None = None, overrides: dict[str, Any] | None = None
+) -> list[ArticleIn]:
     """Parse ``data`` as the file ``name`` (its suffix picks the format); ``label`` names it in errors."""
     label = label or name
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise InvalidArticle(f"{label}: unsupported file type {suffix or '(none)'!r}; use {', '.join(SUFFIXES)}")
+    if suffix in (".html", ".htm"):
+        raw = [(label, _from_html(data, label))]
+    else:
+        text = _decode(data, label)
+        if suffix == ".md":
+            raw = [(label, _from_markdown(text, label))]
+        elif suffix == ".json":
+            raw = _from_json(text, label)
+        elif suffix == ".jsonl":
+            raw = _from_jsonl(text, label)
+        else:
+            raw = [(label, _from_plain_text(text, label))]
+    wanted = {k: v for k, v in (overrides or {}).items() if v}
+    if wanted and len(raw) != 1:
+        raise InvalidArticle(f"{label}: {', '.join(sorted(wanted))} can only replace the fields of a one-article file")
+    articles = []
+    for where, fields in raw:
+        fields = {**fields, **wanted}
+        if suffix in (".txt", ".html", ".htm") and not fields.get("source"):
+            raise InvalidArticle(f"{label}: the file does not name its outlet; give one (--source, or outlet:)")
+        articles.append(_validate(fields, where))
+    return articles
+
+
+def _decode(data: bytes, label: str) -> str:
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InvalidArticle(
             f"{label}:{line}: the file is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
         ) from exc
-    suffix = Path(name).suffix.lower()
-    if suffix == ".md":
-        return [_from_markdown(text, label)]
-    if suffix == ".json":
-        return _from_json(text, label)
-    if suffix == ".jsonl":
-        return _from_jsonl(text, label)
-    raise InvalidArticle(f"{label}: unsupported file type {suffix or '(none)'!r}; use .md, .json or .jsonl")
 
 
 def load_corpus_dir(directory: Path) -> list[ArticleIn]:
@@ -131,7 +157,7 @@ def _validate(raw: Any, where: str) -> ArticleIn:
         raise InvalidArticle(f"{where}: {describe_validation_error(exc)}") from exc
 
 
-def _from_json(text: str, label: str) -> list[ArticleIn]:
+def _from_json(text: str, label: str) -> list[tuple[str, Any]]:
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -140,17 +166,17 @@ def _from_json(text: str, label: str) -> list[ArticleIn]:
     if not items:
         raise InvalidArticle(f"{label}: the file holds no article")
     listed = isinstance(raw, list)
-    return [_validate(item, f"{label}: article {i + 1}" if listed else label) for i, item in enumerate(items)]
+    return [(f"{label}: article {i + 1}" if listed else label, item) for i, item in enumerate(items)]
 
 
-def _from_jsonl(text: str, label: str) -> list[ArticleIn]:
-    articles: list[ArticleIn] = []
+def _from_jsonl(text: str, label: str) -> list[tuple[str, Any]]:
+    articles: list[tuple[str, Any]] = []
     for number, line in _numbered(text.splitlines()):
         try:
             raw = json.loads(line)
         except json.JSONDecodeError as exc:
             raise InvalidArticle(f"{label}:{number}: malformed JSON ({exc.msg}, column {exc.colno})") from exc
-        articles.append(_validate(raw, f"{label}:{number}"))
+        articles.append((f"{label}:{number}", raw))
     if not articles:
         raise InvalidArticle(f"{label}: the file holds no article")
     return articles
@@ -162,7 +188,7 @@ def _numbered(lines: Iterable[str]) -> Iterable[tuple[int, str]]:
             yield number, line
 
 
-def _from_markdown(text: str, label: str) -> ArticleIn:
+def _from_markdown(text: str, label: str) -> dict[str, Any]:
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
         raise InvalidArticle(f"{label}:1: expected front matter starting with '---' (title, source, ...)")
@@ -181,4 +207,33 @@ def _from_markdown(text: str, label: str) -> ArticleIn:
     if "body" in front:
         raise InvalidArticle(f"{label}: field 'body' belongs below the front matter, not in it")
     body = "\n".join(lines[end + 1 :]).strip("\n")
-    return _validate({**front, "body": body}, label)
+    return {**front, "body": body}
+
+
+def _from_plain_text(text: str, label: str) -> dict[str, Any]:
+    """A .txt article: the first line is the headline, the rest is the body."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    if not lines:
+        raise InvalidArticle(f"{label}: the file is empty")
+    return {"title": lines[0].strip(), "body": "\n".join(lines[1:]).strip("\n")}
+
+
+def _from_html(data: bytes, label: str) -> dict[str, Any]:
+    """A saved web page: the article is extracted as from a fetched page (headline, text, date, outlet)."""
+    from .errors import FetchError
+    from .fetch import FetchedPage, decode_html, extract_article
+
+    text, charset = decode_html(data)
+    page = FetchedPage(url="", final_url="", status=200, content_type="text/html", charset=charset, text=text)
+    try:
+        extracted = extract_article(page)
+    except FetchError as exc:
+        raise InvalidArticle(f"{label}: {exc}") from None
+    fields: dict[str, Any] = {"title": extracted.title, "body": extracted.body, "authors": extracted.authors}
+    if extracted.date:
+        fields["date"] = extracted.date
+    if extracted.source:
+        fields["source"] = extracted.source
+    return fields

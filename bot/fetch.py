@@ -18,7 +18,7 @@ Anyone on Discord can hand the bot a URL, so every URL is hostile until checked.
   redirects to ``http://127.0.0.1/admin`` is refused.
 * **Bounded work**: one total timeout for the whole fetch (a server that trickles bytes forever fails
   cleanly), a byte limit enforced while streaming (and up front from ``Content-Length``), and only textual
-  content types.
+  content types (web pages and plain text, or the types a caller names, such as :data:`FEED_TYPES`).
 
 Extraction uses trafilatura, which is CPU-bound, so :func:`fetch_article` runs it in a worker thread.
 """
@@ -48,7 +48,9 @@ from bot import __version__
 from bot.errors import FetchError, UnsafeURL
 
 __all__ = [
+    "decode_html",
     "DEFAULT_USER_AGENT",
+    "FEED_TYPES",
     "MIN_ARTICLE_CHARS",
     "ExtractedArticle",
     "FetchPolicy",
@@ -77,6 +79,11 @@ _ALLOWED_SCHEMES: Final = frozenset({"http", "https"})
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 _TEXT_TYPES: Final = frozenset({"text/html", "application/xhtml+xml", "text/plain"})
 _HTML_TYPES: Final = frozenset({"text/html", "application/xhtml+xml"})
+#: The content types RSS and Atom feeds are served as (RSS 1.0 as RDF); pass ``accept=FEED_TYPES`` to
+#: :func:`fetch_page` to fetch a feed.
+FEED_TYPES: Final = frozenset(
+    {"application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml", "text/xml"}
+)
 _REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
 _CHUNK_SIZE: Final = 64 * 1024
 
@@ -433,32 +440,45 @@ class FetchedPage:
     text: str
 
 
-async def fetch_page(url: str, policy: FetchPolicy, session: aiohttp.ClientSession | None = None) -> FetchedPage:
+async def fetch_page(
+    url: str,
+    policy: FetchPolicy,
+    session: aiohttp.ClientSession | None = None,
+    *,
+    accept: frozenset[str] | None = None,
+) -> FetchedPage:
     """Fetch ``url`` under ``policy``, following redirects by hand and checking every hop.
 
     Raises :class:`UnsafeURL` for a URL (or redirect target) that must not be fetched and :class:`FetchError`
     for everything else that goes wrong: DNS, connection, non-2xx status, too many redirects, wrong content
     type, too large, too slow. ``session``, if given, must come from :func:`open_session`; any other session
     would resolve names itself and undo the address checks, so it is refused with ``ValueError``.
+
+    ``accept`` is the set of content types (lowercase, without parameters) that may be fetched instead of web
+    pages and plain text, e.g. :data:`FEED_TYPES`; every other check stays the same.
     """
     if session is not None and not isinstance(session.connector, _PinnedConnector):
         raise ValueError("fetch_page needs a session from open_session(): others connect to unchecked addresses")
+    if accept is not None and not accept:
+        raise ValueError("fetch_page: accept must name at least one content type")
     check_url(url)  # fail fast, before opening anything
     try:
         async with asyncio.timeout(policy.timeout):
             if session is not None:
-                return await _fetch(url, policy, session)
+                return await _fetch(url, policy, session, accept)
             async with open_session() as own:
-                return await _fetch(url, policy, own)
+                return await _fetch(url, policy, own, accept)
     except TimeoutError:
         raise FetchError(f"timed out after {policy.timeout:g} s fetching {url}") from None
 
 
-async def _fetch(url: str, policy: FetchPolicy, session: aiohttp.ClientSession) -> FetchedPage:
+async def _fetch(
+    url: str, policy: FetchPolicy, session: aiohttp.ClientSession, accept: frozenset[str] | None = None
+) -> FetchedPage:
     current = _parse(url)
     headers = {
         "User-Agent": policy.user_agent,
-        "Accept": "text/html,application/xhtml+xml;q=0.9,text/plain;q=0.8",
+        "Accept": ",".join(sorted(accept)) if accept else "text/html,application/xhtml+xml;q=0.9,text/plain;q=0.8",
     }
     for redirects in range(policy.max_redirects + 1):
         shown = str(current)
@@ -484,7 +504,7 @@ async def _fetch(url: str, policy: FetchPolicy, session: aiohttp.ClientSession) 
                     except ValueError as exc:
                         raise UnsafeURL(f"{shown} redirected to an invalid URL {_safe(location)!r} ({exc})") from None
                     continue
-                return await _read_page(url, shown, resp, policy)
+                return await _read_page(url, shown, resp, policy, accept)
         except aiohttp.ClientError as exc:
             raise FetchError(f"could not fetch {shown}: {_describe(exc)}") from None
         finally:
@@ -498,15 +518,20 @@ def _describe(exc: aiohttp.ClientError) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-async def _read_page(url: str, shown: str, resp: aiohttp.ClientResponse, policy: FetchPolicy) -> FetchedPage:
+async def _read_page(
+    url: str, shown: str, resp: aiohttp.ClientResponse, policy: FetchPolicy, accept: frozenset[str] | None = None
+) -> FetchedPage:
     """Check status, type and size, then stream the body and decode it."""
     if not 200 <= resp.status < 300:
         reason = f" {resp.reason}" if resp.reason else ""
         raise FetchError(f"{shown} answered HTTP {resp.status}{reason}")
+    wanted = "web pages and text" if accept is None else ", ".join(sorted(accept))
     if "Content-Type" not in resp.headers:
-        raise FetchError(f"{shown} did not say what type of content it is; only web pages and text are fetched")
+        raise FetchError(f"{shown} did not say what type of content it is; only {wanted} are fetched")
     content_type = resp.content_type.lower()
-    if content_type not in _TEXT_TYPES:
+    if accept is not None and content_type not in accept:
+        raise FetchError(f"{shown} is {content_type}; only {wanted} are fetched here")
+    if accept is None and content_type not in _TEXT_TYPES:
         raise FetchError(f"{shown} is {content_type}, not a web page or text; only HTML and plain text are fetched")
     if resp.content_length is not None and resp.content_length > policy.max_bytes:
         raise FetchError(f"{shown} is too large: {resp.content_length} bytes, the limit is {policy.max_bytes} bytes")
@@ -515,7 +540,8 @@ async def _read_page(url: str, shown: str, resp: aiohttp.ClientResponse, policy:
         body += chunk
         if len(body) > policy.max_bytes:
             raise FetchError(f"{shown} is too large: more than the limit of {policy.max_bytes} bytes")
-    text, charset = _decode(bytes(body), resp.charset, content_type in _HTML_TYPES)
+    # HTML and XML name their own encoding (meta charset, <?xml encoding?>) when the header does not.
+    text, charset = _decode(bytes(body), resp.charset, content_type in _HTML_TYPES or _is_xml(content_type))
     return FetchedPage(
         url=url,
         final_url=shown,
@@ -527,6 +553,11 @@ async def _read_page(url: str, shown: str, resp: aiohttp.ClientResponse, policy:
 
 
 # ------------------------------------------------------------------------------------------------- decoding
+
+
+def _is_xml(content_type: str) -> bool:
+    return content_type in ("application/xml", "text/xml") or content_type.endswith("+xml")
+
 
 # WHATWG: these labels mean windows-1252 on the web. Pages that say iso-8859-1 routinely contain
 # “smart quotes” in 0x80-0x9f, which true latin-1 would turn into invisible control characters.
@@ -726,3 +757,8 @@ async def fetch_article(
     """
     page = await fetch_page(url, policy, session)
     return await asyncio.to_thread(extract_article, page)
+
+
+def decode_html(data: bytes) -> tuple[str, str]:
+    """Decode a saved HTML file as a fetched page would be (BOM, meta charset, else UTF-8 or windows-1252)."""
+    return _decode(data, None, True)

@@ -128,6 +128,18 @@ class CoverageIndex:
     def size(self, kind: Kind) -> int:
         return len(self._collections[kind])
 
+    def article_terms(self, article_id: str) -> frozenset[str]:
+        """Every term of an article: its headline and all its sentences."""
+        with self._lock:
+            terms: set[str] = set()
+            for pid in self._by_article.get(article_id, []):
+                terms |= self._passages[pid].terms
+            return frozenset(terms)
+
+    def doc_freq(self, term: str) -> int:
+        """In how many passages (sentences and headlines) ``term`` occurs."""
+        return sum(c.doc_freq(term) for c in self._collections.values())
+
     def term_weights(self, terms: Sequence[str]) -> dict[str, float]:
         """A smoothed idf over both collections, always positive; a term the coverage never uses weighs as
         much as the rarest term it does use, so one unknown word cannot outweigh the rest of a question."""

@@ -94,8 +94,9 @@ def format_date(date: str | None) -> str:
     return str(parts[0])
 
 
-def make_article_id(source: str, title: str, date: str | None) -> str:
-    """A stable, readable id: the headline's first words and a short hash of outlet, headline and date."""
+def make_article_id(source: str, title: str, date: str | None, url: str | None = None) -> str:
+    """A stable, readable id: the headline's first words and a short hash of outlet, headline, date and URL
+    (two wire versions of one headline on one day are two articles when their URLs differ)."""
     folded = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
     words = re.findall(r"[a-z0-9]+", folded)
     slug = ""
@@ -103,7 +104,8 @@ def make_article_id(source: str, title: str, date: str | None) -> str:
         if len(slug) + len(word) + 1 > 40:
             break
         slug = f"{slug}-{word}" if slug else word
-    digest = hashlib.sha256(f"{source}\n{title}\n{date or ''}".encode()).hexdigest()[:6]
+    key = f"{source}\n{title}\n{date or ''}" + (f"\n{url}" if url else "")
+    digest = hashlib.sha256(key.encode()).hexdigest()[:6]
     return f"{slug or 'article'}-{digest}"
 
 

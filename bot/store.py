@@ -34,10 +34,19 @@ def now_iso() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+MIN_DUPLICATE_WORDS = 20
+
+
 def body_key(body: str) -> str | None:
-    """A fingerprint of an article's text with white space and case folded; None for an empty body."""
-    folded = " ".join(body.split()).casefold()
-    return hashlib.sha256(folded.encode()).hexdigest() if folded else None
+    """A fingerprint of an article's text with white space and case folded, for duplicate detection.
+
+    None for a text under :data:`MIN_DUPLICATE_WORDS` words: a one-sentence teaser ("The streaming service
+    announced the movies and shows arriving soon.") is shared by distinct articles, while a whole article's text
+    is not."""
+    words = body.split()
+    if len(words) < MIN_DUPLICATE_WORDS:
+        return None
+    return hashlib.sha256(" ".join(words).casefold().encode()).hexdigest()
 
 
 def url_key(url: str | None) -> str | None:
@@ -171,18 +180,10 @@ class Store:
         with self._lock:
             return [r[0] for r in self._db.execute("SELECT id FROM articles ORDER BY seq")]
 
-    def find_duplicate(self, article: ArticleIn) -> Article | None:
-        """An existing article with the same normalised URL or the same text, if there is one."""
-        key_u, key_b = url_key(article.url), body_key(article.body)
+    def find_duplicate(self, article: ArticleIn) -> DuplicateArticle | None:
+        """The error that adding ``article`` would raise as a duplicate, or None (see :meth:`_duplicate`)."""
         with self._lock:
-            row = None
-            if key_u:
-                row = self._db.execute(f"SELECT {_COLUMNS} FROM articles WHERE url_key = ?", (key_u,)).fetchone()
-            if row is None and key_b:
-                row = self._db.execute(
-                    f"SELECT {_COLUMNS} FROM articles WHERE body_key = ? ORDER BY seq LIMIT 1", (key_b,)
-                ).fetchone()
-        return _article(row) if row else None
+            return self._duplicate(self._db, article, allow_same_text=False)
 
     def changes(self, limit: int = 50, since: int = 0) -> list[Change]:
         with self._lock:
@@ -226,7 +227,7 @@ class Store:
                 record = Article(
                     **{
                         **article.model_dump(),
-                        "id": article.id or make_article_id(article.source, article.title, article.date),
+                        "id": article.id or make_article_id(article.source, article.title, article.date, article.url),
                     },
                     added_at=at,
                     added_by=actor,
@@ -239,7 +240,9 @@ class Store:
                         f"already stored as {existing.id} ({existing.title!r}, {existing.source})",
                         existing.id,
                     )
-                self._check_duplicate(db, record, allow_same_text)
+                duplicate = self._duplicate(db, record, allow_same_text)
+                if duplicate is not None:
+                    raise duplicate
                 db.execute(
                     "INSERT INTO articles (id, title, source, date, url, url_key, authors, body, body_key, "
                     "added_at, added_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -273,17 +276,22 @@ class Store:
         with self.transaction() as db:
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
-    def _check_duplicate(self, db: sqlite3.Connection, record: Article, allow_same_text: bool) -> None:
-        key_u = url_key(record.url)
+    def _duplicate(self, db: sqlite3.Connection, article: ArticleIn, allow_same_text: bool) -> DuplicateArticle | None:
+        """The same URL (normalised), or the same text from the same outlet, is a duplicate. The same text from
+        another outlet is a syndicated copy (an AP story in The Hindu): it is stored, and shown as "also in"."""
+        key_u = url_key(article.url)
         if key_u:
             row = db.execute("SELECT id, title FROM articles WHERE url_key = ?", (key_u,)).fetchone()
             if row:
-                raise DuplicateArticle(f"that URL is already stored as {row['id']} ({row['title']!r})", row["id"])
-        key_b = body_key(record.body)
+                return DuplicateArticle(f"that URL is already stored as {row['id']} ({row['title']!r})", row["id"])
+        key_b = body_key(article.body)
         if key_b and not allow_same_text:
-            row = db.execute("SELECT id, title FROM articles WHERE body_key = ?", (key_b,)).fetchone()
-            if row:
-                raise DuplicateArticle(f"the same text is already stored as {row['id']} ({row['title']!r})", row["id"])
+            outlet = article.source.casefold()
+            for row in db.execute("SELECT id, title, source FROM articles WHERE body_key = ? ORDER BY seq", (key_b,)):
+                if row["source"].casefold() == outlet:
+                    message = f"the same text is already stored as {row['id']} ({row['title']!r})"
+                    return DuplicateArticle(message, row["id"])
+        return None
 
 
 def _article(row: sqlite3.Row) -> Article:

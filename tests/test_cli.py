@@ -216,7 +216,8 @@ BAD_FILES = [
         "field 'titel': is not a known field",
     ),
     ("front.md", b"title: no front matter\n", "front.md:1: expected front matter"),
-    ("story.txt", b"hello", "unsupported file type '.txt'"),
+    ("story.docx", b"hello", "unsupported file type '.docx'"),
+    ("story.txt", b"A headline\nSome text.", "story.txt: the file does not name its outlet; give one (--source, or outlet:)"),
     (
         "url.json",
         json.dumps({"title": "T", "source": "AP", "url": "javascript:alert(1)"}).encode(),

@@ -51,9 +51,12 @@ def test_seeding_is_one_transaction(tmp_path: Path) -> None:
 
 def test_a_failed_batch_leaves_nothing_behind(tmp_path: Path) -> None:
     store = Store(tmp_path / "db.sqlite3")
-    store.add(make("One", "First text."), actor="test")
+    text = (
+        "The council met on Monday and voted to close the old harbour bridge to all traffic until the end of the year."
+    )
+    store.add(make("One", text), actor="test")
     with pytest.raises(DuplicateArticle):
-        store.add_many([make("Two", "Second text."), make("Three", "First text.")], actor="test")
+        store.add_many([make("Two", "Second text."), make("Three", text)], actor="test")
     assert [a.title for a in store.all()] == ["One"]
     assert len(store.changes()) == 1
     store.close()

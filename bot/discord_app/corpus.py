@@ -194,7 +194,7 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Moder
         article = await article_from_url(url, fetch_policy(self.bot.settings), overrides)
         duplicate = await asyncio.to_thread(self.bot.service.store.find_duplicate, article)
         if duplicate is not None:
-            raise InvalidInput(f"already stored as `{duplicate.id}`: {describe(duplicate)}")
+            raise duplicate
         view = ConfirmView(interaction.user.id)
         await interaction.followup.send(
             "Add this article?",

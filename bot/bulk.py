@@ -1,0 +1,175 @@
+"""Bulk import and export: many articles in one transaction, and the corpus back out in the corpus/ format.
+
+An import is checked whole before anything is stored: every bad line is reported with its number and field, and
+by default one bad line stores nothing (``skip_invalid`` keeps the good ones). A duplicate (the same URL, or the
+same text from the same outlet, as a stored article or an earlier line) is not an error: it is skipped and
+reported with what it duplicates. An article already stored exactly as given is counted as unchanged, so
+importing an export again is idempotent; an id already used by a *different* article is an error.
+
+Formats: ``newsbot`` (the article format: title, source, date, url, authors, body, optional id; JSON Lines, or a
+corpus directory of .md files) and ``huffpost`` (the News Category Dataset: headline, short_description, date,
+link, authors, category), mapped as documented in :func:`huffpost_fields`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from .corpus import article_to_markdown, describe_validation_error, load_corpus_dir
+from .errors import InvalidArticle
+from .models import Article, ArticleIn, make_article_id
+from .store import Store, body_key, url_key
+
+__all__ = ["Format", "ImportPlan", "export_corpus", "huffpost_fields", "plan_import", "read_import"]
+
+Format = Literal["newsbot", "huffpost"]
+HUFFPOST_OUTLET = "HuffPost"
+
+
+@dataclass
+class ImportPlan:
+    """What an import would do: the articles to add, the problems found, and what is already stored."""
+
+    to_add: list[ArticleIn] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    read: int = 0
+
+
+def huffpost_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """A News Category Dataset row as an article: ``headline`` -> title, ``short_description`` -> body (one
+    sentence), ``date`` -> date, ``link`` -> url, ``authors`` (a string) -> a list of names, and the outlet is
+    "HuffPost". ``category`` has no place in the article model and is dropped."""
+    authors = row.get("authors") or ""
+    return {
+        "title": row.get("headline"),
+        "source": HUFFPOST_OUTLET,
+        "date": row.get("date"),
+        "url": row.get("link"),
+        "authors": [a.strip() for a in re.split(r",| and ", authors) if a.strip()]
+        if isinstance(authors, str)
+        else authors,
+        "body": row.get("short_description") or "",
+    }
+
+
+def read_import(
+    path: Path, fmt: Format = "newsbot", *, on_line: Callable[[int], None] | None = None
+) -> tuple[list[tuple[str, ArticleIn]], list[str]]:
+    """Parse and validate every article in ``path`` (a .jsonl file, or a corpus directory of .md files).
+
+    Returns ``(where, article)`` pairs and error lines ("FILE:LINE: field 'date': ..."), never raising for a bad
+    line so that all of them can be reported at once."""
+    if path.is_dir():
+        if fmt != "newsbot":
+            raise InvalidArticle(f"{path}: a directory is read in the newsbot (corpus/) format only")
+        return [(f"{path}: {a.id or a.title}", a) for a in load_corpus_dir(path)], []
+    if not path.is_file():
+        raise InvalidArticle(f"{path}: no such file or directory")
+    good: list[tuple[str, ArticleIn]] = []
+    errors: list[str] = []
+    for number, line, problem in _lines(path):
+        if on_line is not None:
+            on_line(number)
+        where = f"{path}:{number}"
+        if problem is not None:
+            errors.append(f"{where}: {problem}")
+            continue
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as exc:
+            errors.append(f"{where}: malformed JSON ({exc.msg}, column {exc.colno})")
+            continue
+        if not isinstance(raw, dict):
+            errors.append(f"{where}: expected an article object, got {type(raw).__name__}")
+            continue
+        fields = huffpost_fields(raw) if fmt == "huffpost" else raw
+        try:
+            good.append((where, ArticleIn.model_validate(fields)))
+        except ValidationError as exc:
+            errors.append(f"{where}: {describe_validation_error(exc)}")
+    if not good and not errors:
+        errors.append(f"{path}: the file holds no article")
+    return good, errors
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str, str | None]]:
+    """Non-blank lines with their numbers, and for a line that is not UTF-8 the problem instead."""
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                yield number, "", f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
+                continue
+            if line.strip():
+                yield number, line, None
+
+
+def plan_import(store: Store, items: list[tuple[str, ArticleIn]], errors: list[str]) -> ImportPlan:
+    """Check ``items`` against the store and each other; nothing is written."""
+    plan = ImportPlan(errors=list(errors), read=len(items) + len(errors))
+    existing = {a.id: a for a in store.all()} if items else {}
+    by_url = {url_key(a.url): f"already stored as {a.id}" for a in existing.values() if a.url}
+    by_text = {(body_key(a.body), a.source.casefold()): f"already stored as {a.id}" for a in existing.values()}
+    seen_ids: dict[str, str] = {}
+    for where, article in items:
+        article_id = article.id or make_article_id(article.source, article.title, article.date, article.url)
+        article = article.model_copy(update={"id": article_id})
+        stored = existing.get(article_id)
+        if stored is not None:
+            if _same(stored, article):
+                plan.unchanged += 1
+            else:
+                plan.errors.append(f"{where}: id {article_id} is already used by {stored.title!r} ({stored.source})")
+            continue
+        if article_id in seen_ids:
+            plan.duplicates.append(f"{where}: the same article (id {article_id}) is already at {seen_ids[article_id]}")
+            continue
+        key_u = url_key(article.url)
+        if key_u and key_u in by_url:
+            plan.duplicates.append(f"{where}: the same URL is {by_url[key_u]}")
+            continue
+        key_t = (body_key(article.body), article.source.casefold())
+        if key_t[0] and key_t in by_text:
+            plan.duplicates.append(f"{where}: the same text from {article.source} is {by_text[key_t]}")
+            continue
+        seen_ids[article_id] = where
+        if key_u:
+            by_url[key_u] = f"already at {where}"
+        if key_t[0]:
+            by_text[key_t] = f"already at {where}"
+        plan.to_add.append(article)
+    return plan
+
+
+def _same(stored: Article, new: ArticleIn) -> bool:
+    fields = ("title", "source", "date", "url", "authors", "body")
+    return all(getattr(stored, f) == getattr(new, f) for f in fields)
+
+
+def export_corpus(store: Store, directory: Path) -> int:
+    """Write every article to ``directory/articles/NNNNN-outlet-headline.md`` (the corpus/ format), in the order
+    they were added, so that importing the directory gives the same corpus."""
+    folder = directory / "articles"
+    folder.mkdir(parents=True, exist_ok=True)
+    count = 0
+    for count, article in enumerate(store.iter_all(), start=1):
+        name = f"{count:05d}-{_slug(article.source)}-{_slug(article.title)[:40].rstrip('-')}.md"
+        target = folder / name
+        tmp = target.with_suffix(".md.tmp")
+        tmp.write_text(article_to_markdown(article), encoding="utf-8")
+        tmp.replace(target)
+    return count
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-") or "x"
