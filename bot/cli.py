@@ -384,6 +384,76 @@ def sync(guild_id: int | None, data_dir: Path | None) -> None:
     click.echo(f"Synced {len(names)} commands to {where}: {', '.join('/' + n for n in sorted(names))}")
 
 
+@cli.command()
+@click.argument("target", metavar="FILE", type=click.Path(path_type=Path))
+@data_dir_option
+def backup(target: Path, data_dir: Path | None) -> None:
+    """Back up the database to FILE with SQLite's online backup; safe while the bot runs.
+
+    Example:
+
+        newsbot backup /var/backups/newsbot-2026-11-29.sqlite3
+    """
+    from .maintenance import backup as run_backup
+
+    service = NewsService.open(_settings(data_dir), seed=False)
+    try:
+        size = run_backup(service.store, target)
+    finally:
+        service.close()
+    click.echo(f"Backed up {service.store.path} to {target} ({size:,} bytes)")
+
+
+@cli.command()
+@click.argument("source", metavar="FILE", type=click.Path(path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@data_dir_option
+def restore(source: Path, yes: bool, data_dir: Path | None) -> None:
+    """Replace the database with the backup in FILE (checked first). Stop the bot before restoring.
+
+    Example:
+
+        newsbot restore /var/backups/newsbot-2026-11-29.sqlite3 --yes
+    """
+    from .maintenance import restore as run_restore
+
+    settings = _settings(data_dir)
+    if not yes:
+        click.confirm(f"Replace the corpus in {settings.database_path} with {source}?", abort=True, err=True)
+    service = NewsService.open(settings, seed=False)
+    try:
+        count = run_restore(service.store, source)
+    finally:
+        service.close()
+    click.echo(f"Restored {count} articles from {source}")
+
+
+@cli.command()
+@click.option("--quiet", is_flag=True, help="Print only the problems.")
+@data_dir_option
+def doctor(quiet: bool, data_dir: Path | None) -> None:
+    """Check the token, the data directory, the database, the corpus, the index and the commands' sync state.
+
+    Exit status 0 when all is well, 1 otherwise; each problem says what to do about it.
+
+    Example:
+
+        newsbot doctor
+    """
+    from .discord_app.client import command_payload
+    from .maintenance import doctor as run_doctor
+
+    settings = _settings(data_dir)
+    checks = run_doctor(settings, lambda service: command_payload(settings, service))
+    for check in checks:
+        if quiet and check.ok and not check.fix:
+            continue
+        mark = "FAIL" if not check.ok else "WARN" if check.fix else "ok  "
+        click.echo(f"{mark} {check.name}: {check.detail}" + (f" — {check.fix}" if check.fix else ""))
+    if not all(check.ok for check in checks):
+        sys.exit(1)
+
+
 def main() -> None:  # pragma: no cover - the console script
     cli()
 

@@ -272,6 +272,16 @@ class Store:
             )
         return article
 
+    def backup_to(self, destination: sqlite3.Connection) -> None:
+        """Copy the whole database into ``destination`` with SQLite's online backup (consistent while writing)."""
+        with self._lock:
+            self._db.backup(destination)
+
+    def restore_from(self, source: sqlite3.Connection) -> None:
+        """Replace the whole database with ``source``'s content, in one step."""
+        with self._lock:
+            source.backup(self._db)
+
     def set_meta(self, key: str, value: str) -> None:
         with self.transaction() as db:
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))

@@ -399,6 +399,13 @@ async def test_newsbot_sync_registers_commands_in_a_guild(fake: FakeDiscord, cle
     registered = {c["name"]: c for c in fake.registered_commands(fake.guild_id)}
     assert {o["name"] for o in registered["corpus"]["options"]} == {"add", "remove", "list", "stats"}
     assert fake.registered_commands() == []
+    from bot.maintenance import doctor
+
+    checks = {c.name: c for c in doctor(load_settings(data_dir=clean_env, discord_token="t"), None)}
+    assert checks["corpus"].ok
+    store = Store(clean_env / "newsbot.sqlite3")
+    assert store.get_meta("commands_synced_to") == f"guild {fake.guild_id}"
+    store.close()
 
 
 def test_run_without_a_token_is_a_clear_error(clean_env: Path) -> None:

@@ -19,10 +19,11 @@ from discord.ext import commands
 
 from ..config import Settings
 from ..errors import ConfigError
+from ..maintenance import command_signature
 from ..service import NewsService
 from .replies import NO_PINGS, command_error_message, send
 
-__all__ = ["NewsBot", "build_bot", "run_bot", "sync_commands"]
+__all__ = ["NewsBot", "build_bot", "command_payload", "run_bot", "sync_commands"]
 
 log = logging.getLogger("newsbot")
 
@@ -66,19 +67,37 @@ class NewsBot(commands.Bot):
         self.started = time.monotonic()
         self._sync_dev_guild = sync_dev_guild
 
-    async def setup_hook(self) -> None:
+    async def add_cogs(self) -> None:
+        """Every feature's cog; done in setup_hook, and without logging in to compute the command payload."""
         from .ask import AskCog
         from .corpus import CorpusCog
         from .timeline import TimelineCog
 
-        await self.add_cog(AskCog(self))
-        await self.add_cog(TimelineCog(self))
-        await self.add_cog(CorpusCog(self))
-        if self._sync_dev_guild and self.settings.dev_guild_id:
-            guild = discord.Object(id=self.settings.dev_guild_id)
+        for cog in (AskCog(self), TimelineCog(self), CorpusCog(self)):
+            await self.add_cog(cog)
+
+    def command_payload(self) -> list[dict[str, Any]]:
+        """The slash commands as Discord receives them when they are synced."""
+        return [command.to_dict(self.tree) for command in self.tree.get_commands()]
+
+    async def sync_to(self, guild_id: int | None) -> list[str]:
+        """Sync the commands to one guild, or globally; remember what was synced (``newsbot doctor`` reads it)."""
+        if guild_id is not None:
+            guild = discord.Object(id=guild_id)
             self.tree.copy_global_to(guild=guild)
             synced = await self.tree.sync(guild=guild)
-            log.info("synced %d commands to the development guild %s", len(synced), guild.id)
+        else:
+            synced = await self.tree.sync()
+        store = self.service.store
+        await asyncio.to_thread(store.set_meta, "commands_signature", command_signature(self.command_payload()))
+        await asyncio.to_thread(store.set_meta, "commands_synced_to", f"guild {guild_id}" if guild_id else "global")
+        return [command.name for command in synced]
+
+    async def setup_hook(self) -> None:
+        await self.add_cogs()
+        if self._sync_dev_guild and self.settings.dev_guild_id:
+            names = await self.sync_to(self.settings.dev_guild_id)
+            log.info("synced %d commands to the development guild %s", len(names), self.settings.dev_guild_id)
 
     async def on_ready(self) -> None:
         user = self.user
@@ -141,14 +160,20 @@ async def _sync(settings: Settings, guild_id: int | None) -> list[str]:
     bot = build_bot(settings, sync_dev_guild=False)
     async with bot:
         await bot.login(token)
-        if guild_id is not None:
-            guild = discord.Object(id=guild_id)
-            bot.tree.copy_global_to(guild=guild)
-            synced = await bot.tree.sync(guild=guild)
-        else:
-            synced = await bot.tree.sync()
+        names = await bot.sync_to(guild_id)
     bot.service.close()
-    return [command.name for command in synced]
+    return names
+
+
+async def _payload(settings: Settings, service: NewsService) -> list[dict[str, Any]]:
+    bot = NewsBot(service=service, settings=settings, sync_dev_guild=False)
+    await bot.add_cogs()
+    return bot.command_payload()
+
+
+def command_payload(settings: Settings, service: NewsService) -> list[dict[str, Any]]:
+    """The slash commands' definitions, computed offline (for ``newsbot doctor``)."""
+    return asyncio.run(_payload(settings, service))
 
 
 def sync_commands(settings: Settings, guild_id: int | None = None) -> list[str]:
