@@ -20,7 +20,7 @@ from .config import Settings, load_settings
 from .corpus import read_article_file
 from .errors import InvalidInput, NewsBotError
 from .models import format_date
-from .render import render_answer, render_timeline
+from .render import render_answer, render_sources, render_timeline
 from .service import NewsService
 
 __all__ = ["cli"]
@@ -162,6 +162,24 @@ def _filters(since: str | None, until: str | None, outlet: str | None) -> str:
     ]
     text = ", ".join(p for p in parts if p)
     return f", {text}" if text else ""
+
+
+@cli.command()
+@click.argument("topic", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@data_dir_option
+def sources(topic: str | None, as_json: bool, data_dir: Path | None) -> None:
+    """Which outlets covered TOPIC (or anything): articles, first and last dates, earliest headline; best first.
+
+    Example:
+
+        newsbot sources "police"
+    """
+    result = _service(data_dir).sources(topic)
+    if as_json:
+        _json(result.model_dump(mode="json"))
+    else:
+        click.echo(render_sources(result))
 
 
 @cli.command()

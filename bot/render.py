@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .models import Answer, Headline, Quote, Stats, Timeline, TimelineEntry, format_date
+from .sources import Sources
 
 __all__ = [
     "DISCORD",
@@ -20,6 +21,7 @@ __all__ = [
     "Style",
     "escape_markdown",
     "render_answer",
+    "render_sources",
     "render_timeline",
     "timeline_pages",
 ]
@@ -172,6 +174,31 @@ def render_timeline(
             return _cut(text, max_chars)
         over = (len(text) - max_chars) // max(1, len(shown)) + 5
         limit = max(20, (longest if limit is None else limit) - over)
+
+
+def render_sources(sources: Sources, style: Style = PLAIN, *, max_chars: int | None = None) -> str:
+    """Who covered the topic: one line an outlet, best first; cut to ``max_chars`` by dropping the last outlets."""
+    about = style.escape(sources.topic) if sources.topic else "it"
+    n = len(sources.outlets)
+    head = style.bold(f"Who covered {about}") + f" ({sources.articles} articles, {n} outlet{'s' if n != 1 else ''})"
+    if not sources.outlets:
+        return (
+            head + "\n" + (f"No article on {style.escape(sources.topic)}." if sources.topic else "The corpus is empty.")
+        )
+    lines = []
+    for outlet in sources.outlets:
+        span = format_date(outlet.first_date)
+        if outlet.last_date and outlet.last_date != outlet.first_date:
+            span += f" to {format_date(outlet.last_date)}"
+        count = f"{outlet.articles} article{'s' if outlet.articles != 1 else ''}"
+        first = style.link(style.escape(outlet.earliest_title), outlet.earliest_url)
+        lines.append(f"• {style.bold(style.escape(outlet.source))}: {count}, {span}; first: {first}")
+    text = head + "\n" + "\n".join(lines)
+    while max_chars is not None and len(text) > max_chars and len(lines) > 1:
+        lines.pop()
+        more = len(sources.outlets) - len(lines)
+        text = head + "\n" + "\n".join(lines) + f"\n… and {more} more outlets"
+    return text if max_chars is None else _cut(text, max_chars)
 
 
 def timeline_pages(count: int, per_page: int | None) -> int:

@@ -21,6 +21,7 @@ from .corpus import load_corpus_dir
 from .errors import ArticleNotFound, ConfigError
 from .index import ArticleRef, CoverageIndex
 from .models import Answer, Article, ArticleIn, Stats, Timeline, date_sort_key
+from .sources import Sources, outlet_coverage
 from .store import Store
 from .timeline import build_timeline
 
@@ -152,6 +153,11 @@ class NewsService:
     ) -> Timeline:
         self.refresh()
         return build_timeline(self.index, topic, since=since, until=until, outlet=outlet)
+
+    def sources(self, topic: str | None = None) -> Sources:
+        """Which outlets covered ``topic`` (or anything), best first."""
+        self.refresh()
+        return outlet_coverage(self.index, topic)
 
     def get(self, article_id: str) -> Article:
         return self.store.get(article_id)

@@ -217,7 +217,11 @@ BAD_FILES = [
     ),
     ("front.md", b"title: no front matter\n", "front.md:1: expected front matter"),
     ("story.docx", b"hello", "unsupported file type '.docx'"),
-    ("story.txt", b"A headline\nSome text.", "story.txt: the file does not name its outlet; give one (--source, or outlet:)"),
+    (
+        "story.txt",
+        b"A headline\nSome text.",
+        "story.txt: the file does not name its outlet; give one (--source, or outlet:)",
+    ),
     (
         "url.json",
         json.dumps({"title": "T", "source": "AP", "url": "javascript:alert(1)"}).encode(),
@@ -288,3 +292,20 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
     for name, command in cli.commands.items():
         assert command.help, name
         assert f"newsbot {name}" in readme, f"`newsbot {name}` is not documented in README.md"
+
+
+def test_sources_lists_the_associated_press_first(clean_env: Path) -> None:
+    _, out, _ = run("sources", "--json")
+    data = json.loads(out)
+    assert (data["topic"], data["articles"], len(data["outlets"])) == (None, 31, 13)
+    first = data["outlets"][0]
+    assert (first["source"], first["articles"], first["first_date"], first["last_date"]) == (
+        "Associated Press", 6, "2019-01-25", "2024-05-02",
+    )  # fmt: skip
+    assert first["earliest_title"] == "Researchers say Amazon face-detection technology shows bias"
+    _, out, _ = run("sources", "Microsoft")
+    assert out.splitlines()[:2] == [
+        "Who covered Microsoft (5 articles, 5 outlets)",
+        "• Washington Post: 1 article, 23 Oct 2018; first: "
+        "Amazon met with ICE officials over facial-recognition system that could identify immigrants",
+    ]

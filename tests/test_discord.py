@@ -350,7 +350,7 @@ async def test_the_moderator_commands_are_hidden_by_default_permissions(fake: Fa
     running = await start(fake, settings_for(clean_env, dev_guild_id=fake.guild_id))
     try:
         commands = {c["name"]: c for c in fake.registered_commands(fake.guild_id)}
-        assert set(commands) == {"ask", "timeline", "corpus"}
+        assert set(commands) == {"ask", "timeline", "sources", "corpus"}
         assert commands["corpus"]["default_member_permissions"] == str(1 << 13)
         assert commands["ask"]["default_member_permissions"] is None
         assert fake.registered_commands() == []  # nothing synced globally on start
@@ -395,7 +395,7 @@ async def test_newsbot_sync_registers_commands_in_a_guild(fake: FakeDiscord, cle
     from bot.discord_app.client import _sync
 
     names = await _sync(load_settings(data_dir=clean_env, discord_token=fake.token), fake.guild_id)
-    assert sorted(names) == ["ask", "corpus", "timeline"]
+    assert sorted(names) == ["ask", "corpus", "sources", "timeline"]
     registered = {c["name"]: c for c in fake.registered_commands(fake.guild_id)}
     assert {o["name"] for o in registered["corpus"]["options"]} == {"add", "remove", "list", "stats"}
     assert fake.registered_commands() == []
@@ -417,4 +417,16 @@ def test_run_without_a_token_is_a_clear_error(clean_env: Path) -> None:
     assert result.exit_code == 1
     assert result.stderr == (
         "newsbot: error: DISCORD_TOKEN is not set: put the bot's token in the environment (see the README)\n"
+    )
+
+
+@pytest.mark.asyncio
+async def test_sources_lists_the_associated_press_first(fake: FakeDiscord, bot: NewsBot) -> None:
+    ix = await fake.slash("sources", {})
+    await ix.callback()
+    lines = (await ix.followup()).embeds[0]["description"].splitlines()
+    assert lines[0] == "**Who covered it** (31 articles, 13 outlets)"
+    assert lines[1] == (
+        "• **Associated Press**: 6 articles, 25 Jan 2019 to 2 May 2024; first: "
+        "*Researchers say Amazon face\\-detection technology shows bias*"
     )

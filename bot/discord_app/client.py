@@ -71,9 +71,10 @@ class NewsBot(commands.Bot):
         """Every feature's cog; done in setup_hook, and without logging in to compute the command payload."""
         from .ask import AskCog
         from .corpus import CorpusCog
+        from .sources import SourcesCog
         from .timeline import TimelineCog
 
-        for cog in (AskCog(self), TimelineCog(self), CorpusCog(self)):
+        for cog in (AskCog(self), TimelineCog(self), SourcesCog(self), CorpusCog(self)):
             await self.add_cog(cog)
 
     def command_payload(self) -> list[dict[str, Any]]:
