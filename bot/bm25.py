@@ -349,6 +349,11 @@ class BM25Index:
     #: Compact automatically once this fraction of the rows are tombstones (and at least compact_min_dead).
     compact_dead_fraction: float = 0.25
     compact_min_dead: int = 1024
+    #: Bytes of per-term contributions kept between queries (until the next modification), for terms with at
+    #: least ``contrib_cache_min_postings`` postings: frequent terms recur in most queries, and their cached
+    #: contributions turn ~9 passes over their postings into one. 0 disables the cache.
+    contrib_cache_bytes: int = 32 << 20
+    contrib_cache_min_postings: int = 4096
     # Sample size for top_k's candidate threshold (a tuning knob; tests shrink it to reach that code path).
     _candidate_sample: int = 8192
 
@@ -404,6 +409,10 @@ class BM25Index:
         self._order_changed: set[int] = set()  # terms whose key or liveness changed since then
         self._version = 0
         self._stats_cache: _Stats | None = None
+        # term -> its (rows, contributions) pieces, valid for _contrib_version; least recently used first.
+        self._contrib: dict[int, list[tuple[I32, F64]]] = {}
+        self._contrib_version = -1
+        self._contrib_used = 0
 
     def _touch(self) -> None:
         self._version += 1
@@ -941,44 +950,72 @@ class BM25Index:
 
     # --- scoring --------------------------------------------------------------------------------------------
 
+    def _contributions(self, t: int, stats: _Stats) -> list[tuple[I32, F64]]:
+        """Term ``t``'s contribution to each row containing it, as (rows, values) pieces.
+
+        ``idf * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl)))``: rank-bm25's operations in its order.
+        Cached for frequent terms until the index changes (least recently used evicted first).
+        """
+        cache = self._contrib
+        if self._contrib_version != self._version:
+            cache.clear()
+            self._contrib_version = self._version
+            self._contrib_used = 0
+        parts = cache.pop(t, None)
+        if parts is not None:
+            cache[t] = parts  # most recently used now
+            return parts
+        idf_t = stats.idf[t]
+        norm = stats.norm
+        assert norm is not None  # a present term implies a token
+        k1p1 = self._k1 + 1
+        parts = []
+        for rows, tfs in self._segments(t):
+            tf = tfs.astype(np.float64)
+            contrib = tf * k1p1
+            contrib /= tf + norm[rows]
+            contrib *= idf_t
+            parts.append((rows, contrib))
+        size = sum(int(c.nbytes) for _, c in parts)
+        if size >= 8 * self.contrib_cache_min_postings and size <= self.contrib_cache_bytes:
+            while cache and self._contrib_used + size > self.contrib_cache_bytes:
+                evicted = cache.pop(next(iter(cache)))
+                self._contrib_used -= sum(int(c.nbytes) for _, c in evicted)
+            cache[t] = parts
+            self._contrib_used += size
+        return parts
+
     def _accumulate(self, query: Sequence[str]) -> tuple[F64, list[I32], bool]:
         """Dense scores over all rows (tombstones hold junk), the rows touched, whether every used idf is > 0.
 
         Each query token adds its contribution to the rows containing it, token after token, exactly as
         rank-bm25 adds it to every document; the rows are unique within a term, so ``score[rows] += c`` is
-        exact.
+        exact. The first term's positive contributions are stored rather than added to 0.0 (same bits).
         """
         if isinstance(query, str):
             raise TypeError("query must be a sequence of tokens, not a string")
         stats = self._stats()
         score = np.zeros(self._n_rows, dtype=np.float64)
-        seen: dict[int, list[tuple[I32, F64]]] = {}
+        seen: set[int] = set()
         touched: list[I32] = []
         all_positive = True
-        vocab_get, df = self._vocab.get, self._df.buf
-        k1p1 = self._k1 + 1
+        vocab_get, df, idf = self._vocab.get, self._df.buf, stats.idf
         for token in query:
             t = vocab_get(token)
             if t is None or df[t] == 0:
                 continue  # rank-bm25 adds 0 * (0 / ...) = 0.0 everywhere
-            parts = seen.get(t)
-            if parts is None:
-                idf_t = stats.idf[t]
-                norm = stats.norm
-                assert norm is not None  # a present term implies a token
-                parts = []
-                for rows, tfs in self._segments(t):
-                    tf = tfs.astype(np.float64)
-                    # idf * (q_freq * (k1 + 1) / (q_freq + k1 * (1 - b + b * dl / avgdl)))
-                    contrib = tf * k1p1
-                    contrib /= tf + norm[rows]
-                    contrib *= idf_t
-                    parts.append((rows, contrib))
-                    touched.append(rows)
-                seen[t] = parts
-                all_positive = all_positive and bool(idf_t > 0)
-            for rows, contrib in parts:
-                score[rows] += contrib
+            parts = self._contributions(t, stats)
+            positive = bool(idf[t] > 0)
+            if not seen and positive:  # score is all 0.0 and 0.0 + c == c for c > 0
+                for rows, contrib in parts:
+                    score[rows] = contrib
+            else:
+                for rows, contrib in parts:
+                    score[rows] += contrib
+            if t not in seen:
+                seen.add(t)
+                touched.extend(rows for rows, _ in parts)
+                all_positive = all_positive and positive
         return score, touched, all_positive
 
     def get_scores(self, query: Sequence[str]) -> F64:

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
+from .cli_feeds import feeds
 from .config import Settings, load_settings
 from .corpus import read_article_file
 from .errors import InvalidInput, NewsBotError
@@ -131,6 +132,9 @@ def _render(service: NewsService, answer: Any) -> str:
 @click.option("--until", help="Only coverage on or before DATE.")
 @click.option("--outlet", help="Only this outlet's coverage.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option(
+    "--chart", type=click.Path(dir_okay=False, path_type=Path), help="Also write a PNG chart of the coverage to FILE."
+)
 @data_dir_option
 def timeline(
     topic: str | None,
@@ -138,6 +142,7 @@ def timeline(
     until: str | None,
     outlet: str | None,
     as_json: bool,
+    chart: Path | None,
     data_dir: Path | None,
 ) -> None:
     """The coverage of TOPIC (or all of it) in date order, oldest first.
@@ -145,9 +150,16 @@ def timeline(
     Example:
 
         newsbot timeline "police" --since 2019
+        newsbot timeline --chart coverage.png
     """
     service = _service(data_dir)
     result = service.timeline(topic, since=since, until=until, outlet=outlet)
+    if chart is not None:
+        png = service.timeline_chart(topic, since=since, until=until, outlet=outlet)
+        partial = chart.with_name(chart.name + ".partial")
+        partial.write_bytes(png)
+        partial.replace(chart)
+        click.echo(f"Wrote the chart to {chart}", err=True)
     if as_json:
         _json(result.model_dump(mode="json"))
     else:
@@ -470,6 +482,9 @@ def doctor(quiet: bool, data_dir: Path | None) -> None:
         click.echo(f"{mark} {check.name}: {check.detail}" + (f" — {check.fix}" if check.fix else ""))
     if not all(check.ok for check in checks):
         sys.exit(1)
+
+
+cli.add_command(feeds)
 
 
 def main() -> None:  # pragma: no cover - the console script

@@ -48,6 +48,7 @@ class NewsService:
     def __init__(self, store: Store, *, corpus_dir: Path | None = None) -> None:
         self.store = store
         self._lock = threading.RLock()
+        self._charts: dict[tuple[object, ...], bytes] = {}
         if corpus_dir is not None:
             self.seed(corpus_dir)
         self.index = CoverageIndex()
@@ -153,6 +154,31 @@ class NewsService:
     ) -> Timeline:
         self.refresh()
         return build_timeline(self.index, topic, since=since, until=until, outlet=outlet)
+
+    def timeline_chart(
+        self, topic: str | None = None, *, since: str | None = None, until: str | None = None, outlet: str | None = None
+    ) -> bytes:
+        """A PNG of the timeline's coverage per period, stacked by outlet; cached per corpus version and query.
+
+        Raises :class:`bot.errors.InvalidInput` when there is nothing dated to chart."""
+        from .chart import ChartItem, chart_png
+        from .timeline import matching_articles
+
+        self.refresh()
+        key = (self._version, topic, since, until, outlet)
+        with self._lock:
+            cached = self._charts.get(key)
+        if cached is not None:
+            return cached
+        timeline = build_timeline(self.index, topic, since=since, until=until, outlet=outlet)
+        relevance = matching_articles(self.index, topic) if topic and topic.strip() else {}
+        items = [ChartItem(e.date, e.source, e.title, relevance.get(e.article_id, 0.0)) for e in timeline.entries]
+        png = chart_png(items, topic=timeline.topic)
+        with self._lock:
+            if len(self._charts) >= 32:
+                self._charts.pop(next(iter(self._charts)))
+            self._charts[key] = png
+        return png
 
     def sources(self, topic: str | None = None) -> Sources:
         """Which outlets covered ``topic`` (or anything), best first."""

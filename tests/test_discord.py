@@ -150,6 +150,10 @@ async def test_timeline_pages_with_buttons_only_for_the_asker(fake: FakeDiscord,
         False,
     ]
 
+    assert [a["filename"] for a in page.attachments] == ["timeline.png"]
+    assert embed["image"]["url"] == "attachment://timeline.png"
+    assert fake.attachment_bytes(page.attachments[0])[:8] == b"\x89PNG\r\n\x1a\n"
+
     stranger = await fake.click(page, "timeline:next", user=fake.member)
     refused = await stranger.callback()
     assert refused.ephemeral and refused.content.startswith("Only the person who asked")
@@ -350,7 +354,7 @@ async def test_the_moderator_commands_are_hidden_by_default_permissions(fake: Fa
     running = await start(fake, settings_for(clean_env, dev_guild_id=fake.guild_id))
     try:
         commands = {c["name"]: c for c in fake.registered_commands(fake.guild_id)}
-        assert set(commands) == {"ask", "timeline", "sources", "corpus"}
+        assert set(commands) == {"ask", "timeline", "sources", "corpus", "feeds"}
         assert commands["corpus"]["default_member_permissions"] == str(1 << 13)
         assert commands["ask"]["default_member_permissions"] is None
         assert fake.registered_commands() == []  # nothing synced globally on start
@@ -395,7 +399,7 @@ async def test_newsbot_sync_registers_commands_in_a_guild(fake: FakeDiscord, cle
     from bot.discord_app.client import _sync
 
     names = await _sync(load_settings(data_dir=clean_env, discord_token=fake.token), fake.guild_id)
-    assert sorted(names) == ["ask", "corpus", "sources", "timeline"]
+    assert sorted(names) == ["ask", "corpus", "feeds", "sources", "timeline"]
     registered = {c["name"]: c for c in fake.registered_commands(fake.guild_id)}
     assert {o["name"] for o in registered["corpus"]["options"]} == {"add", "remove", "list", "stats"}
     assert fake.registered_commands() == []

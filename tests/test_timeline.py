@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.errors import InvalidDate
@@ -75,3 +77,33 @@ def test_topic_with_no_coverage(service: NewsService) -> None:
         render_timeline(timeline)
         == "Timeline of the coverage on volcanoes (0 articles)\nNo article on volcanoes matches."
     )
+
+
+def test_the_chart_of_a_timeline_counts_its_entries_per_month(service: NewsService, tmp_path: Path) -> None:
+    import struct
+    from collections import Counter
+
+    from click.testing import CliRunner
+
+    from bot.chart import ChartItem, chart_data
+    from bot.cli import cli
+
+    target = tmp_path / "chart.png"
+    result = CliRunner().invoke(cli, ["timeline", "--chart", str(target), "--json"])
+    assert result.exit_code == 0 and result.stderr == f"Wrote the chart to {target}\n"
+    png = target.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", png[16:24]) == (1200, 600)
+    assert png == service.timeline_chart()  # the same picture from the same corpus version
+
+    entries = service.timeline().entries
+    data = chart_data([ChartItem(e.date, e.source, e.title) for e in entries])
+    assert data.period == "month" and data.undated == 3 and data.total == 31
+    per_month = Counter(e.date[:7] for e in entries if e.date)
+    assert {b: t for b, t in zip(data.bins, data.bin_totals(), strict=True) if t} == dict(per_month)
+
+
+def test_no_chart_for_a_topic_without_coverage(service: NewsService) -> None:
+    from bot.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="no coverage on 'volcanoes' to chart"):
+        service.timeline_chart("volcanoes")

@@ -48,7 +48,13 @@ class NewsBot(commands.Bot):
     """The bot: slash commands in cogs, answers to mentions, nothing that pings."""
 
     def __init__(
-        self, *, service: NewsService, settings: Settings, sync_dev_guild: bool = True, **options: Any
+        self,
+        *,
+        service: NewsService,
+        settings: Settings,
+        sync_dev_guild: bool = True,
+        background_tasks: bool = True,
+        **options: Any,
     ) -> None:
         options.setdefault("intents", discord.Intents.default())
         if settings.shard_count is not None:
@@ -66,15 +72,17 @@ class NewsBot(commands.Bot):
         self.settings = settings
         self.started = time.monotonic()
         self._sync_dev_guild = sync_dev_guild
+        self.background_tasks = background_tasks  # the feed poller; off when the bot only computes its commands
 
     async def add_cogs(self) -> None:
         """Every feature's cog; done in setup_hook, and without logging in to compute the command payload."""
         from .ask import AskCog
         from .corpus import CorpusCog
+        from .feeds import FeedsCog
         from .sources import SourcesCog
         from .timeline import TimelineCog
 
-        for cog in (AskCog(self), TimelineCog(self), SourcesCog(self), CorpusCog(self)):
+        for cog in (AskCog(self), TimelineCog(self), SourcesCog(self), CorpusCog(self), FeedsCog(self)):
             await self.add_cog(cog)
 
     def command_payload(self) -> list[dict[str, Any]]:
@@ -158,7 +166,8 @@ def run_bot(settings: Settings) -> None:
 
 async def _sync(settings: Settings, guild_id: int | None) -> list[str]:
     token = _token(settings)
-    bot = build_bot(settings, sync_dev_guild=False)
+    service = NewsService.open(settings)
+    bot = NewsBot(service=service, settings=settings, sync_dev_guild=False, background_tasks=False)
     async with bot:
         await bot.login(token)
         names = await bot.sync_to(guild_id)
@@ -167,7 +176,7 @@ async def _sync(settings: Settings, guild_id: int | None) -> list[str]:
 
 
 async def _payload(settings: Settings, service: NewsService) -> list[dict[str, Any]]:
-    bot = NewsBot(service=service, settings=settings, sync_dev_guild=False)
+    bot = NewsBot(service=service, settings=settings, sync_dev_guild=False, background_tasks=False)
     await bot.add_cogs()
     return bot.command_payload()
 

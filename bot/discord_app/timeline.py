@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -22,7 +23,10 @@ PER_PAGE = 10
 VIEW_TIMEOUT = 180.0
 
 
-def timeline_embed(timeline: Timeline, page: int, filters: str = "") -> discord.Embed:
+CHART_NAME = "timeline.png"
+
+
+def timeline_embed(timeline: Timeline, page: int, filters: str = "", chart: bool = False) -> discord.Embed:
     text = render_timeline(
         timeline, DISCORD, page=page, per_page=PER_PAGE, filters=filters, max_chars=EMBED_DESCRIPTION_LIMIT
     )
@@ -30,15 +34,20 @@ def timeline_embed(timeline: Timeline, page: int, filters: str = "") -> discord.
     pages = timeline_pages(len(timeline.entries), PER_PAGE)
     if pages > 1:
         embed.set_footer(text=f"Page {page + 1} of {pages}")
+    if chart:
+        embed.set_image(url=f"attachment://{CHART_NAME}")
     return embed
 
 
 class TimelineView(discord.ui.View):
     """Previous / Next; only the person who asked can turn the pages; disabled after a few minutes."""
 
-    def __init__(self, timeline: Timeline, owner_id: int, filters: str = "", timeout: float = VIEW_TIMEOUT) -> None:
+    def __init__(
+        self, timeline: Timeline, owner_id: int, filters: str = "", chart: bool = False, timeout: float = VIEW_TIMEOUT
+    ) -> None:
         super().__init__(timeout=timeout)
         self.timeline = timeline
+        self.chart = chart
         self.owner_id = owner_id
         self.filters = filters
         self.page = 0
@@ -61,7 +70,8 @@ class TimelineView(discord.ui.View):
 
     async def _show(self, interaction: discord.Interaction[Any]) -> None:
         self._sync_buttons()
-        await interaction.response.edit_message(embed=timeline_embed(self.timeline, self.page, self.filters), view=self)
+        embed = timeline_embed(self.timeline, self.page, self.filters, self.chart)
+        await interaction.response.edit_message(embed=embed, view=self)
 
     @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary, custom_id="timeline:previous")
     async def previous(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
@@ -107,19 +117,26 @@ class TimelineCog(commands.Cog):
     ) -> None:
         """The coverage of a topic (or all of it) in date order, oldest first."""
         await interaction.response.defer(thinking=True)
-        result = await asyncio.to_thread(self.bot.service.timeline, topic, since=since, until=until, outlet=outlet)
+        service = self.bot.service
+        result = await asyncio.to_thread(service.timeline, topic, since=since, until=until, outlet=outlet)
+        png = None
+        if any(entry.date for entry in result.entries):
+            png = await asyncio.to_thread(service.timeline_chart, topic, since=since, until=until, outlet=outlet)
         parts = [
             f"since {since}" if since else "",
             f"until {until}" if until else "",
             f"from {outlet}" if outlet else "",
         ]
         filters = "".join(f", {p}" for p in parts if p)
-        view = TimelineView(result, interaction.user.id, filters)
-        embed = timeline_embed(result, 0, filters)
+        view = TimelineView(result, interaction.user.id, filters, chart=png is not None)
+        embed = timeline_embed(result, 0, filters, chart=png is not None)
+        files = [discord.File(io.BytesIO(png), filename=CHART_NAME)] if png is not None else []
         if view.pages > 1:
-            view.message = await interaction.followup.send(embed=embed, view=view, wait=True, allowed_mentions=NO_PINGS)
+            view.message = await interaction.followup.send(
+                embed=embed, view=view, files=files, wait=True, allowed_mentions=NO_PINGS
+            )
         else:
-            await send(interaction, embed=embed)
+            await send(interaction, embed=embed, files=files)
 
     @timeline.autocomplete("outlet")
     async def outlet_autocomplete(

@@ -1,0 +1,202 @@
+"""``newsbot feeds ...``: subscribe to RSS and Atom feeds, poll them, and read what each poll did.
+
+A click group over :class:`bot.subscriptions.Subscriptions`, added to the ``newsbot`` command line by
+``cli.add_command(feeds)``. It does not import :mod:`bot.cli` (which imports this module), so the two small
+helpers it shares with it, ``--data-dir`` and the error handling, are repeated here with the same behaviour:
+errors are one line on stderr, ``newsbot: error: ...``, exit status 2 for bad input and 1 otherwise.
+
+Fetching honours ``NEWSBOT_ALLOW_PRIVATE_URLS`` through :func:`bot.ingest.fetch_policy`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .config import Settings, load_settings
+from .errors import NewsBotError
+from .ingest import fetch_policy
+from .service import NewsService
+from .subscriptions import FeedRecord, Subscriptions, describe_entry, describe_poll
+
+__all__ = ["feeds"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _FeedsGroup(click.Group):
+    """Turns a NewsBotError into one line on stderr and its exit status (as ``newsbot`` itself does)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except NewsBotError as exc:
+            click.echo(f"newsbot: error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+
+def _data_dir_option(func: F) -> F:
+    return click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Where newsbot keeps its database (default: $NEWSBOT_DATA_DIR or ~/.local/share/newsbot).",
+    )(func)
+
+
+def _open(data_dir: Path | None) -> tuple[Settings, Subscriptions]:
+    settings = load_settings(data_dir=data_dir)
+    return settings, Subscriptions(NewsService.open(settings))
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # noqa: BLE001 - no user name in some containers
+        return "cli"
+
+
+def _json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _counts(feed: FeedRecord) -> str:
+    return f"{feed.added} added, {feed.skipped} skipped, {feed.failed} failed"
+
+
+@click.group(cls=_FeedsGroup)
+def feeds() -> None:
+    """Subscribe to RSS and Atom feeds; their new entries become answerable at every poll.
+
+    Example:
+
+        newsbot feeds add https://example.com/world/rss.xml --outlet "The Example"
+    """
+
+
+@feeds.command(name="add")
+@click.argument("url")
+@click.option("--outlet", help="The outlet its articles are attributed to (default: the feed's title).")
+@_data_dir_option
+def add(url: str, outlet: str | None, data_dir: Path | None) -> None:
+    """Subscribe to the RSS or Atom feed at URL (fetched once to check it).
+
+    Example:
+
+        newsbot feeds add https://example.com/world/rss.xml --outlet "The Example"
+    """
+    settings, subscriptions = _open(data_dir)
+    try:
+        feed = asyncio.run(subscriptions.add(url, policy=fetch_policy(settings), actor=_actor(), outlet=outlet))
+    finally:
+        subscriptions.service.close()
+    click.echo(f"Subscribed feed {feed.id}: {feed.title or feed.url}, attributed to {feed.outlet}.")
+    click.echo(f"Its entries are added at the next poll (now: newsbot feeds poll {feed.id}).")
+
+
+@feeds.command(name="remove")
+@click.argument("feed", metavar="ID")
+@_data_dir_option
+def remove(feed: str, data_dir: Path | None) -> None:
+    """Unsubscribe the feed with this ID (or URL). The articles it added stay.
+
+    Example:
+
+        newsbot feeds remove 3
+    """
+    _, subscriptions = _open(data_dir)
+    try:
+        removed = subscriptions.remove(feed, actor=_actor())
+    finally:
+        subscriptions.service.close()
+    kept = f" The {removed.added} articles it added stay in the coverage." if removed.added else ""
+    click.echo(f"Removed feed {removed.id}: {removed.name} ({removed.url}).{kept}")
+
+
+@feeds.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_data_dir_option
+def list_(as_json: bool, data_dir: Path | None) -> None:
+    """List the subscribed feeds: id, outlet, what their entries became, last poll.
+
+    Example:
+
+        newsbot feeds list
+    """
+    _, subscriptions = _open(data_dir)
+    try:
+        records = subscriptions.list()
+    finally:
+        subscriptions.service.close()
+    if as_json:
+        _json([r.to_json() for r in records])
+        return
+    if not records:
+        click.echo("No feeds are subscribed (add one with: newsbot feeds add URL).")
+        return
+    for r in records:
+        polled = f"last polled {r.last_polled_at}" if r.last_polled_at else "not polled yet"
+        click.echo(f"{r.id:>3}  {r.outlet}: {r.title or '(untitled)'}  {r.url}")
+        click.echo(f"     {_counts(r)}; {polled}" + (f"; last error: {r.last_error}" if r.last_error else ""))
+
+
+@feeds.command(name="log")
+@click.argument("feed", metavar="ID")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1), help="How many lines.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_data_dir_option
+def log_(feed: str, limit: int, as_json: bool, data_dir: Path | None) -> None:
+    """What became of the feed's entries, newest first: added, skipped or failed, and why.
+
+    Example:
+
+        newsbot feeds log 3
+    """
+    _, subscriptions = _open(data_dir)
+    try:
+        entries = subscriptions.log(feed, limit)
+    finally:
+        subscriptions.service.close()
+    if as_json:
+        _json([e.to_json() for e in entries])
+        return
+    if not entries:
+        click.echo("Nothing yet: the feed has not been polled (newsbot feeds poll).")
+    for entry in entries:
+        click.echo(f"{entry.at}  {describe_entry(entry)}")
+
+
+@feeds.command(name="poll")
+@click.argument("feed", metavar="[ID]", required=False)
+@click.option(
+    "--max-new", default=20, show_default=True, type=click.IntRange(min=1), help="New entries taken per feed."
+)
+@_data_dir_option
+def poll(feed: str | None, max_new: int, data_dir: Path | None) -> None:
+    """Fetch new entries of every feed (or of feed ID) now; print what became of each, and a summary.
+
+    Exit status 1 when a feed could not be fetched (the others are polled all the same).
+
+    Example:
+
+        newsbot feeds poll
+    """
+    settings, subscriptions = _open(data_dir)
+    try:
+        report = asyncio.run(subscriptions.poll(feed, policy=fetch_policy(settings), max_new_per_feed=max_new))
+    finally:
+        subscriptions.service.close()
+    if not report.feeds:
+        click.echo("No feeds are subscribed (add one with: newsbot feeds add URL).")
+        return
+    for line in describe_poll(report):
+        click.echo(line)
+    if report.errors:
+        sys.exit(1)

@@ -1,0 +1,158 @@
+"""``/feeds``: moderators subscribe RSS and Atom feeds, and a background poller adds their new entries.
+
+Moderators only, exactly like ``/corpus``: hidden from others by default permissions and checked again in code on
+every command. Confirmations are ephemeral. The poller runs every ``NEWSBOT_FEED_POLL_MINUTES`` (first when the
+bot is ready), logs what it added, skipped or failed and why, and never posts anything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from ..ingest import fetch_policy
+from ..render import escape_markdown
+from ..subscriptions import FeedRecord, Subscriptions, describe_poll
+from .replies import EMBED_DESCRIPTION_LIMIT, actor, clip, is_moderator, require_moderator, send
+
+if TYPE_CHECKING:
+    from .client import NewsBot
+
+__all__ = ["FeedsCog"]
+
+log = logging.getLogger("newsbot.feeds")
+
+
+def _describe(feed: FeedRecord) -> str:
+    return f"{feed.name} ({feed.outlet})" if feed.title and feed.title != feed.outlet else feed.outlet
+
+
+@app_commands.default_permissions(manage_messages=True)
+@app_commands.guild_only()
+class FeedsCog(commands.GroupCog, group_name="feeds", group_description="Moderators: subscribe to news feeds"):
+    """Moderator commands over :class:`Subscriptions`, and the poller that runs them on an interval."""
+
+    def __init__(self, bot: NewsBot) -> None:
+        self.bot = bot
+        self.subscriptions = Subscriptions(bot.service)
+        self.rounds = 0  # polls finished since the cog was loaded (tests and health checks wait on it)
+        super().__init__()
+
+    async def cog_load(self) -> None:
+        if not self.bot.background_tasks:  # a bot built only to compute the command payload
+            return
+        self.poller.change_interval(minutes=self.bot.settings.feed_poll_minutes)
+        self.poller.start()
+
+    async def cog_unload(self) -> None:
+        self.poller.cancel()
+
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        require_moderator(interaction, self.bot.settings)
+        return True
+
+    # --- the poller ------------------------------------------------------------------------------------------
+
+    @tasks.loop(minutes=30.0)
+    async def poller(self) -> None:
+        """One poll of every feed; the outcome goes to the log, never to a channel."""
+        try:
+            report = await self.subscriptions.poll(policy=fetch_policy(self.bot.settings))
+        except Exception:  # a bug must not stop the loop: the next poll may work
+            log.exception("polling the feeds failed")
+        else:
+            if report.feeds:
+                log.info("%s", describe_poll(report)[-1])
+            else:
+                log.debug("no feeds to poll")
+        finally:
+            self.rounds += 1
+
+    @poller.before_loop
+    async def _before_poll(self) -> None:
+        await self.bot.wait_until_ready()
+
+    # --- commands --------------------------------------------------------------------------------------------
+
+    @app_commands.command(name="add")
+    @app_commands.describe(
+        url="The feed's address (RSS or Atom)",
+        outlet="The outlet its articles are credited to (default: the feed's title)",
+    )
+    async def add(
+        self,
+        interaction: discord.Interaction[Any],
+        url: app_commands.Range[str, 8, 2000],
+        outlet: app_commands.Range[str, 1, 100] | None = None,
+    ) -> None:
+        """Subscribe to an RSS or Atom feed: its new entries are added at every poll."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        feed = await self.subscriptions.add(
+            url, policy=fetch_policy(self.bot.settings), actor=actor(interaction.user), outlet=outlet
+        )
+        minutes = self.bot.settings.feed_poll_minutes
+        await send(
+            interaction,
+            f"Subscribed feed `{feed.id}`: {escape_markdown(_describe(feed))}, credited to "
+            f"**{escape_markdown(feed.outlet)}**. Its new entries are added at the next poll "
+            f"(every {minutes:g} minutes).",
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="remove")
+    @app_commands.describe(feed="The feed to remove (start typing its title, outlet or URL)")
+    async def remove(self, interaction: discord.Interaction[Any], feed: app_commands.Range[str, 1, 2000]) -> None:
+        """Unsubscribe a feed. The articles it added stay in the coverage."""
+        removed = await asyncio.to_thread(self.subscriptions.remove, feed, actor=actor(interaction.user))
+        kept = (
+            f" The {removed.added} articles it added stay in the coverage (`/corpus remove` removes one)."
+            if removed.added
+            else ""
+        )
+        await send(
+            interaction, f"Removed feed `{removed.id}`: {escape_markdown(_describe(removed))}.{kept}", ephemeral=True
+        )
+
+    @remove.autocomplete("feed")
+    async def feed_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        if not is_moderator(interaction.user, self.bot.settings):
+            return []  # autocomplete does not go through interaction_check
+        found = await asyncio.to_thread(self.subscriptions.find, current, 25)
+        return [app_commands.Choice(name=clip(f"{f.id}: {f.name} — {f.url}", 100), value=str(f.id)) for f in found]
+
+    @app_commands.command(name="list")
+    async def list_(self, interaction: discord.Interaction[Any]) -> None:
+        """The subscribed feeds, what their entries became, and their last poll."""
+        records = await asyncio.to_thread(self.subscriptions.list)
+        lines = [_line(r) for r in records]
+        shown: list[str] = []
+        for line in lines:
+            if sum(len(x) + 1 for x in shown) + len(line) > EMBED_DESCRIPTION_LIMIT - 200:
+                break
+            shown.append(line)
+        more = len(lines) - len(shown)
+        text = "\n".join(shown) + (f"\n… and {more} more (see `newsbot feeds list`)" if more else "")
+        title = f"{len(records)} feed{'s' if len(records) != 1 else ''}"
+        embed = discord.Embed(title=title, description=text or "No feeds are subscribed: add one with `/feeds add`.")
+        await send(interaction, embed=embed, ephemeral=True)
+
+
+def _line(feed: FeedRecord) -> str:
+    polled = f"last poll {feed.last_polled_at}" if feed.last_polled_at else "not polled yet"
+    error = f"\n  ⚠ {escape_markdown(clip(feed.last_error, 300))}" if feed.last_error else ""
+    return (
+        f"`{feed.id}` **{escape_markdown(clip(feed.outlet, 100))}** · {escape_markdown(clip(feed.name, 150))}\n"
+        f"  <{clip(feed.url, 500)}> · {feed.added} added, {feed.skipped} skipped, {feed.failed} failed · "
+        f"{polled}{error}"
+    )
+
+
+async def setup(bot: NewsBot) -> None:
+    await bot.add_cog(FeedsCog(bot))

@@ -1,0 +1,611 @@
+"""Feed subscriptions: moderators subscribe RSS and Atom feeds, and polls turn their new entries into articles.
+
+Shared by ``newsbot feeds ...`` and ``/feeds``; plain Python over a :class:`~bot.service.NewsService` (no discord).
+
+A subscription is validated once: the feed is fetched and parsed, so a web page, a JSON document or a broken feed
+is refused at once, and one URL (normalised) is one subscription. A poll then, for every feed:
+
+1. fetches and parses the feed with the same safe fetcher as ``/corpus add url:`` (address checks on every hop,
+   size and time limits);
+2. takes the entries it has not seen before (an entry is known by its guid or Atom id, else by its normalised
+   link), at most ``max_new_per_feed`` of them; the rest wait for the next poll;
+3. for each: skips it when its link is already stored; else fetches and extracts its page, attributes it to the
+   feed's outlet and adds it through :meth:`NewsService.add`, so it can be asked about at once. When the page
+   cannot be fetched or holds no article, the entry's own title and summary are stored instead, and the log says
+   so. A duplicate (same URL or same text as a stored article) is skipped, naming that article;
+4. records the outcome of every entry in ``feed_items``: the per-feed log, and the set of entries the next poll
+   leaves alone. An entry that failed for a stated reason (its link is refused, or neither its page nor the feed
+   gives an article) is not retried; one that hit an unexpected error (a bug, a busy database) is reported but
+   not recorded, so the next poll tries it again.
+
+One feed that cannot be fetched never stops the others: its error is kept in ``feeds.last_error``. Network work
+is async (aiohttp); SQLite, extraction and indexing run in worker threads, so the Discord event loop never waits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import logging
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from html.parser import HTMLParser
+from typing import Any, Final, Literal
+from urllib.parse import urljoin
+
+import aiohttp
+
+from .errors import (
+    DuplicateArticle,
+    FetchError,
+    InvalidArticle,
+    InvalidInput,
+    NewsBotError,
+    UnsafeURL,
+)
+from .feeds import Feed, FeedEntry, parse_feed
+from .fetch import FEED_TYPES, ExtractedArticle, FetchPolicy, fetch_article, fetch_page, normalize_url, open_session
+from .ingest import article_from_fields, from_extracted, looks_like_url
+from .models import ArticleIn, parse_partial_date
+from .service import NewsService
+from .store import now_iso, url_key
+
+__all__ = [
+    "DuplicateFeed",
+    "FeedLogEntry",
+    "FeedNotFound",
+    "FeedPoll",
+    "FeedRecord",
+    "NotAFeed",
+    "PollReport",
+    "Subscriptions",
+    "describe_entry",
+    "describe_poll",
+    "entry_key",
+]
+
+log = logging.getLogger(__name__)
+
+Status = Literal["added", "skipped", "failed"]
+
+#: What a feed URL may serve: feeds, and web pages only so that a page can be refused with a useful message.
+_FEED_FETCH_TYPES: Final = FEED_TYPES | {"text/html", "application/xhtml+xml"}
+_HTML_TYPES: Final = frozenset({"text/html", "application/xhtml+xml"})
+_MAX_OUTLET_CHARS: Final = 100  # ArticleIn.source
+_CONCURRENT_FEEDS: Final = 4
+
+
+class DuplicateFeed(InvalidInput):
+    """The feed is already subscribed (same normalised URL)."""
+
+    def __init__(self, message: str, existing_id: int) -> None:
+        super().__init__(message)
+        self.existing_id = existing_id
+
+
+class NotAFeed(InvalidInput):
+    """The URL serves something that is not an RSS or Atom feed."""
+
+
+class FeedNotFound(NewsBotError):
+    """No subscribed feed has that id or URL."""
+
+
+@dataclass(frozen=True)
+class FeedRecord:
+    """A subscribed feed, with how many of its entries were added, skipped and failed so far."""
+
+    id: int
+    url: str
+    title: str
+    outlet: str
+    added_at: str
+    added_by: str
+    last_polled_at: str | None
+    last_error: str | None
+    added: int = 0
+    skipped: int = 0
+    failed: int = 0
+
+    @property
+    def name(self) -> str:
+        """How the feed is shown: its title, else its outlet."""
+        return self.title or self.outlet
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class FeedLogEntry:
+    """What became of one feed entry. ``article_id`` is the article added, or (skipped) the one already stored."""
+
+    feed_id: int
+    entry_key: str
+    url: str | None
+    title: str
+    status: Status
+    article_id: str | None
+    reason: str
+    at: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class FeedPoll:
+    """One feed's poll: the entries taken (in feed order), or the error that stopped it.
+
+    ``seen`` counts entries left alone because an earlier poll took them; ``waiting`` the new entries left for the
+    next poll by ``max_new_per_feed``.
+    """
+
+    feed: FeedRecord
+    entries: list[FeedLogEntry] = field(default_factory=list)
+    error: str | None = None
+    seen: int = 0
+    waiting: int = 0
+
+    def count(self, status: Status) -> int:
+        return sum(1 for e in self.entries if e.status == status)
+
+
+@dataclass(frozen=True)
+class PollReport:
+    """The outcome of one poll over one or all feeds, in feed id order."""
+
+    feeds: list[FeedPoll]
+
+    def count(self, status: Status) -> int:
+        return sum(f.count(status) for f in self.feeds)
+
+    @property
+    def errors(self) -> list[FeedPoll]:
+        return [f for f in self.feeds if f.error is not None]
+
+    @property
+    def waiting(self) -> int:
+        return sum(f.waiting for f in self.feeds)
+
+
+def entry_key(entry: FeedEntry) -> str:
+    """How an entry is recognised from one poll to the next: its guid or Atom id, else its link normalised."""
+    if entry.id and entry.id != entry.url:
+        return entry.id
+    try:
+        return normalize_url(entry.url)
+    except UnsafeURL:
+        return entry.url
+
+
+def describe_entry(entry: FeedLogEntry) -> str:
+    """One line for a log or a poll report: status, feed, article, headline and why."""
+    article = f" {entry.article_id}" if entry.article_id else ""
+    title = entry.title or entry.url or entry.entry_key
+    return f"{entry.status:<7} feed {entry.feed_id}{article}: {title}: {entry.reason}"
+
+
+def describe_poll(report: PollReport) -> list[str]:
+    """The lines of a poll report: one per entry taken, one per feed that failed, then a summary."""
+    lines: list[str] = []
+    for polled in report.feeds:
+        lines.extend(describe_entry(e) for e in polled.entries)
+        if polled.error is not None:
+            lines.append(f"{'failed':<7} feed {polled.feed.id} ({polled.feed.name}): {polled.error}")
+    n = len(report.feeds)
+    summary = (
+        f"Polled {n} feed{'s' if n != 1 else ''}: {report.count('added')} added, "
+        f"{report.count('skipped')} skipped, {report.count('failed')} failed"
+    )
+    if report.errors:
+        summary += f"; {len(report.errors)} feed{'s' if len(report.errors) != 1 else ''} could not be polled"
+    if report.waiting:
+        summary += f"; {report.waiting} new entries wait for the next poll"
+    lines.append(summary + ".")
+    return lines
+
+
+class Subscriptions:
+    """The subscribed feeds of one data directory, and polling them into a :class:`NewsService`.
+
+    ``add`` and ``poll`` are coroutines (they fetch); the other methods are synchronous SQLite work, to be run
+    through ``asyncio.to_thread`` from an event loop.
+    """
+
+    def __init__(self, service: NewsService) -> None:
+        self.service = service
+        self.store = service.store
+
+    # --- subscribing -----------------------------------------------------------------------------------------
+
+    async def add(self, url: str, *, policy: FetchPolicy, actor: str, outlet: str | None = None) -> FeedRecord:
+        """Subscribe to the feed at ``url``: fetch and parse it once, and store it with its outlet.
+
+        ``outlet`` is the name its articles are attributed to; by default the feed's title. Raises
+        :class:`DuplicateFeed` when the feed is subscribed already, :class:`NotAFeed` when the URL serves no
+        feed, :class:`UnsafeURL` or :class:`FetchError` when it cannot be fetched. Nothing is stored then.
+        """
+        url = url.strip()
+        if not looks_like_url(url):
+            raise InvalidInput(f"{url!r} is not an http(s) URL")
+        key = normalize_url(url)
+        existing = await asyncio.to_thread(self._by_key, key)
+        if existing is not None:
+            raise DuplicateFeed(f"that feed is already subscribed as feed {existing.id} ({existing.name})", existing.id)
+        name = _clean(outlet)
+        if len(name) > _MAX_OUTLET_CHARS:
+            raise InvalidInput(f"outlet: at most {_MAX_OUTLET_CHARS} characters, not {len(name)}")
+        async with open_session() as session:
+            feed = await _fetch_feed(url, policy, session)
+        if not name:
+            name = _clean(feed.title)
+            if len(name) > _MAX_OUTLET_CHARS:
+                raise InvalidInput(
+                    f"the feed's title is {len(name)} characters, too long to name an outlet "
+                    f"({_MAX_OUTLET_CHARS} at most): give the outlet's name"
+                )
+        if not name:
+            raise InvalidInput(f"the feed at {url} has no title: give the outlet's name its articles are credited to")
+        return await asyncio.to_thread(self._insert, url, key, _clean(feed.title), name, actor)
+
+    def remove(self, feed: int | str, *, actor: str) -> FeedRecord:
+        """Unsubscribe a feed (by id or URL) and drop its log. The articles it added stay in the coverage."""
+        record = self.get(feed)
+        with self.store.transaction() as db:
+            deleted = db.execute("DELETE FROM feeds WHERE id = ?", (record.id,)).rowcount
+            if not deleted:
+                raise FeedNotFound(f"feed {record.id} was removed meanwhile")
+            db.execute(
+                "INSERT INTO feed_changes (at, actor, action, feed_id, url, outlet) "
+                "VALUES (?, ?, 'unsubscribe', ?, ?, ?)",
+                (now_iso(), actor, record.id, record.url, record.outlet),
+            )
+        log.info("%s unsubscribed feed %d (%s)", actor, record.id, record.url)
+        return record
+
+    # --- reading ---------------------------------------------------------------------------------------------
+
+    def list(self) -> list[FeedRecord]:
+        """Every subscribed feed, oldest subscription first, with its counts and last poll."""
+        return [_record(r) for r in self.store.query(_SELECT_FEEDS + " GROUP BY f.id ORDER BY f.id")]
+
+    def get(self, feed: int | str) -> FeedRecord:
+        """The feed with this id (a number, or digits) or URL; :class:`FeedNotFound` if none."""
+        if isinstance(feed, int) or feed.strip().isdigit():
+            feed_id = int(feed)
+            rows = self.store.query(_SELECT_FEEDS + " WHERE f.id = ? GROUP BY f.id", (feed_id,))
+            if not rows:
+                raise FeedNotFound(f"no feed has the id {feed_id} (see `newsbot feeds list`)")
+            return _record(rows[0])
+        text = feed.strip()
+        if not looks_like_url(text):
+            raise FeedNotFound(f"{text!r} is neither a feed id nor a feed URL (see `newsbot feeds list`)")
+        record = self._by_key(normalize_url(text))
+        if record is None:
+            raise FeedNotFound(f"no feed is subscribed at {text} (see `newsbot feeds list`)")
+        return record
+
+    def find(self, text: str, limit: int = 25) -> builtins.list[FeedRecord]:
+        """Feeds whose id, title, outlet or URL contains ``text`` (for autocomplete)."""
+        needle = text.casefold().strip()
+        found = [f for f in self.list() if not needle or needle in f"{f.id} {f.title} {f.outlet} {f.url}".casefold()]
+        return found[:limit]
+
+    def log(self, feed: int | str, limit: int = 50) -> builtins.list[FeedLogEntry]:
+        """The newest ``limit`` lines of a feed's log: what became of each entry, newest first."""
+        record = self.get(feed)
+        rows = self.store.query(
+            "SELECT * FROM feed_items WHERE feed_id = ? ORDER BY seq DESC LIMIT ?", (record.id, max(limit, 0))
+        )
+        return [_log_entry(r) for r in rows]
+
+    # --- polling ---------------------------------------------------------------------------------------------
+
+    async def poll(
+        self, feed: int | str | None = None, *, policy: FetchPolicy, max_new_per_feed: int = 20
+    ) -> PollReport:
+        """Poll one feed (by id or URL) or all of them; see the module docstring. Never raises for a feed that
+        fails: its error is in the report (and in ``last_error``)."""
+        if max_new_per_feed < 1:
+            raise ValueError(f"max_new_per_feed must be at least 1, not {max_new_per_feed}")
+        records = await asyncio.to_thread(self.list) if feed is None else [await asyncio.to_thread(self.get, feed)]
+        if not records:
+            return PollReport([])
+        limit = asyncio.Semaphore(_CONCURRENT_FEEDS)
+        async with open_session() as session:
+
+            async def one(record: FeedRecord) -> FeedPoll:
+                async with limit:
+                    return await self._poll_feed(record, policy, session, max_new_per_feed)
+
+            polled = await asyncio.gather(*(one(r) for r in records))
+        return PollReport(builtins.list(polled))
+
+    async def _poll_feed(
+        self, record: FeedRecord, policy: FetchPolicy, session: aiohttp.ClientSession, max_new: int
+    ) -> FeedPoll:
+        """Poll one feed; never raises (but for cancellation): one broken feed must not stop the others."""
+        try:
+            return await self._poll_one(record, policy, session, max_new)
+        except NewsBotError as exc:
+            error = str(exc)
+            log.warning("feed %d (%s) could not be polled: %s", record.id, record.url, error)
+        except Exception as exc:  # noqa: BLE001 - a bug or a database error: logged, reported, not raised
+            error = f"unexpected error: {type(exc).__name__}: {exc}"
+            log.exception("polling feed %d (%s) failed", record.id, record.url)
+        try:
+            await asyncio.to_thread(self._polled, record.id, None, error)
+        except Exception:  # noqa: BLE001 - the report still says what went wrong
+            log.exception("could not record the error of feed %d", record.id)
+        return FeedPoll(feed=record, error=error)
+
+    async def _poll_one(
+        self, record: FeedRecord, policy: FetchPolicy, session: aiohttp.ClientSession, max_new: int
+    ) -> FeedPoll:
+        feed = await _fetch_feed(record.url, policy, session)
+        seen = await asyncio.to_thread(self._seen_keys, record.id)
+        fresh: dict[str, FeedEntry] = {}
+        already = 0
+        for entry in feed.entries:
+            key = entry_key(entry)
+            if key in seen:
+                already += 1
+            elif key not in fresh:
+                fresh[key] = entry
+        todo = builtins.list(fresh.items())
+        results: builtins.list[FeedLogEntry] = []
+        for key, entry in todo[:max_new]:
+            try:
+                result = await self._take(record, key, entry, policy, session)
+            except Exception as exc:  # noqa: BLE001 - one broken entry must not stop the others
+                # A bug or a busy database, not something wrong with the entry: it is reported but not logged as
+                # seen, so the next poll tries it again.
+                log.exception("feed %d: taking %s failed", record.id, entry.url)
+                reason = f"unexpected error: {type(exc).__name__}: {exc}; it is tried again at the next poll"
+                results.append(_outcome(record, key, entry, "failed", None, reason))
+                continue
+            await asyncio.to_thread(self._record_entry, result)
+            log.info("%s", describe_entry(result))
+            results.append(result)
+        await asyncio.to_thread(self._polled, record.id, _clean(feed.title), None)
+        waiting = max(len(todo) - max_new, 0)
+        return FeedPoll(feed=record, entries=results, seen=already, waiting=waiting)
+
+    async def _take(
+        self, record: FeedRecord, key: str, entry: FeedEntry, policy: FetchPolicy, session: aiohttp.ClientSession
+    ) -> FeedLogEntry:
+        """Fetch, extract and add one new entry; the outcome says what happened and why."""
+        try:
+            stored = await asyncio.to_thread(self._stored_with_url, entry.url)
+        except UnsafeURL as exc:
+            return _outcome(record, key, entry, "failed", None, f"the entry's link cannot be fetched: {exc}")
+        if stored is not None:
+            article_id, title = stored
+            reason = f"the same URL is already stored as {article_id} ({title!r})"
+            return _outcome(record, key, entry, "skipped", article_id, reason)
+        note = "fetched and extracted the page"
+        try:
+            page = await fetch_article(entry.url, policy, session)
+            article = _from_page(record, entry, page)
+        except UnsafeURL as exc:
+            return _outcome(record, key, entry, "failed", None, f"refused to fetch the entry's link: {exc}")
+        except (FetchError, InvalidArticle) as exc:
+            try:
+                article = _from_entry(record, entry)
+            except InvalidArticle as bad:
+                reason = f"the page could not be used ({exc}), nor the feed's own title and summary ({bad})"
+                return _outcome(record, key, entry, "failed", None, reason)
+            what = "title and summary" if article.body else "title (it has no summary)"
+            note = f"the page could not be used ({exc}); stored the feed's {what} instead"
+        try:
+            added = await asyncio.to_thread(self.service.add, article, actor=f"feed:{record.id}")
+        except DuplicateArticle as exc:
+            return _outcome(record, key, entry, "skipped", exc.existing_id, f"duplicate: {exc}")
+        except InvalidInput as exc:
+            return _outcome(record, key, entry, "failed", None, str(exc))
+        return _outcome(record, key, entry, "added", added.id, note)
+
+    # --- SQLite ----------------------------------------------------------------------------------------------
+
+    def _by_key(self, key: str) -> FeedRecord | None:
+        rows = self.store.query(_SELECT_FEEDS + " WHERE f.url_key = ? GROUP BY f.id", (key,))
+        return _record(rows[0]) if rows else None
+
+    def _insert(self, url: str, key: str, title: str, outlet: str, actor: str) -> FeedRecord:
+        at = now_iso()
+        try:
+            with self.store.transaction() as db:
+                cursor = db.execute(
+                    "INSERT INTO feeds (url, url_key, title, outlet, added_at, added_by) VALUES (?, ?, ?, ?, ?, ?)",
+                    (url, key, title, outlet, at, actor),
+                )
+                feed_id = int(cursor.lastrowid or 0)
+                db.execute(
+                    "INSERT INTO feed_changes (at, actor, action, feed_id, url, outlet) "
+                    "VALUES (?, ?, 'subscribe', ?, ?, ?)",
+                    (at, actor, feed_id, url, outlet),
+                )
+        except sqlite3.IntegrityError:  # subscribed by someone else since the check
+            existing = self._by_key(key)
+            if existing is None:
+                raise
+            raise DuplicateFeed(
+                f"that feed is already subscribed as feed {existing.id} ({existing.name})", existing.id
+            ) from None
+        log.info("%s subscribed feed %d (%s) for %s", actor, feed_id, url, outlet)
+        return self.get(feed_id)
+
+    def _seen_keys(self, feed_id: int) -> set[str]:
+        return {r[0] for r in self.store.query("SELECT entry_key FROM feed_items WHERE feed_id = ?", (feed_id,))}
+
+    def _stored_with_url(self, url: str) -> tuple[str, str] | None:
+        key = url_key(url)
+        rows = self.store.query("SELECT id, title FROM articles WHERE url_key = ?", (key,)) if key else []
+        return (str(rows[0]["id"]), str(rows[0]["title"])) if rows else None
+
+    def _record_entry(self, entry: FeedLogEntry) -> None:
+        """Log an entry's outcome; a no-op when another poller logged it first or the feed was removed."""
+        with self.store.transaction() as db:
+            db.execute(
+                "INSERT INTO feed_items (feed_id, entry_key, url, title, status, article_id, reason, at) "
+                "SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM feeds WHERE id = ?) "
+                "ON CONFLICT (feed_id, entry_key) DO NOTHING",
+                (
+                    entry.feed_id, entry.entry_key, entry.url, entry.title, entry.status, entry.article_id,
+                    entry.reason, entry.at, entry.feed_id,
+                ),
+            )  # fmt: skip
+
+    def _polled(self, feed_id: int, title: str | None, error: str | None) -> None:
+        with self.store.transaction() as db:
+            db.execute(
+                "UPDATE feeds SET last_polled_at = ?, last_error = ?, title = coalesce(nullif(?, ''), title) "
+                "WHERE id = ?",
+                (now_iso(), error, title, feed_id),
+            )
+
+
+# --- helpers -------------------------------------------------------------------------------------------------
+
+_SELECT_FEEDS: Final = (
+    "SELECT f.*, "
+    "coalesce(sum(i.status = 'added'), 0) AS n_added, "
+    "coalesce(sum(i.status = 'skipped'), 0) AS n_skipped, "
+    "coalesce(sum(i.status = 'failed'), 0) AS n_failed "
+    "FROM feeds f LEFT JOIN feed_items i ON i.feed_id = f.id"
+)
+
+
+def _record(row: sqlite3.Row) -> FeedRecord:
+    return FeedRecord(
+        id=int(row["id"]),
+        url=row["url"],
+        title=row["title"],
+        outlet=row["outlet"],
+        added_at=row["added_at"],
+        added_by=row["added_by"],
+        last_polled_at=row["last_polled_at"],
+        last_error=row["last_error"],
+        added=int(row["n_added"]),
+        skipped=int(row["n_skipped"]),
+        failed=int(row["n_failed"]),
+    )
+
+
+def _log_entry(row: sqlite3.Row) -> FeedLogEntry:
+    return FeedLogEntry(
+        feed_id=int(row["feed_id"]),
+        entry_key=row["entry_key"],
+        url=row["url"],
+        title=row["title"],
+        status=row["status"],
+        article_id=row["article_id"],
+        reason=row["reason"],
+        at=row["at"],
+    )
+
+
+def _outcome(
+    record: FeedRecord, key: str, entry: FeedEntry, status: Status, article_id: str | None, reason: str
+) -> FeedLogEntry:
+    return FeedLogEntry(
+        feed_id=record.id,
+        entry_key=key,
+        url=entry.url,
+        title=entry.title,
+        status=status,
+        article_id=article_id,
+        reason=reason,
+        at=now_iso(),
+    )
+
+
+def _clean(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def _date(value: str | None) -> str | None:
+    """The entry's date if it is one newsbot stores (a feed may say 1970 or 2999); else None."""
+    if not value:
+        return None
+    try:
+        return parse_partial_date(value)
+    except ValueError:
+        return None
+
+
+def _from_page(record: FeedRecord, entry: FeedEntry, page: ExtractedArticle) -> ArticleIn:
+    """The article on the entry's page, credited to the feed's outlet. The feed's own headline and date win over
+    what extraction found on the page; the page's authors win over the feed's."""
+    overrides: dict[str, Any] = {
+        "source": record.outlet,
+        "title": _clean(entry.title),
+        "date": _date(entry.published),
+        "authors": None if page.authors else list(entry.authors),
+    }
+    return from_extracted(page, overrides)
+
+
+def _from_entry(record: FeedRecord, entry: FeedEntry) -> ArticleIn:
+    """The entry as the feed gives it: its title, and its summary as the text."""
+    fields: dict[str, Any] = {
+        "title": _clean(entry.title),
+        "source": record.outlet,
+        "date": _date(entry.published),
+        "url": entry.url,
+        "authors": list(entry.authors),
+        "body": entry.summary,
+    }
+    return article_from_fields(fields, f"the feed entry {entry.url}")
+
+
+async def _fetch_feed(url: str, policy: FetchPolicy, session: aiohttp.ClientSession) -> Feed:
+    """Fetch and parse a feed; a web page or a document that is not a feed is :class:`NotAFeed`."""
+    page = await fetch_page(url, policy, session, accept=_FEED_FETCH_TYPES)
+    if page.content_type in _HTML_TYPES:
+        links = await asyncio.to_thread(_feed_links, page.text, page.final_url)
+        hint = f"; the page names its feed: {links[0]}" if links else ""
+        raise NotAFeed(f"{url} is a web page, not an RSS or Atom feed{hint}")
+    try:
+        return await asyncio.to_thread(parse_feed, page.text, page.final_url)
+    except FetchError as exc:
+        message = str(exc)
+        raise NotAFeed(message if page.final_url in message or url in message else f"{url}: {message}") from None
+
+
+class _FeedLinks(HTMLParser):
+    """Collects ``<link rel="alternate" type="application/rss+xml" href="...">`` from a page's markup."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: Sequence[tuple[str, str | None]]) -> None:
+        if tag != "link":
+            return
+        values = {name: (value or "") for name, value in attrs}
+        rels = values.get("rel", "").lower().split()
+        kind = values.get("type", "").lower().split(";")[0].strip()
+        if "alternate" in rels and kind in FEED_TYPES and values.get("href", "").strip():
+            self.hrefs.append(values["href"].strip())
+
+
+def _feed_links(html: str, base: str) -> list[str]:
+    """Feeds a web page names for itself, as absolute http(s) URLs."""
+    parser = _FeedLinks()
+    try:
+        parser.feed(html)
+        parser.close()
+    except Exception:  # noqa: BLE001 - only a hint for an error message
+        return []
+    return _unique(u for u in (urljoin(base, h) for h in parser.hrefs) if looks_like_url(u))
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    result: list[str] = []
+    for value in values:
+        if value not in result:
+            result.append(value)
+    return result
