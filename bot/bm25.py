@@ -589,9 +589,12 @@ class BM25Index:
                 self.compact()  # tails this large are better folded into the term-major arrays
 
     def _rollback_vocab(self, n_terms: int) -> None:
+        """Forget the terms a failed ``add_many`` introduced (ids ``n_terms`` and up, the newest)."""
         vocab = self._vocab
         for word in list(islice(reversed(vocab), len(vocab) - n_terms)):
             del vocab[word]
+        self._df.n = min(self._df.n, n_terms)
+        self._key.n = min(self._key.n, n_terms)
 
     def _ingest(self, docs: Iterable[tuple[int, Sequence[str]]]) -> _Batch:
         """Count every document's terms (the only per-token Python work) into flat arrays."""

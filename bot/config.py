@@ -27,7 +27,9 @@ def default_data_dir() -> Path:
 class Settings(BaseSettings):
     """newsbot's configuration. Field descriptions are the documentation (see the README's reference)."""
 
-    model_config = SettingsConfigDict(env_prefix="NEWSBOT_", extra="ignore", frozen=True, populate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSBOT_", extra="ignore", frozen=True, populate_by_name=True, env_ignore_empty=True
+    )
 
     data_dir: Path = Field(default_factory=default_data_dir, description="Where the SQLite store and index live.")
     corpus_dir: Path | None = Field(

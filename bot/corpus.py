@@ -109,6 +109,8 @@ def _decode(data: bytes, label: str) -> str:
 
 def load_corpus_dir(directory: Path) -> list[ArticleIn]:
     """All articles of a corpus directory, in file-name order (``articles/*.md`` and any ``*.jsonl``)."""
+    if not directory.is_dir():
+        raise InvalidArticle(f"{directory}: the corpus directory does not exist")
     files = sorted(p for p in directory.rglob("*") if p.suffix in (".md", ".jsonl") and p.name.lower() != "readme.md")
     articles: list[ArticleIn] = []
     for path in files:

@@ -12,7 +12,6 @@ import hashlib
 import logging
 import threading
 from collections import Counter
-from importlib import resources
 from pathlib import Path
 
 from .answers import answer_question
@@ -32,14 +31,11 @@ log = logging.getLogger(__name__)
 
 def shipped_corpus_dir() -> Path:
     """The coverage that ships with newsbot: corpus/ of a checkout, or its installed copy ``bot._corpus``."""
-    checkout = Path(__file__).resolve().parent.parent / "corpus"
-    if (checkout / "articles").is_dir():
-        return checkout
-    try:
-        installed = Path(str(resources.files("bot._corpus")))
-    except ModuleNotFoundError:
-        raise ConfigError("the shipped corpus is missing; set NEWSBOT_CORPUS_DIR") from None
-    return installed
+    package = Path(__file__).resolve().parent
+    for candidate in (package.parent / "corpus", package / "_corpus"):
+        if (candidate / "articles").is_dir():
+            return candidate
+    raise ConfigError("the shipped corpus is missing; set NEWSBOT_CORPUS_DIR to a corpus directory")
 
 
 class NewsService:

@@ -67,10 +67,10 @@ class AskCog(commands.Cog):
         started = time.perf_counter()
         answer, text = await asyncio.to_thread(answer_text, self.bot, question)
         log.info(
-            "answer where=%s answered=%s quotes=%d latency_ms=%.0f",
+            "answer %s answered=%s quotes=%d latency_ms=%.0f",
             where, answer.answered, len(answer.quotes), (time.perf_counter() - started) * 1000,
         )  # fmt: skip
-        log.debug("question where=%s text=%r", where, question)
+        log.debug("question %s text=%r", where, question)
         return text
 
     @app_commands.command(name="ask")

@@ -44,8 +44,11 @@ class NewsTree(app_commands.CommandTree["NewsBot"]):
             log.warning("could not tell the user about an error", exc_info=True)
 
 
-class NewsBot(commands.Bot):
-    """The bot: slash commands in cogs, answers to mentions, nothing that pings."""
+class NewsBot(commands.AutoShardedBot):
+    """The bot: slash commands in cogs, answers to mentions, nothing that pings.
+
+    Sharded (discord.py's AutoShardedBot): one process runs every shard Discord recommends, or, with
+    NEWSBOT_SHARD_COUNT and NEWSBOT_SHARD_IDS, only its share of them, so several processes can split a big bot."""
 
     def __init__(
         self,
