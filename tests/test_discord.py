@@ -434,3 +434,82 @@ async def test_sources_lists_the_associated_press_first(fake: FakeDiscord, bot: 
         "• **Associated Press**: 6 articles, 25 Jan 2019 to 2 May 2024; first: "
         "*Researchers say Amazon face\\-detection technology shows bias*"
     )
+
+
+PAGE = """<!doctype html><html><head><meta charset="utf-8">
+<meta property="og:site_name" content="The Harbour Gazette"><meta property="og:title" content="Council votes to ban face scans">
+<meta property="article:published_time" content="2021-03-04T09:00:00Z"></head><body><article>
+<h1>Council votes to ban face scans</h1>
+<p>The harbour council voted on Thursday to ban the use of face scanning cameras by city departments.</p>
+<p>The ban passed by seven votes to two after a debate that lasted more than four hours, council records show.</p>
+</article></body></html>"""
+
+
+@pytest_asyncio.fixture
+async def news_site() -> AsyncIterator[str]:
+    from aiohttp import web
+
+    async def page(request: web.Request) -> web.Response:
+        return web.Response(text=PAGE, content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/news/face-scans", page)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield f"http://127.0.0.1:{port}/news/face-scans"
+    await runner.cleanup()
+
+
+@pytest.mark.asyncio
+async def test_add_by_url_previews_then_stores_on_confirm(fake: FakeDiscord, clean_env: Path, news_site: str) -> None:
+    running = await start(fake, settings_for(clean_env, allow_private_urls=True))
+    try:
+        before = running.service.store.count()
+        ix = await fake.slash("corpus add", {"url": news_site, "outlet": "Gazette"})
+        assert (await ix.callback()).ephemeral
+        preview = await ix.followup()
+        assert preview.content == "Add this article?"
+        embed = preview.embeds[0]
+        assert (embed["title"], embed["url"]) == ("Council votes to ban face scans", news_site)
+        assert [f["value"] for f in embed["fields"][:2]] == ["Gazette", "4 Mar 2021"]
+        assert running.service.store.count() == before  # nothing stored before the moderator confirms
+
+        stranger = await fake.click(preview, preview.custom_ids()[0], user=fake.member)
+        assert (await stranger.callback()).content == "This preview is not yours."
+
+        confirm = await fake.click(preview, preview.custom_ids()[0])
+        done = await confirm.callback()
+        assert done.content.startswith("Added `council-votes-to-ban-face-scans-")
+        assert running.service.store.count() == before + 1
+        answer = running.service.ask("How did the harbour council vote on face scanning cameras?")
+        assert (answer.quotes[0].source, answer.quotes[0].url) == ("Gazette", news_site)
+    finally:
+        await stop(fake, running)
+
+
+@pytest.mark.asyncio
+async def test_add_by_url_cancelled_stores_nothing(fake: FakeDiscord, clean_env: Path, news_site: str) -> None:
+    running = await start(fake, settings_for(clean_env, allow_private_urls=True))
+    try:
+        before = running.service.store.version()
+        ix = await fake.slash("corpus add", {"url": news_site})
+        await ix.callback()
+        preview = await ix.followup()
+        cancel = await fake.click(preview, preview.custom_ids()[1])
+        assert (await cancel.callback()).content == "Cancelled: nothing was added."
+        assert running.service.store.version() == before
+    finally:
+        await stop(fake, running)
+
+
+@pytest.mark.asyncio
+async def test_add_by_url_refuses_private_addresses_by_default(fake: FakeDiscord, bot: NewsBot, news_site: str) -> None:
+    before = bot.service.store.version()
+    ix = await fake.slash("corpus add", {"url": news_site})
+    await ix.callback()
+    reply = await ix.followup()
+    assert reply.ephemeral and "127.0.0.1" in reply.content and "loopback" in reply.content
+    assert bot.service.store.version() == before
