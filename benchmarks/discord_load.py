@@ -1,0 +1,112 @@
+"""Event-loop lag under 50 concurrent questions through the Discord layer.
+
+Runs the real bot (built as `newsbot run` builds it) against the fake Discord of tests/fakediscord.py, on a
+corpus of the shipped coverage plus the 9,999 HuffPost headlines, fires N slash-command questions at once, and
+measures how late a 5 ms ticker on the bot's event loop wakes up while they are answered. Retrieval runs in
+worker threads (asyncio.to_thread), so the loop should stay responsive.
+
+Run from the repository root:  python benchmarks/discord_load.py [--questions 50] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.fakediscord import FakeDiscord  # noqa: E402
+
+# isort: split
+from bot.bulk import plan_import, read_import  # noqa: E402
+from bot.config import load_settings  # noqa: E402
+from bot.discord_app.client import build_bot  # noqa: E402
+from bot.service import NewsService  # noqa: E402
+
+QUESTIONS = [
+    "What did Amazon pitch to ICE?",
+    "Who wrote Bezos a letter?",
+    "When did Amazon ban police use of its face recognition?",
+    "How many Americans rolled up their sleeves for Omicron boosters?",
+    "Why was the American Airlines passenger banned?",
+    "Who won the 2022 World Cup?",
+    "What did the federal study find about face-scanning?",
+    "Did Robert Mugabe die?",
+]
+
+
+async def ticker(lags: list[float], stop: asyncio.Event, period: float = 0.005) -> None:
+    while not stop.is_set():
+        started = time.perf_counter()
+        await asyncio.sleep(period)
+        lags.append(max(0.0, time.perf_counter() - started - period))
+
+
+async def main(questions: int, huffpost: Path) -> dict[str, object]:
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings(data_dir=Path(tmp), ask_cooldown_rate=1000)
+        service = NewsService.open(settings)
+        if huffpost.exists():
+            items, errors = read_import(huffpost, "huffpost")
+            service.add_many(plan_import(service.store, items, errors).to_add, actor="bench")
+        articles = service.store.count()
+        async with FakeDiscord() as fake:
+            bot = build_bot(settings, service=service)
+            await fake.start_bot(bot)
+            lags: list[float] = []
+            stop = asyncio.Event()
+            tick = asyncio.create_task(ticker(lags, stop))
+            await asyncio.sleep(0.2)
+            idle = list(lags)
+            lags.clear()
+            started = time.perf_counter()
+
+            async def ask(i: int) -> str:
+                ix = await fake.slash("ask", {"question": QUESTIONS[i % len(QUESTIONS)]}, user=fake.member)
+                return (await ix.followup(timeout=60)).content or ""
+
+            replies = await asyncio.gather(*(ask(i) for i in range(questions)))
+            elapsed = time.perf_counter() - started
+            stop.set()
+            await tick
+            await fake.stop_bot(bot)
+        service.close()
+    ms = sorted(lag * 1000 for lag in lags)
+    return {
+        "articles": articles,
+        "questions": questions,
+        "answered": sum(1 for r in replies if r),
+        "seconds": round(elapsed, 3),
+        "loop_lag_ms": {
+            "idle_max": round(max(idle, default=0) * 1000, 2),
+            "p50": round(statistics.median(ms), 2),
+            "p99": round(ms[int(len(ms) * 0.99) - 1], 2),
+            "max": round(ms[-1], 2),
+            "ticks": len(ms),
+        },
+    }
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--questions", type=int, default=50)
+    parser.add_argument("--huffpost", type=Path, default=ROOT.parent / "shared/data/huffpost-headlines-2018-2022.jsonl")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    result = asyncio.run(main(args.questions, args.huffpost))
+    if args.json:
+        print(json.dumps(result))
+    else:
+        lag = result["loop_lag_ms"]
+        print(
+            f"{result['answered']}/{result['questions']} questions answered in {result['seconds']} s "
+            f"over {result['articles']} articles; event-loop lag p50 {lag['p50']} ms, "  # type: ignore[index]
+            f"p99 {lag['p99']} ms, max {lag['max']} ms (idle max {lag['idle_max']} ms)"  # type: ignore[index]
+        )
