@@ -58,7 +58,6 @@ import sys
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
-from itertools import islice
 from pathlib import Path
 from typing import Any, Final, Generic, TypeVar
 
@@ -146,14 +145,27 @@ class _Tail:
 class _Vocab(dict[str, int]):
     """term -> term id; ``vocab[new_term]`` assigns the next id, so bulk ingestion can use a C-level ``map``.
 
-    Ids are always ``0 .. len - 1`` in insertion order, so ``list(vocab)`` is the id -> term table. Lookups
-    that must not create a term use ``.get``.
+    Ids are always ``0 .. len - 1`` in insertion order; ``words`` is the id -> term table. Lookups that must not
+    create a term use ``.get``.
     """
 
+    __slots__ = ("words",)
+
+    def __init__(self, words: Iterable[str] = ()) -> None:
+        self.words: list[str] = list(words)
+        super().__init__(zip(self.words, range(len(self.words)), strict=True))
+
     def __missing__(self, key: str) -> int:
-        value = len(self)
+        value = len(self.words)
         self[key] = value
+        self.words.append(key)
         return value
+
+    def truncate(self, n_terms: int) -> None:
+        """Forget the terms with ids ``n_terms`` and up (the newest)."""
+        for word in self.words[n_terms:]:
+            del self[word]
+        del self.words[n_terms:]
 
 
 class _IdMap:
@@ -274,8 +286,7 @@ def _transpose(n_rows: int, n_terms: int, fstart: I64, fwd: I32, tfs: U32) -> tu
     """Forward index -> term-major postings in O(postings) (scipy's CSR->CSC, a counting sort in C).
 
     Returns ``indptr`` (per term), ``rows`` (ascending within a term: the transpose is stable), ``tfs`` and,
-    per term, the forward position of its first posting (-1 if none), from which the dict-order key is
-    derived.
+    per term, the forward position of its first occurrence (-1 if none), from which its dict-order key comes.
     """
     nnz = len(fwd)
     if nnz == 0:
@@ -286,15 +297,19 @@ def _transpose(n_rows: int, n_terms: int, fstart: I64, fwd: I32, tfs: U32) -> tu
             empty.astype(np.uint32),
             np.full(n_terms, -1, dtype=np.int64),
         )
-    csr = sp.csr_array((np.arange(nnz, dtype=np.int64), fwd, fstart), shape=(n_rows, n_terms))
+    # 32-bit indices when they fit: scipy would otherwise copy everything to int64 and transpose slower.
+    small = max(nnz, n_rows, n_terms) < np.iinfo(np.int32).max
+    index_dtype = np.int32 if small else np.int64
+    csr = sp.csr_array((tfs, fwd.astype(index_dtype), fstart.astype(index_dtype)), shape=(n_rows, n_terms))
     csc = csr.tocsc()
     indptr = np.asarray(csc.indptr, dtype=np.int64)
     rows = np.asarray(csc.indices, dtype=np.int32)
-    perm = np.asarray(csc.data, dtype=np.int64)
-    first = np.full(n_terms, -1, dtype=np.int64)
-    nonempty = indptr[1:] > indptr[:-1]
-    first[nonempty] = perm[indptr[:-1][nonempty]]
-    return indptr, rows, tfs[perm], first
+    # The forward index is row-major, so a term's first forward position is its first posting's.
+    first = np.full(n_terms, nnz, dtype=index_dtype)
+    np.minimum.at(first, fwd, np.arange(nnz, dtype=index_dtype))
+    first64 = first.astype(np.int64)
+    first64[first64 == nnz] = -1
+    return indptr, rows, np.asarray(csc.data, dtype=np.uint32), first64
 
 
 def _with_slack(arr: npt.NDArray[_S]) -> _Grow[_S]:
@@ -471,6 +486,15 @@ class BM25Index:
             return 0.0
         return float(self._stats().idf[t])
 
+    def terms_of(self, doc_id: int) -> list[str]:
+        """The distinct terms of a present document, in order of first occurrence (``KeyError`` if absent).
+
+        Read from the forward index kept for removals, so callers (e.g. to show which question terms a passage
+        covers) need not keep the tokens themselves.
+        """
+        words = self._vocab.words
+        return [words[t] for t in self._fwd_of(self._row_of(doc_id)).tolist()]
+
     def doc_freq(self, term: str) -> int:
         """Number of present documents containing ``term``."""
         t = self._vocab.get(term)
@@ -490,12 +514,23 @@ class BM25Index:
         total += sum(g.nbytes() for g in grows)
         total += sum(t.rows.nbytes() + t.tfs.nbytes() + 200 for t in self._tails.values())
         total += sys.getsizeof(self._vocab) + sum(sys.getsizeof(w) for w in self._vocab)
+        total += sys.getsizeof(self._vocab.words)
         total += self._idmap.nbytes()
         if self._order is not None:
             total += int(self._order.nbytes)
         return total
 
     # --- adding ---------------------------------------------------------------------------------------------
+
+    def _row_of(self, doc_id: int) -> int:
+        """The row of a present document; ``KeyError`` if absent, ``TypeError`` if not an int."""
+        if isinstance(doc_id, bool):
+            raise TypeError("doc_id must be an int, not a bool")
+        did = operator.index(doc_id)
+        row = self._idmap.get(did) if did >= 0 else -1
+        if row < 0:
+            raise KeyError(doc_id)
+        return row
 
     @staticmethod
     def _check_id(doc_id: int) -> int:
@@ -590,9 +625,7 @@ class BM25Index:
 
     def _rollback_vocab(self, n_terms: int) -> None:
         """Forget the terms a failed ``add_many`` introduced (ids ``n_terms`` and up, the newest)."""
-        vocab = self._vocab
-        for word in list(islice(reversed(vocab), len(vocab) - n_terms)):
-            del vocab[word]
+        self._vocab.truncate(n_terms)
         self._df.n = min(self._df.n, n_terms)
         self._key.n = min(self._key.n, n_terms)
 
@@ -735,12 +768,8 @@ class BM25Index:
         was moves to where it first occurs in the next present document containing it. Once a quarter of the
         rows are tombstones the index compacts itself (O(index size), amortised over those removals).
         """
-        if isinstance(doc_id, bool):
-            raise TypeError("doc_id must be an int, not a bool")
+        row = self._row_of(doc_id)
         did = operator.index(doc_id)
-        row = self._idmap.get(did) if did >= 0 else -1
-        if row < 0:
-            raise KeyError(doc_id)
         terms = self._fwd_of(row)
         self._alive.buf[row] = False
         self._idmap.delete(did)
@@ -794,7 +823,7 @@ class BM25Index:
         df, key = self._df.view(), self._key.view()
         fstart = self._fstart.view()
         all_flen = np.diff(np.append(fstart, self._fwd_total))
-        words = list(self._vocab)
+        words = self._vocab.words
         if self._n_dead == 0 and not self._tails and self._fwd_tail.n == 0 and bool(np.all(df > 0)):
             return {
                 "words": words,
@@ -854,8 +883,7 @@ class BM25Index:
         }
 
     def _install_snapshot(self, snap: dict[str, Any]) -> None:
-        words: list[str] = snap["words"]
-        self._vocab = _Vocab(zip(words, range(len(words)), strict=True))
+        self._vocab = _Vocab(snap["words"])
         self._df = _with_slack(np.asarray(snap["df"], dtype=np.int64))
         self._key = _with_slack(np.asarray(snap["key"], dtype=np.int64))
         self._indptr = np.asarray(snap["indptr"], dtype=np.int64)

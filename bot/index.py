@@ -1,30 +1,47 @@
 """The search index over the coverage: BM25 over body sentences, and BM25 over headlines.
 
-Each article contributes one *headline passage* (its title) and one *sentence passage* per sentence of its body.
-The two kinds live in two BM25 collections, so that short headlines and long sentences are each ranked among
-their own kind, with rank-bm25's Okapi formula (:mod:`bot.bm25`).
+Each article contributes one *headline passage* (its title) and one *sentence passage* per sentence of its body,
+numbered consecutively (``pid``), so an article's passages are one range of numbers. The two kinds live in two
+BM25 collections (:class:`bot.bm25.BM25Index`, rank-bm25's Okapi formula, exactly), so that short headlines and
+long sentences are each ranked among their own kind.
 
 Besides the BM25 score, every hit carries its *coverage* of the question: the share of the question's weight
 (terms weighted by a smoothed, always-positive idf over both collections) that the passage contains. BM25 says
 which passage matches best; coverage says whether it matches the question at all, which is what the relevance
 floor in :mod:`bot.answers` needs and what a raw BM25 score, which depends on the corpus, cannot say.
+
+Memory: per passage the index keeps three integers (its article and its span in the body); the text of a
+passage is read back from the store only for the few passages a question returns (``body_loader``), and the
+terms of a passage come from the BM25 index's own forward index. The whole index can be saved to a directory
+and loaded back in a fraction of the time it takes to build (see :meth:`save` and :meth:`load`).
 """
 
 from __future__ import annotations
 
+import json
 import math
+import os
+import shutil
 import threading
-from collections.abc import Iterable, Sequence
+from array import array
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
 
 from .bm25 import BM25Index
 from .models import Article
 from .text import sentence_spans, tokenize
 
-__all__ = ["ArticleRef", "CoverageIndex", "Hit", "Passage"]
+__all__ = ["ArticleRef", "BodyLoader", "CoverageIndex", "Hit", "Passage"]
 
 Kind = Literal["sentence", "headline"]
+BodyLoader = Callable[[Sequence[str]], dict[str, str]]
+_FORMAT = 1
+_BODY_CACHE = 2048
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,15 +73,21 @@ class Hit:
 
 
 class CoverageIndex:
-    """Sentences and headlines of all articles, searchable with BM25; add and remove without a rebuild."""
+    """Sentences and headlines of all articles, searchable with BM25; add and remove without a rebuild.
 
-    def __init__(self) -> None:
+    Thread-safe (one lock). ``body_loader`` returns the bodies of the given article ids; without one, bodies are
+    kept in memory (for small corpora and tests)."""
+
+    def __init__(self, body_loader: BodyLoader | None = None) -> None:
         self._lock = threading.RLock()
+        self._loader = body_loader
         self._collections: dict[Kind, BM25Index] = {"sentence": BM25Index(), "headline": BM25Index()}
-        self._passages: dict[int, Passage] = {}
-        self._by_article: dict[str, list[int]] = {}
-        self._articles: dict[str, ArticleRef] = {}
-        self._next_pid = 0
+        self._articles: dict[str, ArticleRef] = {}  # in insertion order
+        self._span: dict[str, tuple[int, int]] = {}  # article id -> (first pid, number of passages)
+        self._owner: list[str | None] = []  # pid -> article id (None once removed)
+        self._start = array("i")  # pid -> start of the sentence in the body (-1 for a headline)
+        self._end = array("i")
+        self._bodies: OrderedDict[str, str] = OrderedDict()
         self._order = 0
 
     # --- building --------------------------------------------------------------------------------------------
@@ -73,41 +96,54 @@ class CoverageIndex:
         batches: dict[Kind, list[tuple[int, Sequence[str]]]] = {"sentence": [], "headline": []}
         with self._lock:
             for article in articles:
-                for passage, tokens in self._passages_of(article):
-                    batches[passage.kind].append((passage.pid, tokens))
+                if article.id in self._articles:
+                    raise ValueError(f"article {article.id} is already indexed")
+                ref = ArticleRef(article.id, article.title, article.source, article.date, article.url, self._order)
+                self._order += 1
+                self._articles[article.id] = ref
+                first = len(self._owner)
+                spans = sentence_spans(article.body)
+                self._span[article.id] = (first, 1 + len(spans))
+                self._append(article.id, -1, -1)
+                batches["headline"].append((first, tokenize(article.title)))
+                for start, end in spans:
+                    batches["sentence"].append((len(self._owner), tokenize(article.body[start:end])))
+                    self._append(article.id, start, end)
+                self._remember(article.id, article.body)
             for kind, docs in batches.items():
-                self._collections[kind].add_many(docs)
+                if docs:
+                    self._collections[kind].add_many(docs)
 
     def add_article(self, article: Article) -> None:
         self.add_articles([article])
 
     def remove_article(self, article_id: str) -> bool:
         with self._lock:
-            pids = self._by_article.pop(article_id, None)
-            if pids is None:
+            span = self._span.pop(article_id, None)
+            if span is None:
                 return False
-            self._articles.pop(article_id, None)
-            for pid in pids:
-                passage = self._passages.pop(pid)
-                self._collections[passage.kind].remove(pid)
+            del self._articles[article_id]
+            self._bodies.pop(article_id, None)
+            first, count = span
+            self._collections["headline"].remove(first)
+            for pid in range(first + 1, first + count):
+                self._collections["sentence"].remove(pid)
+            for pid in range(first, first + count):
+                self._owner[pid] = None
             return True
 
-    def _passages_of(self, article: Article) -> Iterable[tuple[Passage, list[str]]]:
-        if article.id in self._articles:
-            raise ValueError(f"article {article.id} is already indexed")
-        ref = ArticleRef(article.id, article.title, article.source, article.date, article.url, self._order)
-        self._order += 1
-        self._articles[article.id] = ref
-        pids = self._by_article.setdefault(article.id, [])
-        pieces: list[tuple[Kind, str]] = [("headline", article.title)]
-        pieces += [("sentence", article.body[a:b]) for a, b in sentence_spans(article.body)]
-        for kind, text in pieces:
-            tokens = tokenize(text)
-            passage = Passage(self._next_pid, ref, kind, text, frozenset(tokens))
-            self._passages[passage.pid] = passage
-            pids.append(passage.pid)
-            self._next_pid += 1
-            yield passage, tokens
+    def _append(self, article_id: str, start: int, end: int) -> None:
+        self._owner.append(article_id)
+        self._start.append(start)
+        self._end.append(end)
+
+    def _remember(self, article_id: str, body: str) -> None:
+        if self._loader is not None and len(body) > 0:
+            self._bodies[article_id] = body
+            while len(self._bodies) > _BODY_CACHE:
+                self._bodies.popitem(last=False)
+        elif self._loader is None:
+            self._bodies[article_id] = body
 
     # --- reading ---------------------------------------------------------------------------------------------
 
@@ -118,12 +154,13 @@ class CoverageIndex:
         return self._articles[article_id]
 
     def articles(self) -> list[ArticleRef]:
+        """Every indexed article, in insertion order."""
         with self._lock:
-            return sorted(self._articles.values(), key=lambda a: a.order)
+            return list(self._articles.values())
 
-    def passages_of(self, article_id: str) -> list[Passage]:
-        with self._lock:
-            return [self._passages[p] for p in self._by_article.get(article_id, [])]
+    def passage_count(self, article_id: str) -> int:
+        """1 (the headline) plus the number of sentences."""
+        return self._span[article_id][1]
 
     def size(self, kind: Kind) -> int:
         return len(self._collections[kind])
@@ -131,9 +168,10 @@ class CoverageIndex:
     def article_terms(self, article_id: str) -> frozenset[str]:
         """Every term of an article: its headline and all its sentences."""
         with self._lock:
-            terms: set[str] = set()
-            for pid in self._by_article.get(article_id, []):
-                terms |= self._passages[pid].terms
+            first, count = self._span[article_id]
+            terms = set(self._collections["headline"].terms_of(first))
+            for pid in range(first + 1, first + count):
+                terms.update(self._collections["sentence"].terms_of(pid))
             return frozenset(terms)
 
     def doc_freq(self, term: str) -> int:
@@ -147,8 +185,8 @@ class CoverageIndex:
             total = sum(len(c) for c in self._collections.values())
             weights = {}
             for term in dict.fromkeys(terms):
-                df = sum(c.doc_freq(term) for c in self._collections.values())
-                weights[term] = math.log(1.0 + (total - max(df, 1) + 0.5) / (max(df, 1) + 0.5))
+                df = max(self.doc_freq(term), 1)
+                weights[term] = math.log(1.0 + (total - df + 0.5) / (df + 0.5))
             return weights
 
     def search(self, terms: Sequence[str], kind: Kind, k: int) -> list[Hit]:
@@ -158,9 +196,93 @@ class CoverageIndex:
         with self._lock:
             weights = self.term_weights(terms)
             total = sum(weights.values())
+            collection = self._collections[kind]
+            found = collection.top_k(list(terms), k)
+            texts = self._texts([pid for pid, _ in found], kind)
             hits = []
-            for pid, score in self._collections[kind].top_k(list(terms), k):
-                passage = self._passages[pid]
-                covered = sum(w for t, w in weights.items() if t in passage.terms)
+            for pid, score in found:
+                passage_terms = frozenset(collection.terms_of(pid))
+                article_id = self._owner[pid]
+                assert article_id is not None
+                passage = Passage(pid, self._articles[article_id], kind, texts[pid], passage_terms)
+                covered = sum(w for t, w in weights.items() if t in passage_terms)
                 hits.append(Hit(passage, float(score), covered / total if total else 0.0))
             return hits
+
+    def _texts(self, pids: Sequence[int], kind: Kind) -> dict[int, str]:
+        owners = {pid: self._owner[pid] for pid in pids}
+        if kind == "headline":
+            return {pid: self._articles[owner].title for pid, owner in owners.items() if owner}
+        bodies = self._load_bodies({owner for owner in owners.values() if owner})
+        return {pid: bodies[owner][self._start[pid] : self._end[pid]] for pid, owner in owners.items() if owner}
+
+    def _load_bodies(self, article_ids: set[str]) -> dict[str, str]:
+        bodies = {a: self._bodies[a] for a in article_ids if a in self._bodies}
+        missing = [a for a in article_ids if a not in bodies]
+        if missing:
+            if self._loader is None:
+                raise KeyError(f"no body for {missing}")
+            loaded = self._loader(missing)
+            for article_id, body in loaded.items():
+                self._remember(article_id, body)
+            bodies.update(loaded)
+        return bodies
+
+    # --- persistence -----------------------------------------------------------------------------------------
+
+    def save(self, directory: Path, meta: dict[str, Any]) -> None:
+        """Write the index to ``directory`` (created; replaced if it exists), with ``meta`` to check on load."""
+        with self._lock:
+            tmp = directory.with_name(f"{directory.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(parents=True)
+            for kind, collection in self._collections.items():
+                collection.save(tmp / f"{kind}.bm25")
+            articles = [
+                [r.id, r.title, r.source, r.date, r.url, r.order, *self._span[r.id]] for r in self._articles.values()
+            ]
+            owners = np.full(len(self._owner), -1, dtype=np.int64)
+            position = {r.id: i for i, r in enumerate(self._articles.values())}
+            for pid, owner in enumerate(self._owner):
+                if owner is not None:
+                    owners[pid] = position[owner]
+            np.savez(
+                tmp / "passages.npz",
+                owner=owners,
+                start=np.frombuffer(self._start, dtype=np.int32),
+                end=np.frombuffer(self._end, dtype=np.int32),
+            )
+            header = {"format": _FORMAT, "order": self._order, "meta": meta}
+            (tmp / "articles.json").write_text(json.dumps({**header, "articles": articles}), encoding="utf-8")
+            if directory.exists():
+                old = directory.with_name(f"{directory.name}.old-{os.getpid()}-{threading.get_ident()}")
+                os.replace(directory, old)
+                os.replace(tmp, directory)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.replace(tmp, directory)
+
+    @classmethod
+    def load(cls, directory: Path, body_loader: BodyLoader | None) -> tuple[CoverageIndex, dict[str, Any]]:
+        """An index saved by :meth:`save`, and the ``meta`` it was saved with; ValueError if unreadable."""
+        try:
+            data = json.loads((directory / "articles.json").read_text(encoding="utf-8"))
+            if data.get("format") != _FORMAT:
+                raise ValueError(f"index format {data.get('format')} is not {_FORMAT}")
+            index = cls(body_loader)
+            for kind in ("sentence", "headline"):
+                index._collections[kind] = BM25Index.load(directory / f"{kind}.bm25")
+            with np.load(directory / "passages.npz") as arrays:
+                owners, starts, ends = arrays["owner"], arrays["start"], arrays["end"]
+                index._start = array("i", starts.astype(np.int32).tobytes())
+                index._end = array("i", ends.astype(np.int32).tobytes())
+        except (OSError, KeyError, ValueError, json.JSONDecodeError) as exc:
+            raise ValueError(f"cannot load the index in {directory}: {exc}") from exc
+        ids: list[str] = []
+        for article_id, title, source, date, url, order, first, count in data["articles"]:
+            index._articles[article_id] = ArticleRef(article_id, title, source, date, url, order)
+            index._span[article_id] = (first, count)
+            ids.append(article_id)
+        index._owner = [ids[i] if i >= 0 else None for i in owners.tolist()]
+        index._order = int(data["order"])
+        return index, dict(data["meta"])

@@ -12,7 +12,9 @@ import hashlib
 import logging
 import threading
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from .answers import answer_question
 from .config import Settings
@@ -21,10 +23,13 @@ from .errors import ArticleNotFound, ConfigError
 from .index import ArticleRef, CoverageIndex
 from .models import Answer, Article, ArticleIn, Stats, Timeline, date_sort_key
 from .sources import Sources, outlet_coverage
-from .store import Store
+from .store import Change, Store
 from .timeline import build_timeline
 
 __all__ = ["NewsService", "shipped_corpus_dir"]
+
+REPLAY_LIMIT = 20_000  # changes a saved index catches up with by replaying; beyond that it is rebuilt
+SAVE_AFTER_CHANGES = 200  # a replay longer than this saves the index again at once
 
 log = logging.getLogger(__name__)
 
@@ -41,15 +46,77 @@ def shipped_corpus_dir() -> Path:
 class NewsService:
     """Coverage questions, timelines and corpus changes over one data directory."""
 
-    def __init__(self, store: Store, *, corpus_dir: Path | None = None) -> None:
+    def __init__(self, store: Store, *, corpus_dir: Path | None = None, index_dir: Path | None = None) -> None:
         self.store = store
         self._lock = threading.RLock()
         self._charts: dict[tuple[object, ...], bytes] = {}
+        self._index: CoverageIndex | None = None
+        self._index_dir = index_dir
+        self._version = 0  # the store version the index reflects
+        self._unsaved = 0  # changes applied to the index since it was last saved
         if corpus_dir is not None:
             self.seed(corpus_dir)
-        self.index = CoverageIndex()
+
+    @property
+    def index(self) -> CoverageIndex:
+        """The search index, loaded (or built) on first use: commands that only write never pay for it."""
+        with self._lock:
+            if self._index is None:
+                self._index = self._open_index()
+            return self._index
+
+    def _open_index(self) -> CoverageIndex:
+        """Load the saved index if it belongs to this store, and replay the changes made since it was saved;
+        otherwise build it from the store and save it."""
+        directory = self._index_dir
+        if directory is not None and directory.exists():
+            try:
+                index, meta = CoverageIndex.load(directory, self.store.bodies)
+            except ValueError as exc:
+                log.warning("rebuilding the index: %s", exc)
+            else:
+                replay = self._replayable(meta)
+                if replay is not None:
+                    self._version = int(meta["version"])
+                    self._index = index
+                    self._apply(replay)
+                    if self._unsaved > SAVE_AFTER_CHANGES:
+                        self._save_index()
+                    return index
+                log.info("rebuilding the index: it does not match the store")
+        index = CoverageIndex(self.store.bodies)
         self._version = self.store.version()
-        self.index.add_articles(self.store.iter_all())
+        index.add_articles(self.store.iter_all())
+        self._index = index
+        self._unsaved = 1
+        self._save_index()
+        return index
+
+    def _replayable(self, meta: dict[str, Any]) -> list[Change] | None:
+        """The changes since a saved index's version, or None if the index belongs to another history (a
+        restored backup, another database) or is too far behind to catch up by replaying."""
+        version = int(meta.get("version", -1))
+        if meta.get("store_id") != self.store.store_id() or version > self.store.version():
+            return None
+        if version and self.store.change_at(version) != meta.get("change"):
+            return None
+        changes = self.store.changes(limit=REPLAY_LIMIT + 1, since=version)
+        return None if len(changes) > REPLAY_LIMIT else sorted(changes, key=lambda c: c.seq)
+
+    def _save_index(self) -> None:
+        if self._index_dir is None or self._index is None or not self._unsaved:
+            return
+        meta = {
+            "store_id": self.store.store_id(),
+            "version": self._version,
+            "change": self.store.change_at(self._version),
+        }
+        try:
+            self._index.save(self._index_dir, meta)
+        except OSError as exc:
+            log.warning("could not save the index to %s: %s", self._index_dir, exc)
+            return
+        self._unsaved = 0
 
     @classmethod
     def open(cls, settings: Settings, *, seed: bool = True) -> NewsService:
@@ -60,10 +127,13 @@ class NewsService:
             raise ConfigError(f"cannot create the data directory {settings.data_dir}: {exc.strerror}") from None
         store = Store(settings.database_path)
         corpus = (settings.corpus_dir or shipped_corpus_dir()) if seed else None
-        return cls(store, corpus_dir=corpus)
+        return cls(store, corpus_dir=corpus, index_dir=settings.data_dir / "index")
 
     def close(self) -> None:
-        self.store.close()
+        """Save the index if it changed since it was saved (so the next start loads it), then close the store."""
+        with self._lock:
+            self._save_index()
+            self.store.close()
 
     # --- the corpus ------------------------------------------------------------------------------------------
 
@@ -92,29 +162,56 @@ class NewsService:
     def refresh(self) -> bool:
         """Bring the index up to date with changes made by other processes; True if anything changed."""
         with self._lock:
+            if self._index is None:
+                return False  # loaded on first use, up to date then
             version = self.store.version()
             if version == self._version:
                 return False
-            for change in sorted(self.store.changes(limit=1_000_000, since=self._version), key=lambda c: c.seq):
-                if change.article_id is None:
-                    continue
-                if change.action == "remove":
-                    self.index.remove_article(change.article_id)
-                elif change.article_id not in self.index:
-                    try:
-                        self.index.add_article(self.store.get(change.article_id))
-                    except ArticleNotFound:
-                        pass  # added, then removed again, later in the log
-            self._version = version
+            changes = self.store.changes(limit=REPLAY_LIMIT + 1, since=self._version)
+            if len(changes) > REPLAY_LIMIT:
+                self._index = None  # too far behind (a big import elsewhere): build it again
+                self._open_index()
+            else:
+                self._apply(sorted(changes, key=lambda c: c.seq))
             return True
+
+    def _apply(self, changes: list[Change]) -> None:
+        """Replay logged changes on the index, in order."""
+        assert self._index is not None
+        pending: list[Article] = []
+        for change in changes:
+            if change.article_id is None:
+                continue
+            if change.action == "remove":
+                self._index.add_articles(pending)
+                pending = []
+                self._index.remove_article(change.article_id)
+            elif change.article_id not in self._index and all(a.id != change.article_id for a in pending):
+                try:
+                    pending.append(self.store.get(change.article_id))
+                except ArticleNotFound:
+                    pass  # added, then removed again, later in the log
+            self._version = change.seq
+        self._index.add_articles(pending)
+        self._unsaved += len(changes)
+
+    def _indexed(self, version: int, add: Sequence[Article] = (), remove: str | None = None) -> None:
+        """After this process changed the store: bring a loaded index along (an unloaded one replays later)."""
+        if self._index is None:
+            return
+        if remove is not None:
+            self._index.remove_article(remove)
+        if add:
+            self._index.add_articles(add)
+        self._version = version
+        self._unsaved += 1
 
     def add(self, article: ArticleIn, *, actor: str, allow_same_text: bool = False) -> Article:
         """Store an article and make it answerable at once."""
         with self._lock:
             self.refresh()
             stored = self.store.add(article, actor=actor, allow_same_text=allow_same_text)
-            self.index.add_article(stored)
-            self._version = self.store.version()
+            self._indexed(self.store.version(), add=[stored])
             return stored
 
     def add_many(self, articles: list[ArticleIn], *, actor: str, action: str = "import") -> list[Article]:
@@ -122,16 +219,14 @@ class NewsService:
         with self._lock:
             self.refresh()
             stored = self.store.add_many(articles, actor=actor, action=action)
-            self.index.add_articles(stored)
-            self._version = self.store.version()
+            self._indexed(self.store.version(), add=stored)
             return stored
 
     def remove(self, article_id: str, *, actor: str, reason: str | None = None) -> Article:
         with self._lock:
             self.refresh()
             removed = self.store.remove(article_id, actor=actor, reason=reason)
-            self.index.remove_article(article_id)
-            self._version = self.store.version()
+            self._indexed(self.store.version(), remove=article_id)
             return removed
 
     # --- reading ---------------------------------------------------------------------------------------------
@@ -209,7 +304,7 @@ class NewsService:
         self.refresh()
         refs = self.index.articles()
         dated = sorted(r.date for r in refs if r.date)
-        headline_only = sum(1 for r in refs if len(self.index.passages_of(r.id)) == 1)
+        headline_only = sum(1 for r in refs if self.index.passage_count(r.id) == 1)
         changes = self.store.changes(limit=1)
         return Stats(
             articles=len(refs),

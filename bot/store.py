@@ -16,6 +16,7 @@ import json
 import re
 import sqlite3
 import threading
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
@@ -197,6 +198,34 @@ class Store:
         with self._lock:
             rows = self._db.execute("SELECT DISTINCT article_id FROM changes WHERE action = 'remove'").fetchall()
         return {r[0] for r in rows}
+
+    def store_id(self) -> str:
+        """A random id given to this database when it was created (a saved index names the store it belongs to)."""
+        value = self.get_meta("store_id")
+        if value is None:
+            with self.transaction() as db:
+                db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', ?)", (uuid.uuid4().hex,))
+            value = self.get_meta("store_id")
+        assert value is not None
+        return value
+
+    def change_at(self, seq: int) -> str | None:
+        """A fingerprint of the change numbered ``seq`` (to tell one history from another after a restore)."""
+        with self._lock:
+            row = self._db.execute("SELECT at, action, article_id FROM changes WHERE seq = ?", (seq,)).fetchone()
+        return None if row is None else f"{row['at']}|{row['action']}|{row['article_id']}"
+
+    def bodies(self, article_ids: Sequence[str]) -> dict[str, str]:
+        """The texts of the given articles (missing ids are left out)."""
+        found: dict[str, str] = {}
+        ids = list(article_ids)
+        with self._lock:
+            for i in range(0, len(ids), 500):
+                chunk = ids[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                for row in self._db.execute(f"SELECT id, body FROM articles WHERE id IN ({marks})", chunk):
+                    found[row["id"]] = row["body"]
+        return found
 
     def get_meta(self, key: str) -> str | None:
         with self._lock:

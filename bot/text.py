@@ -144,11 +144,6 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'"})
 _stemmer = snowballstemmer.stemmer("english")
 
 
-@lru_cache(maxsize=200_000)
-def _stem(word: str) -> str:
-    return str(_stemmer.stemWord(word))
-
-
 def tokenize(text: str) -> list[str]:
     """Index terms of ``text``: case-folded, stopwords removed, stemmed; used for documents and questions alike.
 
@@ -156,24 +151,24 @@ def tokenize(text: str) -> list[str]:
     word is a stopword, so "U.S." is the term ``us`` while the pronoun "us" is dropped.
     """
     text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
-    terms: list[str] = []
-    for match in _WORD.finditer(text):
-        raw = match.group()
-        if raw[0].isdigit() and not raw.isdigit() and raw.replace(".", "").replace(",", "").isdigit():
-            terms.append(raw.replace(",", ""))
-            continue
-        if "." in raw:
-            terms.append(raw.replace(".", "").casefold())
-            continue
-        word = raw.casefold()
-        if word.endswith("'s"):
-            word = word[:-2]
-        word = word.replace("'", "")
-        acronym = len(raw) >= 2 and raw.isupper() and raw.isalpha()
-        if not acronym and (word in STOPWORDS or len(word) < 2):
-            continue
-        terms.append(word if acronym or word.isdigit() else _stem(word))
-    return terms
+    return [term for term in map(_term, _WORD.findall(text)) if term]
+
+
+@lru_cache(maxsize=500_000)
+def _term(raw: str) -> str:
+    """The term of one word as written, or "" for a word that is not one (cached: news repeats its words)."""
+    if raw[0].isdigit() and not raw.isdigit() and raw.replace(".", "").replace(",", "").isdigit():
+        return raw.replace(",", "")
+    if "." in raw:
+        return raw.replace(".", "").casefold()
+    word = raw.casefold()
+    if word.endswith("'s"):
+        word = word[:-2]
+    word = word.replace("'", "")
+    acronym = len(raw) >= 2 and raw.isupper() and raw.isalpha()
+    if not acronym and (word in STOPWORDS or len(word) < 2):
+        return ""
+    return word if acronym or word.isdigit() else str(_stemmer.stemWord(word))
 
 
 def content_terms(text: str) -> list[str]:

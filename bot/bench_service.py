@@ -1,0 +1,115 @@
+"""Cold start of a whole data directory: how long a new ``newsbot`` process takes to answer its first question.
+
+The BM25 benchmark (:mod:`bot.bench`) times the retrieval core. This one times what a user waits for after a
+restart: a data directory of ``articles`` synthetic articles (``sentences`` sentences each, about 25 words a
+sentence) is built through the real pipeline (store, sentence splitter, tokenizer, index), its index saved, and
+then a fresh ``python -m bot ask`` is timed from process start to answer, next to a rebuild without the saved
+index for comparison.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .bench import VOCABULARY, _words, _zipf_ranks
+from .config import load_settings
+from .models import ArticleIn
+from .service import NewsService
+
+__all__ = ["cold_start"]
+
+QUESTION = "What did Amazon pitch to ICE?"
+
+
+def _articles(count: int, sentences: int, seed: int) -> Iterator[ArticleIn]:
+    rng = np.random.default_rng([seed, count])
+    words = _words(VOCABULARY)
+    batch = 1000
+    for first in range(0, count, batch):
+        n = min(batch, count - first)
+        lengths = rng.integers(15, 36, size=n * sentences)
+        flat = np.asarray(words, dtype=object)[_zipf_ranks(rng, int(lengths.sum()))].tolist()
+        ends = np.cumsum(lengths).tolist()
+        texts = [" ".join(flat[e - k : e]).capitalize() + "." for e, k in zip(ends, lengths.tolist(), strict=True)]
+        for i in range(n):
+            body = " ".join(texts[i * sentences : (i + 1) * sentences])
+            yield ArticleIn(
+                title=texts[i * sentences][:80].rstrip(" .") or "Untitled",
+                source=f"Outlet {(first + i) % 50}",
+                date=f"{2015 + (first + i) % 10}-{1 + (first + i) % 12:02d}",
+                url=f"https://news.example/{first + i}",
+                body=body,
+            )
+
+
+def _first_answer(data_dir: Path) -> float:
+    env = {**os.environ, "NEWSBOT_DATA_DIR": str(data_dir)}
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "bot", "ask", QUESTION, "--json"], env=env, check=True, capture_output=True, timeout=600
+    )
+    return time.perf_counter() - started
+
+
+def cold_start(
+    articles: int = 100_000, sentences: int = 10, seed: int = 0, progress: Callable[[str], None] | None = None
+) -> dict[str, Any]:
+    """Build a data directory, then time first answers in new processes (with and without the saved index)."""
+    say = progress or (lambda message: None)
+    with tempfile.TemporaryDirectory(prefix="newsbot-bench-") as tmp:
+        data_dir = Path(tmp)
+        settings = load_settings(data_dir=data_dir)
+        service = NewsService.open(settings)
+        say(f"cold start: storing {articles:,} articles of {sentences} sentences")
+        started = time.perf_counter()
+        batch: list[ArticleIn] = []
+        for article in _articles(articles, sentences, seed):
+            batch.append(article)
+            if len(batch) == 5000:
+                service.add_many(batch, actor="bench")
+                batch = []
+        if batch:
+            service.add_many(batch, actor="bench")
+        stored = time.perf_counter() - started
+        say("cold start: building and saving the index")
+        started = time.perf_counter()
+        passages = service.index.size("sentence") + service.index.size("headline")
+        service.close()  # saves the index
+        built = time.perf_counter() - started
+        index_bytes = sum(f.stat().st_size for f in (data_dir / "index").rglob("*") if f.is_file())
+        say("cold start: first answers in new processes")
+        with_index = [_first_answer(data_dir) for _ in range(3)]
+        saved = data_dir / "index"
+        moved = data_dir / "index-aside"
+        saved.rename(moved)
+        without_index = _first_answer(data_dir)
+        for leftover in (data_dir / "index",):
+            if leftover.exists():
+                import shutil
+
+                shutil.rmtree(leftover)
+        moved.rename(saved)
+        meta = json.loads((saved / "articles.json").read_text(encoding="utf-8"))["meta"]
+    return {
+        "articles": articles + 31,
+        "passages": passages,
+        "store_seconds": round(stored, 2),
+        "index_build_and_save_seconds": round(built, 2),
+        "index_megabytes": round(index_bytes / 1e6, 1),
+        "first_answer_seconds": {
+            "with_saved_index": [round(t, 2) for t in with_index],
+            "best": round(min(with_index), 2),
+            "rebuilding_the_index": round(without_index, 2),
+        },
+        "index_version": meta.get("version"),
+    }
