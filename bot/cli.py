@@ -7,47 +7,23 @@ Every command takes ``--data-dir`` (or ``NEWSBOT_DATA_DIR``). Errors are one lin
 from __future__ import annotations
 
 import asyncio
-import getpass
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
+from .cli_common import ErrorHandlingGroup, actor, data_dir_option, echo_json
 from .cli_feeds import feeds
 from .config import Settings, load_settings
 from .corpus import read_article_file
-from .errors import InvalidInput, NewsBotError
+from .errors import InvalidInput
 from .models import format_date
 from .render import render_answer, render_sources, render_timeline
 from .service import NewsService
 
 __all__ = ["cli"]
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class _Group(click.Group):
-    """Turns a NewsBotError into one line on stderr and its exit status."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except NewsBotError as exc:
-            click.echo(f"newsbot: error: {exc}", err=True)
-            sys.exit(exc.exit_code)
-
-
-def data_dir_option(func: F) -> F:
-    """``--data-dir`` on every command (the environment's NEWSBOT_DATA_DIR otherwise)."""
-    return click.option(
-        "--data-dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=None,
-        help="Where newsbot keeps its database (default: $NEWSBOT_DATA_DIR or ~/.local/share/newsbot).",
-    )(func)
 
 
 def _settings(data_dir: Path | None) -> Settings:
@@ -58,18 +34,7 @@ def _service(data_dir: Path | None) -> NewsService:
     return NewsService.open(_settings(data_dir))
 
 
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except Exception:  # noqa: BLE001 - no user name in some containers
-        return "cli"
-
-
-def _json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
-
-
-@click.group(cls=_Group)
+@click.group(cls=ErrorHandlingGroup)
 @click.version_option(package_name="newsbot")
 def cli() -> None:
     """newsbot: ask the coverage of a news story, get back the reporters' own sentences.
@@ -98,7 +63,7 @@ def ask(question: str | None, batch: Any, as_json: bool, data_dir: Path | None) 
     if question is not None:
         answer = service.ask(question)
         if as_json:
-            _json(answer.model_dump(mode="json"))
+            echo_json(answer.model_dump(mode="json"))
         else:
             click.echo(_render(service, answer))
         return
@@ -161,7 +126,7 @@ def timeline(
         partial.replace(chart)
         click.echo(f"Wrote the chart to {chart}", err=True)
     if as_json:
-        _json(result.model_dump(mode="json"))
+        echo_json(result.model_dump(mode="json"))
     else:
         click.echo(render_timeline(result, filters=_filters(since, until, outlet)))
 
@@ -189,7 +154,7 @@ def sources(topic: str | None, as_json: bool, data_dir: Path | None) -> None:
     """
     result = _service(data_dir).sources(topic)
     if as_json:
-        _json(result.model_dump(mode="json"))
+        echo_json(result.model_dump(mode="json"))
     else:
         click.echo(render_sources(result))
 
@@ -231,9 +196,9 @@ def add(
         articles = read_article_file(Path(source), overrides=overrides)
     service = NewsService.open(settings)
     if len(articles) == 1:
-        stored = [service.add(articles[0], actor=_actor())]
+        stored = [service.add(articles[0], actor=actor())]
     else:
-        stored = service.add_many(articles, actor=_actor(), action="add")
+        stored = service.add_many(articles, actor=actor(), action="add")
     for article in stored:
         click.echo(json.dumps({"article_id": article.id}) if as_json else article.id)
 
@@ -283,7 +248,7 @@ def import_(path: Path, fmt: str, skip_invalid: bool, as_json: bool, data_dir: P
             f"newsbot: nothing was imported: {len(plan.errors)} bad line(s); fix them or use --skip-invalid", err=True
         )
         sys.exit(2)
-    stored = service.add_many(plan.to_add, actor=_actor(), action="import") if plan.to_add else []
+    stored = service.add_many(plan.to_add, actor=actor(), action="import") if plan.to_add else []
     report = {
         "read": plan.read,
         "added": len(stored),
@@ -333,7 +298,7 @@ def remove(article_id: str, data_dir: Path | None) -> None:
 
         newsbot remove amazon-met-with-ice-officials-over-173ada
     """
-    removed = _service(data_dir).remove(article_id, actor=_actor())
+    removed = _service(data_dir).remove(article_id, actor=actor())
     click.echo(f"Removed {removed.id}: {removed.title} ({removed.source}, {format_date(removed.date)})")
 
 
@@ -349,7 +314,7 @@ def list_(as_json: bool, data_dir: Path | None) -> None:
     """
     articles = _service(data_dir).articles()
     if as_json:
-        _json(
+        echo_json(
             [
                 {
                     "article_id": a.id, "title": a.title, "source": a.source, "date": a.date, "url": a.url,

@@ -1,9 +1,8 @@
 """``newsbot feeds ...``: subscribe to RSS and Atom feeds, poll them, and read what each poll did.
 
 A click group over :class:`bot.subscriptions.Subscriptions`, added to the ``newsbot`` command line by
-``cli.add_command(feeds)``. It does not import :mod:`bot.cli` (which imports this module), so the two small
-helpers it shares with it, ``--data-dir`` and the error handling, are repeated here with the same behaviour:
-errors are one line on stderr, ``newsbot: error: ...``, exit status 2 for bad input and 1 otherwise.
+``cli.add_command(feeds)``. It shares ``--data-dir``, the error handling and the
+attribution of changes with the rest of the command line through :mod:`bot.cli_common`.
 
 Fetching honours ``NEWSBOT_ALLOW_PRIVATE_URLS`` through :func:`bot.ingest.fetch_policy`.
 """
@@ -11,44 +10,18 @@ Fetching honours ``NEWSBOT_ALLOW_PRIVATE_URLS`` through :func:`bot.ingest.fetch_
 from __future__ import annotations
 
 import asyncio
-import getpass
-import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
+from .cli_common import ErrorHandlingGroup, actor, data_dir_option, echo_json
 from .config import Settings, load_settings
-from .errors import NewsBotError
 from .ingest import fetch_policy
 from .service import NewsService
 from .subscriptions import FeedRecord, Subscriptions, describe_entry, describe_poll
 
 __all__ = ["feeds"]
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class _FeedsGroup(click.Group):
-    """Turns a NewsBotError into one line on stderr and its exit status (as ``newsbot`` itself does)."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except NewsBotError as exc:
-            click.echo(f"newsbot: error: {exc}", err=True)
-            sys.exit(exc.exit_code)
-
-
-def _data_dir_option(func: F) -> F:
-    return click.option(
-        "--data-dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=None,
-        help="Where newsbot keeps its database (default: $NEWSBOT_DATA_DIR or ~/.local/share/newsbot).",
-    )(func)
 
 
 def _open(data_dir: Path | None) -> tuple[Settings, Subscriptions]:
@@ -56,22 +29,11 @@ def _open(data_dir: Path | None) -> tuple[Settings, Subscriptions]:
     return settings, Subscriptions(NewsService.open(settings))
 
 
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except Exception:  # noqa: BLE001 - no user name in some containers
-        return "cli"
-
-
-def _json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
-
-
 def _counts(feed: FeedRecord) -> str:
     return f"{feed.added} added, {feed.skipped} skipped, {feed.failed} failed"
 
 
-@click.group(cls=_FeedsGroup)
+@click.group(cls=ErrorHandlingGroup)
 def feeds() -> None:
     """Subscribe to RSS and Atom feeds; their new entries become answerable at every poll.
 
@@ -84,7 +46,7 @@ def feeds() -> None:
 @feeds.command(name="add")
 @click.argument("url")
 @click.option("--outlet", help="The outlet its articles are attributed to (default: the feed's title).")
-@_data_dir_option
+@data_dir_option
 def add(url: str, outlet: str | None, data_dir: Path | None) -> None:
     """Subscribe to the RSS or Atom feed at URL (fetched once to check it).
 
@@ -94,7 +56,7 @@ def add(url: str, outlet: str | None, data_dir: Path | None) -> None:
     """
     settings, subscriptions = _open(data_dir)
     try:
-        feed = asyncio.run(subscriptions.add(url, policy=fetch_policy(settings), actor=_actor(), outlet=outlet))
+        feed = asyncio.run(subscriptions.add(url, policy=fetch_policy(settings), actor=actor(), outlet=outlet))
     finally:
         subscriptions.service.close()
     click.echo(f"Subscribed feed {feed.id}: {feed.title or feed.url}, attributed to {feed.outlet}.")
@@ -103,7 +65,7 @@ def add(url: str, outlet: str | None, data_dir: Path | None) -> None:
 
 @feeds.command(name="remove")
 @click.argument("feed", metavar="ID")
-@_data_dir_option
+@data_dir_option
 def remove(feed: str, data_dir: Path | None) -> None:
     """Unsubscribe the feed with this ID (or URL). The articles it added stay.
 
@@ -113,7 +75,7 @@ def remove(feed: str, data_dir: Path | None) -> None:
     """
     _, subscriptions = _open(data_dir)
     try:
-        removed = subscriptions.remove(feed, actor=_actor())
+        removed = subscriptions.remove(feed, actor=actor())
     finally:
         subscriptions.service.close()
     kept = f" The {removed.added} articles it added stay in the coverage." if removed.added else ""
@@ -122,7 +84,7 @@ def remove(feed: str, data_dir: Path | None) -> None:
 
 @feeds.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@_data_dir_option
+@data_dir_option
 def list_(as_json: bool, data_dir: Path | None) -> None:
     """List the subscribed feeds: id, outlet, what their entries became, last poll.
 
@@ -136,7 +98,7 @@ def list_(as_json: bool, data_dir: Path | None) -> None:
     finally:
         subscriptions.service.close()
     if as_json:
-        _json([r.to_json() for r in records])
+        echo_json([r.to_json() for r in records])
         return
     if not records:
         click.echo("No feeds are subscribed (add one with: newsbot feeds add URL).")
@@ -151,7 +113,7 @@ def list_(as_json: bool, data_dir: Path | None) -> None:
 @click.argument("feed", metavar="ID")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1), help="How many lines.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@_data_dir_option
+@data_dir_option
 def log_(feed: str, limit: int, as_json: bool, data_dir: Path | None) -> None:
     """What became of the feed's entries, newest first: added, skipped or failed, and why.
 
@@ -165,7 +127,7 @@ def log_(feed: str, limit: int, as_json: bool, data_dir: Path | None) -> None:
     finally:
         subscriptions.service.close()
     if as_json:
-        _json([e.to_json() for e in entries])
+        echo_json([e.to_json() for e in entries])
         return
     if not entries:
         click.echo("Nothing yet: the feed has not been polled (newsbot feeds poll).")
@@ -178,7 +140,7 @@ def log_(feed: str, limit: int, as_json: bool, data_dir: Path | None) -> None:
 @click.option(
     "--max-new", default=20, show_default=True, type=click.IntRange(min=1), help="New entries taken per feed."
 )
-@_data_dir_option
+@data_dir_option
 def poll(feed: str | None, max_new: int, data_dir: Path | None) -> None:
     """Fetch new entries of every feed (or of feed ID) now; print what became of each, and a summary.
 

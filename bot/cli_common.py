@@ -1,0 +1,56 @@
+"""What every ``newsbot`` command shares: error handling, ``--data-dir``, who did it, JSON output.
+
+Kept apart from :mod:`bot.cli` so that command groups in other modules (``newsbot feeds``) use the same pieces
+without importing the main command line.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .errors import NewsBotError
+
+__all__ = ["ErrorHandlingGroup", "actor", "data_dir_option", "echo_json"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class ErrorHandlingGroup(click.Group):
+    """Turns a NewsBotError into one line on stderr, ``newsbot: error: ...``, and its exit status (2 for bad
+    input, 1 otherwise)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except NewsBotError as exc:
+            click.echo(f"newsbot: error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+
+def data_dir_option(func: F) -> F:
+    """``--data-dir`` on every command (the environment's NEWSBOT_DATA_DIR otherwise)."""
+    return click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Where newsbot keeps its database (default: $NEWSBOT_DATA_DIR or ~/.local/share/newsbot).",
+    )(func)
+
+
+def actor() -> str:
+    """How a change made from the command line is attributed in the store's log."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # noqa: BLE001 - no user name in some containers
+        return "cli"
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
