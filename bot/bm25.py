@@ -63,7 +63,6 @@ from typing import Any, Final, Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp
 
 __all__ = ["BM25Index"]
 
@@ -300,6 +299,8 @@ def _transpose(n_rows: int, n_terms: int, fstart: I64, fwd: I32, tfs: U32) -> tu
     # 32-bit indices when they fit: scipy would otherwise copy everything to int64 and transpose slower.
     small = max(nnz, n_rows, n_terms) < np.iinfo(np.int32).max
     index_dtype = np.int32 if small else np.int64
+    import scipy.sparse as sp  # only bulk builds need it; importing it costs a start-up 0.1 s
+
     csr = sp.csr_array((tfs, fwd.astype(index_dtype), fstart.astype(index_dtype)), shape=(n_rows, n_terms))
     csc = csr.tocsc()
     indptr = np.asarray(csc.indptr, dtype=np.int64)

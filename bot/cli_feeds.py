@@ -12,21 +12,38 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .cli_common import ErrorHandlingGroup, actor, data_dir_option, echo_json
 from .config import Settings, load_settings
-from .ingest import fetch_policy
 from .service import NewsService
-from .subscriptions import FeedRecord, Subscriptions, describe_entry, describe_poll
+
+if TYPE_CHECKING:
+    from .fetch import FetchPolicy
+    from .subscriptions import FeedLogEntry, FeedRecord, Subscriptions
 
 __all__ = ["feeds"]
 
 
 def _open(data_dir: Path | None) -> tuple[Settings, Subscriptions]:
     settings = load_settings(data_dir=data_dir)
+    from .subscriptions import Subscriptions  # fetching needs aiohttp and trafilatura: only feeds commands pay
+
     return settings, Subscriptions(NewsService.open(settings))
+
+
+def _policy(settings: Settings) -> FetchPolicy:
+    from .ingest import fetch_policy
+
+    return fetch_policy(settings)
+
+
+def _describe_entry(entry: FeedLogEntry) -> str:
+    from .subscriptions import describe_entry
+
+    return describe_entry(entry)
 
 
 def _counts(feed: FeedRecord) -> str:
@@ -56,7 +73,7 @@ def add(url: str, outlet: str | None, data_dir: Path | None) -> None:
     """
     settings, subscriptions = _open(data_dir)
     try:
-        feed = asyncio.run(subscriptions.add(url, policy=fetch_policy(settings), actor=actor(), outlet=outlet))
+        feed = asyncio.run(subscriptions.add(url, policy=_policy(settings), actor=actor(), outlet=outlet))
     finally:
         subscriptions.service.close()
     click.echo(f"Subscribed feed {feed.id}: {feed.title or feed.url}, attributed to {feed.outlet}.")
@@ -132,7 +149,7 @@ def log_(feed: str, limit: int, as_json: bool, data_dir: Path | None) -> None:
     if not entries:
         click.echo("Nothing yet: the feed has not been polled (newsbot feeds poll).")
     for entry in entries:
-        click.echo(f"{entry.at}  {describe_entry(entry)}")
+        click.echo(f"{entry.at}  {_describe_entry(entry)}")
 
 
 @feeds.command(name="poll")
@@ -152,12 +169,14 @@ def poll(feed: str | None, max_new: int, data_dir: Path | None) -> None:
     """
     settings, subscriptions = _open(data_dir)
     try:
-        report = asyncio.run(subscriptions.poll(feed, policy=fetch_policy(settings), max_new_per_feed=max_new))
+        report = asyncio.run(subscriptions.poll(feed, policy=_policy(settings), max_new_per_feed=max_new))
     finally:
         subscriptions.service.close()
     if not report.feeds:
         click.echo("No feeds are subscribed (add one with: newsbot feeds add URL).")
         return
+    from .subscriptions import describe_poll
+
     for line in describe_poll(report):
         click.echo(line)
     if report.errors:

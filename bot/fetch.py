@@ -40,7 +40,6 @@ from typing import Any, Final
 from urllib.parse import quote, urlsplit
 
 import aiohttp
-import trafilatura
 from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
 
@@ -711,6 +710,8 @@ def extract_article(page: FetchedPage) -> ExtractedArticle:
         doc_date: str | None = None
         source, authors = fallback_source, []
     else:
+        import trafilatura  # slow to import (0.1 s); only extraction needs it
+
         doc = trafilatura.bare_extraction(
             page.text,
             url=page.final_url,
