@@ -31,6 +31,7 @@ __all__ = [
     "describe_validation_error",
     "load_corpus_dir",
     "read_article_file",
+    "too_large",
 ]
 
 MAX_FILE_BYTES = 5_000_000
@@ -61,8 +62,19 @@ def read_article_file(
     if not path.is_file():
         raise InvalidArticle(f"{path}: not a file")
     if size > max_bytes:
-        raise InvalidArticle(f"{path}: the file is {size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB")
+        raise InvalidArticle(too_large(str(path), size, max_bytes))
     return articles_from_text(path.name, path.read_bytes(), label=str(path), overrides=overrides)
+
+
+def too_large(label: str, size: int, limit: int) -> str:
+    """The message for a file over the size limit, in units a person reads ("50.0 MB", "12 KB")."""
+    return f"{label}: the file is {_human(size)}; the limit is {_human(limit)}"
+
+
+def _human(size: int) -> str:
+    if size >= 1_000_000:
+        return f"{size / 1e6:.1f} MB".replace(".0 MB", " MB") if size % 1_000_000 == 0 else f"{size / 1e6:.1f} MB"
+    return f"{size / 1e3:.0f} KB"
 
 
 def articles_from_text(

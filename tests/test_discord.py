@@ -373,12 +373,18 @@ async def test_the_event_loop_is_not_blocked_by_answers(fake: FakeDiscord, bot: 
 
 
 @pytest.mark.asyncio
-async def test_newsbot_run_answers_and_stops_cleanly_on_sigterm(fake: FakeDiscord, clean_env: Path) -> None:
+async def test_newsbot_run_answers_and_stops_cleanly_on_sigterm(
+    fake: FakeDiscord, clean_env: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import logging
     import os
     import signal
+    import time
 
     from bot.discord_app.client import _run
+    from bot.service import NewsService
 
+    caplog.set_level(logging.DEBUG)
     settings = load_settings(data_dir=clean_env, discord_token=fake.token)
     runner = asyncio.create_task(_run(settings))
     await fake.wait_for(lambda: fake.connected, timeout=10, description="the bot to connect")
@@ -389,9 +395,27 @@ async def test_newsbot_run_answers_and_stops_cleanly_on_sigterm(fake: FakeDiscor
     assert reply["content"].startswith("> " + FIRST)
     assert fake.identify_payloads[-1]["token"] == fake.token
     await asyncio.sleep(0.3)  # let the echo of the reply arrive before shutting down
+
+    slow_ask = NewsService.ask
+
+    def slow(self: NewsService, question: str) -> Any:
+        time.sleep(1.0)  # a question still being answered when SIGTERM comes
+        return slow_ask(self, question)
+
+    monkeypatch.setattr(NewsService, "ask", slow)
+    in_flight = await fake.slash("ask", {"question": "Who wrote Bezos a letter?"})
+    await in_flight.callback()
     os.kill(os.getpid(), signal.SIGTERM)
-    await asyncio.wait_for(runner, timeout=10)
+    await asyncio.sleep(0.1)  # the loop runs the signal handler
+    late = await fake.send_message("Who wrote Bezos a letter?", mentions_bot=True)
+    turned_away = await fake.wait_for_bot_message(after=late, timeout=10)
+    assert turned_away["content"] == "newsbot is restarting: ask again in a minute."
+    finished = await in_flight.followup(timeout=10)
+    assert finished.content.startswith("> Hundreds of anonymous Amazon workers wrote Bezos a letter")
+    await asyncio.wait_for(runner, timeout=15)
     assert runner.exception() is None
+    assert fake.token not in caplog.text  # the token is never logged, even at DEBUG
+    assert "answer guild=" in caplog.text and "command=mention answered=True" in caplog.text
 
 
 @pytest.mark.asyncio
@@ -513,3 +537,38 @@ async def test_add_by_url_refuses_private_addresses_by_default(fake: FakeDiscord
     reply = await ix.followup()
     assert reply.ephemeral and "127.0.0.1" in reply.content and "loopback" in reply.content
     assert bot.service.store.version() == before
+
+
+@pytest.mark.asyncio
+async def test_timeline_buttons_are_disabled_after_the_timeout(
+    fake: FakeDiscord, bot: NewsBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.discord_app.timeline as timeline_module
+
+    monkeypatch.setattr(timeline_module, "VIEW_TIMEOUT", 0.3)
+    monkeypatch.setattr(timeline_module.TimelineView.__init__, "__defaults__", ("", False, 0.3))
+    ix = await fake.slash("timeline", {})
+    await ix.callback()
+    page = await ix.followup()
+    message_id = page.message_id
+
+    def disabled() -> bool:
+        message = fake.message(message_id) if message_id else None
+        buttons = [c for row in (message or {}).get("components", []) for c in row.get("components", [])]
+        return bool(buttons) and all(b.get("disabled") for b in buttons)
+
+    await fake.wait_for(disabled, timeout=5, description="the buttons to be disabled")
+
+
+@pytest.mark.asyncio
+async def test_an_attachment_over_the_limit_is_refused(fake: FakeDiscord, clean_env: Path) -> None:
+    running = await start(fake, settings_for(clean_env, max_attachment_bytes=10_000))
+    try:
+        before = running.service.store.version()
+        big = FakeFile("story.json", json.dumps({"title": "Big", "source": "Wire", "body": "x " * 10_000}).encode())
+        ix = await fake.slash("corpus add", {"file": big})
+        reply = await ix.callback()
+        assert reply.ephemeral and reply.content == "story.json: the file is 20 KB; the limit is 10 KB"
+        assert running.service.store.version() == before
+    finally:
+        await stop(fake, running)

@@ -24,6 +24,7 @@ __all__ = ["AskCog", "answer_text"]
 
 log = logging.getLogger("newsbot.ask")
 
+RESTARTING = "newsbot is restarting: ask again in a minute."
 HELP = (
     "Ask me about the coverage, e.g. “@newsbot What did Amazon pitch to ICE?” or `/ask`. "
     "I answer with the reporters' own sentences, each with its outlet, date and headline."
@@ -77,18 +78,22 @@ class AskCog(commands.Cog):
     @app_commands.describe(question="What you want to know about the coverage")
     async def ask(self, interaction: discord.Interaction[Any], question: app_commands.Range[str, 1, 500]) -> None:
         """Ask the coverage a question; get the reporters' own sentences back."""
+        if self.bot.stopping:
+            await send(interaction, RESTARTING, ephemeral=True)
+            return
         retry = self._retry_after(interaction.user.id)
         if retry is not None:
             await send(interaction, f"You're asking quickly: try again in {retry:.0f} s.", ephemeral=True)
             return
-        await interaction.response.defer(thinking=True)
-        where = f"guild={interaction.guild_id} command=ask"
-        try:
-            text = await self._answer(question, where)
-        except InvalidQuestion as exc:
-            await interaction.followup.send(str(exc), ephemeral=True, allowed_mentions=NO_PINGS)
-            return
-        await interaction.followup.send(text, allowed_mentions=NO_PINGS)
+        async with self.bot.reply_in_flight():
+            await interaction.response.defer(thinking=True)
+            where = f"guild={interaction.guild_id} command=ask"
+            try:
+                text = await self._answer(question, where)
+            except InvalidQuestion as exc:
+                await interaction.followup.send(str(exc), ephemeral=True, allowed_mentions=NO_PINGS)
+                return
+            await interaction.followup.send(text, allowed_mentions=NO_PINGS)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -96,6 +101,9 @@ class AskCog(commands.Cog):
         if me is None or message.author.bot or not any(m.id == me.id for m in message.mentions):
             return
         question = re.sub(rf"<@!?{me.id}>", " ", message.content).strip()
+        if self.bot.stopping:
+            await message.reply(RESTARTING, mention_author=False, allowed_mentions=NO_PINGS)
+            return
         if not question:
             await message.reply(HELP, mention_author=False, allowed_mentions=NO_PINGS)
             return
@@ -107,12 +115,13 @@ class AskCog(commands.Cog):
             )  # fmt: skip
             return
         where = f"guild={message.guild.id if message.guild else None} command=mention"
-        try:
-            async with message.channel.typing():
-                text = await self._answer(question, where)
-        except NewsBotError as exc:
-            text = str(exc)[:1].upper() + str(exc)[1:]
-        await message.reply(text, mention_author=False, allowed_mentions=NO_PINGS)
+        async with self.bot.reply_in_flight():
+            try:
+                async with message.channel.typing():
+                    text = await self._answer(question, where)
+            except NewsBotError as exc:
+                text = str(exc)[:1].upper() + str(exc)[1:]
+            await message.reply(text, mention_author=False, allowed_mentions=NO_PINGS)
 
 
 async def setup(bot: NewsBot) -> None:

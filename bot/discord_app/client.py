@@ -8,9 +8,11 @@ carries its content without the privileged message-content intent.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import discord
@@ -76,6 +78,32 @@ class NewsBot(commands.AutoShardedBot):
         self.started = time.monotonic()
         self._sync_dev_guild = sync_dev_guild
         self.background_tasks = background_tasks  # the feed poller; off when the bot only computes its commands
+        self.stopping = False  # set on SIGTERM: replies in flight finish, new questions are turned away
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @contextlib.asynccontextmanager
+    async def reply_in_flight(self) -> AsyncIterator[None]:
+        """Marks a reply being prepared, so that a shutdown waits for it (see :meth:`drain`)."""
+        self._in_flight += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._idle.set()
+
+    async def drain(self, timeout: float) -> bool:
+        """Stop taking questions and wait for the replies in flight; False if some were still running."""
+        self.stopping = True
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            log.warning("stopping with %d replies still in flight", self._in_flight)
+            return False
+        return True
 
     async def add_cogs(self) -> None:
         """Every feature's cog; done in setup_hook, and without logging in to compute the command payload."""
@@ -140,6 +168,7 @@ async def _run(settings: Settings) -> None:
 
     def stop() -> None:
         log.info("stopping: finishing the replies in flight")
+        bot.stopping = True  # at once: questions that arrive from now on are turned away
         stopping.set()
 
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -155,8 +184,9 @@ async def _run(settings: Settings) -> None:
             waiter.cancel()
             runner.result()  # a login failure or a crash: raise it
         else:
+            await bot.drain(timeout=20)
             await bot.close()
-            await asyncio.wait_for(asyncio.shield(runner), timeout=30)
+            await asyncio.wait_for(asyncio.shield(runner), timeout=10)
     bot.service.close()
 
 

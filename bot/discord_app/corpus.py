@@ -16,7 +16,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from ..corpus import SUFFIXES, articles_from_text
+from ..corpus import SUFFIXES, articles_from_text, too_large
 from ..errors import InvalidArticle, InvalidInput, NewsBotError
 from ..ingest import article_from_fields, article_from_url, fetch_policy, looks_like_url
 from ..models import Article, ArticleIn, format_date
@@ -167,9 +167,7 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Moder
     ) -> None:
         limit = self.bot.settings.max_attachment_bytes
         if file.size > limit:
-            raise InvalidArticle(
-                f"{file.filename}: the file is {file.size / 1e6:.1f} MB; the limit is {limit / 1e6:.0f} MB"
-            )
+            raise InvalidArticle(too_large(file.filename, file.size, limit))
         if not file.filename.lower().endswith(SUFFIXES):
             raise InvalidArticle(f"{file.filename}: use a .md, .json or .jsonl file")
         await interaction.response.defer(ephemeral=True, thinking=True)

@@ -30,10 +30,11 @@ class SourcesCog(commands.Cog):
         self, interaction: discord.Interaction[Any], topic: app_commands.Range[str, 1, 200] | None = None
     ) -> None:
         """Which outlets covered a topic: how many articles, first and last dates, earliest headline."""
-        await interaction.response.defer(thinking=True)
-        result = await asyncio.to_thread(self.bot.service.sources, topic)
-        text = render_sources(result, DISCORD, max_chars=EMBED_DESCRIPTION_LIMIT)
-        await send(interaction, embed=discord.Embed(description=text, colour=discord.Colour.blurple()))
+        async with self.bot.reply_in_flight():
+            await interaction.response.defer(thinking=True)
+            result = await asyncio.to_thread(self.bot.service.sources, topic)
+            text = render_sources(result, DISCORD, max_chars=EMBED_DESCRIPTION_LIMIT)
+            await send(interaction, embed=discord.Embed(description=text, colour=discord.Colour.blurple()))
 
 
 async def setup(bot: NewsBot) -> None:

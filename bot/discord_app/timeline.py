@@ -116,27 +116,28 @@ class TimelineCog(commands.Cog):
         outlet: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         """The coverage of a topic (or all of it) in date order, oldest first."""
-        await interaction.response.defer(thinking=True)
-        service = self.bot.service
-        result = await asyncio.to_thread(service.timeline, topic, since=since, until=until, outlet=outlet)
-        png = None
-        if any(entry.date for entry in result.entries):
-            png = await asyncio.to_thread(service.timeline_chart, topic, since=since, until=until, outlet=outlet)
-        parts = [
-            f"since {since}" if since else "",
-            f"until {until}" if until else "",
-            f"from {outlet}" if outlet else "",
-        ]
-        filters = "".join(f", {p}" for p in parts if p)
-        view = TimelineView(result, interaction.user.id, filters, chart=png is not None)
-        embed = timeline_embed(result, 0, filters, chart=png is not None)
-        files = [discord.File(io.BytesIO(png), filename=CHART_NAME)] if png is not None else []
-        if view.pages > 1:
-            view.message = await interaction.followup.send(
-                embed=embed, view=view, files=files, wait=True, allowed_mentions=NO_PINGS
-            )
-        else:
-            await send(interaction, embed=embed, files=files)
+        async with self.bot.reply_in_flight():
+            await interaction.response.defer(thinking=True)
+            service = self.bot.service
+            result = await asyncio.to_thread(service.timeline, topic, since=since, until=until, outlet=outlet)
+            png = None
+            if any(entry.date for entry in result.entries):
+                png = await asyncio.to_thread(service.timeline_chart, topic, since=since, until=until, outlet=outlet)
+            parts = [
+                f"since {since}" if since else "",
+                f"until {until}" if until else "",
+                f"from {outlet}" if outlet else "",
+            ]
+            filters = "".join(f", {p}" for p in parts if p)
+            view = TimelineView(result, interaction.user.id, filters, chart=png is not None)
+            embed = timeline_embed(result, 0, filters, chart=png is not None)
+            files = [discord.File(io.BytesIO(png), filename=CHART_NAME)] if png is not None else []
+            if view.pages > 1:
+                view.message = await interaction.followup.send(
+                    embed=embed, view=view, files=files, wait=True, allowed_mentions=NO_PINGS
+                )
+            else:
+                await send(interaction, embed=embed, files=files)
 
     @timeline.autocomplete("outlet")
     async def outlet_autocomplete(
