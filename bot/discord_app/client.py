@@ -134,6 +134,9 @@ class NewsBot(commands.AutoShardedBot):
         return [command.name for command in synced]
 
     async def setup_hook(self) -> None:
+        # Load (or build) the search index before the first question, in a worker thread, so that no one's
+        # question waits for it and the event loop keeps serving the gateway meanwhile.
+        await asyncio.to_thread(lambda: self.service.index)
         await self.add_cogs()
         if self._sync_dev_guild and self.settings.dev_guild_id:
             names = await self.sync_to(self.settings.dev_guild_id)
