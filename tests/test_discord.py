@@ -19,10 +19,11 @@ from tests.fakediscord import (
     FakeDiscord,
     FakeFile,
 )
+from tests.helpers import start_newsbot, stop_newsbot
 
 # isort: split
 from bot.config import Settings, load_settings
-from bot.discord_app.client import NewsBot, build_bot
+from bot.discord_app.client import NewsBot
 from bot.render import escape_markdown
 from bot.store import Store
 
@@ -40,15 +41,8 @@ def settings_for(data_dir: Path, **extra: Any) -> Settings:
     return load_settings(data_dir=data_dir, ask_cooldown_rate=100, **extra)
 
 
-async def start(fake: FakeDiscord, settings: Settings) -> NewsBot:
-    bot = build_bot(settings)
-    await fake.start_bot(bot)
-    return bot
-
-
-async def stop(fake: FakeDiscord, bot: NewsBot) -> None:
-    await fake.stop_bot(bot)
-    bot.service.close()
+start = start_newsbot
+stop = stop_newsbot
 
 
 @pytest_asyncio.fixture

@@ -5,9 +5,8 @@ feed served by a real HTTP server on 127.0.0.1, and the background poller adding
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +14,11 @@ import pytest
 import pytest_asyncio
 
 from tests.fakediscord import DEFERRED_CHANNEL_MESSAGE, FakeDiscord
+from tests.helpers import deadline_test, start_newsbot, stop_newsbot
 
 # isort: split
 from bot.config import Settings, load_settings
-from bot.discord_app.client import NewsBot, build_bot
+from bot.discord_app.client import NewsBot
 from bot.discord_app.feeds import FeedsCog
 from bot.subscriptions import Subscriptions
 from tests.test_subscriptions import LIGHTHOUSE, OUTLET, Site, publish_first_edition, running_site
@@ -26,15 +26,7 @@ from tests.test_subscriptions import LIGHTHOUSE, OUTLET, Site, publish_first_edi
 TEST_DEADLINE = 30.0  # seconds, for any one test
 
 
-def async_test(fn: Callable[..., Awaitable[None]]) -> Any:
-    """Mark ``fn`` as an asyncio test and fail it if it runs longer than TEST_DEADLINE."""
-
-    @functools.wraps(fn)
-    async def bounded(*args: Any, **kwargs: Any) -> None:
-        async with asyncio.timeout(TEST_DEADLINE):
-            await fn(*args, **kwargs)
-
-    return pytest.mark.asyncio(bounded)
+async_test = deadline_test(TEST_DEADLINE)
 
 
 @pytest.fixture
@@ -54,17 +46,14 @@ def settings_for(data_dir: Path, **extra: Any) -> Settings:
 
 
 async def start(fake: FakeDiscord, settings: Settings) -> NewsBot:
-    bot = build_bot(settings)
-    await fake.start_bot(bot)
+    bot = await start_newsbot(fake, settings)
     # The poller's first round runs as soon as the bot is ready (over no feeds yet): let it finish, so that it
     # cannot race the test's own subscriptions.
     await fake.wait_for(lambda: cog_of(bot).rounds >= 1, description="the first (empty) poll")
     return bot
 
 
-async def stop(fake: FakeDiscord, bot: NewsBot) -> None:
-    await fake.stop_bot(bot)
-    bot.service.close()
+stop = stop_newsbot
 
 
 @pytest_asyncio.fixture

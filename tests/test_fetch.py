@@ -9,12 +9,11 @@ hostile cases are then refused by the real checks, not by a test double. Each te
 from __future__ import annotations
 
 import asyncio
-import functools
 import gzip
 import ipaddress
 import socket
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +35,7 @@ from bot.fetch import (
     open_session,
     resolve_and_check,
 )
+from tests.helpers import deadline_test
 
 HOST = "127.0.0.2"
 TEST_NETWORKS = (ipaddress.ip_network("127.0.0.2/32"),)
@@ -50,15 +50,7 @@ def policy(**overrides: Any) -> FetchPolicy:
     return FetchPolicy(**settings)
 
 
-def async_test(fn: Callable[..., Awaitable[None]]) -> Any:
-    """Mark ``fn`` as an asyncio test and fail it if it runs longer than TEST_DEADLINE."""
-
-    @functools.wraps(fn)
-    async def bounded(*args: Any, **kwargs: Any) -> None:
-        async with asyncio.timeout(TEST_DEADLINE):
-            await fn(*args, **kwargs)
-
-    return pytest.mark.asyncio(bounded)
+async_test = deadline_test(TEST_DEADLINE)
 
 
 # ---------------------------------------------------------------------------------------------------- pages

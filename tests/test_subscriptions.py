@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import ipaddress
 import json
 import signal
 import sqlite3
 import threading
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -35,6 +34,7 @@ from bot.fetch import FetchPolicy
 from bot.ingest import fetch_policy
 from bot.service import NewsService
 from bot.subscriptions import DuplicateFeed, FeedNotFound, NotAFeed, Subscriptions
+from tests.helpers import deadline_test
 
 HOST = "127.0.0.1"
 TEST_DEADLINE = 30.0  # seconds: no test may take longer, whatever the server does
@@ -221,15 +221,7 @@ def publish_second_edition(site: Site) -> None:
 # -------------------------------------------------------------------------------------------------- helpers
 
 
-def async_test(fn: Callable[..., Awaitable[None]]) -> Any:
-    """Mark ``fn`` as an asyncio test and fail it if it runs longer than TEST_DEADLINE."""
-
-    @functools.wraps(fn)
-    async def bounded(*args: Any, **kwargs: Any) -> None:
-        async with asyncio.timeout(TEST_DEADLINE):
-            await fn(*args, **kwargs)
-
-    return pytest.mark.asyncio(bounded)
+async_test = deadline_test(TEST_DEADLINE)
 
 
 @contextlib.contextmanager

@@ -1,0 +1,42 @@
+"""Helpers shared by several test modules (fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from tests.fakediscord import FakeDiscord
+
+# isort: split
+from bot.config import Settings
+from bot.discord_app.client import NewsBot, build_bot
+
+
+def deadline_test(seconds: float) -> Callable[[Callable[..., Awaitable[None]]], Any]:
+    """Mark a coroutine as an asyncio test that fails if it runs longer than ``seconds``."""
+
+    def mark(fn: Callable[..., Awaitable[None]]) -> Any:
+        @functools.wraps(fn)
+        async def bounded(*args: Any, **kwargs: Any) -> None:
+            async with asyncio.timeout(seconds):
+                await fn(*args, **kwargs)
+
+        return pytest.mark.asyncio(bounded)
+
+    return mark
+
+
+async def start_newsbot(fake: FakeDiscord, settings: Settings) -> NewsBot:
+    """The bot as `newsbot run` builds it, started against the fake Discord."""
+    bot = build_bot(settings)
+    await fake.start_bot(bot)
+    return bot
+
+
+async def stop_newsbot(fake: FakeDiscord, bot: NewsBot) -> None:
+    await fake.stop_bot(bot)
+    bot.service.close()
