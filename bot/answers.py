@@ -16,6 +16,9 @@ How a quote is chosen:
    attributed to the earliest copy, with the others in ``also_in``.
 4. Headlines are ranked the same way among headlines; copies of one headline are grouped.
 
+A question that asks for a quantity ("how much", "how many") is answered only by a sentence or headline that
+states one (a number, or a number word such as "dozen" or "million").
+
 ``answered`` is true when at least one sentence or headline clears the floor.
 """
 
@@ -50,12 +53,22 @@ CONTEXT_FLOOR = 0.75  # share of it that the sentence's whole article (headline 
 RELATED_FLOOR = ANSWER_FLOOR  # ... to be shown as related to an answer
 NEAREST_FLOOR = 0.4  # ... and, with the question's rarest word and its names, as the nearest coverage
 QUOTE_RATIO = 0.4  # a further quote must score at least this share of the best one
+HEADLINE_BOOST = 0.3  # share of the article's headline match added to a sentence's merit
 SAME_ARTICLE_PENALTY = 0.8  # a second quote from an article already quoted competes at this share of its score
 NEAR_DUPLICATE = 0.8  # Jaccard similarity of terms above which two quotes say the same thing
 _CANDIDATES = 50
 
+_QUANTITY_QUESTION = re.compile(r"\bhow\s+(much|many|often|long|far|old|big|large|high|tall)\b", re.IGNORECASE)
+_QUANTITY = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds?"
+    r"|thousands?|millions?|billions?|trillions?|dozens?|half|once|twice|several|percent|per cent)\b",
+    re.IGNORECASE,
+)
+
 # Words that frame a question rather than ask it ("tell me about", "what does the coverage say").
-_FRAMING = frozenset(tokenize("explain describe anything something coverage article articles news story stories"))
+_FRAMING = frozenset(
+    tokenize("explain describe anything something coverage article articles news story stories happen happened occur")
+)
 
 
 def question_terms(question: str) -> list[str]:
@@ -90,10 +103,18 @@ def answer_question(index: CoverageIndex, question: str) -> Answer:
     terms = question_terms(question)
     names = name_terms(question)
     in_context = _context_test(index, terms, names)
+    wants_quantity = _QUANTITY_QUESTION.search(question) is not None
+
+    def answers(hit: Hit) -> bool:
+        if hit.coverage < ANSWER_FLOOR or hit.score <= 0 or not in_context(hit):
+            return False
+        return not wants_quantity or _QUANTITY.search(hit.passage.text) is not None
+
     sentences = index.search(terms, "sentence", _CANDIDATES)
     headlines = index.search(terms, "headline", _CANDIDATES)
-    quotes = _pick_quotes([h for h in sentences if h.coverage >= ANSWER_FLOOR and h.score > 0 and in_context(h)])
-    answered = bool(quotes) or any(h.coverage >= ANSWER_FLOOR and h.score > 0 and in_context(h) for h in headlines)
+    headline_merit = {h.passage.article.id: h.score * h.coverage for h in headlines if h.score > 0}
+    quotes = _pick_quotes([h for h in sentences if answers(h)], headline_merit)
+    answered = bool(quotes) or any(answers(h) for h in headlines)
     quoted = {q.article_id for q in quotes}
     if answered:
         shown = [h for h in headlines if h.coverage >= RELATED_FLOOR and h.score > 0]
@@ -129,29 +150,30 @@ def _ranked(hits: Iterable[Hit]) -> list[Hit]:
     return sorted(hits, key=lambda h: (-h.score * h.coverage, h.passage.pid))
 
 
-def _pick_quotes(hits: list[Hit]) -> list[Quote]:
+def _pick_quotes(hits: list[Hit], headline_merit: dict[str, float]) -> list[Quote]:
     copies = _copies(hits)
-    pool = [h for h in _ranked(hits) if copies[_normal(h.passage.text)][0] is h]
+    pool = [h for h in hits if copies[_normal(h.passage.text)][0] is h]
     if not pool:
         return []
-    best = pool[0].score * pool[0].coverage
+
+    def value(hit: Hit) -> float:
+        """BM25 x coverage, plus a share of how well the sentence's headline matches (a headline sums up its
+        article: of two sentences that match alike, the one under the matching headline is the answer)."""
+        return hit.score * hit.coverage + HEADLINE_BOOST * headline_merit.get(hit.passage.article.id, 0.0)
+
+    best = max(value(h) for h in pool)
     chosen: list[Hit] = []
     while pool and len(chosen) < MAX_QUOTES:
         used = {h.passage.article.id for h in chosen}
-        pick = max(pool, key=lambda h: (_merit(h, used), -h.passage.pid))
+        pick = max(pool, key=lambda h: (value(h) * (SAME_ARTICLE_PENALTY if h.passage.article.id in used else 1.0),
+                                        -h.passage.pid))  # fmt: skip
         pool.remove(pick)
-        if pick.score * pick.coverage < best * QUOTE_RATIO:
+        if value(pick) < best * QUOTE_RATIO:
             break
         if any(_similar(pick, other) for other in chosen):
             continue
         chosen.append(pick)
     return [_quote(h, copies[_normal(h.passage.text)]) for h in chosen]
-
-
-def _merit(hit: Hit, quoted_articles: set[str]) -> float:
-    """BM25 x coverage, discounted for an article already quoted so that others get a turn when close."""
-    value = hit.score * hit.coverage
-    return value * SAME_ARTICLE_PENALTY if hit.passage.article.id in quoted_articles else value
 
 
 def _copies(hits: list[Hit]) -> dict[str, list[Hit]]:

@@ -24,6 +24,7 @@ from .index import ArticleRef, CoverageIndex
 from .models import Answer, Article, ArticleIn, Stats, Timeline, date_sort_key
 from .sources import Sources, outlet_coverage
 from .store import Change, Store
+from .text import TEXT_VERSION
 from .timeline import build_timeline
 
 __all__ = ["NewsService", "shipped_corpus_dir"]
@@ -98,6 +99,8 @@ class NewsService:
         version = int(meta.get("version", -1))
         if meta.get("store_id") != self.store.store_id() or version > self.store.version():
             return None
+        if meta.get("text_version") != TEXT_VERSION:
+            return None  # built with other sentence or token rules
         if version and self.store.change_at(version) != meta.get("change"):
             return None
         changes = self.store.changes(limit=REPLAY_LIMIT + 1, since=version)
@@ -110,6 +113,7 @@ class NewsService:
             "store_id": self.store.store_id(),
             "version": self._version,
             "change": self.store.change_at(self._version),
+            "text_version": TEXT_VERSION,
         }
         try:
             self._index.save(self._index_dir, meta)

@@ -21,6 +21,7 @@ import snowballstemmer
 
 __all__ = [
     "STOPWORDS",
+    "TEXT_VERSION",
     "Span",
     "content_terms",
     "sentence_spans",
@@ -29,6 +30,9 @@ __all__ = [
 ]
 
 Span = tuple[int, int]
+
+# Bump when sentence splitting or tokenizing changes: a saved index built with other rules is then rebuilt.
+TEXT_VERSION = 2
 
 # --- sentences -------------------------------------------------------------------------------------------------
 
@@ -135,9 +139,109 @@ STOPWORDS = frozenset(
     out over own per perhaps please rather re really s said same say says shall shan she should shouldn since so
     some such t than that the their theirs them themselves then there these they this those though through thus
     to too toward towards under until up upon us ve very via was wasn we were weren what whatever when whenever
-    where whereas whether which while who whoever whom whose why will with within without won would wouldn yes
+    where whereas whether which while who whoever whom whose why will with within without would wouldn yes
     yet you your yours yourself yourselves d m o y ain tell told know knew""".split()
 )
+
+# Irregular verb forms stemming cannot join to their base ("rose" / "rise", "won" / "win"), for documents and
+# questions alike; forms that are as often other words ("left", "found", "lead", "saw") are left alone.
+_IRREGULAR = {
+    form: base
+    for base, forms in {
+        "arise": "arose arisen",
+        "be": "",
+        "bear": "bore borne",
+        "beat": "beaten",
+        "become": "became",
+        "begin": "began begun",
+        "bend": "bent",
+        "bet": "",
+        "bid": "",
+        "bite": "bit bitten",
+        "blow": "blew blown",
+        "break": "broke broken",
+        "bring": "brought",
+        "build": "built",
+        "burn": "burnt",
+        "buy": "bought",
+        "catch": "caught",
+        "choose": "chose chosen",
+        "come": "came",
+        "cost": "",
+        "creep": "crept",
+        "deal": "dealt",
+        "dig": "dug",
+        "draw": "drew drawn",
+        "drink": "drank drunk",
+        "drive": "drove driven",
+        "eat": "ate eaten",
+        "fall": "fell fallen",
+        "feed": "fed",
+        "feel": "felt",
+        "fight": "fought",
+        "flee": "fled",
+        "fly": "flew flown",
+        "forbid": "forbade forbidden",
+        "forget": "forgot forgotten",
+        "forgive": "forgave forgiven",
+        "freeze": "froze frozen",
+        "get": "got gotten",
+        "give": "gave given",
+        "go": "went gone",
+        "grow": "grew grown",
+        "hang": "hung",
+        "hear": "heard",
+        "hide": "hid hidden",
+        "hold": "held",
+        "hurt": "",
+        "keep": "kept",
+        "know": "knew known",
+        "lay": "laid",
+        "lend": "lent",
+        "lie": "lay lain",
+        "lose": "lost",
+        "make": "made",
+        "mean": "meant",
+        "meet": "met",
+        "pay": "paid",
+        "ride": "rode ridden",
+        "ring": "rang rung",
+        "rise": "rose risen",
+        "run": "ran",
+        "seek": "sought",
+        "sell": "sold",
+        "send": "sent",
+        "shake": "shook shaken",
+        "shoot": "shot",
+        "shrink": "shrank shrunk",
+        "sing": "sang sung",
+        "sink": "sank sunk",
+        "sit": "sat",
+        "sleep": "slept",
+        "speak": "spoke spoken",
+        "spend": "spent",
+        "stand": "stood",
+        "steal": "stole stolen",
+        "stick": "stuck",
+        "sting": "stung",
+        "strike": "struck stricken",
+        "swear": "swore sworn",
+        "swim": "swam swum",
+        "take": "took taken",
+        "teach": "taught",
+        "tear": "tore torn",
+        "tell": "told",
+        "think": "thought",
+        "throw": "threw thrown",
+        "understand": "understood",
+        "wake": "woke woken",
+        "wear": "wore worn",
+        "win": "won",
+        "write": "wrote written",
+        "withdraw": "withdrew withdrawn",
+    }.items()
+    for form in forms.split()
+}
 
 _WORD = re.compile(r"\d+(?:[.,]\d+)+|(?:[^\W_]\.){2,}|[^\W_]+(?:['’][^\W_]+)*")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'"})
@@ -168,7 +272,9 @@ def _term(raw: str) -> str:
     acronym = len(raw) >= 2 and raw.isupper() and raw.isalpha()
     if not acronym and (word in STOPWORDS or len(word) < 2):
         return ""
-    return word if acronym or word.isdigit() else str(_stemmer.stemWord(word))
+    if acronym or word.isdigit():
+        return word
+    return str(_stemmer.stemWord(_IRREGULAR.get(word, word)))
 
 
 def content_terms(text: str) -> list[str]:

@@ -111,3 +111,24 @@ def test_writing_commands_do_not_build_the_index(clean_env: Path, monkeypatch: p
     service.add(ArticleIn(title="Quick add", source="Wire", body="Added without an index."), actor="t")
     assert service._index is None
     service.close()
+
+
+def test_an_index_built_with_other_text_rules_is_rebuilt(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.service
+
+    first = open_service(clean_env)
+    first.stats()
+    first.close()
+    monkeypatch.setattr(bot.service, "TEXT_VERSION", bot.service.TEXT_VERSION + 1)
+    calls = []
+    original = Store.iter_all
+
+    def counting(self: Store, batch: int = 5000) -> object:
+        calls.append(1)
+        return original(self, batch)
+
+    monkeypatch.setattr(Store, "iter_all", counting)
+    second = open_service(clean_env)
+    assert second.stats().articles == 31
+    assert calls == [1]
+    second.close()

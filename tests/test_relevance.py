@@ -1,0 +1,94 @@
+"""The relevance floor on a corpus full of distractors: questions the coverage answers get the right sentence;
+questions it cannot answer, even when they share words with it, get "the coverage doesn't say"."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import load_settings
+from bot.models import ArticleIn
+from bot.service import NewsService
+
+ARTICLES = [
+    ArticleIn(
+        title="City council bans facial recognition in Portland",
+        source="Oregon Daily",
+        date="2020-09-09",
+        body="Portland's city council voted unanimously on Wednesday to ban the use of facial recognition by "
+        "city agencies and private businesses. The ban on private use takes effect in January. Council members "
+        "said the technology misidentifies people of color at higher rates.",
+    ),
+    ArticleIn(
+        title="Amazon reports record holiday sales",
+        source="Business Wire",
+        date="2020-02-01",
+        body="Amazon said its holiday quarter revenue rose 21 percent to 87.4 billion dollars. Shares jumped in "
+        "after-hours trading. The company credited faster one-day delivery for the growth.",
+    ),
+    ArticleIn(
+        title="Zoo welcomes twin panda cubs",
+        source="Metro News",
+        date="2021-08-14",
+        body="The city zoo announced the birth of twin panda cubs on Saturday. Keepers said both cubs were healthy "
+        "and nursing. The zoo expects to open the panda house to visitors in the spring.",
+    ),
+    ArticleIn(
+        title="Police department pauses use of drones",
+        source="Metro News",
+        date="2021-03-02",
+        body="The police department paused its drone program after complaints from residents. A spokesperson said "
+        "the pause would last until the council reviews the program. The drones had been used at 40 protests.",
+    ),
+    ArticleIn(
+        title="Evil Dead remake tops box office",
+        source="Film Weekly",
+        date="2023-04-23",
+        body="The horror film Evil Dead Rise opened to 24.5 million dollars. Critics praised its practical effects.",
+    ),
+]
+
+ANSWERABLE = [
+    ("How did Portland's council vote on facial recognition?", "Portland's city council voted unanimously"),
+    ("When does the ban on private use of facial recognition take effect?", "The ban on private use takes effect"),
+    ("How much did Amazon's holiday revenue rise?", "Amazon said its holiday quarter revenue rose 21 percent"),
+    ("Were the panda cubs healthy?", "Keepers said both cubs were healthy"),
+    ("Why did the police pause the drone program?", "The police department paused its drone program"),
+    ("How many protests were the police drones used at?", "The drones had been used at 40 protests."),
+]
+
+UNANSWERABLE = [
+    "Is Amazon evil?",  # "evil" is in the corpus, but not about Amazon
+    "Did Amazon ban facial recognition?",  # Amazon and facial recognition, never together
+    "Did the zoo ban drones?",  # zoo and drones, never together
+    "How much did the panda cubs cost?",
+    "What did Tesla say about holiday sales?",  # a name the coverage never mentions
+    "Who won the Super Bowl?",
+    "When did Portland ban drones?",
+]
+
+
+@pytest.fixture
+def news(tmp_path: Path) -> Iterator[NewsService]:
+    corpus = tmp_path / "corpus"
+    (corpus / "articles").mkdir(parents=True)
+    service = NewsService.open(load_settings(data_dir=tmp_path / "data", corpus_dir=corpus))
+    service.add_many(ARTICLES, actor="test")
+    yield service
+    service.close()
+
+
+@pytest.mark.parametrize(("question", "start"), ANSWERABLE)
+def test_answerable_questions_get_the_sentence(news: NewsService, question: str, start: str) -> None:
+    answer = news.ask(question)
+    assert answer.answered
+    assert answer.quotes[0].text.startswith(start)
+
+
+@pytest.mark.parametrize("question", UNANSWERABLE)
+def test_questions_the_coverage_cannot_answer_are_refused(news: NewsService, question: str) -> None:
+    answer = news.ask(question)
+    assert answer.answered is False, [q.text for q in answer.quotes]
+    assert answer.quotes == []
