@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from .cli_common import ErrorHandlingGroup, actor, data_dir_option, echo_json
+from .cli_common import ErrorHandlingGroup, actor, data_dir_option, echo_json, open_service
 from .cli_feeds import feeds
 from .config import Settings, load_settings
 from .corpus import read_article_file
@@ -31,7 +31,7 @@ def _settings(data_dir: Path | None) -> Settings:
 
 
 def _service(data_dir: Path | None) -> NewsService:
-    return NewsService.open(_settings(data_dir))
+    return open_service(_settings(data_dir))
 
 
 @click.group(cls=ErrorHandlingGroup)
@@ -194,7 +194,7 @@ def add(
         articles = [asyncio.run(article_from_url(source, fetch_policy(settings), overrides))]
     else:
         articles = read_article_file(Path(source), overrides=overrides)
-    service = NewsService.open(settings)
+    service = open_service(settings)
     if len(articles) == 1:
         stored = [service.add(articles[0], actor=actor())]
     else:
@@ -343,7 +343,8 @@ def stats(data_dir: Path | None) -> None:
     click.echo(f"articles:        {s.articles} ({s.with_text} with text, {s.headlines_only} headlines only)")
     click.echo(f"sentences:       {s.sentences}")
     click.echo(f"outlets:         {s.outlets}")
-    click.echo(f"dates:           {format_date(s.first_date)} to {format_date(s.last_date)} ({s.undated} undated)")
+    dates = f"{format_date(s.first_date)} to {format_date(s.last_date)}" if s.first_date else "none"
+    click.echo(f"dates:           {dates} ({s.undated} undated)")
     click.echo(f"last change:     {s.last_change or 'none'}")
     click.echo(f"data directory:  {service.store.path}")
 
@@ -391,11 +392,8 @@ def backup(target: Path, data_dir: Path | None) -> None:
     """
     from .maintenance import backup as run_backup
 
-    service = NewsService.open(_settings(data_dir), seed=False)
-    try:
-        size = run_backup(service.store, target)
-    finally:
-        service.close()
+    service = open_service(_settings(data_dir), seed=False)
+    size = run_backup(service.store, target)
     click.echo(f"Backed up {service.store.path} to {target} ({size:,} bytes)")
 
 
@@ -415,11 +413,9 @@ def restore(source: Path, yes: bool, data_dir: Path | None) -> None:
     settings = _settings(data_dir)
     if not yes:
         click.confirm(f"Replace the corpus in {settings.database_path} with {source}?", abort=True, err=True)
-    service = NewsService.open(settings, seed=False)
-    try:
-        count = run_restore(service.store, source)
-    finally:
-        service.close()
+    count, moved = run_restore(settings.database_path, source)
+    if moved is not None:
+        click.echo(f"The damaged database was moved to {moved}", err=True)
     click.echo(f"Restored {count} articles from {source}")
 
 

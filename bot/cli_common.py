@@ -15,9 +15,11 @@ from typing import Any, TypeVar
 
 import click
 
+from .config import Settings
 from .errors import NewsBotError
+from .service import NewsService
 
-__all__ = ["ErrorHandlingGroup", "actor", "data_dir_option", "echo_json"]
+__all__ = ["ErrorHandlingGroup", "actor", "data_dir_option", "echo_json", "open_service"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,6 +44,13 @@ def data_dir_option(func: F) -> F:
         default=None,
         help="Where newsbot keeps its database (default: $NEWSBOT_DATA_DIR or ~/.local/share/newsbot).",
     )(func)
+
+
+def open_service(settings: Settings, *, seed: bool = True) -> NewsService:
+    """The service for one command, closed (its index saved if it changed) when the command ends."""
+    service = NewsService.open(settings, seed=seed)
+    click.get_current_context().call_on_close(service.close)
+    return service
 
 
 def actor() -> str:

@@ -16,9 +16,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .cli_common import ErrorHandlingGroup, actor, data_dir_option, echo_json
+from .cli_common import ErrorHandlingGroup, actor, data_dir_option, echo_json, open_service
 from .config import Settings, load_settings
-from .service import NewsService
 
 if TYPE_CHECKING:
     from .fetch import FetchPolicy
@@ -31,7 +30,7 @@ def _open(data_dir: Path | None) -> tuple[Settings, Subscriptions]:
     settings = load_settings(data_dir=data_dir)
     from .subscriptions import Subscriptions  # fetching needs aiohttp and trafilatura: only feeds commands pay
 
-    return settings, Subscriptions(NewsService.open(settings))
+    return settings, Subscriptions(open_service(settings))
 
 
 def _policy(settings: Settings) -> FetchPolicy:

@@ -16,6 +16,7 @@ Hierarchy::
      ├── ArticleNotFound         no stored article has that id
      ├── FetchError              a page could not be fetched or yielded no article
      ├── PermissionDenied        the user may not change the corpus
+     ├── StoreError              the database cannot be opened or used (damaged, locked, not newsbot's)
      └── ConfigError             a setting is missing or wrong (e.g. no DISCORD_TOKEN)
 """
 
@@ -32,6 +33,7 @@ __all__ = [
     "InvalidQuestion",
     "NewsBotError",
     "PermissionDenied",
+    "StoreError",
     "UnsafeURL",
 ]
 
@@ -82,6 +84,10 @@ class FetchError(NewsBotError):
 
 class PermissionDenied(NewsBotError):
     """Only moderators may change the corpus."""
+
+
+class StoreError(NewsBotError):
+    """The database cannot be opened or used."""
 
 
 class ConfigError(NewsBotError):

@@ -11,14 +11,15 @@ import hashlib
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .config import Settings
-from .errors import InvalidInput, NewsBotError
-from .store import Store
+from .errors import InvalidInput, NewsBotError, StoreError
+from .store import Store, latest_schema_version
 
 if TYPE_CHECKING:
     from .service import NewsService
@@ -43,8 +44,11 @@ def backup(store: Store, target: Path) -> int:
     return target.stat().st_size
 
 
-def restore(store: Store, source: Path) -> int:
-    """Replace the live database with the backup at ``source``; returns the number of articles restored."""
+def restore(database: Path, source: Path) -> tuple[int, Path | None]:
+    """Replace the database at ``database`` with the backup at ``source``, after checking the backup.
+
+    Returns the number of articles restored, and where a damaged database was moved aside (None if it could be
+    opened): a restore is what one does when the database is damaged, so a damaged one must not stop it."""
     if not source.is_file():
         raise InvalidInput(f"{source}: no such backup file")
     try:
@@ -60,13 +64,25 @@ def restore(store: Store, source: Path) -> int:
             raise InvalidInput(f"{source}: not a newsbot backup ({exc})") from None
         if check != "ok":
             raise InvalidInput(f"{source}: the backup is damaged ({check})")
-        if version is None or version > store.schema_version():
+        if version is None or version > latest_schema_version():
             raise InvalidInput(f"{source}: the backup's schema version {version} is newer than this newsbot's")
-        store.restore_from(backup_db)
+        moved = None
+        try:
+            store = Store(database)
+        except StoreError:
+            moved = database.with_name(f"{database.name}.damaged-{int(time.time())}")
+            os.replace(database, moved)
+            for suffix in ("-wal", "-shm"):
+                database.with_name(database.name + suffix).unlink(missing_ok=True)
+            store = Store(database)
+        try:
+            store.restore_from(backup_db)
+            store.migrate()  # an older backup is brought up to the current schema
+        finally:
+            store.close()
     finally:
         backup_db.close()
-    store.migrate()  # an older backup is brought up to the current schema
-    return int(articles)
+    return int(articles), moved
 
 
 def command_signature(payload: list[dict[str, Any]]) -> str:
@@ -112,6 +128,9 @@ def doctor(
 
     try:
         service = NewsService.open(settings)
+    except StoreError as exc:
+        checks.append(Check("database", False, str(exc)))
+        return checks
     except (NewsBotError, sqlite3.Error) as exc:
         checks.append(Check("database", False, str(exc), "restore a backup with `newsbot restore FILE`"))
         return checks

@@ -22,10 +22,10 @@ from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
-from .errors import ArticleNotFound, DuplicateArticle
+from .errors import ArticleNotFound, DuplicateArticle, StoreError
 from .models import Article, ArticleIn, make_article_id
 
-__all__ = ["Change", "Store", "body_key", "now_iso", "url_key"]
+__all__ = ["Change", "Store", "body_key", "latest_schema_version", "now_iso", "url_key"]
 
 _COLUMNS = "id, title, source, date, url, authors, body, added_at, added_by"
 
@@ -80,14 +80,20 @@ class Store:
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10.0)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA busy_timeout = 10000")
-        if self.path != ":memory:":
-            self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.execute("PRAGMA synchronous = NORMAL")
-        self._db.execute("PRAGMA foreign_keys = ON")
-        self.migrate()
+        try:
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10.0)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA busy_timeout = 10000")
+            if self.path != ":memory:":
+                self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self.migrate()
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"cannot open the database {self.path}: {exc}; restore a backup (`newsbot restore FILE`) "
+                "or move the file aside to start afresh"
+            ) from exc
 
     # --- lifecycle -------------------------------------------------------------------------------------------
 
@@ -345,6 +351,11 @@ def _article(row: sqlite3.Row) -> Article:
         added_at=row["added_at"],
         added_by=row["added_by"],
     )
+
+
+def latest_schema_version() -> int:
+    """The schema version this newsbot's migrations lead to."""
+    return max(version for version, _, _ in _migrations())
 
 
 def _migrations() -> Iterable[tuple[int, str, str]]:

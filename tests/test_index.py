@@ -79,8 +79,8 @@ def test_an_index_from_another_history_is_rebuilt(clean_env: Path, tmp_path: Pat
     backup(first.store, backup_path)
     first.add(ArticleIn(title="Later story", source="Wire", body="The zebra crossing was repainted."), actor="t")
     first.close()  # the saved index now includes the later story
+    restore(clean_env / "newsbot.sqlite3", backup_path)  # back to before it
     store = Store(clean_env / "newsbot.sqlite3")
-    restore(store, backup_path)  # back to before it
     store.add(ArticleIn(title="Other story", source="Wire", body="The walrus enclosure was reopened."), actor="t")
     store.close()
     second = open_service(clean_env)

@@ -116,3 +116,18 @@ def test_two_processes_share_one_data_directory(tmp_path: Path, clean_env: Path)
     assert watcher.returncode == 0, err
     answer = json.loads(out)
     assert answer["quotes"][0]["text"] == text and answer["quotes"][0]["source"] == "Coast News"
+
+
+def test_restore_replaces_a_damaged_database(tmp_path: Path, clean_env: Path) -> None:
+    run("stats")
+    code, _, _ = run("backup", str(tmp_path / "good.sqlite3"))
+    assert code == 0
+    (clean_env / "newsbot.sqlite3").write_bytes(b"this is not a database" * 100)
+    code, out, err = run("ask", "What did Amazon pitch to ICE?")
+    assert code == 1 and err.startswith(f"newsbot: error: cannot open the database {clean_env / 'newsbot.sqlite3'}")
+    code, out, err = run("restore", str(tmp_path / "good.sqlite3"), "--yes")
+    assert code == 0 and out == f"Restored 31 articles from {tmp_path / 'good.sqlite3'}\n"
+    moved = list(clean_env.glob("newsbot.sqlite3.damaged-*"))
+    assert len(moved) == 1 and err == f"The damaged database was moved to {moved[0]}\n"
+    code, out, _ = run("ask", "What did Amazon pitch to ICE?")
+    assert code == 0 and out.startswith("> Amazon.com Inc. pitched")
