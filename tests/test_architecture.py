@@ -1,0 +1,35 @@
+"""Data flows one way: the core is plain Python; only the Discord glue imports discord, only the CLI click."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+BOT = Path(__file__).resolve().parent.parent / "bot"
+CORE = sorted(p for p in BOT.glob("*.py") if not p.name.startswith(("cli", "__main__")))
+
+
+def imported(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+        elif isinstance(node, ast.ImportFrom) and node.level > 0 and node.module:
+            names.add("." + node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("path", CORE, ids=lambda p: p.name)
+def test_the_core_never_imports_discord_or_click(path: Path) -> None:
+    found = imported(path)
+    assert "discord" not in found and "click" not in found
+    assert ".discord_app" not in found and ".cli" not in found
+
+
+def test_only_the_discord_glue_imports_discord() -> None:
+    users = {p.relative_to(BOT).as_posix() for p in BOT.rglob("*.py") if "discord" in imported(p)}
+    assert users and all(u.startswith("discord_app/") for u in users)
