@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from .errors import InvalidQuestion
 from .index import ArticleRef, CoverageIndex, Hit
@@ -186,19 +187,17 @@ def _copies(hits: list[Hit]) -> dict[str, list[Hit]]:
     return groups
 
 
+def _attribution(copies: list[ArticleRef]) -> dict[str, Any]:
+    """The fields of a quote or headline: the first (oldest) copy's article, the other outlets in ``also_in``."""
+    first = copies[0]
+    also = _unique(r.source for r in copies[1:] if r.source != first.source)
+    return {"article_id": first.id, "title": first.title, "source": first.source, "date": first.date,
+            "url": first.url, "also_in": also}  # fmt: skip
+
+
 def _quote(hit: Hit, copies: list[Hit]) -> Quote:
-    ref = hit.passage.article
-    also = _unique(c.passage.article.source for c in copies[1:] if c.passage.article.source != ref.source)
-    return Quote(
-        text=hit.passage.text,
-        article_id=ref.id,
-        title=ref.title,
-        source=ref.source,
-        date=ref.date,
-        url=ref.url,
-        also_in=also,
-        score=hit.score * hit.coverage,
-    )
+    refs = [c.passage.article for c in copies]
+    return Quote(text=hit.passage.text, score=hit.score * hit.coverage, **_attribution(refs))
 
 
 def _group_headlines(hits: Iterable[Hit], exclude: set[str]) -> list[Headline]:
@@ -209,18 +208,7 @@ def _group_headlines(hits: Iterable[Hit], exclude: set[str]) -> list[Headline]:
     for refs in groups.values():
         if any(r.id in exclude for r in refs):
             continue
-        first = min(refs, key=_age)
-        also = _unique(r.source for r in sorted(refs, key=_age) if r.source != first.source)
-        result.append(
-            Headline(
-                article_id=first.id,
-                title=first.title,
-                source=first.source,
-                date=first.date,
-                url=first.url,
-                also_in=also,
-            )
-        )
+        result.append(Headline(**_attribution(sorted(refs, key=_age))))
     return result
 
 

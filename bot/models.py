@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 __all__ = [
     "Answer",
     "Article",
+    "Attribution",
     "ArticleIn",
     "DatePrecision",
     "Headline",
@@ -189,28 +190,26 @@ class Article(ArticleIn):
         return date_precision(self.date)
 
 
-class Quote(BaseModel):
+class Attribution(BaseModel):
+    """Where a quote or headline comes from: its article, and the other outlets that ran the same text."""
+
+    article_id: str
+    title: str
+    source: str
+    date: str | None
+    url: str | None
+    also_in: list[str] = Field(default_factory=list)
+
+
+class Quote(Attribution):
     """A sentence quoted verbatim from a stored article, with that article's attribution."""
 
     text: str
-    article_id: str
-    title: str
-    source: str
-    date: str | None
-    url: str | None
-    also_in: list[str] = Field(default_factory=list)
     score: float = Field(default=0.0, exclude=True)
 
 
-class Headline(BaseModel):
+class Headline(Attribution):
     """A related headline; syndicated copies of one story are grouped, the other outlets in ``also_in``."""
-
-    article_id: str
-    title: str
-    source: str
-    date: str | None
-    url: str | None
-    also_in: list[str] = Field(default_factory=list)
 
 
 class Answer(BaseModel):

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .models import Answer, Headline, Quote, Stats, Timeline, TimelineEntry, format_date
+from .models import Answer, Attribution, Headline, Quote, Stats, Timeline, TimelineEntry, format_date
 from .sources import Sources
 
 __all__ = [
@@ -113,7 +113,7 @@ def _quote_block(quote: Quote, style: Style, limit: int | None) -> str:
     return body + "\n" + _attribution(quote, style)
 
 
-def _attribution(item: Quote | Headline, style: Style) -> str:
+def _attribution(item: Attribution, style: Style) -> str:
     also = f" (also in {', '.join(style.escape(o) for o in item.also_in)})" if item.also_in else ""
     headline = style.link(style.escape(item.title), item.url)
     return f"— {style.bold(style.escape(item.source))}, {format_date(item.date)}{also} · {headline}"
