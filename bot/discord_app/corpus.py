@@ -172,7 +172,7 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Moder
             raise InvalidArticle(f"{file.filename}: use a .md, .json or .jsonl file")
         await interaction.response.defer(ephemeral=True, thinking=True)
         data = await file.read()
-        articles = articles_from_text(file.filename, data)
+        articles = await asyncio.to_thread(articles_from_text, file.filename, data)  # parsing can take a while
         wanted = {k: v for k, v in overrides.items() if v}
         if wanted:
             if len(articles) != 1:
