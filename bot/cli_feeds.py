@@ -71,10 +71,7 @@ def add(url: str, outlet: str | None, data_dir: Path | None) -> None:
         newsbot feeds add https://example.com/world/rss.xml --outlet "The Example"
     """
     settings, subscriptions = _open(data_dir)
-    try:
-        feed = asyncio.run(subscriptions.add(url, policy=_policy(settings), actor=actor(), outlet=outlet))
-    finally:
-        subscriptions.service.close()
+    feed = asyncio.run(subscriptions.add(url, policy=_policy(settings), actor=actor(), outlet=outlet))
     click.echo(f"Subscribed feed {feed.id}: {feed.title or feed.url}, attributed to {feed.outlet}.")
     click.echo(f"Its entries are added at the next poll (now: newsbot feeds poll {feed.id}).")
 
@@ -90,10 +87,7 @@ def remove(feed: str, data_dir: Path | None) -> None:
         newsbot feeds remove 3
     """
     _, subscriptions = _open(data_dir)
-    try:
-        removed = subscriptions.remove(feed, actor=actor())
-    finally:
-        subscriptions.service.close()
+    removed = subscriptions.remove(feed, actor=actor())
     kept = f" The {removed.added} articles it added stay in the coverage." if removed.added else ""
     click.echo(f"Removed feed {removed.id}: {removed.name} ({removed.url}).{kept}")
 
@@ -109,10 +103,7 @@ def list_(as_json: bool, data_dir: Path | None) -> None:
         newsbot feeds list
     """
     _, subscriptions = _open(data_dir)
-    try:
-        records = subscriptions.list()
-    finally:
-        subscriptions.service.close()
+    records = subscriptions.list()
     if as_json:
         echo_json([r.to_json() for r in records])
         return
@@ -138,10 +129,7 @@ def log_(feed: str, limit: int, as_json: bool, data_dir: Path | None) -> None:
         newsbot feeds log 3
     """
     _, subscriptions = _open(data_dir)
-    try:
-        entries = subscriptions.log(feed, limit)
-    finally:
-        subscriptions.service.close()
+    entries = subscriptions.log(feed, limit)
     if as_json:
         echo_json([e.to_json() for e in entries])
         return
@@ -167,10 +155,7 @@ def poll(feed: str | None, max_new: int, data_dir: Path | None) -> None:
         newsbot feeds poll
     """
     settings, subscriptions = _open(data_dir)
-    try:
-        report = asyncio.run(subscriptions.poll(feed, policy=_policy(settings), max_new_per_feed=max_new))
-    finally:
-        subscriptions.service.close()
+    report = asyncio.run(subscriptions.poll(feed, policy=_policy(settings), max_new_per_feed=max_new))
     if not report.feeds:
         click.echo("No feeds are subscribed (add one with: newsbot feeds add URL).")
         return
