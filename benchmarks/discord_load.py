@@ -25,9 +25,9 @@ sys.path.insert(0, str(ROOT))
 from tests.fakediscord import FakeDiscord  # noqa: E402
 
 # isort: split
-from bot.bulk import plan_import, read_import  # noqa: E402
-from bot.config import load_settings  # noqa: E402
+from bot.core.config import load_settings  # noqa: E402
 from bot.discord_app.client import build_bot  # noqa: E402
+from bot.intake.bulk import plan_import, read_import  # noqa: E402
 from bot.service import NewsService  # noqa: E402
 
 QUESTIONS = [

@@ -1,5 +1,5 @@
 """``python -m bot``: the same as the ``newsbot`` command."""
 
-from .cli import cli
+from bot.cli.main import cli
 
 cli()

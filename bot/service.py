@@ -16,16 +16,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .answers import answer_question
-from .config import Settings
-from .corpus import load_corpus_dir
-from .errors import ArticleNotFound, ConfigError
-from .index import ArticleRef, CoverageIndex
-from .models import Answer, Article, ArticleIn, Stats, Timeline, date_sort_key
-from .sources import Sources, outlet_coverage
-from .store import Change, Store
-from .text import TEXT_VERSION
-from .timeline import build_timeline
+from bot.core.config import Settings
+from bot.core.errors import ArticleNotFound, ConfigError
+from bot.core.models import Answer, Article, ArticleIn, Stats, Timeline, date_sort_key
+from bot.core.text import TEXT_VERSION
+from bot.intake.corpus import load_corpus_dir
+from bot.search.answers import answer_question
+from bot.search.index import ArticleRef, CoverageIndex
+from bot.search.sources import Sources, outlet_coverage
+from bot.search.timeline import build_timeline
+from bot.storage.store import Change, Store
 
 __all__ = ["NewsService", "shipped_corpus_dir"]
 
@@ -255,9 +255,9 @@ class NewsService:
     ) -> bytes:
         """A PNG of the timeline's coverage per period, stacked by outlet; cached per corpus version and query.
 
-        Raises :class:`bot.errors.InvalidInput` when there is nothing dated to chart."""
-        from .chart import ChartItem, chart_png
-        from .timeline import matching_articles
+        Raises :class:`bot.core.errors.InvalidInput` when there is nothing dated to chart."""
+        from bot.present.chart import ChartItem, chart_png
+        from bot.search.timeline import matching_articles
 
         self.refresh()
         key = (self._version, topic, since, until, outlet)

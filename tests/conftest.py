@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_settings
+from bot.core.config import load_settings
 from bot.service import NewsService
 
 REPO = Path(__file__).resolve().parent.parent

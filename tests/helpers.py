@@ -12,7 +12,7 @@ import pytest
 from tests.fakediscord import FakeDiscord
 
 # isort: split
-from bot.config import Settings
+from bot.core.config import Settings
 from bot.discord_app.client import NewsBot, build_bot
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.errors import InvalidQuestion
+from bot.core.errors import InvalidQuestion
 from bot.service import NewsService
 
 WAPO = "Washington Post"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 BOT = Path(__file__).resolve().parent.parent / "bot"
-CORE = sorted(p for p in BOT.glob("*.py") if not p.name.startswith(("cli", "__main__")))
+CORE = sorted(p for p in BOT.rglob("*.py") if p.relative_to(BOT).parts[0] not in ("cli", "discord_app", "__main__.py"))
 
 
 def imported(path: Path) -> set[str]:
@@ -18,16 +18,17 @@ def imported(path: Path) -> set[str]:
             names.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module.split(".")[0])
+            names.add(node.module)
         elif isinstance(node, ast.ImportFrom) and node.level > 0 and node.module:
             names.add("." + node.module.split(".")[0])
     return names
 
 
-@pytest.mark.parametrize("path", CORE, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", CORE, ids=lambda p: p.relative_to(BOT).as_posix())
 def test_the_core_never_imports_discord_or_click(path: Path) -> None:
     found = imported(path)
     assert "discord" not in found and "click" not in found
-    assert ".discord_app" not in found and ".cli" not in found
+    assert not any(name.startswith(("bot.discord_app", "bot.cli")) for name in found)
 
 
 def test_only_the_discord_glue_imports_discord() -> None:

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rank_bm25 import BM25Okapi
 
-from bot.bm25 import BM25Index
+from bot.search.bm25 import BM25Index
 
 Doc = list[str]
 
@@ -147,7 +147,7 @@ def test_add_and_remove_keep_scores_exact() -> None:
 
 def test_logarithms_are_math_log() -> None:
     """idf must use libm's log like rank-bm25; numpy's SIMD log differs in the last bit for some arguments."""
-    from bot.bm25 import _log_half_table
+    from bot.search.bm25 import _log_half_table
 
     table = _log_half_table(300_000)
     expected = np.array([math.log(k + 0.5) for k in range(300_001)])

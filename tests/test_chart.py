@@ -10,7 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bot.chart import (
+from bot.core.errors import InvalidDate, InvalidInput, NewsBotError
+from bot.intake.corpus import load_corpus_dir
+from bot.present.chart import (
     MAX_BINS,
     ChartData,
     ChartItem,
@@ -20,8 +22,6 @@ from bot.chart import (
     chart_png,
     render_chart,
 )
-from bot.corpus import load_corpus_dir
-from bot.errors import InvalidDate, InvalidInput, NewsBotError
 from bot.service import shipped_corpus_dir
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import cli
-from bot.store import Store
+from bot.cli.main import cli
+from bot.storage.store import Store
 
 FIRST = "Amazon.com Inc. pitched its facial-recognition system in the summer"
 

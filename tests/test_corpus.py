@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from bot.corpus import article_to_markdown, articles_from_text, load_corpus_dir
+from bot.core.text import split_sentences
+from bot.intake.corpus import article_to_markdown, articles_from_text, load_corpus_dir
 from bot.service import shipped_corpus_dir
-from bot.text import split_sentences
 from tests.conftest import shared_file
 
 ARTIFACTS = ("LA TimesWashington Post", "SlateDiscover Related")

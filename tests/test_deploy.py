@@ -1,6 +1,6 @@
 """The deployment files (deploy/) and their documentation (docs/deploy.md) agree with the code.
 
-- Every variable they name is a setting of ``bot.config.Settings``, and deploy/.env.example lists every setting
+- Every variable they name is a setting of ``bot.core.config.Settings``, and deploy/.env.example lists every setting
   with its description and its real default.
 - Every ``newsbot COMMAND`` they run is a command of ``bot.cli.cli``, with options it accepts.
 - The Dockerfile, compose.yaml and the systemd units have what running the bot safely needs (a non-root user, the
@@ -32,8 +32,8 @@ import yaml
 from pydantic import AliasChoices
 from pydantic.fields import FieldInfo
 
-from bot.cli import cli
-from bot.config import Settings
+from bot.cli.main import cli
+from bot.core.config import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 DEPLOY = REPO / "deploy"
@@ -296,7 +296,7 @@ def test_the_deployment_runs_commands_that_exist_with_options_they_accept() -> N
     assert {argv[0] for _, argv in calls} >= {"run", "doctor", "backup"}
     for where, argv in calls:
         name, *args = argv
-        assert name in cli.commands, f"{where} runs `newsbot {name}`, which bot/cli.py does not have"
+        assert name in cli.commands, f"{where} runs `newsbot {name}`, which bot/cli/main.py does not have"
         try:
             cli.commands[name].make_context(name, list(args))
         except click.UsageError as exc:
@@ -307,7 +307,7 @@ def test_every_command_mentioned_exists() -> None:
     mentioned = all_mentioned_commands()
     assert mentioned, "no `newsbot COMMAND` found: the pattern is broken"
     missing = sorted({f"{where}: newsbot {name}" for where, name in mentioned if name not in cli.commands})
-    assert not missing, f"commands that bot/cli.py does not have: {missing}"
+    assert not missing, f"commands that bot/cli/main.py does not have: {missing}"
 
 
 def test_the_command_pattern() -> None:
@@ -472,7 +472,7 @@ def test_the_build_context_has_what_the_dockerfile_copies_and_no_secrets() -> No
     for source in copied:
         assert (REPO / source).exists(), f"COPY {source}: not in the repository"
         assert not ignored(source), f"COPY {source}: excluded by {DOCKERIGNORE.name}"
-    for inside in ("bot/cli.py", "bot/migrations/0001_initial.sql", "corpus/articles/x.md"):
+    for inside in ("bot/cli/main.py", "bot/storage/migrations/0001_initial.sql", "corpus/articles/x.md"):
         assert not ignored(inside), inside
     for secret in ("deploy/.env", ".env", ".git/config", ".venv/bin/python", "bot/__pycache__/cli.cpython-311.pyc"):
         assert ignored(secret), f"{secret} should stay out of the build context"
@@ -670,7 +670,7 @@ def test_the_backup_script_is_clean_shell() -> None:
 
 def test_the_backup_makes_a_dated_copy_and_keeps_the_newest(tmp_path: Path) -> None:
     """The unit's own script, run as systemd would run it (its Environment=, %S) on a real database."""
-    from bot.config import load_settings
+    from bot.core.config import load_settings
     from bot.service import NewsService
 
     state = tmp_path / "state"
@@ -737,9 +737,7 @@ def test_an_installed_newsbot_seeds_the_shipped_corpus(tmp_path: Path) -> None:
         shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(REPO / directory, target, ignore=ignore)
     env = {**os.environ, "PYTHONPATH": str(site), "NEWSBOT_DATA_DIR": str(tmp_path / "data")}
-    code = (
-        "import bot, sys; assert bot.__file__.startswith(sys.argv.pop(1)), bot.__file__; from bot.cli import cli; cli()"
-    )
+    code = "import bot, sys; assert bot.__file__.startswith(sys.argv.pop(1)), bot.__file__; from bot.cli.main import cli; cli()"
     result = subprocess.run(
         [sys.executable, "-c", code, str(site), "stats"], cwd=tmp_path, env=env, capture_output=True, text=True
     )

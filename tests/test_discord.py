@@ -22,10 +22,10 @@ from tests.fakediscord import (
 from tests.helpers import start_newsbot, stop_newsbot
 
 # isort: split
-from bot.config import Settings, load_settings
+from bot.core.config import Settings, load_settings
 from bot.discord_app.client import NewsBot
-from bot.render import escape_markdown
-from bot.store import Store
+from bot.present.render import escape_markdown
+from bot.storage.store import Store
 
 FIRST = escape_markdown("Amazon.com Inc. pitched its facial-recognition system in the summer")
 NO_PINGS = {"parse": [], "replied_user": False}
@@ -421,7 +421,7 @@ async def test_newsbot_sync_registers_commands_in_a_guild(fake: FakeDiscord, cle
     registered = {c["name"]: c for c in fake.registered_commands(fake.guild_id)}
     assert {o["name"] for o in registered["corpus"]["options"]} == {"add", "remove", "list", "stats"}
     assert fake.registered_commands() == []
-    from bot.maintenance import doctor
+    from bot.ops.maintenance import doctor
 
     checks = {c.name: c for c in doctor(load_settings(data_dir=clean_env, discord_token="t"), None)}
     assert checks["corpus"].ok
@@ -433,7 +433,7 @@ async def test_newsbot_sync_registers_commands_in_a_guild(fake: FakeDiscord, cle
 def test_run_without_a_token_is_a_clear_error(clean_env: Path) -> None:
     from click.testing import CliRunner
 
-    from bot.cli import cli
+    from bot.cli.main import cli
 
     result = CliRunner().invoke(cli, ["run"])
     assert result.exit_code == 1

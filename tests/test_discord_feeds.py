@@ -17,10 +17,10 @@ from tests.fakediscord import DEFERRED_CHANNEL_MESSAGE, FakeDiscord
 from tests.helpers import deadline_test, start_newsbot, stop_newsbot
 
 # isort: split
-from bot.config import Settings, load_settings
+from bot.core.config import Settings, load_settings
 from bot.discord_app.client import NewsBot
 from bot.discord_app.feeds import FeedsCog
-from bot.subscriptions import Subscriptions
+from bot.intake.subscriptions import Subscriptions
 from tests.test_subscriptions import LIGHTHOUSE, OUTLET, Site, publish_first_edition, running_site
 
 TEST_DEADLINE = 30.0  # seconds, for any one test

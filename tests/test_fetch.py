@@ -1,4 +1,4 @@
-"""Tests for bot.fetch against a real aiohttp server on 127.0.0.2.
+"""Tests for bot.intake.fetch against a real aiohttp server on 127.0.0.2.
 
 The server runs on 127.0.0.2 and the policies used here allow exactly 127.0.0.2/32, so the first hop passes
 the address check while 127.0.0.1, 169.254.169.254 and every other non-public address stay forbidden: the
@@ -22,8 +22,8 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
-from bot.errors import FetchError, UnsafeURL
-from bot.fetch import (
+from bot.core.errors import FetchError, UnsafeURL
+from bot.intake.fetch import (
     ExtractedArticle,
     FetchedPage,
     FetchPolicy,

@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from bot.config import load_settings
-from bot.corpus import load_corpus_dir
-from bot.models import ArticleIn
+from bot.core.config import load_settings
+from bot.core.models import ArticleIn
+from bot.core.text import split_sentences, tokenize
+from bot.intake.corpus import load_corpus_dir
 from bot.service import NewsService, shipped_corpus_dir
-from bot.store import Store
-from bot.text import split_sentences, tokenize
+from bot.storage.store import Store
 
 
 def test_sentence_scores_equal_rank_bm25_on_the_shipped_corpus(service: NewsService) -> None:
@@ -74,7 +74,7 @@ def test_an_index_from_another_history_is_rebuilt(clean_env: Path, tmp_path: Pat
     first = open_service(clean_env)
     first.ask("Amazon")
     backup_path = tmp_path / "backup.sqlite3"
-    from bot.maintenance import backup, restore
+    from bot.ops.maintenance import backup, restore
 
     backup(first.store, backup_path)
     first.add(ArticleIn(title="Later story", source="Wire", body="The zebra crossing was repainted."), actor="t")

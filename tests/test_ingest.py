@@ -12,8 +12,8 @@ import pytest
 from aiohttp import web
 from click.testing import CliRunner
 
-from bot.cli import cli
-from bot.store import Store
+from bot.cli.main import cli
+from bot.storage.store import Store
 from tests.conftest import shared_file
 
 PAGE = """<!doctype html>

@@ -11,11 +11,11 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from bot.cli import cli
-from bot.config import load_settings
-from bot.models import ArticleIn
+from bot.cli.main import cli
+from bot.core.config import load_settings
+from bot.core.models import ArticleIn
 from bot.service import NewsService
-from bot.store import Store
+from bot.storage.store import Store
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
@@ -78,7 +78,7 @@ def test_doctor_fails_on_an_unwritable_data_directory(tmp_path: Path) -> None:
 WATCHER = textwrap.dedent(
     """
     import json, sys, time
-    from bot.config import load_settings
+    from bot.core.config import load_settings
     from bot.service import NewsService
 
     service = NewsService.open(load_settings())

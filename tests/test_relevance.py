@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_settings
-from bot.models import ArticleIn
+from bot.core.config import load_settings
+from bot.core.models import ArticleIn
 from bot.service import NewsService
 
 ARTICLES = [

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_settings
-from bot.errors import ArticleNotFound, DuplicateArticle
-from bot.models import ArticleIn
+from bot.core.config import load_settings
+from bot.core.errors import ArticleNotFound, DuplicateArticle
+from bot.core.models import ArticleIn
 from bot.service import NewsService, shipped_corpus_dir
-from bot.store import Store
+from bot.storage.store import Store
 
 
 def make(title: str, body: str = "", url: str | None = None) -> ArticleIn:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.text import sentence_spans, split_sentences, tokenize
+from bot.core.text import sentence_spans, split_sentences, tokenize
 
 
 @pytest.mark.parametrize(

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import InvalidDate
-from bot.models import format_date
-from bot.render import PLAIN, render_timeline
+from bot.core.errors import InvalidDate
+from bot.core.models import format_date
+from bot.present.render import PLAIN, render_timeline
 from bot.service import NewsService
 
 
@@ -85,8 +85,8 @@ def test_the_chart_of_a_timeline_counts_its_entries_per_month(service: NewsServi
 
     from click.testing import CliRunner
 
-    from bot.chart import ChartItem, chart_data
-    from bot.cli import cli
+    from bot.cli.main import cli
+    from bot.present.chart import ChartItem, chart_data
 
     target = tmp_path / "chart.png"
     result = CliRunner().invoke(cli, ["timeline", "--chart", str(target), "--json"])
@@ -103,7 +103,7 @@ def test_the_chart_of_a_timeline_counts_its_entries_per_month(service: NewsServi
 
 
 def test_no_chart_for_a_topic_without_coverage(service: NewsService) -> None:
-    from bot.errors import InvalidInput
+    from bot.core.errors import InvalidInput
 
     with pytest.raises(InvalidInput, match="no coverage on 'volcanoes' to chart"):
         service.timeline_chart("volcanoes")

@@ -1,5 +1,5 @@
 """The Discord layer: a thin glue over :class:`bot.service.NewsService` (named so as not to shadow ``discord``)."""
 
-from .client import NewsBot, run_bot, sync_commands
+from bot.discord_app.client import NewsBot, run_bot, sync_commands
 
 __all__ = ["NewsBot", "run_bot", "sync_commands"]

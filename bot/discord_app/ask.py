@@ -12,13 +12,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from ..errors import InvalidQuestion, NewsBotError
-from ..models import Answer
-from ..render import DISCORD, render_answer
-from .replies import CONTENT_LIMIT, NO_PINGS, send
+from bot.core.errors import InvalidQuestion, NewsBotError
+from bot.core.models import Answer
+from bot.discord_app.replies import CONTENT_LIMIT, NO_PINGS, send
+from bot.present.render import DISCORD, render_answer
 
 if TYPE_CHECKING:
-    from .client import NewsBot
+    from bot.discord_app.client import NewsBot
 
 __all__ = ["AskCog", "answer_text"]
 

@@ -19,11 +19,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from ..config import Settings
-from ..errors import ConfigError
-from ..maintenance import command_signature
-from ..service import NewsService
-from .replies import NO_PINGS, command_error_message, send
+from bot.core.config import Settings
+from bot.core.errors import ConfigError
+from bot.discord_app.replies import NO_PINGS, command_error_message, send
+from bot.ops.maintenance import command_signature
+from bot.service import NewsService
 
 __all__ = ["NewsBot", "build_bot", "command_payload", "run_bot", "sync_commands"]
 
@@ -107,11 +107,11 @@ class NewsBot(commands.AutoShardedBot):
 
     async def add_cogs(self) -> None:
         """Every feature's cog; done in setup_hook, and without logging in to compute the command payload."""
-        from .ask import AskCog
-        from .corpus import CorpusCog
-        from .feeds import FeedsCog
-        from .sources import SourcesCog
-        from .timeline import TimelineCog
+        from bot.discord_app.ask import AskCog
+        from bot.discord_app.corpus import CorpusCog
+        from bot.discord_app.feeds import FeedsCog
+        from bot.discord_app.sources import SourcesCog
+        from bot.discord_app.timeline import TimelineCog
 
         for cog in (AskCog(self), TimelineCog(self), SourcesCog(self), CorpusCog(self), FeedsCog(self)):
             await self.add_cog(cog)

@@ -16,15 +16,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from ..corpus import SUFFIXES, articles_from_text, too_large
-from ..errors import InvalidArticle, InvalidInput, NewsBotError
-from ..ingest import article_from_fields, article_from_url, fetch_policy, looks_like_url
-from ..models import Article, ArticleIn, format_date
-from ..text import split_sentences
-from .replies import NO_PINGS, actor, clip, require_moderator, send
+from bot.core.errors import InvalidArticle, InvalidInput, NewsBotError
+from bot.core.models import Article, ArticleIn, format_date
+from bot.core.text import split_sentences
+from bot.discord_app.replies import NO_PINGS, actor, clip, require_moderator, send
+from bot.intake.corpus import SUFFIXES, articles_from_text, too_large
+from bot.intake.ingest import article_from_fields, article_from_url, fetch_policy, looks_like_url
 
 if TYPE_CHECKING:
-    from .client import NewsBot
+    from bot.discord_app.client import NewsBot
 
 __all__ = ["ArticleModal", "ConfirmView", "CorpusCog"]
 

@@ -15,13 +15,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from ..ingest import fetch_policy
-from ..render import escape_markdown
-from ..subscriptions import FeedRecord, Subscriptions, describe_poll
-from .replies import EMBED_DESCRIPTION_LIMIT, actor, clip, is_moderator, require_moderator, send
+from bot.discord_app.replies import EMBED_DESCRIPTION_LIMIT, actor, clip, is_moderator, require_moderator, send
+from bot.intake.ingest import fetch_policy
+from bot.intake.subscriptions import FeedRecord, Subscriptions, describe_poll
+from bot.present.render import escape_markdown
 
 if TYPE_CHECKING:
-    from .client import NewsBot
+    from bot.discord_app.client import NewsBot
 
 __all__ = ["FeedsCog"]
 

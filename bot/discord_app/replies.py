@@ -8,7 +8,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from ..config import Settings
+from bot.core.config import Settings
 
 __all__ = [
     "CONTENT_LIMIT",
@@ -85,7 +85,7 @@ async def send(
 
 def command_error_message(error: app_commands.AppCommandError) -> str | None:
     """A message fit for the user for an expected error, or None for a bug."""
-    from ..errors import NewsBotError
+    from bot.core.errors import NewsBotError
 
     original = getattr(error, "original", error)
     if isinstance(original, NewsBotError):

@@ -9,11 +9,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from ..render import DISCORD, render_sources
-from .replies import EMBED_DESCRIPTION_LIMIT, send
+from bot.discord_app.replies import EMBED_DESCRIPTION_LIMIT, send
+from bot.present.render import DISCORD, render_sources
 
 if TYPE_CHECKING:
-    from .client import NewsBot
+    from bot.discord_app.client import NewsBot
 
 __all__ = ["SourcesCog"]
 

@@ -10,12 +10,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from ..models import Timeline
-from ..render import DISCORD, render_timeline, timeline_pages
-from .replies import EMBED_DESCRIPTION_LIMIT, NO_PINGS, clip, send
+from bot.core.models import Timeline
+from bot.discord_app.replies import EMBED_DESCRIPTION_LIMIT, NO_PINGS, clip, send
+from bot.present.render import DISCORD, render_timeline, timeline_pages
 
 if TYPE_CHECKING:
-    from .client import NewsBot
+    from bot.discord_app.client import NewsBot
 
 __all__ = ["PER_PAGE", "TimelineCog", "TimelineView", "timeline_embed"]
 

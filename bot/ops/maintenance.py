@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .config import Settings
-from .errors import InvalidInput, NewsBotError, StoreError
-from .store import Store, latest_schema_version
+from bot.core.config import Settings
+from bot.core.errors import InvalidInput, NewsBotError, StoreError
+from bot.storage.store import Store, latest_schema_version
 
 if TYPE_CHECKING:
-    from .service import NewsService
+    from bot.service import NewsService
 
 __all__ = ["Check", "backup", "command_signature", "doctor", "restore"]
 
@@ -124,7 +124,7 @@ def doctor(
             Check("data directory", False, f"{data_dir}: {exc.strerror}", "set NEWSBOT_DATA_DIR to a writable folder")
         )
         return checks
-    from .service import NewsService
+    from bot.service import NewsService
 
     try:
         service = NewsService.open(settings)

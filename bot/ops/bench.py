@@ -1,6 +1,6 @@
 """Side-by-side benchmark of newsbot's BM25 index, rank-bm25 (the reference it must equal) and bm25s.
 
-Why it exists: :class:`bot.bm25.BM25Index` replaces ``rank_bm25.BM25Okapi`` on the claim that it returns the very
+Why it exists: :class:`bot.search.bm25.BM25Index` replaces ``rank_bm25.BM25Okapi`` on the claim that it returns the very
 same scores much faster, takes articles in and out without a rebuild, and uses less memory. This module measures
 all of that in one run, on the same corpora and queries, and checks the "same scores" part on every timed query,
 so the published numbers (BENCHMARKS.md) can be reproduced with ``newsbot bench``.
@@ -9,7 +9,7 @@ Corpora: synthetic passages (deterministic for a seed; ~25 tokens; a Zipf-Mandel
 words, heavier-headed than stopword-free news: the commonest term is in ~42% of the passages, where "trump" is
 in 20% of the HuffPost ones, so queries often touch hundreds of thousands of passages at 1M) and, when the file
 exists, the 9,999 HuffPost headlines + descriptions of the News Category Dataset (Rishabh Misra), tokenized
-with :func:`bot.text.tokenize`. bm25s is timed for reference only: its scoring (Lucene idf, float32) differs
+with :func:`bot.core.text.tokenize`. bm25s is timed for reference only: its scoring (Lucene idf, float32) differs
 from rank-bm25's, so its results are not compared.
 """
 
@@ -35,11 +35,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from bot.bm25 import BM25Index
+from bot.search.bm25 import BM25Index
 
 __all__ = ["DEFAULT_HUFFPOST", "format_report", "run_benchmark", "synthetic_corpus"]
 
-DEFAULT_HUFFPOST = Path(__file__).resolve().parents[2] / "shared" / "data" / "huffpost-headlines-2018-2022.jsonl"
+DEFAULT_HUFFPOST = Path(__file__).resolve().parents[3] / "shared" / "data" / "huffpost-headlines-2018-2022.jsonl"
 
 TOP_K = 10
 ARTICLE_PASSAGES = 10  # "an article": what the bot adds or removes at once
@@ -108,7 +108,7 @@ def synthetic_corpus(size: int, queries: int, seed: int = 0) -> tuple[Docs, Docs
 
 def huffpost_corpus(path: Path, queries: int, seed: int = 0) -> tuple[Docs, Docs, Docs]:
     """One passage per headline + description; queries are tokenized headlines; the article is 10 rows."""
-    from bot.text import tokenize
+    from bot.core.text import tokenize
 
     docs: Docs = []
     headlines: Docs = []
@@ -398,7 +398,7 @@ def _bench_corpus(
 _COLD_START = """
 import json, sys, time
 start = time.perf_counter()
-from bot.bm25 import BM25Index
+from bot.search.bm25 import BM25Index
 imported = time.perf_counter()
 index = BM25Index.load(sys.argv[1])
 loaded = time.perf_counter()
@@ -410,7 +410,7 @@ print(json.dumps({"import_s": imported - start, "load_s": loaded - imported, "fi
 
 def _cold_start(path: Path, query: list[str]) -> dict[str, float] | None:
     """A real cold start: a new interpreter imports, loads ``path`` and answers one query (file in page cache)."""
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
     try:
         done = subprocess.run(

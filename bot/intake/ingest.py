@@ -10,11 +10,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .config import Settings
-from .corpus import describe_validation_error
-from .errors import InvalidArticle
-from .fetch import ExtractedArticle, FetchPolicy, fetch_article
-from .models import ArticleIn
+from bot.core.config import Settings
+from bot.core.errors import InvalidArticle
+from bot.core.models import ArticleIn
+from bot.intake.corpus import describe_validation_error
+from bot.intake.fetch import ExtractedArticle, FetchPolicy, fetch_article
 
 __all__ = ["article_from_fields", "article_from_url", "fetch_policy", "looks_like_url"]
 

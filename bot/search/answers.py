@@ -4,7 +4,7 @@ How a quote is chosen:
 
 1. The question is tokenized like the documents; a question with no searchable word is an error, not a guess.
 2. Body sentences are ranked with BM25. A sentence is a candidate only if it *covers* at least
-   :data:`ANSWER_FLOOR` of the question's weight (see :class:`bot.index.CoverageIndex`): a sentence that shares
+   :data:`ANSWER_FLOOR` of the question's weight (see :class:`bot.search.index.CoverageIndex`): a sentence that shares
    one common word with the question does not answer it, however the corpus makes BM25 score it. And its
    *article* (headline and text together) must cover at least :data:`CONTEXT_FLOOR` of the question: "Is Amazon
    evil?" is not answered by a sentence about evil in an article that never mentions Amazon. For that second
@@ -28,10 +28,10 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .errors import InvalidQuestion
-from .index import ArticleRef, CoverageIndex, Hit
-from .models import Answer, Headline, Quote, date_sort_key
-from .text import tokenize
+from bot.core.errors import InvalidQuestion
+from bot.core.models import Answer, Headline, Quote, date_sort_key
+from bot.core.text import tokenize
+from bot.search.index import ArticleRef, CoverageIndex, Hit
 
 __all__ = [
     "ANSWER_FLOOR",

@@ -14,14 +14,14 @@ from typing import Any
 
 import click
 
-from .cli_common import ErrorHandlingGroup, actor, data_dir_option, echo_json, open_service
-from .cli_feeds import feeds
-from .config import Settings, load_settings
-from .corpus import read_article_file
-from .errors import InvalidInput
-from .models import format_date
-from .render import render_answer, render_sources, render_timeline
-from .service import NewsService
+from bot.cli.common import ErrorHandlingGroup, actor, data_dir_option, echo_json, open_service
+from bot.cli.feeds import feeds
+from bot.core.config import Settings, load_settings
+from bot.core.errors import InvalidInput
+from bot.core.models import format_date
+from bot.intake.corpus import read_article_file
+from bot.present.render import render_answer, render_sources, render_timeline
+from bot.service import NewsService
 
 __all__ = ["cli"]
 
@@ -186,7 +186,11 @@ def add(
         newsbot add story.md
         newsbot add https://www.example.com/news/story --source "Example News"
     """
-    from .ingest import article_from_url, fetch_policy, looks_like_url  # fetching needs aiohttp and trafilatura
+    from bot.intake.ingest import (  # fetching needs aiohttp and trafilatura
+        article_from_url,
+        fetch_policy,
+        looks_like_url,
+    )
 
     overrides = {"title": title, "source": outlet, "date": date, "url": url}
     settings = _settings(data_dir)
@@ -223,7 +227,7 @@ def import_(path: Path, fmt: str, skip_invalid: bool, as_json: bool, data_dir: P
         newsbot import articles.jsonl
         newsbot import huffpost.jsonl --format huffpost --skip-invalid
     """
-    from .bulk import plan_import, read_import
+    from bot.intake.bulk import plan_import, read_import
 
     service = _service(data_dir)
     lines = _count_lines(path)
@@ -282,7 +286,7 @@ def export(directory: Path, data_dir: Path | None) -> None:
 
         newsbot export backup-corpus/
     """
-    from .bulk import export_corpus
+    from bot.intake.bulk import export_corpus
 
     count = export_corpus(_service(data_dir).store, directory)
     click.echo(f"Exported {count} articles to {directory / 'articles'}")
@@ -358,7 +362,7 @@ def run(data_dir: Path | None) -> None:
 
         DISCORD_TOKEN=... newsbot run
     """
-    from .discord_app import run_bot
+    from bot.discord_app import run_bot
 
     run_bot(_settings(data_dir))
 
@@ -373,7 +377,7 @@ def sync(guild_id: int | None, data_dir: Path | None) -> None:
 
         newsbot sync --guild 123456789012345678
     """
-    from .discord_app import sync_commands
+    from bot.discord_app import sync_commands
 
     names = sync_commands(_settings(data_dir), guild_id)
     where = f"guild {guild_id}" if guild_id else "all guilds (global; Discord may take up to an hour)"
@@ -390,7 +394,7 @@ def backup(target: Path, data_dir: Path | None) -> None:
 
         newsbot backup /var/backups/newsbot-2026-11-29.sqlite3
     """
-    from .maintenance import backup as run_backup
+    from bot.ops.maintenance import backup as run_backup
 
     service = open_service(_settings(data_dir), seed=False)
     size = run_backup(service.store, target)
@@ -408,7 +412,7 @@ def restore(source: Path, yes: bool, data_dir: Path | None) -> None:
 
         newsbot restore /var/backups/newsbot-2026-11-29.sqlite3 --yes
     """
-    from .maintenance import restore as run_restore
+    from bot.ops.maintenance import restore as run_restore
 
     settings = _settings(data_dir)
     if not yes:
@@ -431,8 +435,8 @@ def doctor(quiet: bool, data_dir: Path | None) -> None:
 
         newsbot doctor
     """
-    from .discord_app.client import command_payload
-    from .maintenance import doctor as run_doctor
+    from bot.discord_app.client import command_payload
+    from bot.ops.maintenance import doctor as run_doctor
 
     settings = _settings(data_dir)
     checks = run_doctor(settings, lambda service: command_payload(settings, service))
@@ -464,7 +468,7 @@ def bench(
 
         newsbot bench --sizes 10000,100000 --queries 100
     """
-    from .bench import format_report, run_benchmark
+    from bot.ops.bench import format_report, run_benchmark
 
     try:
         size_list = [int(s) for s in sizes.split(",") if s.strip()]
@@ -481,7 +485,7 @@ def bench(
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
     if cold_articles:
-        from .bench_service import cold_start
+        from bot.ops.bench_service import cold_start
 
         result["cold_start"] = cold_start(cold_articles, progress=lambda message: click.echo(message, err=True))
     if as_json:

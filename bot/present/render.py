@@ -12,8 +12,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .models import Answer, Attribution, Headline, Quote, Stats, Timeline, TimelineEntry, format_date
-from .sources import Sources
+from bot.core.models import Answer, Attribution, Headline, Quote, Stats, Timeline, TimelineEntry, format_date
+from bot.search.sources import Sources
 
 __all__ = [
     "DISCORD",

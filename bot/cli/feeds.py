@@ -1,10 +1,10 @@
 """``newsbot feeds ...``: subscribe to RSS and Atom feeds, poll them, and read what each poll did.
 
-A click group over :class:`bot.subscriptions.Subscriptions`, added to the ``newsbot`` command line by
+A click group over :class:`bot.intake.subscriptions.Subscriptions`, added to the ``newsbot`` command line by
 ``cli.add_command(feeds)``. It shares ``--data-dir``, the error handling and the
-attribution of changes with the rest of the command line through :mod:`bot.cli_common`.
+attribution of changes with the rest of the command line through :mod:`bot.cli.common`.
 
-Fetching honours ``NEWSBOT_ALLOW_PRIVATE_URLS`` through :func:`bot.ingest.fetch_policy`.
+Fetching honours ``NEWSBOT_ALLOW_PRIVATE_URLS`` through :func:`bot.intake.ingest.fetch_policy`.
 """
 
 from __future__ import annotations
@@ -16,31 +16,33 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .cli_common import ErrorHandlingGroup, actor, data_dir_option, echo_json, open_service
-from .config import Settings, load_settings
+from bot.cli.common import ErrorHandlingGroup, actor, data_dir_option, echo_json, open_service
+from bot.core.config import Settings, load_settings
 
 if TYPE_CHECKING:
-    from .fetch import FetchPolicy
-    from .subscriptions import FeedLogEntry, FeedRecord, Subscriptions
+    from bot.intake.fetch import FetchPolicy
+    from bot.intake.subscriptions import FeedLogEntry, FeedRecord, Subscriptions
 
 __all__ = ["feeds"]
 
 
 def _open(data_dir: Path | None) -> tuple[Settings, Subscriptions]:
     settings = load_settings(data_dir=data_dir)
-    from .subscriptions import Subscriptions  # fetching needs aiohttp and trafilatura: only feeds commands pay
+    from bot.intake.subscriptions import (
+        Subscriptions,  # fetching needs aiohttp and trafilatura: only feeds commands pay
+    )
 
     return settings, Subscriptions(open_service(settings))
 
 
 def _policy(settings: Settings) -> FetchPolicy:
-    from .ingest import fetch_policy
+    from bot.intake.ingest import fetch_policy
 
     return fetch_policy(settings)
 
 
 def _describe_entry(entry: FeedLogEntry) -> str:
-    from .subscriptions import describe_entry
+    from bot.intake.subscriptions import describe_entry
 
     return describe_entry(entry)
 
@@ -159,7 +161,7 @@ def poll(feed: str | None, max_new: int, data_dir: Path | None) -> None:
     if not report.feeds:
         click.echo("No feeds are subscribed (add one with: newsbot feeds add URL).")
         return
-    from .subscriptions import describe_poll
+    from bot.intake.subscriptions import describe_poll
 
     for line in describe_poll(report):
         click.echo(line)

@@ -36,7 +36,7 @@ from urllib.parse import urljoin
 
 import aiohttp
 
-from .errors import (
+from bot.core.errors import (
     DuplicateArticle,
     FetchError,
     InvalidArticle,
@@ -44,12 +44,20 @@ from .errors import (
     NewsBotError,
     UnsafeURL,
 )
-from .feeds import Feed, FeedEntry, parse_feed
-from .fetch import FEED_TYPES, ExtractedArticle, FetchPolicy, fetch_article, fetch_page, normalize_url, open_session
-from .ingest import article_from_fields, from_extracted, looks_like_url
-from .models import ArticleIn, parse_partial_date
-from .service import NewsService
-from .store import now_iso, url_key
+from bot.core.models import ArticleIn, parse_partial_date
+from bot.intake.feeds import Feed, FeedEntry, parse_feed
+from bot.intake.fetch import (
+    FEED_TYPES,
+    ExtractedArticle,
+    FetchPolicy,
+    fetch_article,
+    fetch_page,
+    normalize_url,
+    open_session,
+)
+from bot.intake.ingest import article_from_fields, from_extracted, looks_like_url
+from bot.service import NewsService
+from bot.storage.store import now_iso, url_key
 
 __all__ = [
     "DuplicateFeed",

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from .index import ArticleRef, CoverageIndex
-from .models import date_sort_key
-from .timeline import matching_articles
+from bot.core.models import date_sort_key
+from bot.search.index import ArticleRef, CoverageIndex
+from bot.search.timeline import matching_articles
 
 __all__ = ["OutletCoverage", "Sources", "outlet_coverage"]
 

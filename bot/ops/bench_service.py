@@ -1,6 +1,6 @@
 """Cold start of a whole data directory: how long a new ``newsbot`` process takes to answer its first question.
 
-The BM25 benchmark (:mod:`bot.bench`) times the retrieval core. This one times what a user waits for after a
+The BM25 benchmark (:mod:`bot.ops.bench`) times the retrieval core. This one times what a user waits for after a
 restart: a data directory of ``articles`` synthetic articles (``sentences`` sentences each, about 25 words a
 sentence) is built through the real pipeline (store, sentence splitter, tokenizer, index), its index saved, and
 then a fresh ``python -m bot ask`` is timed from process start to answer, next to a rebuild without the saved
@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from .bench import VOCABULARY, _words, _zipf_ranks
-from .config import load_settings
-from .models import ArticleIn
-from .service import NewsService
+from bot.core.config import load_settings
+from bot.core.models import ArticleIn
+from bot.ops.bench import VOCABULARY, _words, _zipf_ranks
+from bot.service import NewsService
 
 __all__ = ["cold_start"]
 

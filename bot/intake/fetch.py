@@ -44,7 +44,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
 
 from bot import __version__
-from bot.errors import FetchError, UnsafeURL
+from bot.core.errors import FetchError, UnsafeURL
 
 __all__ = [
     "decode_html",

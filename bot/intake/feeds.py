@@ -26,7 +26,7 @@ from typing import Final
 from urllib.parse import urljoin, urlsplit
 from xml.parsers import expat
 
-from bot.errors import FetchError
+from bot.core.errors import FetchError
 
 __all__ = ["Feed", "FeedEntry", "parse_feed"]
 

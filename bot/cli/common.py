@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 
 import click
 
-from .config import Settings
-from .errors import NewsBotError
-from .service import NewsService
+from bot.core.config import Settings
+from bot.core.errors import NewsBotError
+from bot.service import NewsService
 
 __all__ = ["ErrorHandlingGroup", "actor", "data_dir_option", "echo_json", "open_service"]
 

@@ -2,13 +2,13 @@
 
 Each article contributes one *headline passage* (its title) and one *sentence passage* per sentence of its body,
 numbered consecutively (``pid``), so an article's passages are one range of numbers. The two kinds live in two
-BM25 collections (:class:`bot.bm25.BM25Index`, rank-bm25's Okapi formula, exactly), so that short headlines and
+BM25 collections (:class:`bot.search.bm25.BM25Index`, rank-bm25's Okapi formula, exactly), so that short headlines and
 long sentences are each ranked among their own kind.
 
 Besides the BM25 score, every hit carries its *coverage* of the question: the share of the question's weight
 (terms weighted by a smoothed, always-positive idf over both collections) that the passage contains. BM25 says
 which passage matches best; coverage says whether it matches the question at all, which is what the relevance
-floor in :mod:`bot.answers` needs and what a raw BM25 score, which depends on the corpus, cannot say.
+floor in :mod:`bot.search.answers` needs and what a raw BM25 score, which depends on the corpus, cannot say.
 
 Memory: per passage the index keeps three integers (its article and its span in the body); the text of a
 passage is read back from the store only for the few passages a question returns (``body_loader``), and the
@@ -32,9 +32,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .bm25 import BM25Index
-from .models import Article
-from .text import sentence_spans, tokenize
+from bot.core.models import Article
+from bot.core.text import sentence_spans, tokenize
+from bot.search.bm25 import BM25Index
 
 __all__ = ["ArticleRef", "BodyLoader", "CoverageIndex", "Hit", "Passage"]
 

@@ -22,10 +22,10 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from .corpus import article_to_markdown, describe_validation_error, load_corpus_dir
-from .errors import InvalidArticle
-from .models import Article, ArticleIn, make_article_id
-from .store import Store, body_key, url_key
+from bot.core.errors import InvalidArticle
+from bot.core.models import Article, ArticleIn, make_article_id
+from bot.intake.corpus import article_to_markdown, describe_validation_error, load_corpus_dir
+from bot.storage.store import Store, body_key, url_key
 
 __all__ = ["Format", "ImportPlan", "export_corpus", "huffpost_fields", "plan_import", "read_import"]
 

@@ -7,10 +7,10 @@ entries come last; a date filter leaves them out because nothing says they fall 
 
 from __future__ import annotations
 
-from .answers import question_terms
-from .errors import InvalidDate
-from .index import ArticleRef, CoverageIndex
-from .models import Timeline, TimelineEntry, date_bounds, date_sort_key, parse_partial_date
+from bot.core.errors import InvalidDate
+from bot.core.models import Timeline, TimelineEntry, date_bounds, date_sort_key, parse_partial_date
+from bot.search.answers import question_terms
+from bot.search.index import ArticleRef, CoverageIndex
 
 __all__ = ["TOPIC_FLOOR", "build_timeline", "matching_articles"]
 

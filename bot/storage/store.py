@@ -2,7 +2,7 @@
 
 Every change is one transaction (``with self.transaction():``): an add or a remove writes the article and its line in
 ``changes`` together or not at all, so a crash or a kill never leaves half an article. The schema is versioned
-by numbered migrations in ``bot/migrations/NNNN_name.sql``, recorded in ``schema_migrations``.
+by numbered migrations in ``bot/storage/migrations/NNNN_name.sql``, recorded in ``schema_migrations``.
 
 The store opens in WAL mode with a busy timeout, so several processes on one host can share a data directory;
 ``version()`` (the newest change's number) tells another process that it must reload.
@@ -22,8 +22,8 @@ from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
-from .errors import ArticleNotFound, DuplicateArticle, StoreError
-from .models import Article, ArticleIn, make_article_id
+from bot.core.errors import ArticleNotFound, DuplicateArticle, StoreError
+from bot.core.models import Article, ArticleIn, make_article_id
 
 __all__ = ["Change", "Store", "body_key", "latest_schema_version", "now_iso", "url_key"]
 
@@ -51,10 +51,10 @@ def body_key(body: str) -> str | None:
 
 
 def url_key(url: str | None) -> str | None:
-    """The URL normalised for duplicate detection (see :func:`bot.fetch.normalize_url`)."""
+    """The URL normalised for duplicate detection (see :func:`bot.intake.fetch.normalize_url`)."""
     if not url:
         return None
-    from .fetch import normalize_url
+    from bot.intake.fetch import normalize_url
 
     return normalize_url(url)
 
@@ -359,7 +359,7 @@ def latest_schema_version() -> int:
 
 
 def _migrations() -> Iterable[tuple[int, str, str]]:
-    folder = resources.files("bot") / "migrations"
+    folder = resources.files("bot.storage") / "migrations"
     found = []
     for entry in folder.iterdir():
         match = re.fullmatch(r"(\d{4})_(\w+)\.sql", entry.name)

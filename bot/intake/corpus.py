@@ -20,8 +20,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from .errors import InvalidArticle
-from .models import Article, ArticleIn
+from bot.core.errors import InvalidArticle
+from bot.core.models import Article, ArticleIn
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -236,8 +236,8 @@ def _from_plain_text(text: str, label: str) -> dict[str, Any]:
 
 def _from_html(data: bytes, label: str) -> dict[str, Any]:
     """A saved web page: the article is extracted as from a fetched page (headline, text, date, outlet)."""
-    from .errors import FetchError
-    from .fetch import FetchedPage, decode_html, extract_article
+    from bot.core.errors import FetchError
+    from bot.intake.fetch import FetchedPage, decode_html, extract_article
 
     text, charset = decode_html(data)
     page = FetchedPage(url="", final_url="", status=200, content_type="text/html", charset=charset, text=text)

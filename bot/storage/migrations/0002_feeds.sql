@@ -1,4 +1,4 @@
--- Feed subscriptions (bot/subscriptions.py): the feeds moderators subscribed, what became of every entry seen
+-- Feed subscriptions (bot/intake/subscriptions.py): the feeds moderators subscribed, what became of every entry seen
 -- in them (the per-feed log, which is also the set of entries a poll skips), and who subscribed or removed what.
 CREATE TABLE feeds (
     id             INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused, so the actor feed:<id> stays unambiguous

@@ -4,7 +4,7 @@ The work is split in two so that the numbers can be tested without looking at pi
 articles into bins and counts (pure Python), :func:`render_chart` draws those counts (matplotlib), and
 :func:`chart_png` is the convenience the command line and the Discord layer call.
 
-Dates keep their precision (see :mod:`bot.models`). An article is counted in the bin of the first day its date
+Dates keep their precision (see :mod:`bot.core.models`). An article is counted in the bin of the first day its date
 can stand for; when the date is coarser than the bins (a "2017-10" article on a weekly chart, a "2019" article
 on a monthly one) that bin is a guess, so such articles are counted in ``imprecise`` and the image says so.
 Undated articles cannot be placed at all: they are left out of the bars and counted in a note.
@@ -37,8 +37,8 @@ from matplotlib.ft2font import FT2Font
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
-from .errors import InvalidDate, InvalidInput
-from .models import date_bounds, date_precision, format_date, parse_partial_date
+from bot.core.errors import InvalidDate, InvalidInput
+from bot.core.models import date_bounds, date_precision, format_date, parse_partial_date
 
 __all__ = [
     "MAX_BINS",

@@ -1,0 +1,1 @@
+"""Bringing coverage in: URLs and safe fetching, extraction, article files, bulk import, feeds and subscriptions."""

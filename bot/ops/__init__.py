@@ -1,0 +1,1 @@
+"""Operating a deployment: backups, restore, doctor, and the benchmark harness."""

@@ -1,0 +1,1 @@
+"""Where the coverage is kept: the SQLite store and its migrations."""
