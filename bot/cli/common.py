@@ -15,11 +15,19 @@ from typing import Any, TypeVar
 
 import click
 
-from bot.core.config import Settings
+from bot.core.config import Settings, load_settings
 from bot.core.errors import NewsBotError
 from bot.service import NewsService
 
-__all__ = ["ErrorHandlingGroup", "actor", "data_dir_option", "echo_json", "open_service"]
+__all__ = [
+    "ErrorHandlingGroup",
+    "actor",
+    "data_dir_option",
+    "echo_json",
+    "open_service",
+    "service_for",
+    "settings_for",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -51,6 +59,16 @@ def open_service(settings: Settings, *, seed: bool = True) -> NewsService:
     service = NewsService.open(settings, seed=seed)
     click.get_current_context().call_on_close(service.close)
     return service
+
+
+def settings_for(data_dir: Path | None) -> Settings:
+    """The settings of one command: the environment's, with ``--data-dir`` when given."""
+    return load_settings(data_dir=data_dir)
+
+
+def service_for(data_dir: Path | None) -> NewsService:
+    """The seeded service over ``--data-dir`` (or the environment's data directory), closed when the command ends."""
+    return open_service(settings_for(data_dir))
 
 
 def actor() -> str:

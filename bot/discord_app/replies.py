@@ -9,6 +9,7 @@ import discord
 from discord import app_commands
 
 from bot.core.config import Settings
+from bot.core.shorten import clip
 
 __all__ = [
     "CONTENT_LIMIT",
@@ -30,11 +31,6 @@ EMBED_DESCRIPTION_LIMIT = 4096
 EMBED_FIELD_LIMIT = 1024
 EMBED_TOTAL_LIMIT = 6000
 NO_PINGS = discord.AllowedMentions.none()
-
-
-def clip(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters, marked with an ellipsis when cut."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def actor(user: discord.abc.User) -> str:

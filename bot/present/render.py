@@ -8,11 +8,11 @@ boundary, marked with "…", never rewritten.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 from bot.core.models import Answer, Attribution, Headline, Quote, Stats, Timeline, TimelineEntry, format_date
+from bot.core.shorten import clip, shorten
+from bot.present.style import DISCORD, PLAIN, Style, escape_markdown
 from bot.search.sources import Sources
 
 __all__ = [
@@ -25,33 +25,6 @@ __all__ = [
     "render_timeline",
     "timeline_pages",
 ]
-
-_MARKDOWN = re.compile(r"([\\*_~`|>#\-\[\]()<@])")
-ELLIPSIS = "…"
-
-
-def escape_markdown(text: str) -> str:
-    """Backslash-escape Discord markdown, masked links and mention syntax; the text reads the same."""
-    return _MARKDOWN.sub(r"\\\1", text)
-
-
-@dataclass(frozen=True)
-class Style:
-    escape: Callable[[str], str]
-    bold: Callable[[str], str]
-    link: Callable[[str, str | None], str]  # (escaped headline, url)
-
-
-def _plain_link(title: str, url: str | None) -> str:
-    return f"{title} <{url}>" if url else title
-
-
-def _discord_link(title: str, url: str | None) -> str:
-    return f"[{title}](<{url}>)" if url else f"*{title}*"
-
-
-PLAIN = Style(escape=lambda s: s, bold=lambda s: s, link=_plain_link)
-DISCORD = Style(escape=escape_markdown, bold=lambda s: f"**{s}**", link=_discord_link)
 
 
 def render_answer(
@@ -75,7 +48,7 @@ def render_answer(
             continue
         longest = max((len(q.text) for q in quotes), default=0)
         if longest == 0 or (limit is not None and limit <= 40):
-            return _cut(text, max_chars)
+            return clip(text, max_chars)
         over = len(text) - max_chars
         limit = max(40, longest - over - 10) if limit is None else max(40, limit - over - 10)
 
@@ -108,7 +81,7 @@ def _answer_text(
 def _quote_block(quote: Quote, style: Style, limit: int | None) -> str:
     text = quote.text
     if limit is not None and len(text) > limit:
-        text = _shorten(text, limit)
+        text = shorten(text, limit)
     body = "\n".join("> " + style.escape(line) for line in text.split("\n"))
     return body + "\n" + _attribution(quote, style)
 
@@ -171,7 +144,7 @@ def render_timeline(
             return text
         longest = max(len(e.title) for e in shown)
         if limit is not None and limit <= 20:
-            return _cut(text, max_chars)
+            return clip(text, max_chars)
         over = (len(text) - max_chars) // max(1, len(shown)) + 5
         limit = max(20, (longest if limit is None else limit) - over)
 
@@ -198,7 +171,7 @@ def render_sources(sources: Sources, style: Style = PLAIN, *, max_chars: int | N
         lines.pop()
         more = len(sources.outlets) - len(lines)
         text = head + "\n" + "\n".join(lines) + f"\n… and {more} more outlets"
-    return text if max_chars is None else _cut(text, max_chars)
+    return text if max_chars is None else clip(text, max_chars)
 
 
 def timeline_pages(count: int, per_page: int | None) -> int:
@@ -209,22 +182,9 @@ def timeline_pages(count: int, per_page: int | None) -> int:
 
 def _timeline_line(entry: TimelineEntry, style: Style, limit: int | None = None) -> str:
     date = format_date(entry.date)
-    title = entry.title if limit is None else _shorten(entry.title, limit)
+    title = entry.title if limit is None else shorten(entry.title, limit)
     url = entry.url if limit is None or entry.url is None or len(entry.url) <= 4 * limit else None
     link = style.link(style.escape(title), url)
     if style is PLAIN:
         return f"{date:>11} · {entry.source} · {link}"
     return f"`{date}` {style.bold(style.escape(entry.source))} · {link}"
-
-
-def _shorten(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    cut = text.rfind(" ", 0, limit - 1)
-    if cut < limit // 2:
-        cut = limit - 1
-    return text[:cut].rstrip() + ELLIPSIS
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS

@@ -1,0 +1,64 @@
+"""``newsbot ask``: a question (or a file of them) answered with verbatim, attributed quotes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bot.cli.common import data_dir_option, echo_json, service_for
+from bot.core.errors import InvalidInput
+from bot.core.models import Answer
+from bot.present.render import render_answer
+from bot.service import NewsService
+
+__all__ = ["ask"]
+
+
+@click.command()
+@click.argument("question", required=False)
+@click.option("--batch", type=click.File("r", encoding="utf-8"), help="Answer one question per line of FILE.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (JSON Lines with --batch).")
+@data_dir_option
+def ask(question: str | None, batch: Any, as_json: bool, data_dir: Path | None) -> None:
+    """Answer QUESTION with verbatim, attributed quotes from the coverage.
+
+    Example:
+
+        newsbot ask "What did Amazon pitch to ICE?"
+    """
+    if (question is None) == (batch is None):
+        raise InvalidInput("give either a QUESTION or --batch FILE (one question per line)")
+    service = service_for(data_dir)
+    if question is not None:
+        answer = service.ask(question)
+        if as_json:
+            echo_json(answer.model_dump(mode="json"))
+        else:
+            click.echo(_render(service, answer))
+        return
+    failed = 0
+    for number, line in enumerate(batch, start=1):
+        if not line.strip():
+            continue
+        try:
+            answer = service.ask(line)
+        except InvalidInput as exc:
+            failed += 1
+            click.echo(f"newsbot: error: {getattr(batch, 'name', '-')}:{number}: {exc}", err=True)
+            continue
+        if as_json:
+            click.echo(json.dumps(answer.model_dump(mode="json"), ensure_ascii=False))
+        else:
+            click.echo(f"## {answer.question}\n\n{_render(service, answer)}\n")
+    if failed:
+        sys.exit(2)
+
+
+def _render(service: NewsService, answer: Answer) -> str:
+    if answer.answered:
+        return render_answer(answer)
+    return render_answer(answer, stats=service.stats(), outlets=[name for name, _ in service.outlets()])

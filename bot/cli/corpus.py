@@ -1,0 +1,186 @@
+"""``newsbot add | remove | list | import | export``: what is in the coverage, one article or many at a time.
+
+Adding by URL fetches the page (aiohttp and trafilatura are imported only then); an import is one transaction,
+all or nothing unless ``--skip-invalid``; an export writes the corpus/ format that ``import`` reads back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from bot.cli.common import actor, data_dir_option, echo_json, open_service, service_for, settings_for
+from bot.intake.corpus import read_article_file
+from bot.present.listings import render_article_list, render_import_problems, render_import_report, render_removed
+
+__all__ = ["add", "export", "import_", "list_", "remove"]
+
+
+@click.command()
+@click.argument("source", metavar="FILE|URL")
+@click.option("--title", help="Use this headline instead of the file's or page's.")
+@click.option("--source", "outlet", help="Use this outlet instead of the file's or page's.")
+@click.option("--date", help="Use this date (YYYY, YYYY-MM or YYYY-MM-DD).")
+@click.option("--url", help="Use this URL.")
+@click.option("--json", "as_json", is_flag=True, help='Print {"article_id": ...}.')
+@data_dir_option
+def add(
+    source: str,
+    title: str | None,
+    outlet: str | None,
+    date: str | None,
+    url: str | None,
+    as_json: bool,
+    data_dir: Path | None,
+) -> None:
+    """Add the article in FILE (.md with front matter, .json, .jsonl, .txt, .html) or at URL; print its id.
+
+    A URL is fetched safely (public addresses only unless NEWSBOT_ALLOW_PRIVATE_URLS=1) and its article
+    extracted; the options replace what the file or page says.
+
+    Example:
+
+        newsbot add story.md
+        newsbot add https://www.example.com/news/story --source "Example News"
+    """
+    from bot.intake.ingest import (  # fetching needs aiohttp and trafilatura
+        article_from_url,
+        fetch_policy,
+        looks_like_url,
+    )
+
+    overrides = {"title": title, "source": outlet, "date": date, "url": url}
+    settings = settings_for(data_dir)
+    if looks_like_url(source):
+        articles = [asyncio.run(article_from_url(source, fetch_policy(settings), overrides))]
+    else:
+        articles = read_article_file(Path(source), overrides=overrides)
+    service = open_service(settings)
+    if len(articles) == 1:
+        stored = [service.add(articles[0], actor=actor())]
+    else:
+        stored = service.add_many(articles, actor=actor(), action="add")
+    for article in stored:
+        click.echo(json.dumps({"article_id": article.id}) if as_json else article.id)
+
+
+@click.command(name="import")
+@click.argument("path", metavar="FILE|DIR", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--format", "fmt", type=click.Choice(["newsbot", "huffpost"]), default="newsbot", show_default=True,
+    help="newsbot: the article format (JSON Lines, or a corpus/ directory); huffpost: the News Category Dataset.",
+)  # fmt: skip
+@click.option("--skip-invalid", is_flag=True, help="Store the good articles even if some lines are bad.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report.")
+@data_dir_option
+def import_(path: Path, fmt: str, skip_invalid: bool, as_json: bool, data_dir: Path | None) -> None:
+    """Import many articles in one transaction: all or nothing unless --skip-invalid.
+
+    Every bad line is reported with its number and field. Articles already stored exactly as given are left
+    alone, so importing an export again changes nothing.
+
+    Example:
+
+        newsbot import articles.jsonl
+        newsbot import huffpost.jsonl --format huffpost --skip-invalid
+    """
+    from bot.intake.bulk import plan_import, read_import
+
+    service = service_for(data_dir)
+    lines = _count_lines(path)
+    with click.progressbar(length=lines, label="Reading", file=sys.stderr, show_pos=True) as bar:
+        position = [0]
+
+        def advance(number: int) -> None:
+            bar.update(number - position[0])
+            position[0] = number
+
+        items, errors = read_import(path, fmt, on_line=advance)  # type: ignore[arg-type]
+        bar.update(lines - position[0])
+    plan = plan_import(service.store, items, errors)
+    for line in render_import_problems(plan.duplicates, plan.errors):
+        click.echo(line, err=True)
+    if plan.errors and not skip_invalid:
+        click.echo(
+            f"newsbot: nothing was imported: {len(plan.errors)} bad line(s); fix them or use --skip-invalid", err=True
+        )
+        sys.exit(2)
+    stored = service.add_many(plan.to_add, actor=actor(), action="import") if plan.to_add else []
+    report = {
+        "read": plan.read,
+        "added": len(stored),
+        "unchanged": plan.unchanged,
+        "duplicates": len(plan.duplicates),
+        "invalid": len(plan.errors),
+    }
+    if as_json:
+        click.echo(json.dumps(report))
+    else:
+        click.echo(render_import_report(report))
+
+
+def _count_lines(path: Path) -> int:
+    if path.is_dir():
+        return 0
+    with path.open("rb") as handle:
+        return sum(1 for _ in handle)
+
+
+@click.command()
+@click.argument("directory", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
+@data_dir_option
+def export(directory: Path, data_dir: Path | None) -> None:
+    """Write the corpus to DIR in the corpus/ format (one Markdown file an article); `newsbot import DIR` reads it.
+
+    Example:
+
+        newsbot export backup-corpus/
+    """
+    from bot.intake.bulk import export_corpus
+
+    count = export_corpus(service_for(data_dir).store, directory)
+    click.echo(f"Exported {count} articles to {directory / 'articles'}")
+
+
+@click.command()
+@click.argument("article_id", metavar="ID")
+@data_dir_option
+def remove(article_id: str, data_dir: Path | None) -> None:
+    """Remove the article with this ID (see `newsbot list`).
+
+    Example:
+
+        newsbot remove amazon-met-with-ice-officials-over-173ada
+    """
+    removed = service_for(data_dir).remove(article_id, actor=actor())
+    click.echo(render_removed(removed))
+
+
+@click.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@data_dir_option
+def list_(as_json: bool, data_dir: Path | None) -> None:
+    """List the stored articles: id, date, outlet, headline.
+
+    Example:
+
+        newsbot list --json
+    """
+    articles = service_for(data_dir).articles()
+    if as_json:
+        echo_json(
+            [
+                {
+                    "article_id": a.id, "title": a.title, "source": a.source, "date": a.date, "url": a.url,
+                    "authors": a.authors, "has_text": bool(a.body), "added_at": a.added_at, "added_by": a.added_by,
+                }
+                for a in articles
+            ]
+        )  # fmt: skip
+        return
+    if articles:
+        click.echo(render_article_list(articles))

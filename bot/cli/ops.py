@@ -1,0 +1,92 @@
+"""``newsbot stats | backup | restore | doctor``: looking after a data directory.
+
+A backup is SQLite's online backup (safe while the bot runs); a restore checks the backup before it replaces
+anything; ``doctor`` says what is wrong and what to do about it (exit status 1 when something is).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from bot.cli.common import data_dir_option, open_service, service_for, settings_for
+from bot.present.listings import render_findings, render_stats
+
+__all__ = ["backup", "doctor", "restore", "stats"]
+
+
+@click.command()
+@data_dir_option
+def stats(data_dir: Path | None) -> None:
+    """Counts of the corpus: articles, sentences, outlets, dates.
+
+    Example:
+
+        newsbot stats
+    """
+    service = service_for(data_dir)
+    click.echo(render_stats(service.stats(), data_dir=service.store.path))
+
+
+@click.command()
+@click.argument("target", metavar="FILE", type=click.Path(path_type=Path))
+@data_dir_option
+def backup(target: Path, data_dir: Path | None) -> None:
+    """Back up the database to FILE with SQLite's online backup; safe while the bot runs.
+
+    Example:
+
+        newsbot backup /var/backups/newsbot-2026-11-29.sqlite3
+    """
+    from bot.ops.maintenance import backup as run_backup
+
+    service = open_service(settings_for(data_dir), seed=False)
+    size = run_backup(service.store, target)
+    click.echo(f"Backed up {service.store.path} to {target} ({size:,} bytes)")
+
+
+@click.command()
+@click.argument("source", metavar="FILE", type=click.Path(path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@data_dir_option
+def restore(source: Path, yes: bool, data_dir: Path | None) -> None:
+    """Replace the database with the backup in FILE (checked first). Stop the bot before restoring.
+
+    Example:
+
+        newsbot restore /var/backups/newsbot-2026-11-29.sqlite3 --yes
+    """
+    from bot.ops.maintenance import restore as run_restore
+
+    settings = settings_for(data_dir)
+    if not yes:
+        click.confirm(f"Replace the corpus in {settings.database_path} with {source}?", abort=True, err=True)
+    count, moved = run_restore(settings.database_path, source)
+    if moved is not None:
+        click.echo(f"The damaged database was moved to {moved}", err=True)
+    click.echo(f"Restored {count} articles from {source}")
+
+
+@click.command()
+@click.option("--quiet", is_flag=True, help="Print only the problems.")
+@data_dir_option
+def doctor(quiet: bool, data_dir: Path | None) -> None:
+    """Check the token, the data directory, the database, the corpus, the index and the commands' sync state.
+
+    Exit status 0 when all is well, 1 otherwise; each problem says what to do about it.
+
+    Example:
+
+        newsbot doctor
+    """
+    from bot.discord_app.client import command_payload
+    from bot.ops.maintenance import doctor as run_doctor
+
+    settings = settings_for(data_dir)
+    checks = run_doctor(settings, lambda service: command_payload(settings, service))
+    for line in render_findings(checks, quiet=quiet):
+        click.echo(line)
+    if not all(check.ok for check in checks):
+        sys.exit(1)

@@ -1,0 +1,62 @@
+"""``newsbot timeline``: the coverage in date order, optionally drawn as a PNG chart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from bot.cli.common import data_dir_option, echo_json, service_for
+from bot.present.render import render_timeline
+
+__all__ = ["timeline"]
+
+
+@click.command()
+@click.argument("topic", required=False)
+@click.option("--since", help="Only coverage on or after DATE (YYYY, YYYY-MM or YYYY-MM-DD).")
+@click.option("--until", help="Only coverage on or before DATE.")
+@click.option("--outlet", help="Only this outlet's coverage.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option(
+    "--chart", type=click.Path(dir_okay=False, path_type=Path), help="Also write a PNG chart of the coverage to FILE."
+)
+@data_dir_option
+def timeline(
+    topic: str | None,
+    since: str | None,
+    until: str | None,
+    outlet: str | None,
+    as_json: bool,
+    chart: Path | None,
+    data_dir: Path | None,
+) -> None:
+    """The coverage of TOPIC (or all of it) in date order, oldest first.
+
+    Example:
+
+        newsbot timeline "police" --since 2019
+        newsbot timeline --chart coverage.png
+    """
+    service = service_for(data_dir)
+    result = service.timeline(topic, since=since, until=until, outlet=outlet)
+    if chart is not None:
+        png = service.timeline_chart(topic, since=since, until=until, outlet=outlet)
+        partial = chart.with_name(chart.name + ".partial")
+        partial.write_bytes(png)
+        partial.replace(chart)
+        click.echo(f"Wrote the chart to {chart}", err=True)
+    if as_json:
+        echo_json(result.model_dump(mode="json"))
+    else:
+        click.echo(render_timeline(result, filters=_filters(since, until, outlet)))
+
+
+def _filters(since: str | None, until: str | None, outlet: str | None) -> str:
+    parts = [
+        f"since {since}" if since else "",
+        f"until {until}" if until else "",
+        f"from {outlet}" if outlet else "",
+    ]
+    text = ", ".join(p for p in parts if p)
+    return f", {text}" if text else ""

@@ -1,0 +1,27 @@
+"""Making text fit: the one way newsbot shortens a headline, a quote or a reply, marked with "…" when cut.
+
+Kept in the core because every outer layer needs it (the renderer, the chart's labels, Discord's limits) and none of
+them should own it. Shortening never rewrites what it keeps: the result is a prefix of the text plus "…".
+"""
+
+from __future__ import annotations
+
+__all__ = ["ELLIPSIS", "clip", "shorten"]
+
+ELLIPSIS = "…"
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, "…" included, wherever the limit falls."""
+    return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters, "…" included (mid-word only when the
+    last space is in the first half)."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit - 1)
+    if cut < limit // 2:
+        cut = limit - 1
+    return text[:cut].rstrip() + ELLIPSIS
