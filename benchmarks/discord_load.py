@@ -1,6 +1,6 @@
 """Event-loop lag under 50 concurrent questions through the Discord layer.
 
-Runs the real bot (built as `newsbot run` builds it) against the fake Discord of tests/fakediscord.py, on a
+Runs the real bot (built as `newsbot run` builds it) against the fake Discord of tests/fakediscord/, on a
 corpus of the shipped coverage plus the 9,999 HuffPost headlines, fires N slash-command questions at once, and
 measures how late a 5 ms ticker on the bot's event loop wakes up while they are answered. Retrieval runs in
 worker threads (asyncio.to_thread), so the loop should stay responsive.

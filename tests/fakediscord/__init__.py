@@ -1,0 +1,113 @@
+"""A local fake Discord (REST + gateway) for end-to-end tests of a discord.py bot.
+
+``FakeDiscord`` runs an aiohttp server on ``127.0.0.1`` (random port) that speaks enough of the
+Discord HTTP API (v10) and gateway protocol for a real, unmodified :class:`discord.ext.commands.Bot`
+to log in, receive ``READY``/``GUILD_CREATE``, get messages and interactions, answer them, sync
+application commands, survive 429s and resume after an op 7 RECONNECT. While it runs it points
+``discord.http.Route.BASE`` (also used by the interaction/webhook adapter) and
+``discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY`` at itself and restores them on exit.
+
+Nothing leaves ``127.0.0.1``. The fake keeps a record of every REST call (``fake.requests``), every
+message (``fake.messages_in(channel_id)``) and every interaction response, so tests can assert on
+exactly what the bot did.
+
+Example::
+
+    import discord
+    import pytest
+    from discord.ext import commands
+
+    from tests.fakediscord import CHANNEL_MESSAGE, FakeDiscord, bot_running
+
+
+    @pytest.mark.asyncio
+    async def test_ping_and_mention() -> None:
+        bot = commands.Bot(
+            command_prefix=commands.when_mentioned,
+            intents=discord.Intents.default(),
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+        @bot.tree.command(description="Replies pong")
+        async def ping(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message("pong", ephemeral=True)
+
+        @bot.listen("on_message")
+        async def on_message(message: discord.Message) -> None:
+            if bot.user in message.mentions:
+                await message.reply("hi!")
+
+        async with FakeDiscord() as fake, bot_running(fake, bot):
+            ix = await fake.slash("ping", user=fake.member)
+            reply = await ix.callback()  # the initial response
+            assert (reply.type, reply.content, reply.ephemeral) == (CHANNEL_MESSAGE, "pong", True)
+
+            sent = await fake.send_message("hello", mentions_bot=True)
+            answer = await fake.wait_for_bot_message(after=sent)
+            assert answer["content"] == "hi!"
+            assert answer["message_reference"]["message_id"] == sent["id"]
+
+Default world: one guild (``fake.guild_id``) with text channels ``#general`` (``fake.channel_id``)
+and ``#news`` (``fake.other_channel_id``); users ``fake.owner`` (guild owner, also holds
+``fake.mod_role`` which has MANAGE_MESSAGES), ``fake.member`` (plain member) and the bot itself
+(``fake.bot_user``). Interactions and messages default to ``fake.owner`` as the acting user.
+
+Behaviour worth knowing (it mirrors real Discord):
+
+* Without the MESSAGE_CONTENT intent, MESSAGE_CREATE for user messages that do not mention the bot
+  carries empty ``content``/``embeds``/``attachments``/``components`` (``emulate_message_content``).
+* Messages the bot posts are echoed back to it as MESSAGE_CREATE / MESSAGE_UPDATE / MESSAGE_DELETE
+  (ephemeral ones are not), like Discord does (``echo_bot_messages``).
+* After a deferred response (callback type 5) the *first* followup replaces the "thinking" message:
+  it keeps the defer's ephemerality, whatever the followup's own flags say.
+* An interaction can be acknowledged only once (a second callback gets 400 / code 40060); messages
+  over 2000 characters, with more than 10 embeds, or empty get 400 like on Discord.
+* A route the fake does not know answers 404 and is listed in ``fake.unhandled_requests``.
+
+The package, one layer a module (each class builds on the one before):
+
+* ``protocol``: Discord's wire vocabulary (callback/interaction types, flags, intents, error JSON).
+* ``records``: what the bot did (``RecordedRequest``, ``BotReply``, ``FakeInteraction``).
+* ``world``: the guild, its roles, channels, members and messages (``World``).
+* ``gateway``: the websocket session, DISPATCH, RESUME, users posting messages (``Gateway``).
+* ``rest``: the REST API with recording, faults and message validation (``Rest``).
+* ``interactions``: slash commands, autocomplete, clicks, modals and their answers (``Interactions``).
+* ``fake``: ``FakeDiscord`` served on 127.0.0.1, and the pytest helpers.
+"""
+
+from tests.fakediscord.fake import FakeDiscord, bot_running, fake_discord, fake_discord_fixture
+from tests.fakediscord.protocol import (
+    AUTOCOMPLETE_RESULT,
+    CHANNEL_MESSAGE,
+    DEFERRED_CHANNEL_MESSAGE,
+    DEFERRED_UPDATE_MESSAGE,
+    EPHEMERAL,
+    LOADING,
+    MODAL,
+    UPDATE_MESSAGE,
+)
+from tests.fakediscord.records import BotReply, FakeInteraction, RecordedFile, RecordedRequest
+from tests.fakediscord.world import FakeChannel, FakeFile, FakeRole, FakeUser
+
+__all__ = [
+    "AUTOCOMPLETE_RESULT",
+    "CHANNEL_MESSAGE",
+    "DEFERRED_CHANNEL_MESSAGE",
+    "DEFERRED_UPDATE_MESSAGE",
+    "EPHEMERAL",
+    "LOADING",
+    "MODAL",
+    "UPDATE_MESSAGE",
+    "BotReply",
+    "FakeChannel",
+    "FakeDiscord",
+    "FakeFile",
+    "FakeInteraction",
+    "FakeRole",
+    "FakeUser",
+    "RecordedFile",
+    "RecordedRequest",
+    "bot_running",
+    "fake_discord",
+    "fake_discord_fixture",
+]

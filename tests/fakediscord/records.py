@@ -1,0 +1,215 @@
+"""What the bot did, as the fake records it: REST requests, uploaded files, and every answer to an
+interaction (``BotReply``) grouped under the interaction it answers (``FakeInteraction``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from tests.fakediscord.protocol import AUTOCOMPLETE_RESULT, EPHEMERAL
+
+if TYPE_CHECKING:
+    from tests.fakediscord.world import FakeUser, World
+
+
+@dataclass
+class RecordedFile:
+    """A file the *bot* uploaded in a multipart request."""
+
+    field: str
+    filename: str | None
+    content_type: str | None
+    data: bytes
+
+
+@dataclass
+class RecordedRequest:
+    """One REST request the bot made. ``json`` is the JSON body, or ``payload_json`` for multipart."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    json: Any = None
+    files: list[RecordedFile] = field(default_factory=list)
+    status: int | None = None
+
+    def __repr__(self) -> str:
+        return f"<{self.method} {self.path} -> {self.status}>"
+
+
+def walk_components(components: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
+    for comp in components or ():
+        yield comp
+        if "components" in comp:
+            yield from walk_components(comp["components"])
+        if "component" in comp:
+            yield from walk_components([comp["component"]])
+        if "accessory" in comp:
+            yield from walk_components([comp["accessory"]])
+
+
+@dataclass
+class BotReply:
+    """Something the bot did in answer to an interaction.
+
+    ``kind`` is ``"callback"`` (the initial response; ``type`` is the callback type),
+    ``"followup"``, ``"edit"`` (edit of the original response), ``"edit_followup"``, ``"delete"``
+    or ``"delete_followup"``. ``payload`` is the callback's ``data`` / the webhook JSON body, and
+    ``message`` a snapshot of the resulting message (``None`` when no message is involved).
+    """
+
+    kind: str
+    type: int | None
+    payload: dict[str, Any]
+    files: list[RecordedFile] = field(default_factory=list)
+    message: dict[str, Any] | None = None
+
+    @property
+    def content(self) -> str | None:
+        if self.message is not None:
+            return self.message.get("content")
+        return self.payload.get("content")
+
+    @property
+    def embeds(self) -> list[dict[str, Any]]:
+        if self.message is not None:
+            return self.message.get("embeds", [])
+        return self.payload.get("embeds") or []
+
+    @property
+    def components(self) -> list[dict[str, Any]]:
+        if self.message is not None:
+            return self.message.get("components", [])
+        return self.payload.get("components") or []
+
+    @property
+    def flags(self) -> int:
+        if self.message is not None:
+            return int(self.message.get("flags", 0))
+        return int(self.payload.get("flags") or 0)
+
+    @property
+    def ephemeral(self) -> bool:
+        return bool(self.flags & EPHEMERAL)
+
+    @property
+    def allowed_mentions(self) -> dict[str, Any] | None:
+        return self.payload.get("allowed_mentions")
+
+    @property
+    def attachments(self) -> list[dict[str, Any]]:
+        if self.message is not None:
+            return self.message.get("attachments", [])
+        return self.payload.get("attachments") or []
+
+    @property
+    def choices(self) -> list[dict[str, Any]]:
+        """Autocomplete choices (callback type 8)."""
+        return self.payload.get("choices") or []
+
+    @property
+    def custom_id(self) -> str | None:
+        """The modal's custom_id (callback type 9)."""
+        return self.payload.get("custom_id")
+
+    @property
+    def title(self) -> str | None:
+        """The modal's title (callback type 9)."""
+        return self.payload.get("title")
+
+    @property
+    def message_id(self) -> int | None:
+        return None if self.message is None else int(self.message["id"])
+
+    def custom_ids(self) -> list[str]:
+        """Every component custom_id in the reply (message components, or modal fields)."""
+        return [c["custom_id"] for c in walk_components(self.components) if "custom_id" in c]
+
+    def component(self, custom_id: str) -> dict[str, Any]:
+        for comp in walk_components(self.components):
+            if comp.get("custom_id") == custom_id:
+                return comp
+        raise KeyError(f"no component {custom_id!r}; have {self.custom_ids()}")
+
+
+class FakeInteraction:
+    """An interaction the fake sent to the bot, plus everything the bot answered to it."""
+
+    def __init__(self, fake: World, payload: dict[str, Any], user: FakeUser, source_message_id: int | None) -> None:
+        self.fake = fake
+        self.payload = payload
+        self.id = int(payload["id"])
+        self.token: str = payload["token"]
+        self.type: int = payload["type"]
+        self.user = user
+        self.replies: list[BotReply] = []
+        self.source_message_id = source_message_id
+        self.original_message_id: int | None = None
+        self.followup_message_ids: list[int] = []
+        self.modal: dict[str, Any] | None = None
+        self._deferred_loading = False
+
+    def __repr__(self) -> str:
+        return f"<FakeInteraction id={self.id} type={self.type} replies={[r.kind for r in self.replies]}>"
+
+    @property
+    def responded(self) -> bool:
+        return any(r.kind == "callback" for r in self.replies)
+
+    def _of_kind(self, kind: str) -> list[BotReply]:
+        return [r for r in self.replies if r.kind == kind]
+
+    @property
+    def followups(self) -> list[BotReply]:
+        return self._of_kind("followup")
+
+    @property
+    def edits(self) -> list[BotReply]:
+        return self._of_kind("edit")
+
+    async def callback(self, timeout: float = 5.0) -> BotReply:
+        """Wait for the initial response (types 4 message, 5 defer, 6 deferred update, 7 update,
+        8 autocomplete result, 9 modal)."""
+        return await self.fake.wait_for(
+            lambda: next(iter(self._of_kind("callback")), None),
+            timeout,
+            description=f"a response to interaction {self.id}",
+        )
+
+    response = callback
+
+    async def followup(self, index: int = 0, timeout: float = 5.0) -> BotReply:
+        """Wait for the ``index``-th followup message (``interaction.followup.send``)."""
+        return await self.fake.wait_for(
+            lambda: self.followups[index] if len(self.followups) > index else None,
+            timeout,
+            description=f"followup #{index} to interaction {self.id}",
+        )
+
+    async def edit(self, index: int = 0, timeout: float = 5.0) -> BotReply:
+        """Wait for the ``index``-th edit of the original response (``edit_original_response``)."""
+        return await self.fake.wait_for(
+            lambda: self.edits[index] if len(self.edits) > index else None,
+            timeout,
+            description=f"edit #{index} of the original response to interaction {self.id}",
+        )
+
+    async def choices(self, timeout: float = 5.0) -> list[dict[str, Any]]:
+        """Wait for the autocomplete result and return its choices (``[{"name":..., "value":...}]``)."""
+        reply = await self.callback(timeout)
+        if reply.type != AUTOCOMPLETE_RESULT:
+            raise AssertionError(f"expected an autocomplete result, got callback type {reply.type}")
+        return reply.choices
+
+    @property
+    def original_message(self) -> dict[str, Any] | None:
+        """Current state of the original response message (or the clicked message for components)."""
+        if self.original_message_id is None:
+            return None
+        return self.fake.message(self.original_message_id)
+
+    async def wait_for(self, predicate: Callable[[FakeInteraction], Any], timeout: float = 5.0) -> Any:
+        """Wait until ``predicate(self)`` is truthy and return its value."""
+        return await self.fake.wait_for(lambda: predicate(self), timeout, description=f"{self!r} condition")
