@@ -1,12 +1,14 @@
 """Check the evaluation question set against its corpora (no newsbot code is used).
 
     python benchmarks/eval/check_set.py [questions.jsonl]
+    python benchmarks/eval/check_set.py benchmarks/eval/questions-full.jsonl    # the Lee part
+    python benchmarks/eval/check_set.py --all                                   # both files
 
 For every line: the fields and kind are valid, the id is unique, an answerable question has at least one answer span
 and a near_miss or off_topic has none, the named source exists (a file in corpus/articles/ or a HuffPost link in
-huffpost.jsonl), and every answer span occurs letter for letter (case-sensitive) in the text of the source or of one
+huffpost.jsonl, or "lee_background.cor line N" / "lee.cor line N" in lee.jsonl), and every answer span occurs letter for letter (case-sensitive) in the text of the source or of one
 of its other_sources: for the shipped story the body after the front matter, for HuffPost the headline or the
-short_description. Prints the problems, then the counts per kind and per corpus; exits 1 if any line fails.
+short_description, for the Lee corpus the article's body. Prints the problems, then the counts per kind and per corpus; exits 1 if any line fails.
 """
 
 from __future__ import annotations
@@ -41,8 +43,21 @@ def huffpost_texts() -> dict[str, list[str]]:
     return texts
 
 
+def lee_texts() -> dict[str, str]:
+    """lee.jsonl's bodies by source name: "lee_background.cor line 7" for id lee-background-007, "lee.cor line 9"
+    for lee-cor-009 (make_lee.py numbers the ids by corpus line)."""
+    texts = {}
+    with (HERE / "lee.jsonl").open(encoding="utf-8") as handle:
+        for line in handle:
+            row = json.loads(line)
+            prefix, number = row["id"].rsplit("-", 1)
+            name = {"lee-background": "lee_background.cor", "lee-cor": "lee.cor"}[prefix]
+            texts[f"{name} line {int(number)}"] = row["body"]
+    return texts
+
+
 def main(path: Path) -> int:
-    story, huffpost = story_texts(), huffpost_texts()
+    story, huffpost, lee = story_texts(), huffpost_texts(), lee_texts()
     problems: list[str] = []
     seen: set[str] = set()
     by_kind: collections.Counter[str] = collections.Counter()
@@ -78,22 +93,26 @@ def main(path: Path) -> int:
                 problems.append(f"{where}: an off_topic question has no source")
             continue
         texts: list[str] = []
-        corpus = "story" if item["source"] in story else "huffpost"
+        corpus = "story" if item["source"] in story else "lee" if item["source"] in lee else "huffpost"
         by_corpus[(corpus, kind)] += 1
         for source in sources:
             if source in story:
                 texts.append(story[source])
             elif source in huffpost:
                 texts.extend(huffpost[source])
+            elif source in lee:
+                texts.append(lee[source])
             else:
-                problems.append(f"{where}: source {source!r} is neither a corpus file nor a HuffPost link")
+                problems.append(f"{where}: source {source!r} is not a corpus file, a HuffPost link or a Lee line")
         if item["question"] != item["question"].strip() or not item["question"]:
             problems.append(f"{where}: empty or padded question")
         for span in answers:
             if not any(span in text for text in texts):
                 problems.append(f"{where}: answer {span!r} is not verbatim in {sources}")
         for source in sources[1:]:
-            source_texts = story.get(source) and [story[source]] or huffpost.get(source, [])
+            source_texts = (
+                story.get(source) and [story[source]] or lee.get(source) and [lee[source]] or huffpost.get(source, [])
+            )
             if not any(span in text for span in answers for text in source_texts):
                 problems.append(f"{where}: other source {source!r} holds none of the answer spans")
         if item["question"] == item["question"].lower():
@@ -102,9 +121,9 @@ def main(path: Path) -> int:
         print(problem)
     total = sum(by_kind.values())
     print(f"\n{total} questions, {len(problems)} problems, {typed} typed all in lower case")
-    print("kind        " + "  ".join(f"{c:>8}" for c in ("story", "huffpost", "none", "all")))
+    print("kind        " + "  ".join(f"{c:>8}" for c in ("story", "huffpost", "lee", "none", "all")))
     for kind in ["who", "when", "how_many", "why", "what", "near_miss", "off_topic"]:
-        cells = [by_corpus[(c, kind)] for c in ("story", "huffpost", "none")]
+        cells = [by_corpus[(c, kind)] for c in ("story", "huffpost", "lee", "none")]
         print(f"{kind:<12}" + "  ".join(f"{n:>8}" for n in [*cells, sum(cells)]))
     answerable = sum(by_kind[k] for k in ANSWERABLE)
     print(f"answerable {answerable}, to refuse {by_kind['near_miss'] + by_kind['off_topic']}")
@@ -112,4 +131,7 @@ def main(path: Path) -> int:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--all"]:
+        results = [main(HERE / name) for name in ("questions.jsonl", "questions-full.jsonl")]
+        sys.exit(max(results))
     sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / "questions.jsonl"))
