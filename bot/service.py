@@ -14,18 +14,21 @@ import threading
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.core.config import Settings
-from bot.core.errors import ArticleNotFound, ConfigError
-from bot.core.models import Answer, Article, ArticleIn, Stats, Timeline, date_sort_key
+from bot.core.errors import ArticleNotFound, ConfigError, DuplicateArticle
+from bot.core.models import Answer, Article, ArticleIn, FeedLogEntry, FeedRecord, Stats, Timeline, date_sort_key
 from bot.core.text import TEXT_VERSION
 from bot.intake.corpus import load_corpus_dir
 from bot.search.answers import answer_question
 from bot.search.index import ArticleRef, CoverageIndex
 from bot.search.sources import Sources, outlet_coverage
 from bot.search.timeline import build_timeline
-from bot.storage.store import Change, Store
+from bot.storage.store import Change, Health, Store, restore_database
+
+if TYPE_CHECKING:
+    from bot.intake.bulk import ImportPlan
 
 __all__ = ["NewsService", "shipped_corpus_dir"]
 
@@ -48,7 +51,7 @@ class NewsService:
     """Coverage questions, timelines and corpus changes over one data directory."""
 
     def __init__(self, store: Store, *, corpus_dir: Path | None = None, index_dir: Path | None = None) -> None:
-        self.store = store
+        self._store = store  # private: callers use the service's methods (the one door to the data)
         self._lock = threading.RLock()
         self._charts: dict[tuple[object, ...], bytes] = {}
         self._index: CoverageIndex | None = None
@@ -72,7 +75,7 @@ class NewsService:
         directory = self._index_dir
         if directory is not None and directory.exists():
             try:
-                index, meta = CoverageIndex.load(directory, self.store.bodies)
+                index, meta = CoverageIndex.load(directory, self._store.bodies)
             except ValueError as exc:
                 log.warning("rebuilding the index: %s", exc)
             else:
@@ -85,9 +88,9 @@ class NewsService:
                         self._save_index()
                     return index
                 log.info("rebuilding the index: it does not match the store")
-        index = CoverageIndex(self.store.bodies)
-        self._version = self.store.version()
-        index.add_articles(self.store.iter_all())
+        index = CoverageIndex(self._store.bodies)
+        self._version = self._store.version()
+        index.add_articles(self._store.iter_all())
         self._index = index
         self._unsaved = 1
         self._save_index()
@@ -97,22 +100,22 @@ class NewsService:
         """The changes since a saved index's version, or None if the index belongs to another history (a
         restored backup, another database) or is too far behind to catch up by replaying."""
         version = int(meta.get("version", -1))
-        if meta.get("store_id") != self.store.store_id() or version > self.store.version():
+        if meta.get("store_id") != self._store.store_id() or version > self._store.version():
             return None
         if meta.get("text_version") != TEXT_VERSION:
             return None  # built with other sentence or token rules
-        if version and self.store.change_at(version) != meta.get("change"):
+        if version and self._store.change_at(version) != meta.get("change"):
             return None
-        changes = self.store.changes(limit=REPLAY_LIMIT + 1, since=version)
+        changes = self._store.changes(limit=REPLAY_LIMIT + 1, since=version)
         return None if len(changes) > REPLAY_LIMIT else sorted(changes, key=lambda c: c.seq)
 
     def _save_index(self) -> None:
         if self._index_dir is None or self._index is None or not self._unsaved:
             return
         meta = {
-            "store_id": self.store.store_id(),
+            "store_id": self._store.store_id(),
             "version": self._version,
-            "change": self.store.change_at(self._version),
+            "change": self._store.change_at(self._version),
             "text_version": TEXT_VERSION,
         }
         try:
@@ -133,11 +136,17 @@ class NewsService:
         corpus = (settings.corpus_dir or shipped_corpus_dir()) if seed else None
         return cls(store, corpus_dir=corpus, index_dir=settings.data_dir / "index")
 
+    @staticmethod
+    def restore(settings: Settings, source: Path) -> tuple[int, Path | None]:
+        """Replace the data directory's database with the backup at ``source`` (checked first); the number of
+        articles restored, and where a damaged database was moved aside. Run it while no service is open."""
+        return restore_database(settings.database_path, source)
+
     def close(self) -> None:
         """Save the index if it changed since it was saved (so the next start loads it), then close the store."""
         with self._lock:
             self._save_index()
-            self.store.close()
+            self._store.close()
 
     # --- the corpus ------------------------------------------------------------------------------------------
 
@@ -147,11 +156,11 @@ class NewsService:
         An article already stored, or removed by a moderator at some time, is not added again."""
         articles = load_corpus_dir(corpus_dir)
         fingerprint = hashlib.sha256("\n".join(a.model_dump_json() for a in articles).encode()).hexdigest()
-        if self.store.get_meta("corpus_fingerprint") == fingerprint:
+        if self._store.get_meta("corpus_fingerprint") == fingerprint:
             return 0
-        removed = self.store.removed_ids()
+        removed = self._store.removed_ids()
         fresh = [a for a in articles if a.id not in removed]
-        added = self.store.add_many(
+        added = self._store.add_many(
             fresh,
             actor="corpus",
             action="seed",
@@ -168,10 +177,10 @@ class NewsService:
         with self._lock:
             if self._index is None:
                 return False  # loaded on first use, up to date then
-            version = self.store.version()
+            version = self._store.version()
             if version == self._version:
                 return False
-            changes = self.store.changes(limit=REPLAY_LIMIT + 1, since=self._version)
+            changes = self._store.changes(limit=REPLAY_LIMIT + 1, since=self._version)
             if len(changes) > REPLAY_LIMIT:
                 self._index = None  # too far behind (a big import elsewhere): build it again
                 self._open_index()
@@ -192,7 +201,7 @@ class NewsService:
                 self._index.remove_article(change.article_id)
             elif change.article_id not in self._index and all(a.id != change.article_id for a in pending):
                 try:
-                    pending.append(self.store.get(change.article_id))
+                    pending.append(self._store.get(change.article_id))
                 except ArticleNotFound:
                     pass  # added, then removed again, later in the log
             self._version = change.seq
@@ -214,23 +223,23 @@ class NewsService:
         """Store an article and make it answerable at once."""
         with self._lock:
             self.refresh()
-            stored = self.store.add(article, actor=actor, allow_same_text=allow_same_text)
-            self._indexed(self.store.version(), add=[stored])
+            stored = self._store.add(article, actor=actor, allow_same_text=allow_same_text)
+            self._indexed(self._store.version(), add=[stored])
             return stored
 
     def add_many(self, articles: list[ArticleIn], *, actor: str, action: str = "import") -> list[Article]:
         """Store many articles in one transaction (all or none), then index them."""
         with self._lock:
             self.refresh()
-            stored = self.store.add_many(articles, actor=actor, action=action)
-            self._indexed(self.store.version(), add=stored)
+            stored = self._store.add_many(articles, actor=actor, action=action)
+            self._indexed(self._store.version(), add=stored)
             return stored
 
     def remove(self, article_id: str, *, actor: str, reason: str | None = None) -> Article:
         with self._lock:
             self.refresh()
-            removed = self.store.remove(article_id, actor=actor, reason=reason)
-            self._indexed(self.store.version(), remove=article_id)
+            removed = self._store.remove(article_id, actor=actor, reason=reason)
+            self._indexed(self._store.version(), remove=article_id)
             return removed
 
     # --- reading ---------------------------------------------------------------------------------------------
@@ -281,10 +290,10 @@ class NewsService:
         return outlet_coverage(self.index, topic)
 
     def get(self, article_id: str) -> Article:
-        return self.store.get(article_id)
+        return self._store.get(article_id)
 
     def articles(self) -> list[Article]:
-        return self.store.all()
+        return self._store.all()
 
     def find_articles(self, text: str, limit: int = 25) -> list[ArticleRef]:
         """Articles whose headline, outlet or id contains ``text`` (for autocomplete), newest first."""
@@ -309,7 +318,7 @@ class NewsService:
         refs = self.index.articles()
         dated = sorted(r.date for r in refs if r.date)
         headline_only = sum(1 for r in refs if self.index.passage_count(r.id) == 1)
-        changes = self.store.changes(limit=1)
+        changes = self._store.changes(limit=1)
         return Stats(
             articles=len(refs),
             with_text=len(refs) - headline_only,
@@ -321,3 +330,81 @@ class NewsService:
             undated=len(refs) - len(dated),
             last_change=changes[0].at if changes else None,
         )
+
+    def version(self) -> int:
+        """The number of the newest change to the coverage, in any process (it only grows)."""
+        return self._store.version()
+
+    def count(self) -> int:
+        """How many articles are stored."""
+        return self._store.count()
+
+    def changes(self, limit: int = 50) -> list[Change]:
+        """The newest ``limit`` lines of the audit log of article changes, newest first."""
+        return self._store.changes(limit=limit)
+
+    def find_duplicate(self, article: ArticleIn) -> DuplicateArticle | None:
+        """The error that adding ``article`` would raise as a duplicate, or None (checked before a preview)."""
+        return self._store.find_duplicate(article)
+
+    def article_with_url(self, url: str) -> Article | None:
+        """The stored article whose URL normalises like ``url``, if any."""
+        return self._store.article_with_url(url)
+
+    def plan_import(self, items: list[tuple[str, ArticleIn]], errors: list[str]) -> ImportPlan:
+        """What importing ``items`` would do (see :func:`bot.intake.bulk.plan_import`); nothing is written."""
+        from bot.intake.bulk import plan_import
+
+        return plan_import(self._store.all, items, errors)
+
+    def export(self, directory: Path) -> int:
+        """Write every article to ``directory`` in the corpus/ format; returns how many."""
+        from bot.intake.bulk import export_corpus
+
+        return export_corpus(self._store.iter_all(), directory)
+
+    # --- feed subscriptions (the records; fetching and polling are bot/intake/subscriptions.py) ---------------
+
+    def feeds(self) -> list[FeedRecord]:
+        return self._store.feeds()
+
+    def feed(self, feed_id: int) -> FeedRecord | None:
+        return self._store.feed(feed_id)
+
+    def feed_by_url_key(self, key: str) -> FeedRecord | None:
+        return self._store.feed_by_url_key(key)
+
+    def subscribe_feed(self, url: str, key: str, title: str, outlet: str, *, actor: str) -> int | None:
+        """Store a subscription (logged with its actor); its id, or None when that URL key is subscribed."""
+        return self._store.add_feed(url, key, title, outlet, actor)
+
+    def unsubscribe_feed(self, feed: FeedRecord, *, actor: str) -> bool:
+        """Drop a subscription and its log (logged with its actor); False when it was gone already."""
+        return self._store.remove_feed(feed, actor)
+
+    def feed_entry_keys(self, feed_id: int) -> set[str]:
+        return self._store.feed_entry_keys(feed_id)
+
+    def feed_log(self, feed_id: int, limit: int = 50) -> list[FeedLogEntry]:
+        return self._store.feed_log(feed_id, limit)
+
+    def record_feed_entry(self, entry: FeedLogEntry) -> None:
+        self._store.record_feed_entry(entry)
+
+    def feed_polled(self, feed_id: int, title: str | None, error: str | None) -> None:
+        self._store.feed_polled(feed_id, title, error)
+
+    # --- operations ------------------------------------------------------------------------------------------
+
+    def backup(self, target: Path) -> int:
+        """Copy the database to ``target`` with SQLite's online backup (consistent while the bot writes)."""
+        return self._store.backup_file(target)
+
+    def health(self) -> Health:
+        """The database's path, schema, quick check and command-sync state, for ``newsbot doctor``."""
+        return self._store.health()
+
+    def record_command_sync(self, signature: str, target: str) -> None:
+        """Remember which slash commands were synced, and where (``newsbot doctor`` compares them)."""
+        self._store.set_meta("commands_signature", signature)
+        self._store.set_meta("commands_synced_to", target)

@@ -34,3 +34,19 @@ def test_the_core_never_imports_discord_or_click(path: Path) -> None:
 def test_only_the_discord_glue_imports_discord() -> None:
     users = {p.relative_to(BOT).as_posix() for p in BOT.rglob("*.py") if "discord" in imported(p)}
     assert users and all(u.startswith("discord_app/") for u in users)
+
+
+def test_only_the_service_opens_the_store() -> None:
+    """One door: every caller goes through NewsService, which alone holds the store."""
+    users = {
+        p.relative_to(BOT).as_posix()
+        for p in BOT.rglob("*.py")
+        if "bot.storage.store" in imported(p) and p.relative_to(BOT).parts[0] != "storage"
+    }
+    assert users == {"service.py"}
+    for path in BOT.rglob("*.py"):
+        if path.name == "service.py" or path.relative_to(BOT).parts[0] == "storage":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        reach = [n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr in ("store", "_store")]
+        assert not reach, f"{path.relative_to(BOT)} reaches through the service to its store"

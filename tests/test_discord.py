@@ -203,7 +203,7 @@ async def test_a_moderator_adds_a_file_answerable_at_once_and_after_a_restart(
 
 @pytest.mark.asyncio
 async def test_a_non_moderator_is_refused_and_nothing_changes(fake: FakeDiscord, bot: NewsBot) -> None:
-    before = bot.service.store.version()
+    before = bot.service.version()
     ix = await fake.slash("corpus add", {"file": article_file(body="Some text here.")}, user=fake.member)
     reply = await ix.callback()
     assert reply.ephemeral
@@ -212,7 +212,7 @@ async def test_a_non_moderator_is_refused_and_nothing_changes(fake: FakeDiscord,
         "corpus remove", {"article": "amazon-met-with-ice-officials-over-173ada"}, user=fake.member
     )
     assert (await removal.callback()).content.startswith("only moderators")
-    assert bot.service.store.version() == before and bot.service.store.count() == 31
+    assert bot.service.version() == before and bot.service.count() == 31
 
 
 @pytest.mark.asyncio
@@ -262,7 +262,7 @@ def _modal_values(modal: Any) -> dict[str, str]:
 
 @pytest.mark.asyncio
 async def test_a_bad_form_is_refused_and_changes_nothing(fake: FakeDiscord, bot: NewsBot) -> None:
-    before = bot.service.store.version()
+    before = bot.service.version()
     modal = await (await fake.slash("corpus add", {})).callback()
     values = _modal_values(modal)
     date_field = list(values)[2]
@@ -270,7 +270,7 @@ async def test_a_bad_form_is_refused_and_changes_nothing(fake: FakeDiscord, bot:
     reply = await (await fake.submit_modal(modal, values)).callback()
     assert reply.ephemeral
     assert reply.content == "Nothing was added: the form: field 'date': '2020-02-30': Feb 2020 has no day 30"
-    assert bot.service.store.version() == before
+    assert bot.service.version() == before
 
 
 @pytest.mark.asyncio
@@ -282,7 +282,7 @@ async def test_remove_with_autocomplete(fake: FakeDiscord, bot: NewsBot) -> None
     ix = await fake.slash("corpus remove", {"article": choices[0]["value"]})
     reply = await ix.callback()
     assert reply.ephemeral and reply.content.startswith(f"Removed `{choices[0]['value']}`")
-    assert bot.service.store.count() == 30
+    assert bot.service.count() == 30
 
 
 @pytest.mark.asyncio
@@ -485,7 +485,7 @@ async def news_site() -> AsyncIterator[str]:
 async def test_add_by_url_previews_then_stores_on_confirm(fake: FakeDiscord, clean_env: Path, news_site: str) -> None:
     running = await start(fake, settings_for(clean_env, allow_private_urls=True))
     try:
-        before = running.service.store.count()
+        before = running.service.count()
         ix = await fake.slash("corpus add", {"url": news_site, "outlet": "Gazette"})
         assert (await ix.callback()).ephemeral
         preview = await ix.followup()
@@ -493,7 +493,7 @@ async def test_add_by_url_previews_then_stores_on_confirm(fake: FakeDiscord, cle
         embed = preview.embeds[0]
         assert (embed["title"], embed["url"]) == ("Council votes to ban face scans", news_site)
         assert [f["value"] for f in embed["fields"][:2]] == ["Gazette", "4 Mar 2021"]
-        assert running.service.store.count() == before  # nothing stored before the moderator confirms
+        assert running.service.count() == before  # nothing stored before the moderator confirms
 
         stranger = await fake.click(preview, preview.custom_ids()[0], user=fake.member)
         assert (await stranger.callback()).content == "This preview is not yours."
@@ -501,7 +501,7 @@ async def test_add_by_url_previews_then_stores_on_confirm(fake: FakeDiscord, cle
         confirm = await fake.click(preview, preview.custom_ids()[0])
         done = await confirm.callback()
         assert done.content.startswith("Added `council-votes-to-ban-face-scans-")
-        assert running.service.store.count() == before + 1
+        assert running.service.count() == before + 1
         answer = running.service.ask("How did the harbour council vote on face scanning cameras?")
         assert (answer.quotes[0].source, answer.quotes[0].url) == ("Gazette", news_site)
     finally:
@@ -512,25 +512,25 @@ async def test_add_by_url_previews_then_stores_on_confirm(fake: FakeDiscord, cle
 async def test_add_by_url_cancelled_stores_nothing(fake: FakeDiscord, clean_env: Path, news_site: str) -> None:
     running = await start(fake, settings_for(clean_env, allow_private_urls=True))
     try:
-        before = running.service.store.version()
+        before = running.service.version()
         ix = await fake.slash("corpus add", {"url": news_site})
         await ix.callback()
         preview = await ix.followup()
         cancel = await fake.click(preview, preview.custom_ids()[1])
         assert (await cancel.callback()).content == "Cancelled: nothing was added."
-        assert running.service.store.version() == before
+        assert running.service.version() == before
     finally:
         await stop(fake, running)
 
 
 @pytest.mark.asyncio
 async def test_add_by_url_refuses_private_addresses_by_default(fake: FakeDiscord, bot: NewsBot, news_site: str) -> None:
-    before = bot.service.store.version()
+    before = bot.service.version()
     ix = await fake.slash("corpus add", {"url": news_site})
     await ix.callback()
     reply = await ix.followup()
     assert reply.ephemeral and "127.0.0.1" in reply.content and "loopback" in reply.content
-    assert bot.service.store.version() == before
+    assert bot.service.version() == before
 
 
 @pytest.mark.asyncio
@@ -558,11 +558,11 @@ async def test_timeline_buttons_are_disabled_after_the_timeout(
 async def test_an_attachment_over_the_limit_is_refused(fake: FakeDiscord, clean_env: Path) -> None:
     running = await start(fake, settings_for(clean_env, max_attachment_bytes=10_000))
     try:
-        before = running.service.store.version()
+        before = running.service.version()
         big = FakeFile("story.json", json.dumps({"title": "Big", "source": "Wire", "body": "x " * 10_000}).encode())
         ix = await fake.slash("corpus add", {"file": big})
         reply = await ix.callback()
         assert reply.ephemeral and reply.content == "story.json: the file is 20 KB; the limit is 10 KB"
-        assert running.service.store.version() == before
+        assert running.service.version() == before
     finally:
         await stop(fake, running)

@@ -74,12 +74,10 @@ def test_an_index_from_another_history_is_rebuilt(clean_env: Path, tmp_path: Pat
     first = open_service(clean_env)
     first.ask("Amazon")
     backup_path = tmp_path / "backup.sqlite3"
-    from bot.ops.maintenance import backup, restore
-
-    backup(first.store, backup_path)
+    first.backup(backup_path)
     first.add(ArticleIn(title="Later story", source="Wire", body="The zebra crossing was repainted."), actor="t")
     first.close()  # the saved index now includes the later story
-    restore(clean_env / "newsbot.sqlite3", backup_path)  # back to before it
+    NewsService.restore(load_settings(data_dir=clean_env), backup_path)  # back to before it
     store = Store(clean_env / "newsbot.sqlite3")
     store.add(ArticleIn(title="Other story", source="Wire", body="The walrus enclosure was reopened."), actor="t")
     store.close()

@@ -33,7 +33,7 @@ def test_seeding_is_idempotent(tmp_path: Path) -> None:
     assert service.seed(shipped_corpus_dir()) == 0
     store.close()
     again = NewsService(Store(tmp_path / "db.sqlite3"), corpus_dir=shipped_corpus_dir())
-    assert again.store.count() == 31 and again.store.version() == version
+    assert again.count() == 31 and again.version() == version
     again.close()
 
 

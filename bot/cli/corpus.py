@@ -88,7 +88,7 @@ def import_(path: Path, fmt: str, skip_invalid: bool, as_json: bool, data_dir: P
         newsbot import articles.jsonl
         newsbot import huffpost.jsonl --format huffpost --skip-invalid
     """
-    from bot.intake.bulk import plan_import, read_import
+    from bot.intake.bulk import read_import
 
     service = service_for(data_dir)
     lines = _count_lines(path)
@@ -101,7 +101,7 @@ def import_(path: Path, fmt: str, skip_invalid: bool, as_json: bool, data_dir: P
 
         items, errors = read_import(path, fmt, on_line=advance)  # type: ignore[arg-type]
         bar.update(lines - position[0])
-    plan = plan_import(service.store, items, errors)
+    plan = service.plan_import(items, errors)
     for line in render_import_problems(plan.duplicates, plan.errors):
         click.echo(line, err=True)
     if plan.errors and not skip_invalid:
@@ -140,9 +140,7 @@ def export(directory: Path, data_dir: Path | None) -> None:
 
         newsbot export backup-corpus/
     """
-    from bot.intake.bulk import export_corpus
-
-    count = export_corpus(service_for(data_dir).store, directory)
+    count = service_for(data_dir).export(directory)
     click.echo(f"Exported {count} articles to {directory / 'articles'}")
 
 

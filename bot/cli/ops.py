@@ -27,7 +27,7 @@ def stats(data_dir: Path | None) -> None:
         newsbot stats
     """
     service = service_for(data_dir)
-    click.echo(render_stats(service.stats(), data_dir=service.store.path))
+    click.echo(render_stats(service.stats(), data_dir=service.health().path))
 
 
 @click.command()
@@ -40,11 +40,10 @@ def backup(target: Path, data_dir: Path | None) -> None:
 
         newsbot backup /var/backups/newsbot-2026-11-29.sqlite3
     """
-    from bot.ops.maintenance import backup as run_backup
-
-    service = open_service(settings_for(data_dir), seed=False)
-    size = run_backup(service.store, target)
-    click.echo(f"Backed up {service.store.path} to {target} ({size:,} bytes)")
+    settings = settings_for(data_dir)
+    service = open_service(settings, seed=False)
+    size = service.backup(target)
+    click.echo(f"Backed up {settings.database_path} to {target} ({size:,} bytes)")
 
 
 @click.command()
@@ -58,12 +57,12 @@ def restore(source: Path, yes: bool, data_dir: Path | None) -> None:
 
         newsbot restore /var/backups/newsbot-2026-11-29.sqlite3 --yes
     """
-    from bot.ops.maintenance import restore as run_restore
+    from bot.service import NewsService
 
     settings = settings_for(data_dir)
     if not yes:
         click.confirm(f"Replace the corpus in {settings.database_path} with {source}?", abort=True, err=True)
-    count, moved = run_restore(settings.database_path, source)
+    count, moved = NewsService.restore(settings, source)
     if moved is not None:
         click.echo(f"The damaged database was moved to {moved}", err=True)
     click.echo(f"Restored {count} articles from {source}")

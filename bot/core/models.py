@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import re
 import unicodedata
+from dataclasses import asdict, dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -22,6 +23,9 @@ __all__ = [
     "Attribution",
     "ArticleIn",
     "DatePrecision",
+    "FeedLogEntry",
+    "FeedRecord",
+    "FeedStatus",
     "Headline",
     "Quote",
     "Stats",
@@ -32,6 +36,7 @@ __all__ = [
     "date_sort_key",
     "format_date",
     "make_article_id",
+    "now_iso",
     "parse_partial_date",
 ]
 
@@ -108,6 +113,11 @@ def make_article_id(source: str, title: str, date: str | None, url: str | None =
     key = f"{source}\n{title}\n{date or ''}" + (f"\n{url}" if url else "")
     digest = hashlib.sha256(key.encode()).hexdigest()[:6]
     return f"{slug or 'article'}-{digest}"
+
+
+def now_iso() -> str:
+    """The current UTC time, to the second, ISO 8601: how every change and poll is timestamped."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _clean_line(value: str) -> str:
@@ -244,3 +254,48 @@ class Stats(BaseModel):
     last_date: str | None
     undated: int
     last_change: str | None
+
+
+FeedStatus = Literal["added", "skipped", "failed"]
+
+
+@dataclass(frozen=True)
+class FeedRecord:
+    """A subscribed feed, with how many of its entries were added, skipped and failed so far."""
+
+    id: int
+    url: str
+    title: str
+    outlet: str
+    added_at: str
+    added_by: str
+    last_polled_at: str | None
+    last_error: str | None
+    added: int = 0
+    skipped: int = 0
+    failed: int = 0
+
+    @property
+    def name(self) -> str:
+        """How the feed is shown: its title, else its outlet."""
+        return self.title or self.outlet
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class FeedLogEntry:
+    """What became of one feed entry. ``article_id`` is the article added, or (skipped) the one already stored."""
+
+    feed_id: int
+    entry_key: str
+    url: str | None
+    title: str
+    status: FeedStatus
+    article_id: str | None
+    reason: str
+    at: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)

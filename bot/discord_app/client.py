@@ -128,9 +128,9 @@ class NewsBot(commands.AutoShardedBot):
             synced = await self.tree.sync(guild=guild)
         else:
             synced = await self.tree.sync()
-        store = self.service.store
-        await asyncio.to_thread(store.set_meta, "commands_signature", command_signature(self.command_payload()))
-        await asyncio.to_thread(store.set_meta, "commands_synced_to", f"guild {guild_id}" if guild_id else "global")
+        signature = command_signature(self.command_payload())
+        target = f"guild {guild_id}" if guild_id else "global"
+        await asyncio.to_thread(self.service.record_command_sync, signature, target)
         return [command.name for command in synced]
 
     async def setup_hook(self) -> None:

@@ -190,7 +190,7 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Moder
             raise InvalidInput(f"{url!r} is not an http(s) URL")
         await interaction.response.defer(ephemeral=True, thinking=True)
         article = await article_from_url(url, fetch_policy(self.bot.settings), overrides)
-        duplicate = await asyncio.to_thread(self.bot.service.store.find_duplicate, article)
+        duplicate = await asyncio.to_thread(self.bot.service.find_duplicate, article)
         if duplicate is not None:
             raise duplicate
         view = ConfirmView(interaction.user.id)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -25,7 +25,7 @@ from pydantic import ValidationError
 from bot.core.errors import InvalidArticle
 from bot.core.models import Article, ArticleIn, make_article_id
 from bot.intake.corpus import article_to_markdown, describe_validation_error, load_corpus_dir
-from bot.storage.store import Store, body_key, url_key
+from bot.storage.keys import body_key, url_key
 
 __all__ = ["Format", "ImportPlan", "export_corpus", "huffpost_fields", "plan_import", "read_import"]
 
@@ -114,10 +114,12 @@ def _lines(path: Path) -> Iterator[tuple[int, str, str | None]]:
                 yield number, line, None
 
 
-def plan_import(store: Store, items: list[tuple[str, ArticleIn]], errors: list[str]) -> ImportPlan:
-    """Check ``items`` against the store and each other; nothing is written."""
+def plan_import(
+    stored_articles: Callable[[], Iterable[Article]], items: list[tuple[str, ArticleIn]], errors: list[str]
+) -> ImportPlan:
+    """Check ``items`` against the stored articles and each other; nothing is written."""
     plan = ImportPlan(errors=list(errors), read=len(items) + len(errors))
-    existing = {a.id: a for a in store.all()} if items else {}
+    existing = {a.id: a for a in stored_articles()} if items else {}
     by_url = {url_key(a.url): f"already stored as {a.id}" for a in existing.values() if a.url}
     by_text = {(body_key(a.body), a.source.casefold()): f"already stored as {a.id}" for a in existing.values()}
     seen_ids: dict[str, str] = {}
@@ -156,13 +158,13 @@ def _same(stored: Article, new: ArticleIn) -> bool:
     return all(getattr(stored, f) == getattr(new, f) for f in fields)
 
 
-def export_corpus(store: Store, directory: Path) -> int:
+def export_corpus(articles: Iterable[Article], directory: Path) -> int:
     """Write every article to ``directory/articles/NNNNN-outlet-headline.md`` (the corpus/ format), in the order
     they were added, so that importing the directory gives the same corpus."""
     folder = directory / "articles"
     folder.mkdir(parents=True, exist_ok=True)
     count = 0
-    for count, article in enumerate(store.iter_all(), start=1):
+    for count, article in enumerate(articles, start=1):
         name = f"{count:05d}-{_slug(article.source)}-{_slug(article.title)[:40].rstrip('-')}.md"
         target = folder / name
         tmp = target.with_suffix(".md.tmp")

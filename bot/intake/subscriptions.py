@@ -27,11 +27,10 @@ from __future__ import annotations
 import asyncio
 import builtins
 import logging
-import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from typing import Any, Final, Literal
+from typing import Any, Final
 from urllib.parse import urljoin
 
 import aiohttp
@@ -44,7 +43,7 @@ from bot.core.errors import (
     NewsBotError,
     UnsafeURL,
 )
-from bot.core.models import ArticleIn, parse_partial_date
+from bot.core.models import ArticleIn, FeedLogEntry, FeedRecord, FeedStatus, now_iso, parse_partial_date
 from bot.intake.feeds import Feed, FeedEntry, parse_feed
 from bot.intake.fetch import (
     FEED_TYPES,
@@ -57,7 +56,6 @@ from bot.intake.fetch import (
 )
 from bot.intake.ingest import article_from_fields, from_extracted, looks_like_url
 from bot.service import NewsService
-from bot.storage.store import now_iso, url_key
 
 __all__ = [
     "DuplicateFeed",
@@ -74,8 +72,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-Status = Literal["added", "skipped", "failed"]
 
 #: What a feed URL may serve: feeds, and web pages only so that a page can be refused with a useful message.
 _FEED_FETCH_TYPES: Final = FEED_TYPES | {"text/html", "application/xhtml+xml"}
@@ -101,48 +97,6 @@ class FeedNotFound(NewsBotError):
 
 
 @dataclass(frozen=True)
-class FeedRecord:
-    """A subscribed feed, with how many of its entries were added, skipped and failed so far."""
-
-    id: int
-    url: str
-    title: str
-    outlet: str
-    added_at: str
-    added_by: str
-    last_polled_at: str | None
-    last_error: str | None
-    added: int = 0
-    skipped: int = 0
-    failed: int = 0
-
-    @property
-    def name(self) -> str:
-        """How the feed is shown: its title, else its outlet."""
-        return self.title or self.outlet
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class FeedLogEntry:
-    """What became of one feed entry. ``article_id`` is the article added, or (skipped) the one already stored."""
-
-    feed_id: int
-    entry_key: str
-    url: str | None
-    title: str
-    status: Status
-    article_id: str | None
-    reason: str
-    at: str
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
 class FeedPoll:
     """One feed's poll: the entries taken (in feed order), or the error that stopped it.
 
@@ -156,7 +110,7 @@ class FeedPoll:
     seen: int = 0
     waiting: int = 0
 
-    def count(self, status: Status) -> int:
+    def count(self, status: FeedStatus) -> int:
         return sum(1 for e in self.entries if e.status == status)
 
 
@@ -166,7 +120,7 @@ class PollReport:
 
     feeds: list[FeedPoll]
 
-    def count(self, status: Status) -> int:
+    def count(self, status: FeedStatus) -> int:
         return sum(f.count(status) for f in self.feeds)
 
     @property
@@ -224,7 +178,6 @@ class Subscriptions:
 
     def __init__(self, service: NewsService) -> None:
         self.service = service
-        self.store = service.store
 
     # --- subscribing -----------------------------------------------------------------------------------------
 
@@ -239,7 +192,7 @@ class Subscriptions:
         if not looks_like_url(url):
             raise InvalidInput(f"{url!r} is not an http(s) URL")
         key = normalize_url(url)
-        existing = await asyncio.to_thread(self._by_key, key)
+        existing = await asyncio.to_thread(self.service.feed_by_url_key, key)
         if existing is not None:
             raise DuplicateFeed(f"that feed is already subscribed as feed {existing.id} ({existing.name})", existing.id)
         name = _clean(outlet)
@@ -256,20 +209,13 @@ class Subscriptions:
                 )
         if not name:
             raise InvalidInput(f"the feed at {url} has no title: give the outlet's name its articles are credited to")
-        return await asyncio.to_thread(self._insert, url, key, _clean(feed.title), name, actor)
+        return await asyncio.to_thread(self._subscribe, url, key, _clean(feed.title), name, actor)
 
     def remove(self, feed: int | str, *, actor: str) -> FeedRecord:
         """Unsubscribe a feed (by id or URL) and drop its log. The articles it added stay in the coverage."""
         record = self.get(feed)
-        with self.store.transaction() as db:
-            deleted = db.execute("DELETE FROM feeds WHERE id = ?", (record.id,)).rowcount
-            if not deleted:
-                raise FeedNotFound(f"feed {record.id} was removed meanwhile")
-            db.execute(
-                "INSERT INTO feed_changes (at, actor, action, feed_id, url, outlet) "
-                "VALUES (?, ?, 'unsubscribe', ?, ?, ?)",
-                (now_iso(), actor, record.id, record.url, record.outlet),
-            )
+        if not self.service.unsubscribe_feed(record, actor=actor):
+            raise FeedNotFound(f"feed {record.id} was removed meanwhile")
         log.info("%s unsubscribed feed %d (%s)", actor, record.id, record.url)
         return record
 
@@ -277,20 +223,20 @@ class Subscriptions:
 
     def list(self) -> list[FeedRecord]:
         """Every subscribed feed, oldest subscription first, with its counts and last poll."""
-        return [_record(r) for r in self.store.query(_SELECT_FEEDS + " GROUP BY f.id ORDER BY f.id")]
+        return self.service.feeds()
 
     def get(self, feed: int | str) -> FeedRecord:
         """The feed with this id (a number, or digits) or URL; :class:`FeedNotFound` if none."""
         if isinstance(feed, int) or feed.strip().isdigit():
             feed_id = int(feed)
-            rows = self.store.query(_SELECT_FEEDS + " WHERE f.id = ? GROUP BY f.id", (feed_id,))
-            if not rows:
+            found = self.service.feed(feed_id)
+            if found is None:
                 raise FeedNotFound(f"no feed has the id {feed_id} (see `newsbot feeds list`)")
-            return _record(rows[0])
+            return found
         text = feed.strip()
         if not looks_like_url(text):
             raise FeedNotFound(f"{text!r} is neither a feed id nor a feed URL (see `newsbot feeds list`)")
-        record = self._by_key(normalize_url(text))
+        record = self.service.feed_by_url_key(normalize_url(text))
         if record is None:
             raise FeedNotFound(f"no feed is subscribed at {text} (see `newsbot feeds list`)")
         return record
@@ -304,10 +250,17 @@ class Subscriptions:
     def log(self, feed: int | str, limit: int = 50) -> builtins.list[FeedLogEntry]:
         """The newest ``limit`` lines of a feed's log: what became of each entry, newest first."""
         record = self.get(feed)
-        rows = self.store.query(
-            "SELECT * FROM feed_items WHERE feed_id = ? ORDER BY seq DESC LIMIT ?", (record.id, max(limit, 0))
-        )
-        return [_log_entry(r) for r in rows]
+        return self.service.feed_log(record.id, limit)
+
+    def _subscribe(self, url: str, key: str, title: str, outlet: str, actor: str) -> FeedRecord:
+        feed_id = self.service.subscribe_feed(url, key, title, outlet, actor=actor)
+        if feed_id is None:  # subscribed by someone else since the check
+            existing = self.service.feed_by_url_key(key)
+            if existing is None:
+                raise FeedNotFound(f"the feed at {url} was subscribed and removed meanwhile; try again")
+            raise DuplicateFeed(f"that feed is already subscribed as feed {existing.id} ({existing.name})", existing.id)
+        log.info("%s subscribed feed %d (%s) for %s", actor, feed_id, url, outlet)
+        return self.get(feed_id)
 
     # --- polling ---------------------------------------------------------------------------------------------
 
@@ -344,7 +297,7 @@ class Subscriptions:
             error = f"unexpected error: {type(exc).__name__}: {exc}"
             log.exception("polling feed %d (%s) failed", record.id, record.url)
         try:
-            await asyncio.to_thread(self._polled, record.id, None, error)
+            await asyncio.to_thread(self.service.feed_polled, record.id, None, error)
         except Exception:  # noqa: BLE001 - the report still says what went wrong
             log.exception("could not record the error of feed %d", record.id)
         return FeedPoll(feed=record, error=error)
@@ -353,7 +306,7 @@ class Subscriptions:
         self, record: FeedRecord, policy: FetchPolicy, session: aiohttp.ClientSession, max_new: int
     ) -> FeedPoll:
         feed = await _fetch_feed(record.url, policy, session)
-        seen = await asyncio.to_thread(self._seen_keys, record.id)
+        seen = await asyncio.to_thread(self.service.feed_entry_keys, record.id)
         fresh: dict[str, FeedEntry] = {}
         already = 0
         for entry in feed.entries:
@@ -374,10 +327,10 @@ class Subscriptions:
                 reason = f"unexpected error: {type(exc).__name__}: {exc}; it is tried again at the next poll"
                 results.append(_outcome(record, key, entry, "failed", None, reason))
                 continue
-            await asyncio.to_thread(self._record_entry, result)
+            await asyncio.to_thread(self.service.record_feed_entry, result)
             log.info("%s", describe_entry(result))
             results.append(result)
-        await asyncio.to_thread(self._polled, record.id, _clean(feed.title), None)
+        await asyncio.to_thread(self.service.feed_polled, record.id, _clean(feed.title), None)
         waiting = max(len(todo) - max_new, 0)
         return FeedPoll(feed=record, entries=results, seen=already, waiting=waiting)
 
@@ -386,13 +339,12 @@ class Subscriptions:
     ) -> FeedLogEntry:
         """Fetch, extract and add one new entry; the outcome says what happened and why."""
         try:
-            stored = await asyncio.to_thread(self._stored_with_url, entry.url)
+            stored = await asyncio.to_thread(self.service.article_with_url, entry.url)
         except UnsafeURL as exc:
             return _outcome(record, key, entry, "failed", None, f"the entry's link cannot be fetched: {exc}")
         if stored is not None:
-            article_id, title = stored
-            reason = f"the same URL is already stored as {article_id} ({title!r})"
-            return _outcome(record, key, entry, "skipped", article_id, reason)
+            reason = f"the same URL is already stored as {stored.id} ({stored.title!r})"
+            return _outcome(record, key, entry, "skipped", stored.id, reason)
         note = "fetched and extracted the page"
         try:
             page = await fetch_article(entry.url, policy, session)
@@ -415,108 +367,12 @@ class Subscriptions:
             return _outcome(record, key, entry, "failed", None, str(exc))
         return _outcome(record, key, entry, "added", added.id, note)
 
-    # --- SQLite ----------------------------------------------------------------------------------------------
-
-    def _by_key(self, key: str) -> FeedRecord | None:
-        rows = self.store.query(_SELECT_FEEDS + " WHERE f.url_key = ? GROUP BY f.id", (key,))
-        return _record(rows[0]) if rows else None
-
-    def _insert(self, url: str, key: str, title: str, outlet: str, actor: str) -> FeedRecord:
-        at = now_iso()
-        try:
-            with self.store.transaction() as db:
-                cursor = db.execute(
-                    "INSERT INTO feeds (url, url_key, title, outlet, added_at, added_by) VALUES (?, ?, ?, ?, ?, ?)",
-                    (url, key, title, outlet, at, actor),
-                )
-                feed_id = int(cursor.lastrowid or 0)
-                db.execute(
-                    "INSERT INTO feed_changes (at, actor, action, feed_id, url, outlet) "
-                    "VALUES (?, ?, 'subscribe', ?, ?, ?)",
-                    (at, actor, feed_id, url, outlet),
-                )
-        except sqlite3.IntegrityError:  # subscribed by someone else since the check
-            existing = self._by_key(key)
-            if existing is None:
-                raise
-            raise DuplicateFeed(
-                f"that feed is already subscribed as feed {existing.id} ({existing.name})", existing.id
-            ) from None
-        log.info("%s subscribed feed %d (%s) for %s", actor, feed_id, url, outlet)
-        return self.get(feed_id)
-
-    def _seen_keys(self, feed_id: int) -> set[str]:
-        return {r[0] for r in self.store.query("SELECT entry_key FROM feed_items WHERE feed_id = ?", (feed_id,))}
-
-    def _stored_with_url(self, url: str) -> tuple[str, str] | None:
-        key = url_key(url)
-        rows = self.store.query("SELECT id, title FROM articles WHERE url_key = ?", (key,)) if key else []
-        return (str(rows[0]["id"]), str(rows[0]["title"])) if rows else None
-
-    def _record_entry(self, entry: FeedLogEntry) -> None:
-        """Log an entry's outcome; a no-op when another poller logged it first or the feed was removed."""
-        with self.store.transaction() as db:
-            db.execute(
-                "INSERT INTO feed_items (feed_id, entry_key, url, title, status, article_id, reason, at) "
-                "SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM feeds WHERE id = ?) "
-                "ON CONFLICT (feed_id, entry_key) DO NOTHING",
-                (
-                    entry.feed_id, entry.entry_key, entry.url, entry.title, entry.status, entry.article_id,
-                    entry.reason, entry.at, entry.feed_id,
-                ),
-            )  # fmt: skip
-
-    def _polled(self, feed_id: int, title: str | None, error: str | None) -> None:
-        with self.store.transaction() as db:
-            db.execute(
-                "UPDATE feeds SET last_polled_at = ?, last_error = ?, title = coalesce(nullif(?, ''), title) "
-                "WHERE id = ?",
-                (now_iso(), error, title, feed_id),
-            )
-
 
 # --- helpers -------------------------------------------------------------------------------------------------
 
-_SELECT_FEEDS: Final = (
-    "SELECT f.*, "
-    "coalesce(sum(i.status = 'added'), 0) AS n_added, "
-    "coalesce(sum(i.status = 'skipped'), 0) AS n_skipped, "
-    "coalesce(sum(i.status = 'failed'), 0) AS n_failed "
-    "FROM feeds f LEFT JOIN feed_items i ON i.feed_id = f.id"
-)
-
-
-def _record(row: sqlite3.Row) -> FeedRecord:
-    return FeedRecord(
-        id=int(row["id"]),
-        url=row["url"],
-        title=row["title"],
-        outlet=row["outlet"],
-        added_at=row["added_at"],
-        added_by=row["added_by"],
-        last_polled_at=row["last_polled_at"],
-        last_error=row["last_error"],
-        added=int(row["n_added"]),
-        skipped=int(row["n_skipped"]),
-        failed=int(row["n_failed"]),
-    )
-
-
-def _log_entry(row: sqlite3.Row) -> FeedLogEntry:
-    return FeedLogEntry(
-        feed_id=int(row["feed_id"]),
-        entry_key=row["entry_key"],
-        url=row["url"],
-        title=row["title"],
-        status=row["status"],
-        article_id=row["article_id"],
-        reason=row["reason"],
-        at=row["at"],
-    )
-
 
 def _outcome(
-    record: FeedRecord, key: str, entry: FeedEntry, status: Status, article_id: str | None, reason: str
+    record: FeedRecord, key: str, entry: FeedEntry, status: FeedStatus, article_id: str | None, reason: str
 ) -> FeedLogEntry:
     return FeedLogEntry(
         feed_id=record.id,

@@ -10,53 +10,26 @@ The store opens in WAL mode with a busy timeout, so several processes on one hos
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import json
+import os
 import re
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from bot.core.errors import ArticleNotFound, DuplicateArticle, StoreError
-from bot.core.models import Article, ArticleIn, make_article_id
+from bot.core.errors import ArticleNotFound, DuplicateArticle, InvalidInput, StoreError
+from bot.core.models import Article, ArticleIn, FeedLogEntry, FeedRecord, make_article_id, now_iso
+from bot.storage.keys import body_key, url_key
 
-__all__ = ["Change", "Store", "body_key", "latest_schema_version", "now_iso", "url_key"]
+__all__ = ["Change", "Health", "Store", "body_key", "latest_schema_version", "now_iso", "restore_database", "url_key"]
 
 _COLUMNS = "id, title, source, date, url, authors, body, added_at, added_by"
-
-
-def now_iso() -> str:
-    """The current UTC time, to the second, ISO 8601."""
-    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-MIN_DUPLICATE_WORDS = 20
-
-
-def body_key(body: str) -> str | None:
-    """A fingerprint of an article's text with white space and case folded, for duplicate detection.
-
-    None for a text under :data:`MIN_DUPLICATE_WORDS` words: a one-sentence teaser ("The streaming service
-    announced the movies and shows arriving soon.") is shared by distinct articles, while a whole article's text
-    is not."""
-    words = body.split()
-    if len(words) < MIN_DUPLICATE_WORDS:
-        return None
-    return hashlib.sha256(" ".join(words).casefold().encode()).hexdigest()
-
-
-def url_key(url: str | None) -> str | None:
-    """The URL normalised for duplicate detection (see :func:`bot.intake.fetch.normalize_url`)."""
-    if not url:
-        return None
-    from bot.intake.fetch import normalize_url
-
-    return normalize_url(url)
 
 
 class Change:
@@ -72,6 +45,18 @@ class Change:
         self.article_id: str | None = row["article_id"]
         self.title: str | None = row["title"]
         self.detail: str | None = row["detail"]
+
+
+@dataclass(frozen=True)
+class Health:
+    """What ``newsbot doctor`` reads of the database: where it is, its schema, SQLite's quick check, and which
+    slash commands were last synced from it."""
+
+    path: str
+    schema_version: int
+    integrity: str
+    commands_signature: str | None
+    commands_synced_to: str | None
 
 
 class Store:
@@ -142,11 +127,6 @@ class Store:
 
     # --- reading ---------------------------------------------------------------------------------------------
 
-    def query(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
-        """Rows of a read-only statement (for modules that keep their own tables, such as feeds)."""
-        with self._lock:
-            return self._db.execute(sql, tuple(params)).fetchall()
-
     def version(self) -> int:
         """The number of the newest change: it grows with every add, remove or seed, in any process."""
         with self._lock:
@@ -191,6 +171,15 @@ class Store:
         """The error that adding ``article`` would raise as a duplicate, or None (see :meth:`_duplicate`)."""
         with self._lock:
             return self._duplicate(self._db, article, allow_same_text=False)
+
+    def article_with_url(self, url: str) -> Article | None:
+        """The stored article whose URL normalises like ``url``; None if there is none."""
+        key = url_key(url)
+        if not key:
+            return None
+        with self._lock:
+            row = self._db.execute(f"SELECT {_COLUMNS} FROM articles WHERE url_key = ?", (key,)).fetchone()
+        return None if row is None else _article(row)
 
     def changes(self, limit: int = 50, since: int = 0) -> list[Change]:
         with self._lock:
@@ -321,6 +310,120 @@ class Store:
         with self.transaction() as db:
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
+    # --- feed subscriptions (bot/intake/subscriptions.py) -------------------------------------------------
+
+    def feeds(self) -> list[FeedRecord]:
+        """Every subscribed feed, oldest subscription first, with its counts and last poll."""
+        with self._lock:
+            rows = self._db.execute(_SELECT_FEEDS + " GROUP BY f.id ORDER BY f.id").fetchall()
+        return [_feed(r) for r in rows]
+
+    def feed(self, feed_id: int) -> FeedRecord | None:
+        with self._lock:
+            row = self._db.execute(_SELECT_FEEDS + " WHERE f.id = ? GROUP BY f.id", (feed_id,)).fetchone()
+        return None if row is None else _feed(row)
+
+    def feed_by_url_key(self, key: str) -> FeedRecord | None:
+        with self._lock:
+            row = self._db.execute(_SELECT_FEEDS + " WHERE f.url_key = ? GROUP BY f.id", (key,)).fetchone()
+        return None if row is None else _feed(row)
+
+    def add_feed(self, url: str, key: str, title: str, outlet: str, actor: str) -> int | None:
+        """Subscribe a feed and log who did; its new id, or None when the same URL key is subscribed already."""
+        at = now_iso()
+        try:
+            with self.transaction() as db:
+                cursor = db.execute(
+                    "INSERT INTO feeds (url, url_key, title, outlet, added_at, added_by) VALUES (?, ?, ?, ?, ?, ?)",
+                    (url, key, title, outlet, at, actor),
+                )
+                feed_id = int(cursor.lastrowid or 0)
+                db.execute(
+                    "INSERT INTO feed_changes (at, actor, action, feed_id, url, outlet) "
+                    "VALUES (?, ?, 'subscribe', ?, ?, ?)",
+                    (at, actor, feed_id, url, outlet),
+                )
+        except sqlite3.IntegrityError:  # subscribed by someone else since the caller checked
+            return None
+        return feed_id
+
+    def remove_feed(self, feed: FeedRecord, actor: str) -> bool:
+        """Unsubscribe a feed (its log goes with it) and log who did; False if it was removed meanwhile."""
+        with self.transaction() as db:
+            if not db.execute("DELETE FROM feeds WHERE id = ?", (feed.id,)).rowcount:
+                return False
+            db.execute(
+                "INSERT INTO feed_changes (at, actor, action, feed_id, url, outlet) "
+                "VALUES (?, ?, 'unsubscribe', ?, ?, ?)",
+                (now_iso(), actor, feed.id, feed.url, feed.outlet),
+            )
+        return True
+
+    def feed_entry_keys(self, feed_id: int) -> set[str]:
+        """The entries of a feed that a poll already took (added, skipped or failed for good)."""
+        with self._lock:
+            rows = self._db.execute("SELECT entry_key FROM feed_items WHERE feed_id = ?", (feed_id,)).fetchall()
+        return {r[0] for r in rows}
+
+    def feed_log(self, feed_id: int, limit: int) -> list[FeedLogEntry]:
+        """The newest ``limit`` outcomes of a feed's entries, newest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM feed_items WHERE feed_id = ? ORDER BY seq DESC LIMIT ?", (feed_id, max(limit, 0))
+            ).fetchall()
+        return [_feed_log_entry(r) for r in rows]
+
+    def record_feed_entry(self, entry: FeedLogEntry) -> None:
+        """Log an entry's outcome; a no-op when another poller logged it first or the feed was removed."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO feed_items (feed_id, entry_key, url, title, status, article_id, reason, at) "
+                "SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM feeds WHERE id = ?) "
+                "ON CONFLICT (feed_id, entry_key) DO NOTHING",
+                (
+                    entry.feed_id, entry.entry_key, entry.url, entry.title, entry.status, entry.article_id,
+                    entry.reason, entry.at, entry.feed_id,
+                ),
+            )  # fmt: skip
+
+    def feed_polled(self, feed_id: int, title: str | None, error: str | None) -> None:
+        """Record the end of a poll: when, its error (None when it succeeded), and the feed's title if given."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE feeds SET last_polled_at = ?, last_error = ?, title = coalesce(nullif(?, ''), title) "
+                "WHERE id = ?",
+                (now_iso(), error, title, feed_id),
+            )
+
+    # --- maintenance -----------------------------------------------------------------------------------------
+
+    def health(self) -> Health:
+        with self._lock:
+            integrity = str(self._db.execute("PRAGMA quick_check").fetchone()[0])
+        return Health(
+            path=self.path,
+            schema_version=self.schema_version(),
+            integrity=integrity,
+            commands_signature=self.get_meta("commands_signature"),
+            commands_synced_to=self.get_meta("commands_synced_to"),
+        )
+
+    def backup_file(self, target: Path) -> int:
+        """Copy the live database to ``target`` (written to a temporary file, then renamed); returns its size."""
+        target = target.expanduser()
+        if target.is_dir():
+            raise InvalidInput(f"{target} is a directory: give the backup file's path")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".partial")
+        partial.unlink(missing_ok=True)
+        destination = sqlite3.connect(partial)
+        try:
+            self.backup_to(destination)
+        finally:
+            destination.close()
+        os.replace(partial, target)
+        return target.stat().st_size
+
     def _duplicate(self, db: sqlite3.Connection, article: ArticleIn, allow_same_text: bool) -> DuplicateArticle | None:
         """The same URL (normalised), or the same text from the same outlet, is a duplicate. The same text from
         another outlet is a syndicated copy (an AP story in The Hindu): it is stored, and shown as "also in"."""
@@ -351,6 +454,85 @@ def _article(row: sqlite3.Row) -> Article:
         added_at=row["added_at"],
         added_by=row["added_by"],
     )
+
+
+_SELECT_FEEDS = (
+    "SELECT f.*, "
+    "coalesce(sum(i.status = 'added'), 0) AS n_added, "
+    "coalesce(sum(i.status = 'skipped'), 0) AS n_skipped, "
+    "coalesce(sum(i.status = 'failed'), 0) AS n_failed "
+    "FROM feeds f LEFT JOIN feed_items i ON i.feed_id = f.id"
+)
+
+
+def _feed(row: sqlite3.Row) -> FeedRecord:
+    return FeedRecord(
+        id=int(row["id"]),
+        url=row["url"],
+        title=row["title"],
+        outlet=row["outlet"],
+        added_at=row["added_at"],
+        added_by=row["added_by"],
+        last_polled_at=row["last_polled_at"],
+        last_error=row["last_error"],
+        added=int(row["n_added"]),
+        skipped=int(row["n_skipped"]),
+        failed=int(row["n_failed"]),
+    )
+
+
+def _feed_log_entry(row: sqlite3.Row) -> FeedLogEntry:
+    return FeedLogEntry(
+        feed_id=int(row["feed_id"]),
+        entry_key=row["entry_key"],
+        url=row["url"],
+        title=row["title"],
+        status=row["status"],
+        article_id=row["article_id"],
+        reason=row["reason"],
+        at=row["at"],
+    )
+
+
+def restore_database(database: Path, source: Path) -> tuple[int, Path | None]:
+    """Replace the database at ``database`` with the backup at ``source``, after checking the backup.
+
+    Returns the number of articles restored, and where a damaged database was moved aside (None if it could be
+    opened): a restore is what one does when the database is damaged, so a damaged one must not stop it."""
+    if not source.is_file():
+        raise InvalidInput(f"{source}: no such backup file")
+    try:
+        backup_db = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise InvalidInput(f"{source}: not a database ({exc})") from None
+    try:
+        try:
+            check = backup_db.execute("PRAGMA integrity_check").fetchone()[0]
+            version = backup_db.execute("SELECT max(version) FROM schema_migrations").fetchone()[0]
+            articles = backup_db.execute("SELECT count(*) FROM articles").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise InvalidInput(f"{source}: not a newsbot backup ({exc})") from None
+        if check != "ok":
+            raise InvalidInput(f"{source}: the backup is damaged ({check})")
+        if version is None or version > latest_schema_version():
+            raise InvalidInput(f"{source}: the backup's schema version {version} is newer than this newsbot's")
+        moved = None
+        try:
+            store = Store(database)
+        except StoreError:
+            moved = database.with_name(f"{database.name}.damaged-{int(time.time())}")
+            os.replace(database, moved)
+            for suffix in ("-wal", "-shm"):
+                database.with_name(database.name + suffix).unlink(missing_ok=True)
+            store = Store(database)
+        try:
+            store.restore_from(backup_db)
+            store.migrate()  # an older backup is brought up to the current schema
+        finally:
+            store.close()
+    finally:
+        backup_db.close()
+    return int(articles), moved
 
 
 def latest_schema_version() -> int:
