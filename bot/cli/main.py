@@ -17,6 +17,7 @@ from bot.cli.bench import bench
 from bot.cli.common import ErrorHandlingGroup
 from bot.cli.corpus import add, export, import_, list_, remove
 from bot.cli.discord import run, sync
+from bot.cli.evaluate import eval_command
 from bot.cli.feeds import feeds
 from bot.cli.ops import backup, doctor, restore, stats
 from bot.cli.sources import sources
@@ -52,6 +53,7 @@ cli.add_command(run)
 cli.add_command(sync)
 cli.add_command(bench)
 cli.add_command(feeds)
+cli.add_command(eval_command)
 
 
 def main() -> None:  # pragma: no cover - the console script

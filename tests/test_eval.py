@@ -1,0 +1,135 @@
+"""``newsbot eval``: a question set run against a store built for the run, newsbot beside the rank-bm25 baseline."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli.main import cli
+from bot.ops.evaluate import Baseline, load_questions
+
+ORLANDO = {
+    "title": "Rekognition pilot ends in Orlando",
+    "source": "Orlando Sentinel",
+    "date": "2019-07-18",
+    "body": "Orlando police ended their second pilot of Amazon's Rekognition software on Thursday. "
+    "The city said the cameras never worked reliably enough to identify a single suspect.",
+}
+
+QUESTIONS = [
+    {"id": "t-001", "question": "What did Amazon pitch to ICE?", "kind": "what",
+     "answers": ["pitched its facial-recognition system"]},
+    {"id": "t-002", "question": "when did orlando police end the rekognition pilot", "kind": "when",
+     "answers": ["on Thursday"]},
+    {"id": "t-003", "question": "Who won the 2022 World Cup?", "kind": "off_topic", "answers": []},
+    {"id": "t-004", "question": "What did Apple pitch to the FBI?", "kind": "near_miss", "answers": [],
+     "note": "Apple for Amazon"},
+]  # fmt: skip
+
+
+def write_set(path: Path, rows: list[dict[str, object]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def orlando(tmp_path: Path) -> Path:
+    path = tmp_path / "orlando.jsonl"
+    path.write_text(json.dumps(ORLANDO) + "\n", encoding="utf-8")
+    return path
+
+
+def test_eval_counts_per_kind_next_to_the_baseline(tmp_path: Path, orlando: Path) -> None:
+    questions = write_set(tmp_path / "q.jsonl", QUESTIONS)
+    code, out, err = run("eval", str(questions), "--corpus", "shipped", "--corpus", str(orlando), "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert (data["questions"], data["articles"]) == (4, 32)
+    assert data["not_verbatim"] == [] and data["misattributed"] == []
+    results = {r["id"]: r for r in data["results"]}
+    assert results["t-001"]["newsbot"]["first"] is True
+    assert results["t-001"]["newsbot"]["quotes"][0].startswith("Amazon.com Inc. pitched")
+    assert results["t-002"]["newsbot"]["quotes"][0] == ORLANDO["body"].split(" The city")[0]
+    assert results["t-003"]["newsbot"] == {"answered": False, "quotes": [], "found": False, "first": False,
+                                           "error": None}  # fmt: skip
+    assert results["t-003"]["baseline"]["answered"] is False
+    mine, theirs = data["summary"]["all"]["newsbot"], data["summary"]["all"]["baseline"]
+    assert mine["answerable"] == {"n": 2, "found": 2, "first": 2, "refused": 0}
+    assert mine["refuse"] == {"n": 2, "found": 0, "first": 0, "refused": 2}
+    assert theirs["what"]["found"] == 1
+    assert data["summary"]["odd"]["newsbot"]["all"]["n"] == 2  # t-001, t-003
+
+
+def test_eval_prints_a_table(tmp_path: Path, orlando: Path) -> None:
+    questions = write_set(tmp_path / "q.jsonl", QUESTIONS)
+    code, out, _ = run("eval", str(questions), "--corpus", "shipped", "--corpus", str(orlando), "--halves")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "4 questions (2 answerable, 2 to refuse) over 32 articles (16 sentences)"
+    assert "development half (even ids)" in lines and "held-out half (odd ids)" in lines
+    row = next(line for line in lines if line.startswith("answerable"))
+    assert row.split("|")[1].split() == ["2/2", "2/2", "0/2"]
+    assert "quotes not verbatim: 0; misattributed: 0" in lines
+
+
+def test_eval_without_corpus_uses_the_data_directory(tmp_path: Path) -> None:
+    questions = write_set(tmp_path / "q.jsonl", QUESTIONS[:1])
+    code, out, _ = run("eval", str(questions), "--no-baseline", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["articles"] == 31 and "baseline" not in data["results"][0]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("not json", "q.jsonl:2: malformed JSON"),
+        ('["a list"]', "q.jsonl:2: expected a question object, got list"),
+        ('{"id": "x-1", "question": "q?", "kind": "how", "answers": ["a"]}', "q.jsonl:2: field 'kind': 'how'"),
+        ('{"id": "x-1", "question": "q?", "kind": "who", "answers": []}', "q.jsonl:2: field 'answers': a 'who'"),
+        ('{"id": "x-1", "question": "q?", "kind": "near_miss", "answers": ["a"]}', "must be refused"),
+        ('{"id": "t-001", "question": "q?", "kind": "off_topic", "answers": []}', "already used on line 1"),
+        ('{"id": "x-1", "question": "", "kind": "off_topic", "answers": []}', "field 'question': must be"),
+    ],
+)
+def test_a_bad_question_set_is_an_error_naming_the_line(tmp_path: Path, line: str, message: str) -> None:
+    path = tmp_path / "q.jsonl"
+    path.write_text(json.dumps(QUESTIONS[0]) + "\n" + line + "\n", encoding="utf-8")
+    code, out, err = run("eval", str(path))
+    assert code == 2 and out == ""
+    assert err.startswith("newsbot: error: ") and message in err and "Traceback" not in err
+
+
+def test_a_bad_corpus_is_an_error(tmp_path: Path) -> None:
+    questions = write_set(tmp_path / "q.jsonl", QUESTIONS)
+    code, _, err = run("eval", str(questions), "--corpus", "huffpost:" + str(tmp_path / "missing.jsonl"))
+    assert code == 2 and "missing.jsonl: no such file or directory" in err
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"title": "x"}\n', encoding="utf-8")
+    code, _, err = run("eval", str(questions), "--corpus", str(bad))
+    assert code == 2 and "bad.jsonl:1: field 'source'" in err
+
+
+def test_the_baseline_ranks_sentences_with_a_coverage_floor() -> None:
+    plain = Baseline([ORLANDO["body"], "Zoo keepers fed the pandas. Police praised the zoo."])
+    answered, quotes = plain.answer("When did Orlando police end the pilot?")
+    assert answered and quotes == [ORLANDO["body"].split(" The city")[0]]
+    assert plain.answer("Did the police feed the pandas at the zoo in Orlando?")[1] == [
+        "Zoo keepers fed the pandas."
+    ]  # 3 of 5 terms (fed->feed, pandas, zoo): over the floor; "Police praised the zoo." has 2 of 5
+    assert plain.answer("Who won the World Cup?") == (False, [])
+
+
+def test_the_shipped_question_set_is_well_formed() -> None:
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "eval" / "questions.jsonl"
+    questions = load_questions(path)
+    assert len(questions) >= 150
+    assert {q.half for q in questions} == {"even", "odd"}
