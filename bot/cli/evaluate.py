@@ -18,7 +18,7 @@ __all__ = ["eval_command"]
 
 
 @click.command(name="eval")
-@click.argument("file", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", metavar="FILE...", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--corpus", "corpora", multiple=True, metavar="SPEC",
     help="Build a temporary store from SPEC instead of using --data-dir: 'shipped' (the shipped corpus), a newsbot "
@@ -29,18 +29,25 @@ __all__ = ["eval_command"]
 @click.option("--json", "as_json", is_flag=True, help="Print every count and every question's quotes as JSON.")
 @data_dir_option
 def eval_command(
-    file: Path, corpora: tuple[str, ...], baseline: bool, halves: bool, as_json: bool, data_dir: Path | None
+    files: tuple[Path, ...],
+    corpora: tuple[str, ...],
+    baseline: bool,
+    halves: bool,
+    as_json: bool,
+    data_dir: Path | None,
 ) -> None:
-    """Answer every question of FILE (JSON Lines: id, question, kind, answers) and count, per kind, how often
-    one of the first 3 quotes holds an answer, the first quote does, and the question is refused.
+    """Answer every question of each FILE (JSON Lines: id, question, kind, answers) and count, per kind, how
+    often one of the first 3 quotes holds an answer, the first quote does, and the question is refused.
 
-    Example (the repository's set, reproducible from a clean clone):
+    Example (the repository's sets, reproducible from a clean clone):
 
-        newsbot eval benchmarks/eval/questions.jsonl --corpus shipped --corpus huffpost:benchmarks/eval/huffpost.jsonl
+    \b
+        newsbot eval benchmarks/eval/questions.jsonl benchmarks/eval/questions-full.jsonl \\
+          --corpus shipped --corpus huffpost:benchmarks/eval/huffpost.jsonl --corpus benchmarks/eval/lee.jsonl
     """
     from bot.ops.evaluate import build_store, format_report, load_questions, run_eval
 
-    questions = load_questions(file)
+    questions = load_questions(files)
     with tempfile.TemporaryDirectory(prefix="newsbot-eval-") as tmp:
         service = build_store(Path(tmp), corpora) if corpora else open_service(load_settings(data_dir=data_dir))
         try:

@@ -81,8 +81,17 @@ class EvalQuestion:
         return "even" if int(match.group(1)) % 2 == 0 else "odd"
 
 
-def load_questions(path: Path) -> list[EvalQuestion]:
-    """Read and check a question set; :class:`InvalidInput` names the file, line and field of the first problem."""
+def load_questions(paths: Sequence[Path]) -> list[EvalQuestion]:
+    """Read and check question sets (ids unique across them); :class:`InvalidInput` names the file, line and
+    field of the first problem."""
+    questions: list[EvalQuestion] = []
+    seen: dict[str, str] = {}
+    for path in paths:
+        questions += _load(path, seen)
+    return questions
+
+
+def _load(path: Path, seen: dict[str, str]) -> list[EvalQuestion]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -90,7 +99,6 @@ def load_questions(path: Path) -> list[EvalQuestion]:
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"{path}: cannot read it: {exc}") from None
     questions: list[EvalQuestion] = []
-    seen: dict[str, int] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -103,8 +111,8 @@ def load_questions(path: Path) -> list[EvalQuestion]:
             raise InvalidInput(f"{where}: expected a question object, got {type(raw).__name__}")
         question = _question(raw, where)
         if question.id in seen:
-            raise InvalidInput(f"{where}: field 'id': {question.id!r} is already used on line {seen[question.id]}")
-        seen[question.id] = number
+            raise InvalidInput(f"{where}: field 'id': {question.id!r} is already used at {seen[question.id]}")
+        seen[question.id] = where
         questions.append(question)
         if len(questions) > MAX_QUESTIONS:
             raise InvalidInput(f"{path}: more than {MAX_QUESTIONS:,} questions")
