@@ -144,7 +144,7 @@ def _question(raw: dict[str, Any], where: str) -> EvalQuestion:
 
 def build_store(data_dir: Path, specs: Sequence[str]) -> NewsService:
     """A new store in ``data_dir`` holding the corpora named by ``specs`` (see the module docstring)."""
-    from bot.intake.bulk import plan_import, read_import
+    from bot.intake.bulk import read_import
 
     shipped = "shipped" in specs
     empty = data_dir / "no-corpus" / "articles"
@@ -160,7 +160,7 @@ def build_store(data_dir: Path, specs: Sequence[str]) -> NewsService:
             if not path.exists():
                 raise InvalidInput(f"--corpus {spec}: {path}: no such file or directory")
             items, errors = read_import(path, fmt)  # type: ignore[arg-type]
-            plan = plan_import(service.store, items, errors)
+            plan = service.plan_import(items, errors)
             if plan.errors:
                 more = f" (and {len(plan.errors) - 1} more)" if len(plan.errors) > 1 else ""
                 raise InvalidInput(f"--corpus {spec}: {plan.errors[0]}{more}")
