@@ -1,4 +1,4 @@
-"""Tests for bot.intake.fetch against a real aiohttp server on 127.0.0.2.
+"""Tests for fetching (bot.core.urls, bot.intake.guard, http, page, extract) against a real aiohttp server.
 
 The server runs on 127.0.0.2 and the policies used here allow exactly 127.0.0.2/32, so the first hop passes
 the address check while 127.0.0.1, 169.254.169.254 and every other non-public address stay forbidden: the
@@ -23,18 +23,11 @@ import pytest_asyncio
 from aiohttp import web
 
 from bot.core.errors import FetchError, UnsafeURL
-from bot.intake.fetch import (
-    ExtractedArticle,
-    FetchedPage,
-    FetchPolicy,
-    check_url,
-    extract_article,
-    fetch_article,
-    fetch_page,
-    normalize_url,
-    open_session,
-    resolve_and_check,
-)
+from bot.core.urls import check_url, normalize_url
+from bot.intake.extract import ExtractedArticle, extract_article
+from bot.intake.guard import FetchPolicy, open_session, resolve_and_check
+from bot.intake.http import fetch_article, fetch_page
+from bot.intake.page import FetchedPage
 from tests.helpers import deadline_test
 
 HOST = "127.0.0.2"

@@ -31,7 +31,7 @@ from bot.cli.feeds import feeds
 from bot.cli.main import cli
 from bot.core.config import load_settings
 from bot.core.errors import FetchError, InvalidInput, UnsafeURL
-from bot.intake.fetch import FetchPolicy
+from bot.intake.guard import FetchPolicy
 from bot.intake.ingest import fetch_policy
 from bot.intake.subscriptions import DuplicateFeed, FeedNotFound, NotAFeed, Subscriptions
 from bot.service import NewsService

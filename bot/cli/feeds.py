@@ -20,7 +20,7 @@ from bot.cli.common import ErrorHandlingGroup, actor, data_dir_option, echo_json
 from bot.core.config import Settings, load_settings
 
 if TYPE_CHECKING:
-    from bot.intake.fetch import FetchPolicy
+    from bot.intake.guard import FetchPolicy
     from bot.intake.subscriptions import FeedLogEntry, FeedRecord, Subscriptions
 
 __all__ = ["feeds"]

@@ -237,7 +237,8 @@ def _from_plain_text(text: str, label: str) -> dict[str, Any]:
 def _from_html(data: bytes, label: str) -> dict[str, Any]:
     """A saved web page: the article is extracted as from a fetched page (headline, text, date, outlet)."""
     from bot.core.errors import FetchError
-    from bot.intake.fetch import FetchedPage, decode_html, extract_article
+    from bot.intake.extract import extract_article
+    from bot.intake.page import FetchedPage, decode_html
 
     text, charset = decode_html(data)
     page = FetchedPage(url="", final_url="", status=200, content_type="text/html", charset=charset, text=text)

@@ -14,7 +14,9 @@ from bot.core.config import Settings
 from bot.core.errors import InvalidArticle
 from bot.core.models import ArticleIn
 from bot.intake.corpus import describe_validation_error
-from bot.intake.fetch import ExtractedArticle, FetchPolicy, fetch_article
+from bot.intake.extract import ExtractedArticle
+from bot.intake.guard import FetchPolicy
+from bot.intake.http import fetch_article
 
 __all__ = ["article_from_fields", "article_from_url", "fetch_policy", "looks_like_url"]
 

@@ -44,17 +44,13 @@ from bot.core.errors import (
     UnsafeURL,
 )
 from bot.core.models import ArticleIn, FeedLogEntry, FeedRecord, FeedStatus, now_iso, parse_partial_date
+from bot.core.urls import normalize_url
+from bot.intake.extract import ExtractedArticle
 from bot.intake.feeds import Feed, FeedEntry, parse_feed
-from bot.intake.fetch import (
-    FEED_TYPES,
-    ExtractedArticle,
-    FetchPolicy,
-    fetch_article,
-    fetch_page,
-    normalize_url,
-    open_session,
-)
+from bot.intake.guard import FetchPolicy, open_session
+from bot.intake.http import fetch_article, fetch_page
 from bot.intake.ingest import article_from_fields, from_extracted, looks_like_url
+from bot.intake.page import FEED_TYPES
 from bot.service import NewsService
 
 __all__ = [

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 
+from bot.core.urls import normalize_url
+
 __all__ = ["MIN_DUPLICATE_WORDS", "body_key", "url_key"]
 
 MIN_DUPLICATE_WORDS = 20
@@ -26,9 +28,5 @@ def body_key(body: str) -> str | None:
 
 
 def url_key(url: str | None) -> str | None:
-    """The URL normalised for duplicate detection (see :func:`bot.intake.fetch.normalize_url`)."""
-    if not url:
-        return None
-    from bot.intake.fetch import normalize_url
-
-    return normalize_url(url)
+    """The URL normalised for duplicate detection (see :func:`bot.core.urls.normalize_url`), None without one."""
+    return normalize_url(url) if url else None
