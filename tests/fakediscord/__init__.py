@@ -60,13 +60,19 @@ Behaviour worth knowing (it mirrors real Discord):
   (ephemeral ones are not), like Discord does (``echo_bot_messages``).
 * After a deferred response (callback type 5) the *first* followup replaces the "thinking" message:
   it keeps the defer's ephemerality, whatever the followup's own flags say.
-* An interaction can be acknowledged only once (a second callback gets 400 / code 40060); messages
-  over 2000 characters, with more than 10 embeds, or empty get 400 like on Discord.
+* An interaction must be acknowledged within 3 s of its creation (``acknowledge_within``, read from
+  ``clock``, both injectable): a later callback gets 404 / code 10062 "Unknown interaction",
+  ``ix.failed`` is true and ``await ix.callback()`` raises ``InteractionFailed``. It can be
+  acknowledged only once (a second callback gets 400 / code 40060).
+* Whatever the bot sends is checked against Discord's limits (``limits``: content 2,000, embeds,
+  components, autocomplete choices, modals) and refused with 400 / code 50035 "Invalid Form Body" and
+  Discord's ``errors`` tree; an empty message gets 400 / code 50006.
 * A route the fake does not know answers 404 and is listed in ``fake.unhandled_requests``.
 
 The package, one layer a module (each class builds on the one before):
 
 * ``protocol``: Discord's wire vocabulary (callback/interaction types, flags, intents, error JSON).
+* ``limits``: what Discord refuses in a message, an autocomplete result or a modal (errors trees).
 * ``records``: what the bot did (``RecordedRequest``, ``BotReply``, ``FakeInteraction``).
 * ``world``: the guild, its roles, channels, members and messages (``World``).
 * ``gateway``: the websocket session, DISPATCH, RESUME, users posting messages (``Gateway``).
@@ -86,7 +92,7 @@ from tests.fakediscord.protocol import (
     MODAL,
     UPDATE_MESSAGE,
 )
-from tests.fakediscord.records import BotReply, FakeInteraction, RecordedFile, RecordedRequest
+from tests.fakediscord.records import BotReply, FakeInteraction, InteractionFailed, RecordedFile, RecordedRequest
 from tests.fakediscord.world import FakeChannel, FakeFile, FakeRole, FakeUser
 
 __all__ = [
@@ -105,6 +111,7 @@ __all__ = [
     "FakeInteraction",
     "FakeRole",
     "FakeUser",
+    "InteractionFailed",
     "RecordedFile",
     "RecordedRequest",
     "bot_running",

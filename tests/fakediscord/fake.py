@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest_asyncio
@@ -13,6 +14,7 @@ import yarl
 from aiohttp import web
 
 from tests.fakediscord.interactions import Interactions
+from tests.fakediscord.protocol import ACKNOWLEDGE_WITHIN
 from tests.fakediscord.world import discord
 
 
@@ -28,6 +30,8 @@ class FakeDiscord(Interactions):
         heartbeat_interval_ms: int = 41250,
         emulate_message_content: bool = True,
         echo_bot_messages: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+        acknowledge_within: float = ACKNOWLEDGE_WITHIN,
     ) -> None:
         super().__init__(
             token=token,
@@ -36,6 +40,8 @@ class FakeDiscord(Interactions):
             heartbeat_interval_ms=heartbeat_interval_ms,
             emulate_message_content=emulate_message_content,
             echo_bot_messages=echo_bot_messages,
+            clock=clock,
+            acknowledge_within=acknowledge_within,
         )
         self._runner: web.AppRunner | None = None
         self._saved_patches: tuple[str, yarl.URL] | None = None

@@ -11,15 +11,20 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakediscord.limits import autocomplete_errors, modal_errors
 from tests.fakediscord.protocol import (
+    ALREADY_ACKNOWLEDGED,
     API_PREFIX,
     APPLICATION_COMMAND,
     AUTOCOMPLETE,
+    AUTOCOMPLETE_RESULT,
     CHANNEL_MESSAGE,
     COMPONENTS_V2,
     DEFERRED_CHANNEL_MESSAGE,
     DEFERRED_UPDATE_MESSAGE,
     EPHEMERAL,
+    INVALID_FORM_BODY,
+    INVALID_WEBHOOK_TOKEN,
     LOADING,
     MESSAGE_COMPONENT,
     MODAL,
@@ -27,8 +32,13 @@ from tests.fakediscord.protocol import (
     SELECT_TYPES,
     SUPPRESS_EMBEDS,
     SUPPRESS_NOTIFICATIONS,
+    UNKNOWN_INTERACTION,
+    UNKNOWN_MESSAGE,
+    UNKNOWN_WEBHOOK,
     UPDATE_MESSAGE,
     ApiError,
+    field_error,
+    invalid_form_body,
     json_response,
 )
 from tests.fakediscord.records import BotReply, FakeInteraction, RecordedRequest, walk_components
@@ -60,12 +70,12 @@ class Interactions(Rest):
         if interaction_id is not None:
             ix = self.interactions.get(int(interaction_id))
             if ix is None or ix.token != token:
-                raise ApiError(404, "Unknown interaction", 10062)
+                raise ApiError(404, "Unknown interaction", UNKNOWN_INTERACTION)
             return ix
         for ix in self.interactions.values():
             if ix.token == token:
                 return ix
-        raise ApiError(404, "Unknown Webhook", 10015)
+        raise ApiError(404, "Unknown Webhook", UNKNOWN_WEBHOOK)
 
     async def _h_interaction_callback(self, request: web.Request) -> web.Response:
         ix = self._interaction_for(request.match_info["interaction_id"], request.match_info["token"])
@@ -74,7 +84,12 @@ class Interactions(Rest):
         ctype = int(body.get("type", 0))
         data = body.get("data") or {}
         if ix.responded:
-            raise ApiError(400, "Interaction has already been acknowledged.", 40060)
+            raise ApiError(400, "Interaction has already been acknowledged.", ALREADY_ACKNOWLEDGED)
+        elapsed = self.clock() - ix.created_at
+        if elapsed > self.acknowledge_within:
+            # Discord forgets an interaction nobody acknowledged in 3 s; the user saw "This interaction failed".
+            ix.refused_after = elapsed
+            raise ApiError(404, "Unknown interaction", UNKNOWN_INTERACTION)
         allowed = {
             APPLICATION_COMMAND: {4, 5, 9},
             MESSAGE_COMPONENT: {4, 5, 6, 7, 9},
@@ -82,8 +97,19 @@ class Interactions(Rest):
             MODAL_SUBMIT: {4, 5, 6} | ({7} if ix.source_message_id is not None else set()),
         }[ix.type]
         if ctype not in allowed:
-            raise ApiError(400, f"Invalid callback type {ctype} for interaction type {ix.type}", 50035)
+            raise invalid_form_body(
+                {"type": field_error("INTERACTION_CALLBACK_TYPE_INVALID", f"Invalid callback type {ctype}")}
+            )
+        try:
+            return await self._answer_callback(ix, ctype, data, record)
+        except ApiError as exc:
+            if exc.body.get("code") == INVALID_FORM_BODY and "errors" in exc.body:
+                exc.body["errors"] = {"data": exc.body["errors"]}  # the callback's message is its "data"
+            raise
 
+    async def _answer_callback(
+        self, ix: FakeInteraction, ctype: int, data: dict[str, Any], record: RecordedRequest
+    ) -> web.Response:
         channel_id = int(ix.payload["channel_id"])
         message: dict[str, Any] | None = None
         if ctype == CHANNEL_MESSAGE:
@@ -108,15 +134,19 @@ class Interactions(Rest):
             if ctype == UPDATE_MESSAGE:
                 current = self.message(ix.source_message_id)
                 if current is None:
-                    raise ApiError(404, "Unknown Message", 10008)
+                    raise ApiError(404, "Unknown Message", UNKNOWN_MESSAGE)
                 message = self._apply_edit(current, data, record.files)
             else:
                 message = self.message(ix.source_message_id)
         elif ctype == MODAL:
-            for key in ("custom_id", "title", "components"):
-                if not data.get(key):
-                    raise ApiError(400, "Invalid Form Body", 50035, {key: "required"})
+            errors = modal_errors(data)
+            if errors:
+                raise invalid_form_body(errors)
             ix.modal = copy.deepcopy(data)
+        elif ctype == AUTOCOMPLETE_RESULT:
+            errors = autocomplete_errors(data)
+            if errors:
+                raise invalid_form_body(errors)
 
         ix.replies.append(BotReply("callback", ctype, copy.deepcopy(data), record.files, copy.deepcopy(message)))
         if message is not None and ctype != DEFERRED_UPDATE_MESSAGE:
@@ -133,10 +163,12 @@ class Interactions(Rest):
 
     def _webhook_interaction(self, request: web.Request) -> FakeInteraction:
         if int(request.match_info["app_id"]) != self.application_id:
-            raise ApiError(404, "Unknown Webhook", 10015)
+            raise ApiError(404, "Unknown Webhook", UNKNOWN_WEBHOOK)
         ix = self._interaction_for(None, request.match_info["token"])
         if not ix.responded:
-            raise ApiError(404, "Unknown Webhook", 10015)  # like Discord before the first callback
+            raise ApiError(404, "Unknown Webhook", UNKNOWN_WEBHOOK)  # like Discord before the first callback
+        if self.clock() - ix.created_at > self.token_valid_for:
+            raise ApiError(401, "Invalid Webhook Token", INVALID_WEBHOOK_TOKEN)
         return ix
 
     def _webhook_message(self, ix: FakeInteraction, raw_id: str) -> tuple[bool, dict[str, Any]]:
@@ -145,10 +177,10 @@ class Interactions(Rest):
         )
         mid = ix.original_message_id if original else int(raw_id)
         if mid is None or (not original and mid not in ix.followup_message_ids):
-            raise ApiError(404, "Unknown Message", 10008)
+            raise ApiError(404, "Unknown Message", UNKNOWN_MESSAGE)
         message = self.message(mid)
         if message is None:
-            raise ApiError(404, "Unknown Message", 10008)
+            raise ApiError(404, "Unknown Message", UNKNOWN_MESSAGE)
         return original, message
 
     async def _h_followup(self, request: web.Request) -> web.Response:

@@ -38,6 +38,19 @@ INTENT_MESSAGE_CONTENT = 1 << 15
 
 DISCORD_EPOCH_MS = 1420070400000
 API_PREFIX = "/api/v10"
+
+# JSON error codes (discord.com/developers/docs/topics/opcodes-and-status-codes#json).
+UNKNOWN_MESSAGE = 10008
+UNKNOWN_WEBHOOK = 10015
+UNKNOWN_INTERACTION = 10062
+CANNOT_SEND_EMPTY_MESSAGE = 50006
+INVALID_FORM_BODY = 50035
+ALREADY_ACKNOWLEDGED = 40060
+INVALID_WEBHOOK_TOKEN = 50027
+# How long a bot has to acknowledge an interaction (the initial response).
+ACKNOWLEDGE_WITHIN = 3.0
+# How long an interaction's token takes followups and edits.
+TOKEN_VALID_FOR = 15 * 60.0
 SELECT_TYPES = (3, 5, 6, 7, 8)
 MENTION_RE = re.compile(r"<@!?(\d+)>")
 ROLE_MENTION_RE = re.compile(r"<@&(\d+)>")
@@ -62,12 +75,24 @@ class Snowflakes:
 
 
 class ApiError(Exception):
+    """A request Discord refuses: ``status`` and the JSON body ``{"message", "code"[, "errors"]}``."""
+
     def __init__(self, status: int, message: str, code: int = 0, errors: dict[str, Any] | None = None):
         super().__init__(message)
         self.status = status
         self.body: dict[str, Any] = {"message": message, "code": code}
         if errors:
             self.body["errors"] = errors
+
+
+def field_error(code: str, message: str) -> dict[str, Any]:
+    """One leaf of an errors tree: ``{"_errors": [{"code": ..., "message": ...}]}``."""
+    return {"_errors": [{"code": code, "message": message}]}
+
+
+def invalid_form_body(errors: dict[str, Any]) -> ApiError:
+    """Discord's 400 / 50035 with the tree of what was wrong where."""
+    return ApiError(400, "Invalid Form Body", INVALID_FORM_BODY, errors)
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:

@@ -134,6 +134,10 @@ class BotReply:
         raise KeyError(f"no component {custom_id!r}; have {self.custom_ids()}")
 
 
+class InteractionFailed(AssertionError):
+    """The bot acknowledged an interaction after Discord's deadline (Discord answered 10062)."""
+
+
 class FakeInteraction:
     """An interaction the fake sent to the bot, plus everything the bot answered to it."""
 
@@ -150,6 +154,8 @@ class FakeInteraction:
         self.followup_message_ids: list[int] = []
         self.modal: dict[str, Any] | None = None
         self._deferred_loading = False
+        self.created_at = fake.clock()  # when Discord created it: the 3-second deadline starts here
+        self.refused_after: float | None = None  # seconds, when an acknowledgement came too late (10062)
 
     def __repr__(self) -> str:
         return f"<FakeInteraction id={self.id} type={self.type} replies={[r.kind for r in self.replies]}>"
@@ -169,14 +175,27 @@ class FakeInteraction:
     def edits(self) -> list[BotReply]:
         return self._of_kind("edit")
 
+    @property
+    def failed(self) -> bool:
+        """Whether the user saw "This interaction failed": nothing acknowledged it in time."""
+        if self.responded:
+            return False
+        return self.refused_after is not None or self.fake.clock() - self.created_at > self.fake.acknowledge_within
+
     async def callback(self, timeout: float = 5.0) -> BotReply:
         """Wait for the initial response (types 4 message, 5 defer, 6 deferred update, 7 update,
-        8 autocomplete result, 9 modal)."""
-        return await self.fake.wait_for(
-            lambda: next(iter(self._of_kind("callback")), None),
-            timeout,
-            description=f"a response to interaction {self.id}",
-        )
+        8 autocomplete result, 9 modal). Raises ``InteractionFailed`` if it came after the deadline."""
+
+        def answered() -> BotReply | bool | None:
+            return next(iter(self._of_kind("callback")), None) or self.refused_after is not None
+
+        reply = await self.fake.wait_for(answered, timeout, description=f"a response to interaction {self.id}")
+        if not isinstance(reply, BotReply):
+            raise InteractionFailed(
+                f"interaction {self.id} was acknowledged after {self.refused_after:.2f} s; Discord allows "
+                f'{self.fake.acknowledge_within:g} s, so the user saw "This interaction failed"'
+            )
+        return reply
 
     response = callback
 

@@ -13,15 +13,20 @@ from typing import Any
 from aiohttp import BodyPartReader, web
 
 from tests.fakediscord.gateway import Gateway
+from tests.fakediscord.limits import message_errors
 from tests.fakediscord.protocol import (
     API_PREFIX,
+    CANNOT_SEND_EMPTY_MESSAGE,
     COMPONENTS_V2,
     EPHEMERAL,
     INTENT_GUILD_MESSAGES,
     LOADING,
     SUPPRESS_EMBEDS,
     SUPPRESS_NOTIFICATIONS,
+    UNKNOWN_MESSAGE,
     ApiError,
+    field_error,
+    invalid_form_body,
     json_response,
     now_iso,
 )
@@ -306,7 +311,7 @@ class Rest(Gateway):
 
     def _normalise_command(self, scope: int | None, payload: dict[str, Any], old_id: int | None) -> dict:
         if not isinstance(payload, dict) or not payload.get("name"):
-            raise ApiError(400, "Invalid Form Body", 50035, {"name": "required"})
+            raise invalid_form_body({"name": field_error("BASE_TYPE_REQUIRED", "This field is required")})
         command = copy.deepcopy(payload)
         command["id"] = str(old_id or self._snowflake())
         command["application_id"] = str(self.application_id)
@@ -405,17 +410,17 @@ class Rest(Gateway):
             elif key in by_id:
                 result.append(by_id[key])
             else:
-                raise ApiError(400, "Invalid Form Body", 50035, {"attachments": f"unknown attachment {key}"})
+                raise invalid_form_body(
+                    {"attachments": {str(len(result)): field_error("ATTACHMENT_NOT_FOUND", "Unknown attachment")}}
+                )
         return result
 
     def _validate_message(self, message: dict[str, Any]) -> None:
-        content = message.get("content") or ""
-        if len(content) > 2000:
-            raise ApiError(400, "Invalid Form Body", 50035, {"content": "Must be 2000 or fewer in length."})
-        if len(message.get("embeds") or []) > 10:
-            raise ApiError(400, "Invalid Form Body", 50035, {"embeds": "Must be 10 or fewer in length."})
+        errors = message_errors(message)
+        if errors:
+            raise invalid_form_body(errors)
         if not (
-            content
+            message.get("content")
             or message.get("embeds")
             or message.get("attachments")
             or message.get("components")
@@ -423,7 +428,7 @@ class Rest(Gateway):
             or message.get("poll")
             or int(message.get("flags", 0)) & LOADING
         ):
-            raise ApiError(400, "Cannot send an empty message", 50006)
+            raise ApiError(400, "Cannot send an empty message", CANNOT_SEND_EMPTY_MESSAGE)
 
     def _new_bot_message(
         self,
@@ -467,7 +472,9 @@ class Rest(Gateway):
             ref_id = int(reference["message_id"])
             referenced = self.message(ref_id)
             if referenced is None and reference.get("fail_if_not_exists", True):
-                raise ApiError(400, "Invalid Form Body", 50035, {"message_reference": "Unknown message"})
+                raise invalid_form_body(
+                    {"message_reference": field_error("MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "Unknown message")}
+                )
             message["message_reference"] = {
                 "type": reference.get("type", 0),
                 "message_id": str(ref_id),
@@ -530,7 +537,7 @@ class Rest(Gateway):
         channel = self._channel(request)
         message = self.message(request.match_info["message_id"])
         if message is None or message["channel_id"] != str(channel.id) or int(message.get("flags", 0)) & EPHEMERAL:
-            raise ApiError(404, "Unknown Message", 10008)
+            raise ApiError(404, "Unknown Message", UNKNOWN_MESSAGE)
         return message
 
     async def _h_create_message(self, request: web.Request) -> web.Response:

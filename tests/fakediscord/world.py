@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import time
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -16,7 +17,14 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakediscord.protocol import API_PREFIX, EPHEMERAL, Snowflakes, now_iso
+from tests.fakediscord.protocol import (
+    ACKNOWLEDGE_WITHIN,
+    API_PREFIX,
+    EPHEMERAL,
+    TOKEN_VALID_FOR,
+    Snowflakes,
+    now_iso,
+)
 from tests.fakediscord.records import RecordedFile, RecordedRequest
 
 with warnings.catch_warnings():
@@ -156,7 +164,15 @@ class World:
         heartbeat_interval_ms: int = 41250,
         emulate_message_content: bool = True,
         echo_bot_messages: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+        acknowledge_within: float = ACKNOWLEDGE_WITHIN,
     ) -> None:
+        # Seconds, for Discord's deadlines: an interaction is acknowledged within ``acknowledge_within``
+        # of its creation or never; its token takes followups for 15 minutes. Tests of those rules pass
+        # a clock they move by hand.
+        self.clock = clock
+        self.acknowledge_within = acknowledge_within
+        self.token_valid_for = TOKEN_VALID_FOR
         self.token = token
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.emulate_message_content = emulate_message_content
