@@ -8,7 +8,7 @@ noise.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +19,26 @@ from hypothesis import strategies as st
 from rank_bm25 import BM25Okapi
 
 from bot.search.bm25 import BM25Index
+from bot.search.kernels import kernels
 
 Doc = list[str]
+
+
+@pytest.fixture(autouse=True, scope="module", params=["compiled", "numpy"])
+def scoring_path(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Every test runs twice: through the compiled kernels (numba) and through the pure-numpy code."""
+    saved = BM25Index.compiled
+    BM25Index.compiled = request.param == "compiled"
+    try:
+        yield request.param
+    finally:
+        BM25Index.compiled = saved
+
+
+def test_the_compiled_kernels_are_installed() -> None:
+    """numba is a dependency wherever it has wheels: the "compiled" runs really use it."""
+    assert kernels() is not None
+
 
 # --- helpers ------------------------------------------------------------------------------------------------
 
