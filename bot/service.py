@@ -266,7 +266,7 @@ class NewsService:
 
         Raises :class:`bot.core.errors.InvalidInput` when there is nothing dated to chart."""
         from bot.present.chart import ChartItem, chart_png
-        from bot.search.timeline import matching_articles
+        from bot.search.query import matching_articles
 
         self.refresh()
         key = (self._version, topic, since, until, outlet)

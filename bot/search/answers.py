@@ -28,10 +28,10 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from bot.core.errors import InvalidQuestion
 from bot.core.models import Answer, Headline, Quote, date_sort_key
 from bot.core.text import tokenize
 from bot.search.index import ArticleRef, CoverageIndex, Hit
+from bot.search.query import MAX_QUESTION_CHARS, question_terms
 
 __all__ = [
     "ANSWER_FLOOR",
@@ -48,7 +48,6 @@ __all__ = [
 
 MAX_QUOTES = 3
 MAX_HEADLINES = 5
-MAX_QUESTION_CHARS = 500
 ANSWER_FLOOR = 0.5  # share of the question's weight a sentence or headline must contain to answer it
 CONTEXT_FLOOR = 0.75  # share of it that the sentence's whole article (headline and text) must contain
 RELATED_FLOOR = ANSWER_FLOOR  # ... to be shown as related to an answer
@@ -65,27 +64,6 @@ _QUANTITY = re.compile(
     r"|thousands?|millions?|billions?|trillions?|dozens?|half|once|twice|several|percent|per cent)\b",
     re.IGNORECASE,
 )
-
-# Words that frame a question rather than ask it ("tell me about", "what does the coverage say").
-_FRAMING = frozenset(
-    tokenize("explain describe anything something coverage article articles news story stories happen happened occur")
-)
-
-
-def question_terms(question: str) -> list[str]:
-    """The question's search terms; :class:`InvalidQuestion` when there are none."""
-    question = question.strip()
-    if not question:
-        raise InvalidQuestion('the question is empty: ask about the coverage, e.g. "What did Amazon pitch to ICE?"')
-    if len(question) > MAX_QUESTION_CHARS:
-        raise InvalidQuestion(f"the question is {len(question)} characters long; keep it under {MAX_QUESTION_CHARS}")
-    terms = [t for t in tokenize(question) if t not in _FRAMING]
-    if not terms:
-        raise InvalidQuestion(
-            f"{question!r} has no word to search for (only common words like 'what' or 'the'): "
-            "name who or what you are asking about"
-        )
-    return terms
 
 
 def name_terms(question: str) -> set[str]:

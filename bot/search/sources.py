@@ -7,7 +7,7 @@ from pydantic import BaseModel
 
 from bot.core.models import date_sort_key
 from bot.search.index import ArticleRef, CoverageIndex
-from bot.search.timeline import matching_articles
+from bot.search.query import matching_articles
 
 __all__ = ["OutletCoverage", "Sources", "outlet_coverage"]
 

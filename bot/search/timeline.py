@@ -9,25 +9,10 @@ from __future__ import annotations
 
 from bot.core.errors import InvalidDate
 from bot.core.models import Timeline, TimelineEntry, date_bounds, date_sort_key, parse_partial_date
-from bot.search.answers import question_terms
 from bot.search.index import ArticleRef, CoverageIndex
+from bot.search.query import matching_articles
 
-__all__ = ["TOPIC_FLOOR", "build_timeline", "matching_articles"]
-
-TOPIC_FLOOR = 0.5  # share of the topic's weight a headline or sentence must contain for its article to count
-_ALL = 1_000_000
-
-
-def matching_articles(index: CoverageIndex, topic: str) -> dict[str, float]:
-    """Article ids on ``topic`` with their best BM25 score x coverage (for ordering when relevance matters)."""
-    terms = question_terms(topic)
-    found: dict[str, float] = {}
-    for kind in ("headline", "sentence"):
-        for hit in index.search(terms, kind, _ALL):
-            if hit.coverage >= TOPIC_FLOOR and hit.score > 0:
-                key = hit.passage.article.id
-                found[key] = max(found.get(key, 0.0), hit.score * hit.coverage)
-    return found
+__all__ = ["build_timeline"]
 
 
 def build_timeline(
