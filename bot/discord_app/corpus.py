@@ -19,7 +19,7 @@ from discord.ext import commands
 from bot.core.errors import InvalidArticle, InvalidInput, NewsBotError
 from bot.core.models import Article, ArticleIn, format_date
 from bot.core.text import split_sentences
-from bot.discord_app.replies import NO_PINGS, actor, clip, require_moderator, send
+from bot.discord_app.replies import EMBED_TITLE_LIMIT, NO_PINGS, actor, clip, embed_url, require_moderator, send
 from bot.intake.corpus import SUFFIXES, articles_from_text, too_large
 from bot.intake.ingest import article_from_fields, article_from_url, fetch_policy, looks_like_url
 
@@ -100,8 +100,13 @@ class ConfirmView(discord.ui.View):
 
 
 def preview_embed(article: ArticleIn) -> discord.Embed:
+    """What a moderator confirms. The title links to the page when Discord can hold the address (2,048
+    characters); a longer one (a tracking redirect) is shown shortened in a field instead."""
     sentences = split_sentences(article.body)
-    embed = discord.Embed(title=clip(article.title, 256), url=article.url, colour=discord.Colour.gold())
+    url = embed_url(article.url)
+    embed = discord.Embed(title=clip(article.title, EMBED_TITLE_LIMIT), url=url, colour=discord.Colour.gold())
+    if article.url and url is None:
+        embed.add_field(name="Address", value=clip(article.url, 200), inline=False)
     embed.add_field(name="Outlet", value=clip(article.source, 1024))
     embed.add_field(name="Date", value=format_date(article.date))
     embed.add_field(name="Authors", value=clip(", ".join(article.authors) or "unknown", 1024))

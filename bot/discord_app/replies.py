@@ -17,6 +17,7 @@ __all__ = [
     "EMBED_TITLE_LIMIT",
     "ModeratorOnly",
     "actor",
+    "embed_url",
     "clip",
     "is_moderator",
     "require_moderator",
@@ -30,7 +31,15 @@ EMBED_TITLE_LIMIT = 256
 EMBED_DESCRIPTION_LIMIT = 4096
 EMBED_FIELD_LIMIT = 1024
 EMBED_TOTAL_LIMIT = 6000
+EMBED_URL_LIMIT = 2048
 NO_PINGS = discord.AllowedMentions.none()
+
+
+def embed_url(url: str | None) -> str | None:
+    """``url`` if Discord takes it as an embed's link (http or https, at most 2,048 characters), else None."""
+    if url is None or len(url) > EMBED_URL_LIMIT or not url.lower().startswith(("http://", "https://")):
+        return None
+    return url
 
 
 def actor(user: discord.abc.User) -> str:

@@ -35,22 +35,51 @@ def render_answer(
     stats: Stats | None = None,
     outlets: Sequence[str] = (),
 ) -> str:
-    """The reply to a question: quotes with attribution, then related coverage; or a plain "doesn't say"."""
+    """The reply to a question: quotes with attribution, then related coverage; or a plain "doesn't say".
+
+    Bounded by ``max_chars``: related headlines go first; then the room left is shared fairly between the quotes
+    (a short quote stays whole and leaves its share to the others, each long one is cut at a word and marked "…");
+    the attributions are always shown whole, so when even that does not fit, the weakest quotes are left out."""
     headlines = list(answer.headlines)
     quotes = list(answer.quotes)
-    limit = None
-    while True:
-        text = _answer_text(answer, quotes, headlines, style, limit, stats, outlets)
-        if max_chars is None or len(text) <= max_chars:
-            return text
-        if headlines:
-            headlines.pop()
-            continue
-        longest = max((len(q.text) for q in quotes), default=0)
-        if longest == 0 or (limit is not None and limit <= 40):
-            return clip(text, max_chars)
-        over = len(text) - max_chars
-        limit = max(40, longest - over - 10) if limit is None else max(40, limit - over - 10)
+    text = _answer_text(answer, quotes, headlines, style, None, stats, outlets)
+    while max_chars is not None and len(text) > max_chars and headlines:
+        headlines.pop()
+        text = _answer_text(answer, quotes, headlines, style, None, stats, outlets)
+    if max_chars is None or len(text) <= max_chars:
+        return text
+    while quotes:
+        lengths = [len(q.text) for q in quotes]
+        low, high = 0, sum(lengths)  # the largest total of quoted characters whose reply fits (binary search)
+        while low < high:
+            middle = (low + high + 1) // 2
+            fits = len(_answer_text(answer, quotes, [], style, fair_shares(lengths, middle), stats, outlets))
+            low, high = (middle, high) if fits <= max_chars else (low, middle - 1)
+        limits = fair_shares(lengths, low)
+        if all(limit >= min(length, MIN_QUOTE_CHARS) for limit, length in zip(limits, lengths, strict=True)):
+            fitted = _answer_text(answer, quotes, [], style, limits, stats, outlets)
+            if len(fitted) <= max_chars:
+                return fitted
+        if len(quotes) == 1:
+            break
+        quotes = quotes[:-1]  # no room for every quote with its attribution: keep the best ones
+        text = _answer_text(answer, quotes, [], style, None, stats, outlets)
+    return clip(text, max_chars)
+
+
+MIN_QUOTE_CHARS = 60  # a quote cut shorter than this says too little to be worth its attribution
+
+
+def fair_shares(lengths: Sequence[int], budget: int) -> list[int]:
+    """How many characters each text may keep so that together they fit ``budget``: a text within its fair share
+    keeps all of it, and what it leaves is shared by the longer ones (max-min fairness)."""
+    shares = list(lengths)
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    left = budget
+    for done, i in enumerate(order):
+        shares[i] = max(0, min(lengths[i], left // (len(order) - done)))
+        left -= shares[i]
+    return shares
 
 
 def _answer_text(
@@ -58,7 +87,7 @@ def _answer_text(
     quotes: list[Quote],
     headlines: list[Headline],
     style: Style,
-    limit: int | None,
+    limits: Sequence[int] | None,
     stats: Stats | None,
     outlets: Sequence[str],
 ) -> str:
@@ -70,8 +99,8 @@ def _answer_text(
                 style.bold("Nearest coverage") + "\n" + "\n".join(_headline_line(h, style) for h in headlines)
             )
         return "\n\n".join(blocks)
-    for quote in quotes:
-        blocks.append(_quote_block(quote, style, limit))
+    for i, quote in enumerate(quotes):
+        blocks.append(_quote_block(quote, style, None if limits is None else limits[i]))
     if headlines:
         title = "Related coverage" if quotes else "Headlines on this"
         blocks.append(style.bold(title) + "\n" + "\n".join(_headline_line(h, style) for h in headlines))
@@ -86,15 +115,22 @@ def _quote_block(quote: Quote, style: Style, limit: int | None) -> str:
     return body + "\n" + _attribution(quote, style)
 
 
+LINK_MAX_CHARS = 512  # a longer address (a tracking redirect) would crowd out the quotes: the headline goes unlinked
+
+
+def _linkable(url: str | None) -> str | None:
+    return url if url is not None and len(url) <= LINK_MAX_CHARS else None
+
+
 def _attribution(item: Attribution, style: Style) -> str:
     also = f" (also in {', '.join(style.escape(o) for o in item.also_in)})" if item.also_in else ""
-    headline = style.link(style.escape(item.title), item.url)
+    headline = style.link(style.escape(item.title), _linkable(item.url))
     return f"— {style.bold(style.escape(item.source))}, {format_date(item.date)}{also} · {headline}"
 
 
 def _headline_line(headline: Headline, style: Style) -> str:
     also = f" (also in {', '.join(style.escape(o) for o in headline.also_in)})" if headline.also_in else ""
-    link = style.link(style.escape(headline.title), headline.url)
+    link = style.link(style.escape(headline.title), _linkable(headline.url))
     return f"• {link} — {style.escape(headline.source)}, {format_date(headline.date)}{also}"
 
 
