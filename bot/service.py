@@ -12,7 +12,7 @@ import hashlib
 import logging
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +22,9 @@ from bot.core.models import Answer, Article, ArticleIn, FeedLogEntry, FeedRecord
 from bot.core.text import TEXT_VERSION
 from bot.intake.corpus import load_corpus_dir
 from bot.search.answers import answer_question
+from bot.search.embedding import EmbeddingProgress, EmbeddingWorker
 from bot.search.index import ArticleRef, CoverageIndex
+from bot.search.semantic import NO_READER, EmbeddingReader, Reader, open_reader
 from bot.search.sources import Sources, outlet_coverage
 from bot.search.timeline import build_timeline
 from bot.storage.store import Change, Health, Store, restore_database
@@ -50,8 +52,18 @@ def shipped_corpus_dir() -> Path:
 class NewsService:
     """Coverage questions, timelines and corpus changes over one data directory."""
 
-    def __init__(self, store: Store, *, corpus_dir: Path | None = None, index_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        corpus_dir: Path | None = None,
+        index_dir: Path | None = None,
+        reader: EmbeddingReader | None = None,
+    ) -> None:
         self._store = store  # private: callers use the service's methods (the one door to the data)
+        self._reader = reader
+        self._embedder = EmbeddingWorker(reader) if reader is not None else None
+        self._embed_replayed = False  # embed what other processes add too (the bot; see start_embedding)
         self._lock = threading.RLock()
         self._charts: dict[tuple[object, ...], bytes] = {}
         self._index: CoverageIndex | None = None
@@ -133,8 +145,13 @@ class NewsService:
         except OSError as exc:
             raise ConfigError(f"cannot create the data directory {settings.data_dir}: {exc.strerror}") from None
         store = Store(settings.database_path)
+        try:
+            reader = open_reader(settings.reader, settings.data_dir / "vectors")
+        except BaseException:
+            store.close()
+            raise
         corpus = (settings.corpus_dir or shipped_corpus_dir()) if seed else None
-        return cls(store, corpus_dir=corpus, index_dir=settings.data_dir / "index")
+        return cls(store, corpus_dir=corpus, index_dir=settings.data_dir / "index", reader=reader)
 
     @staticmethod
     def restore(settings: Settings, source: Path) -> tuple[int, Path | None]:
@@ -143,10 +160,15 @@ class NewsService:
         return restore_database(settings.database_path, source)
 
     def close(self) -> None:
-        """Save the index if it changed since it was saved (so the next start loads it), then close the store."""
+        """Stop embedding (after the batch in hand: the rest waits for the next catch-up), save the index if it
+        changed since it was saved (so the next start loads it), then close the store."""
+        if self._embedder is not None:
+            self._embedder.close()
         with self._lock:
             self._save_index()
             self._store.close()
+            if self._reader is not None:
+                self._reader.cache.close()
 
     # --- the corpus ------------------------------------------------------------------------------------------
 
@@ -207,6 +229,8 @@ class NewsService:
             self._version = change.seq
         self._index.add_articles(pending)
         self._unsaved += len(changes)
+        if self._embed_replayed and self._embedder is not None:
+            self._embedder.submit(pending)
 
     def _indexed(self, version: int, add: Sequence[Article] = (), remove: str | None = None) -> None:
         """After this process changed the store: bring a loaded index along (an unloaded one replays later)."""
@@ -225,6 +249,7 @@ class NewsService:
             self.refresh()
             stored = self._store.add(article, actor=actor, allow_same_text=allow_same_text)
             self._indexed(self._store.version(), add=[stored])
+            self._embed([stored])
             return stored
 
     def add_many(self, articles: list[ArticleIn], *, actor: str, action: str = "import") -> list[Article]:
@@ -233,6 +258,7 @@ class NewsService:
             self.refresh()
             stored = self._store.add_many(articles, actor=actor, action=action)
             self._indexed(self._store.version(), add=stored)
+            self._embed(stored)
             return stored
 
     def remove(self, article_id: str, *, actor: str, reason: str | None = None) -> Article:
@@ -241,6 +267,54 @@ class NewsService:
             removed = self._store.remove(article_id, actor=actor, reason=reason)
             self._indexed(self._store.version(), remove=article_id)
             return removed
+
+    # --- sentence vectors (the semantic reader) ---------------------------------------------------------------
+
+    @property
+    def reader(self) -> Reader:
+        """The semantic reader answers use (:data:`NO_READER` without the ``semantic`` extra or when it is off)."""
+        return self._reader if self._reader is not None else NO_READER
+
+    def _embed(self, articles: Sequence[Article]) -> None:
+        """Hand added articles to the background worker: the add returns at once, answerable by BM25 until their
+        vectors are stored."""
+        if self._embedder is not None:
+            self._embedder.submit(articles)
+
+    def start_embedding(self) -> None:
+        """For a long-running process (the bot): load the model in the background, embed every stored article
+        that has no vectors yet, and from now on also what other processes add. Returns at once."""
+        if self._reader is None or self._embedder is None:
+            return
+        self._embed_replayed = True
+        self._reader.load_in_background()
+        self._embedder.catch_up(self._store.iter_all)
+
+    def embed_missing(self, progress: Callable[[EmbeddingProgress], None] | None = None) -> EmbeddingProgress:
+        """Embed, now, every stored article's texts that have no vector (``newsbot embed``), reporting progress."""
+        if self._embedder is None:
+            return EmbeddingProgress(0, 0)
+        self._embedder.catch_up(self._store.iter_all)
+        return self.wait_for_vectors(progress)
+
+    def wait_for_vectors(
+        self, progress: Callable[[EmbeddingProgress], None] | None = None, *, timeout: float | None = None
+    ) -> EmbeddingProgress:
+        """Wait for the vectors of what was added (a command line, before it exits); what was embedded so far."""
+        if self._embedder is None:
+            return EmbeddingProgress(0, 0)
+        self._embedder.drain(progress, timeout=timeout)
+        return self._embedder.progress
+
+    def embedding_failure(self) -> str | None:
+        """Why vectors are not being computed (the model would not load, the vector cache is damaged), if so."""
+        if self._reader is None or self._embedder is None:
+            return None
+        return self._reader.failure or self._embedder.last_error
+
+    def vector_count(self) -> int:
+        """How many sentence vectors are stored (0 without the semantic reader)."""
+        return len(self._reader.cache) if self._reader is not None else 0
 
     # --- reading ---------------------------------------------------------------------------------------------
 

@@ -23,6 +23,8 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
             monkeypatch.delenv(name)
     data_dir = tmp_path / "data"
     monkeypatch.setenv("NEWSBOT_DATA_DIR", str(data_dir))
+    # No semantic reader unless a test asks for one (tests/test_semantic.py): loading the model takes a second.
+    monkeypatch.setenv("NEWSBOT_READER", "off")
     return data_dir
 
 

@@ -150,6 +150,7 @@ def test_env_example_shows_the_real_defaults(monkeypatch: pytest.MonkeyPatch) ->
     """A commented-out line shows the default: uncommenting it changes nothing (an empty one only for lists)."""
     fields = all_env_names()
     monkeypatch.delenv("NEWSBOT_DATA_DIR", raising=False)
+    monkeypatch.delenv("NEWSBOT_READER", raising=False)  # conftest turns the reader off for speed
     defaults = Settings()
     for entry in env_example_entries():
         field = fields[entry["name"]]

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from bot.cli.common import actor, data_dir_option, echo_json, open_service, service_for, settings_for
+from bot.cli.embed import wait_for_vectors
 from bot.intake.corpus import read_article_file
 from bot.present.listings import render_article_list, render_import_problems, render_import_report, render_removed
 
@@ -64,6 +65,7 @@ def add(
         stored = [service.add(articles[0], actor=actor())]
     else:
         stored = service.add_many(articles, actor=actor(), action="add")
+    wait_for_vectors(service)  # the semantic reader's vectors of the new sentences (nothing without it)
     for article in stored:
         click.echo(json.dumps({"article_id": article.id}) if as_json else article.id)
 
@@ -110,6 +112,7 @@ def import_(path: Path, fmt: str, skip_invalid: bool, as_json: bool, data_dir: P
         )
         sys.exit(2)
     stored = service.add_many(plan.to_add, actor=actor(), action="import") if plan.to_add else []
+    wait_for_vectors(service)
     report = {
         "read": plan.read,
         "added": len(stored),

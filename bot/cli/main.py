@@ -17,6 +17,7 @@ from bot.cli.bench import bench
 from bot.cli.common import ErrorHandlingGroup
 from bot.cli.corpus import add, export, import_, list_, remove
 from bot.cli.discord import run, sync
+from bot.cli.embed import embed
 from bot.cli.evaluate import eval_command
 from bot.cli.feeds import feeds
 from bot.cli.ops import backup, doctor, restore, stats
@@ -54,6 +55,7 @@ cli.add_command(sync)
 cli.add_command(bench)
 cli.add_command(feeds)
 cli.add_command(eval_command)
+cli.add_command(embed)
 
 
 def main() -> None:  # pragma: no cover - the console script

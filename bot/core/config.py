@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -58,6 +58,11 @@ class Settings(BaseSettings):
         default=5_000_000, ge=1_000, description="The largest article file a moderator may attach."
     )
     feed_poll_minutes: float = Field(default=30.0, gt=0, description="How often subscribed feeds are polled.")
+    reader: Literal["auto", "minilm", "off"] = Field(
+        default="auto",
+        description="The semantic reader: `auto` uses all-MiniLM-L6-v2 when the `semantic` extra and its model "
+        "package are installed, `minilm` requires them, `off` answers with BM25 alone.",
+    )
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR. DEBUG logs question text.")
     shard_count: int | None = Field(default=None, ge=1, description="Total shards (discord.py sharding).")
     shard_ids: Annotated[list[int], NoDecode] = Field(

@@ -18,6 +18,7 @@ Hierarchy::
      ├── PermissionDenied        the user may not change the corpus
      ├── StoreError              the database cannot be opened or used (damaged, locked, not newsbot's)
      └── ConfigError             a setting is missing or wrong (e.g. no DISCORD_TOKEN)
+          └── ModelUnavailable   the semantic reader's extra or model package is missing or damaged
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ __all__ = [
     "InvalidDate",
     "InvalidInput",
     "InvalidQuestion",
+    "ModelUnavailable",
     "NewsBotError",
     "PermissionDenied",
     "StoreError",
@@ -92,3 +94,7 @@ class StoreError(NewsBotError):
 
 class ConfigError(NewsBotError):
     """A missing or invalid setting."""
+
+
+class ModelUnavailable(ConfigError):
+    """The semantic reader cannot run: its optional extra or model package is missing, or its files are damaged."""

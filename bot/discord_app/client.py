@@ -137,6 +137,9 @@ class NewsBot(commands.AutoShardedBot):
         # Load (or build) the search index before the first question, in a worker thread, so that no one's
         # question waits for it and the event loop keeps serving the gateway meanwhile.
         await asyncio.to_thread(lambda: self.service.index)
+        # The semantic reader's model loads, and missing sentence vectors are computed, in background threads:
+        # until then answers rest on BM25 (returns at once; nothing happens without the semantic extra).
+        self.service.start_embedding()
         await self.add_cogs()
         if self._sync_dev_guild and self.settings.dev_guild_id:
             names = await self.sync_to(self.settings.dev_guild_id)
