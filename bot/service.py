@@ -154,6 +154,18 @@ class NewsService:
         return cls(store, corpus_dir=corpus, index_dir=settings.data_dir / "index", reader=reader)
 
     @staticmethod
+    def verify_database(settings: Settings) -> None:
+        """Refuse a damaged database (:class:`bot.core.errors.StoreDamaged`) after SQLite's quick check of every
+        page, so that the bot never starts on one; nothing to check if there is none yet."""
+        if not settings.database_path.exists():
+            return
+        store = Store(settings.database_path)
+        try:
+            store.verify()
+        finally:
+            store.close()
+
+    @staticmethod
     def restore(settings: Settings, source: Path) -> tuple[int, Path | None]:
         """Replace the data directory's database with the backup at ``source`` (checked first); the number of
         articles restored, and where a damaged database was moved aside. Run it while no service is open."""
@@ -180,6 +192,7 @@ class NewsService:
         fingerprint = hashlib.sha256("\n".join(a.model_dump_json() for a in articles).encode()).hexdigest()
         if self._store.get_meta("corpus_fingerprint") == fingerprint:
             return 0
+        self._store.verify()  # never seed over a damaged database: its articles would be lost for good
         removed = self._store.removed_ids()
         fresh = [a for a in articles if a.id not in removed]
         added = self._store.add_many(

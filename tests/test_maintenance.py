@@ -124,7 +124,9 @@ def test_restore_replaces_a_damaged_database(tmp_path: Path, clean_env: Path) ->
     assert code == 0
     (clean_env / "newsbot.sqlite3").write_bytes(b"this is not a database" * 100)
     code, out, err = run("ask", "What did Amazon pitch to ICE?")
-    assert code == 1 and err.startswith(f"newsbot: error: cannot open the database {clean_env / 'newsbot.sqlite3'}")
+    assert code == 1 and err.startswith(
+        f"newsbot: error: the database {clean_env / 'newsbot.sqlite3'} is not an SQLite database"
+    )
     code, out, err = run("restore", str(tmp_path / "good.sqlite3"), "--yes")
     assert code == 0 and out == f"Restored 31 articles from {tmp_path / 'good.sqlite3'}\n"
     moved = list(clean_env.glob("newsbot.sqlite3.damaged-*"))

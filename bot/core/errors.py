@@ -16,7 +16,10 @@ Hierarchy::
      ├── ArticleNotFound         no stored article has that id
      ├── FetchError              a page could not be fetched or yielded no article
      ├── PermissionDenied        the user may not change the corpus
-     ├── StoreError              the database cannot be opened or used (damaged, locked, not newsbot's)
+     ├── StoreError              the database cannot be opened or used
+     │    ├── StoreBusy          another process holds the write lock: try again (nothing is wrong)
+     │    ├── StoreDamaged       the database is damaged, truncated or not newsbot's: restore a backup
+     │    └── DiskFull           the disk is full; nothing was changed
      └── ConfigError             a setting is missing or wrong (e.g. no DISCORD_TOKEN)
           └── ModelUnavailable   the semantic reader's extra or model package is missing or damaged
 """
@@ -26,6 +29,7 @@ from __future__ import annotations
 __all__ = [
     "ArticleNotFound",
     "ConfigError",
+    "DiskFull",
     "DuplicateArticle",
     "FetchError",
     "InvalidArticle",
@@ -35,6 +39,8 @@ __all__ = [
     "ModelUnavailable",
     "NewsBotError",
     "PermissionDenied",
+    "StoreBusy",
+    "StoreDamaged",
     "StoreError",
     "UnsafeURL",
 ]
@@ -90,6 +96,18 @@ class PermissionDenied(NewsBotError):
 
 class StoreError(NewsBotError):
     """The database cannot be opened or used."""
+
+
+class StoreBusy(StoreError):
+    """Another process is writing and did not finish within the busy timeout. The data is fine: try again."""
+
+
+class StoreDamaged(StoreError):
+    """The database is damaged, truncated, lost its tables or is not newsbot's. It is never written over."""
+
+
+class DiskFull(StoreError):
+    """The disk holding the data directory is full; the change was rolled back."""
 
 
 class ConfigError(NewsBotError):

@@ -199,6 +199,7 @@ async def _run(settings: Settings) -> None:
 def run_bot(settings: Settings) -> None:
     """Start the bot and run until SIGTERM/SIGINT; then close the gateway and the database and return."""
     _token(settings)
+    NewsService.verify_database(settings)  # a damaged database stops the start, saying what to do
     discord.utils.setup_logging(level=getattr(logging, settings.log_level))
     asyncio.run(_run(settings))
 

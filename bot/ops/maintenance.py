@@ -5,15 +5,15 @@ Backups and restores are :meth:`bot.service.NewsService.backup` and :meth:`bot.s
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.core.config import Settings
-from bot.core.errors import NewsBotError, StoreError
+from bot.core.errors import NewsBotError
 
 if TYPE_CHECKING:
     from bot.service import NewsService
@@ -40,7 +40,10 @@ def doctor(
     settings: Settings,
     command_payload: Callable[[NewsService], list[dict[str, Any]]] | None = None,
 ) -> list[Check]:
-    """Check what newsbot needs to run; each failed check says what to do about it."""
+    """Check what newsbot needs to run; each failed check says what to do about it.
+
+    Every check is reported whatever the damage: a check that cannot run because an earlier one failed says so,
+    and nothing the checks meet (a damaged, busy, full or missing database) stops the report."""
     checks: list[Check] = []
     token = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
     checks.append(
@@ -48,6 +51,7 @@ def doctor(
         if token
         else Check("token", False, "DISCORD_TOKEN is not set", "put the bot's token in the environment")
     )
+    later = ["database", "corpus", "index"] + (["commands"] if command_payload is not None else [])
     data_dir = settings.data_dir
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -56,48 +60,70 @@ def doctor(
         probe.unlink()
         checks.append(Check("data directory", True, f"{data_dir} is writable"))
     except OSError as exc:
-        checks.append(
-            Check("data directory", False, f"{data_dir}: {exc.strerror}", "set NEWSBOT_DATA_DIR to a writable folder")
-        )
-        return checks
+        full = exc.errno == errno.ENOSPC
+        fix = "free some space on its disk" if full else "set NEWSBOT_DATA_DIR to a writable folder"
+        detail = f"{data_dir}: the disk is full" if full else f"{data_dir}: {exc.strerror}"
+        checks.append(Check("data directory", False, detail, fix))
+        return checks + _not_checked(later, "the data directory cannot be used")
     from bot.service import NewsService
 
     try:
-        service = NewsService.open(settings)
-    except StoreError as exc:
+        service = NewsService.open(settings, seed=False)  # a damaged database is refused here, never seeded
+    except NewsBotError as exc:
         checks.append(Check("database", False, str(exc)))
-        return checks
-    except (NewsBotError, sqlite3.Error) as exc:
-        checks.append(Check("database", False, str(exc), "restore a backup with `newsbot restore FILE`"))
-        return checks
+        return checks + _not_checked(later[1:], "the database cannot be used")
     try:
-        health = service.health()
-        integrity = health.integrity
-        checks.append(
-            Check("database", integrity == "ok", f"{health.path}: schema {health.schema_version}, {integrity}",
-                  "" if integrity == "ok" else "restore a backup with `newsbot restore FILE`")
-        )  # fmt: skip
-        stats = service.stats()
-        checks.append(
-            Check("corpus", stats.articles > 0, f"{stats.articles} articles, {stats.sentences} sentences",
-                  "" if stats.articles else "add articles (`newsbot add`) or remove the data directory to reseed")
-        )  # fmt: skip
-        indexed = service.index.size("headline")
-        checks.append(
-            Check("index", indexed == stats.articles, f"{indexed} of {stats.articles} articles indexed",
-                  "" if indexed == stats.articles else "restart newsbot to rebuild the index")
-        )  # fmt: skip
-        if command_payload is not None:
-            synced = health.commands_signature
-            current = command_signature(command_payload(service))
-            if synced is None:
-                checks.append(Check("commands", True, "the slash commands were never synced from this data directory",
-                                    "run `newsbot sync --guild ID` or `newsbot sync`"))  # fmt: skip
-            elif synced != current:
-                checks.append(Check("commands", True, "the slash commands changed since the last sync",
-                                    "run `newsbot sync` again"))  # fmt: skip
-            else:
-                checks.append(Check("commands", True, f"synced ({health.commands_synced_to})"))
+        checks.extend(_service_checks(settings, service, command_payload))
     finally:
         service.close()
     return checks
+
+
+def _not_checked(names: list[str], why: str) -> list[Check]:
+    return [Check(name, False, f"not checked: {why}") for name in names]
+
+
+def _service_checks(
+    settings: Settings, service: NewsService, command_payload: Callable[[NewsService], list[dict[str, Any]]] | None
+) -> list[Check]:
+    from bot.service import shipped_corpus_dir
+
+    later = ["corpus", "index"] + (["commands"] if command_payload is not None else [])
+    try:
+        health = service.health()
+    except NewsBotError as exc:
+        return [Check("database", False, str(exc)), *_not_checked(later, "the database cannot be used")]
+    if health.integrity != "ok":
+        return [Check("database", False, health.integrity), *_not_checked(later, "the database is damaged")]
+    checks = [Check("database", True, f"{health.path}: schema {health.schema_version}, ok")]
+    try:
+        service.seed(settings.corpus_dir or shipped_corpus_dir())  # what every command does on a new store
+        stats = service.stats()
+    except NewsBotError as exc:
+        return [*checks, Check("corpus", False, str(exc)), *_not_checked(later[1:], "the corpus cannot be read")]
+    checks.append(
+        Check("corpus", stats.articles > 0, f"{stats.articles} articles, {stats.sentences} sentences",
+              "" if stats.articles else "add articles (`newsbot add`) or remove the data directory to reseed")
+    )  # fmt: skip
+    indexed = service.index.size("headline")
+    checks.append(
+        Check("index", indexed == stats.articles, f"{indexed} of {stats.articles} articles indexed",
+              "" if indexed == stats.articles else "restart newsbot to rebuild the index")
+    )  # fmt: skip
+    if command_payload is not None:
+        try:
+            checks.append(
+                _commands_check(health.commands_signature, health.commands_synced_to, command_payload(service))
+            )
+        except NewsBotError as exc:
+            checks.append(Check("commands", False, str(exc)))
+    return checks
+
+
+def _commands_check(synced: str | None, synced_to: str | None, payload: list[dict[str, Any]]) -> Check:
+    if synced is None:
+        return Check("commands", True, "the slash commands were never synced from this data directory",
+                     "run `newsbot sync --guild ID` or `newsbot sync`")  # fmt: skip
+    if synced != command_signature(payload):
+        return Check("commands", True, "the slash commands changed since the last sync", "run `newsbot sync` again")
+    return Check("commands", True, f"synced ({synced_to})")

@@ -23,6 +23,7 @@ import math
 import os
 import shutil
 import threading
+import zipfile
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
@@ -254,6 +255,7 @@ class CoverageIndex:
             )
             header = {"format": _FORMAT, "order": self._order, "meta": meta}
             (tmp / "articles.json").write_text(json.dumps({**header, "articles": articles}), encoding="utf-8")
+            _fsync_tree(tmp)  # on disk before the rename makes it the index: a crash never leaves a torn one
             if directory.exists():
                 old = directory.with_name(f"{directory.name}.old-{os.getpid()}-{threading.get_ident()}")
                 os.replace(directory, old)
@@ -261,28 +263,66 @@ class CoverageIndex:
                 shutil.rmtree(old, ignore_errors=True)
             else:
                 os.replace(tmp, directory)
+            _fsync(directory.parent)
 
     @classmethod
     def load(cls, directory: Path, body_loader: BodyLoader | None) -> tuple[CoverageIndex, dict[str, Any]]:
-        """An index saved by :meth:`save`, and the ``meta`` it was saved with; ValueError if unreadable."""
+        """An index saved by :meth:`save`, and the ``meta`` it was saved with; ValueError if unreadable.
+
+        The index is derived data, rebuilt from the store when this fails, so any file that cannot be read
+        or whose parts do not fit together (truncated, emptied, written by something else) is a ValueError,
+        never a crash."""
         try:
             data = json.loads((directory / "articles.json").read_text(encoding="utf-8"))
-            if data.get("format") != _FORMAT:
-                raise ValueError(f"index format {data.get('format')} is not {_FORMAT}")
+            if not isinstance(data, dict) or data.get("format") != _FORMAT:
+                raise ValueError(
+                    f"index format {data.get('format') if isinstance(data, dict) else '?'} is not {_FORMAT}"
+                )
             index = cls(body_loader)
             for kind in ("sentence", "headline"):
                 index._collections[kind] = BM25Index.load(directory / f"{kind}.bm25")
-            with np.load(directory / "passages.npz") as arrays:
+            with (directory / "passages.npz").open("rb") as handle, np.load(handle, allow_pickle=False) as arrays:
                 owners, starts, ends = arrays["owner"], arrays["start"], arrays["end"]
-                index._start = array("i", starts.astype(np.int32).tobytes())
-                index._end = array("i", ends.astype(np.int32).tobytes())
-        except (OSError, KeyError, ValueError, json.JSONDecodeError) as exc:
+            if not len(owners) == len(starts) == len(ends):
+                raise ValueError("passages.npz: its arrays do not fit together")
+            index._start = array("i", starts.astype(np.int32).tobytes())
+            index._end = array("i", ends.astype(np.int32).tobytes())
+            ids: list[str] = []
+            for article_id, title, source, date, url, order, first, count in data["articles"]:
+                if not (
+                    isinstance(first, int) and isinstance(count, int) and 0 <= first < first + count <= len(owners)
+                ):
+                    raise ValueError(f"article {article_id!r} has passages outside passages.npz")
+                index._articles[article_id] = ArticleRef(article_id, title, source, date, url, order)
+                index._span[article_id] = (first, count)
+                ids.append(article_id)
+            if len(owners) and (int(owners.min()) < -1 or int(owners.max()) >= len(ids)):
+                raise ValueError("passages.npz names articles the index does not hold")
+            index._owner = [ids[i] if i >= 0 else None for i in owners.tolist()]
+            index._order = int(data["order"])
+            sentences = sum(count - 1 for _, count in index._span.values())
+            if len(index._collections["headline"]) != len(ids) or len(index._collections["sentence"]) != sentences:
+                raise ValueError("the BM25 files and the passages do not fit together")
+            return index, dict(data["meta"])
+        except (OSError, KeyError, ValueError, TypeError, EOFError, zipfile.BadZipFile) as exc:
             raise ValueError(f"cannot load the index in {directory}: {exc}") from exc
-        ids: list[str] = []
-        for article_id, title, source, date, url, order, first, count in data["articles"]:
-            index._articles[article_id] = ArticleRef(article_id, title, source, date, url, order)
-            index._span[article_id] = (first, count)
-            ids.append(article_id)
-        index._owner = [ids[i] if i >= 0 else None for i in owners.tolist()]
-        index._order = int(data["order"])
-        return index, dict(data["meta"])
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file or directory to disk (a directory where the platform allows opening one)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(directory: Path) -> None:
+    for path in directory.iterdir():
+        _fsync(path)
+    _fsync(directory)

@@ -10,6 +10,7 @@ The store opens in WAL mode with a busy timeout, so several processes on one hos
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -23,12 +24,14 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from bot.core.errors import ArticleNotFound, DuplicateArticle, InvalidInput, StoreError
+from bot.core.errors import ArticleNotFound, DuplicateArticle, InvalidInput, StoreDamaged, StoreError
 from bot.core.models import Article, ArticleIn, FeedLogEntry, FeedRecord, make_article_id, now_iso
+from bot.storage.health import check_file, check_tables, disk_full, quick_check, store_error
 from bot.storage.keys import body_key, url_key
 
 __all__ = ["Change", "Health", "Store", "body_key", "latest_schema_version", "now_iso", "restore_database", "url_key"]
 
+_BUSY_S = 10.0  # how long a writer waits for another writer before the store reports itself busy
 _COLUMNS = "id, title, source, date, url, authors, body, added_at, added_by"
 
 
@@ -54,7 +57,7 @@ class Health:
 
     path: str
     schema_version: int
-    integrity: str
+    integrity: str  # "ok", or what is wrong and what to do
     commands_signature: str | None
     commands_synced_to: str | None
 
@@ -62,23 +65,82 @@ class Health:
 class Store:
     """Articles in SQLite. Thread-safe: one connection guarded by a lock (callers run it off the event loop)."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, migrate: bool = True) -> None:
+        """Open the database at ``path``, creating it if there is no file; refuse one that is damaged.
+
+        Opening writes nothing unless the schema is behind this newsbot's (then the migrations run, with the
+        write lock), so readers never wait for a writer. ``migrate=False`` leaves an old schema as it is (for
+        ``newsbot doctor``, which only looks)."""
         self.path = str(path)
         self._lock = threading.RLock()
+        if self.path != ":memory:":
+            file = Path(self.path)
+            if file.exists():
+                check_file(file)
+            else:
+                self._create(file)
         try:
-            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10.0)
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=_BUSY_S)
+        except sqlite3.Error as exc:
+            raise store_error(exc, self.path) from None
+        try:
             self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA busy_timeout = 10000")
-            if self.path != ":memory:":
-                self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute(f"PRAGMA busy_timeout = {int(_BUSY_S * 1000)}")
+            if self.path == ":memory:":
+                self._apply_migrations(self._db)
+            elif self._db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                self._db.execute("PRAGMA journal_mode = WAL")  # once: the mode is kept in the file
             self._db.execute("PRAGMA synchronous = NORMAL")
             self._db.execute("PRAGMA foreign_keys = ON")
-            self.migrate()
+            check_tables(self._db, self.path)
+            version, latest = self.schema_version(), latest_schema_version()
+            if version > latest:
+                raise StoreError(
+                    f"the database {self.path} has schema version {version}, newer than this newsbot's ({latest}): "
+                    "upgrade newsbot"
+                )
+            if version < latest and migrate:
+                self.migrate()
         except sqlite3.Error as exc:
-            raise StoreError(
-                f"cannot open the database {self.path}: {exc}; restore a backup (`newsbot restore FILE`) "
-                "or move the file aside to start afresh"
-            ) from exc
+            self._db.close()
+            raise store_error(exc, self.path) from None
+        except BaseException:
+            self._db.close()
+            raise
+
+    def _create(self, file: Path) -> None:
+        """Create a new database with every migration applied, under a temporary name, then link it into place.
+
+        So a database file newsbot finds is always complete: a kill during creation leaves no empty or half
+        migrated file (which would look like a damaged database), only a temporary file that is removed."""
+        tmp = file.with_name(f".{file.name}.new-{os.getpid()}-{threading.get_ident()}")
+        for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
+            leftover.unlink(missing_ok=True)
+        try:
+            try:
+                db = sqlite3.connect(tmp, isolation_level=None)
+                try:
+                    db.execute("PRAGMA synchronous = FULL")  # a rollback journal until it is in place
+                    self._apply_migrations(db)
+                    db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', ?)", (uuid.uuid4().hex,))
+                finally:
+                    db.close()
+            except sqlite3.Error as exc:
+                raise store_error(exc, str(file)) from None
+            try:
+                os.link(tmp, file)  # never replaces a database another process created meanwhile
+            except FileExistsError:
+                pass
+            except OSError:  # a file system without hard links
+                if not file.exists():
+                    os.replace(tmp, file)
+            _fsync_dir(file.parent)
+        except OSError as exc:
+            if exc.errno == errno.ENOSPC:
+                raise disk_full(str(file)) from None
+            raise StoreError(f"cannot create the database {file}: {exc.strerror or exc}") from None
+        finally:
+            tmp.unlink(missing_ok=True)
 
     # --- lifecycle -------------------------------------------------------------------------------------------
 
@@ -88,57 +150,83 @@ class Store:
 
     def migrate(self) -> list[int]:
         """Apply the numbered migrations not applied yet, each in its own transaction; return their numbers."""
+        with self._lock:
+            try:
+                return self._apply_migrations(self._db)
+            except sqlite3.Error as exc:
+                raise store_error(exc, self.path) from None
+
+    @staticmethod
+    def _apply_migrations(db: sqlite3.Connection) -> list[int]:
         applied: list[int] = []
-        with self.transaction():
-            self._db.execute(
+        with _write(db):
+            db.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations "
                 "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
             )
         for version, name, sql in _migrations():
-            with self.transaction():
-                done = self._db.execute("SELECT 1 FROM schema_migrations WHERE version = ?", (version,))
-                if done.fetchone():
-                    continue
+            with _write(db):
+                if db.execute("SELECT 1 FROM schema_migrations WHERE version = ?", (version,)).fetchone():
+                    continue  # applied, by another process since this one looked
                 for statement in _statements(sql):
-                    self._db.execute(statement)
-                self._db.execute(
+                    db.execute(statement)
+                db.execute(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                     (version, name, now_iso()),
                 )
                 applied.append(version)
         return applied
 
+    def verify(self) -> None:
+        """SQLite's quick check of every page; :class:`bot.core.errors.StoreDamaged` if it fails."""
+        with self._lock:
+            quick_check(self._db, self.path)
+
     def schema_version(self) -> int:
-        row = self._db.execute("SELECT max(version) FROM schema_migrations").fetchone()
+        with self._reading() as db:
+            row = db.execute("SELECT max(version) FROM schema_migrations").fetchone()
         return int(row[0] or 0)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error), holding the lock."""
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error), holding the lock.
+
+        SQLite errors come out as newsbot's (busy, disk full, damaged); a constraint violation
+        (:class:`sqlite3.IntegrityError`) is left as it is, for callers that expect one."""
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                with _write(self._db):
+                    yield self._db
+            except sqlite3.IntegrityError:
+                raise
+            except sqlite3.Error as exc:
+                raise store_error(exc, self.path) from None
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """The connection for a read, holding the lock; SQLite errors come out as newsbot's."""
+        with self._lock:
             try:
                 yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
+            except sqlite3.IntegrityError:
                 raise
-            else:
-                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise store_error(exc, self.path) from None
 
     # --- reading ---------------------------------------------------------------------------------------------
 
     def version(self) -> int:
         """The number of the newest change: it grows with every add, remove or seed, in any process."""
-        with self._lock:
+        with self._reading():
             row = self._db.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()
         return int(row[0])
 
     def count(self) -> int:
-        with self._lock:
+        with self._reading():
             return int(self._db.execute("SELECT count(*) FROM articles").fetchone()[0])
 
     def get(self, article_id: str) -> Article:
-        with self._lock:
+        with self._reading():
             row = self._db.execute(f"SELECT {_COLUMNS} FROM articles WHERE id = ?", (article_id,)).fetchone()
         if row is None:
             raise ArticleNotFound(f"no article has the id {article_id!r} (see `newsbot list`)")
@@ -146,7 +234,7 @@ class Store:
 
     def all(self) -> list[Article]:
         """Every article in insertion order."""
-        with self._lock:
+        with self._reading():
             rows = self._db.execute(f"SELECT {_COLUMNS} FROM articles ORDER BY seq").fetchall()
         return [_article(r) for r in rows]
 
@@ -154,7 +242,7 @@ class Store:
         """Every article in insertion order, without holding them all at once."""
         last = 0
         while True:
-            with self._lock:
+            with self._reading():
                 rows = self._db.execute(
                     f"SELECT seq, {_COLUMNS} FROM articles WHERE seq > ? ORDER BY seq LIMIT ?", (last, batch)
                 ).fetchall()
@@ -164,12 +252,12 @@ class Store:
             yield from (_article(r) for r in rows)
 
     def ids_in_order(self) -> list[str]:
-        with self._lock:
+        with self._reading():
             return [r[0] for r in self._db.execute("SELECT id FROM articles ORDER BY seq")]
 
     def find_duplicate(self, article: ArticleIn) -> DuplicateArticle | None:
         """The error that adding ``article`` would raise as a duplicate, or None (see :meth:`_duplicate`)."""
-        with self._lock:
+        with self._reading():
             return self._duplicate(self._db, article, allow_same_text=False)
 
     def article_with_url(self, url: str) -> Article | None:
@@ -177,12 +265,12 @@ class Store:
         key = url_key(url)
         if not key:
             return None
-        with self._lock:
+        with self._reading():
             row = self._db.execute(f"SELECT {_COLUMNS} FROM articles WHERE url_key = ?", (key,)).fetchone()
         return None if row is None else _article(row)
 
     def changes(self, limit: int = 50, since: int = 0) -> list[Change]:
-        with self._lock:
+        with self._reading():
             rows = self._db.execute(
                 "SELECT * FROM changes WHERE seq > ? ORDER BY seq DESC LIMIT ?", (since, limit)
             ).fetchall()
@@ -190,7 +278,7 @@ class Store:
 
     def removed_ids(self) -> set[str]:
         """Ids that were removed at some time (seeding never brings them back)."""
-        with self._lock:
+        with self._reading():
             rows = self._db.execute("SELECT DISTINCT article_id FROM changes WHERE action = 'remove'").fetchall()
         return {r[0] for r in rows}
 
@@ -206,7 +294,7 @@ class Store:
 
     def change_at(self, seq: int) -> str | None:
         """A fingerprint of the change numbered ``seq`` (to tell one history from another after a restore)."""
-        with self._lock:
+        with self._reading():
             row = self._db.execute("SELECT at, action, article_id FROM changes WHERE seq = ?", (seq,)).fetchone()
         return None if row is None else f"{row['at']}|{row['action']}|{row['article_id']}"
 
@@ -214,7 +302,7 @@ class Store:
         """The texts of the given articles (missing ids are left out)."""
         found: dict[str, str] = {}
         ids = list(article_ids)
-        with self._lock:
+        with self._reading():
             for i in range(0, len(ids), 500):
                 chunk = ids[i : i + 500]
                 marks = ",".join("?" * len(chunk))
@@ -223,7 +311,7 @@ class Store:
         return found
 
     def get_meta(self, key: str) -> str | None:
-        with self._lock:
+        with self._reading():
             row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
 
@@ -298,12 +386,12 @@ class Store:
 
     def backup_to(self, destination: sqlite3.Connection) -> None:
         """Copy the whole database into ``destination`` with SQLite's online backup (consistent while writing)."""
-        with self._lock:
+        with self._reading():
             self._db.backup(destination)
 
     def restore_from(self, source: sqlite3.Connection) -> None:
         """Replace the whole database with ``source``'s content, in one step."""
-        with self._lock:
+        with self._reading():
             source.backup(self._db)
 
     def set_meta(self, key: str, value: str) -> None:
@@ -314,17 +402,17 @@ class Store:
 
     def feeds(self) -> list[FeedRecord]:
         """Every subscribed feed, oldest subscription first, with its counts and last poll."""
-        with self._lock:
+        with self._reading():
             rows = self._db.execute(_SELECT_FEEDS + " GROUP BY f.id ORDER BY f.id").fetchall()
         return [_feed(r) for r in rows]
 
     def feed(self, feed_id: int) -> FeedRecord | None:
-        with self._lock:
+        with self._reading():
             row = self._db.execute(_SELECT_FEEDS + " WHERE f.id = ? GROUP BY f.id", (feed_id,)).fetchone()
         return None if row is None else _feed(row)
 
     def feed_by_url_key(self, key: str) -> FeedRecord | None:
-        with self._lock:
+        with self._reading():
             row = self._db.execute(_SELECT_FEEDS + " WHERE f.url_key = ? GROUP BY f.id", (key,)).fetchone()
         return None if row is None else _feed(row)
 
@@ -361,13 +449,13 @@ class Store:
 
     def feed_entry_keys(self, feed_id: int) -> set[str]:
         """The entries of a feed that a poll already took (added, skipped or failed for good)."""
-        with self._lock:
+        with self._reading():
             rows = self._db.execute("SELECT entry_key FROM feed_items WHERE feed_id = ?", (feed_id,)).fetchall()
         return {r[0] for r in rows}
 
     def feed_log(self, feed_id: int, limit: int) -> list[FeedLogEntry]:
         """The newest ``limit`` outcomes of a feed's entries, newest first."""
-        with self._lock:
+        with self._reading():
             rows = self._db.execute(
                 "SELECT * FROM feed_items WHERE feed_id = ? ORDER BY seq DESC LIMIT ?", (feed_id, max(limit, 0))
             ).fetchall()
@@ -398,8 +486,11 @@ class Store:
     # --- maintenance -----------------------------------------------------------------------------------------
 
     def health(self) -> Health:
-        with self._lock:
-            integrity = str(self._db.execute("PRAGMA quick_check").fetchone()[0])
+        try:
+            self.verify()
+            integrity = "ok"
+        except StoreDamaged as exc:
+            integrity = str(exc)
         return Health(
             path=self.path,
             schema_version=self.schema_version(),
@@ -519,7 +610,7 @@ def restore_database(database: Path, source: Path) -> tuple[int, Path | None]:
         moved = None
         try:
             store = Store(database)
-        except StoreError:
+        except StoreDamaged:  # never StoreBusy: a busy database is healthy and must not be moved aside
             moved = database.with_name(f"{database.name}.damaged-{int(time.time())}")
             os.replace(database, moved)
             for suffix in ("-wal", "-shm"):
@@ -538,6 +629,39 @@ def restore_database(database: Path, source: Path) -> tuple[int, Path | None]:
 def latest_schema_version() -> int:
     """The schema version this newsbot's migrations lead to."""
     return max(version for version, _, _ in _migrations())
+
+
+@contextmanager
+def _write(db: sqlite3.Connection) -> Iterator[None]:
+    """BEGIN IMMEDIATE ... COMMIT on ``db``, or ROLLBACK on any error.
+
+    SQLite rolls a transaction back by itself after some errors (a full disk, an I/O error); then there is
+    nothing to roll back, and trying would hide the real error behind "cannot rollback"."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            try:
+                db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # the original error says more
+        raise
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename or link in ``folder`` durable (where the platform allows opening a directory)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _migrations() -> Iterable[tuple[int, str, str]]:
