@@ -18,14 +18,25 @@ from typing import TYPE_CHECKING, Any
 
 from bot.core.config import Settings
 from bot.core.errors import ArticleNotFound, ConfigError, DuplicateArticle
-from bot.core.models import Answer, Article, ArticleIn, FeedLogEntry, FeedRecord, Stats, Timeline, date_sort_key
+from bot.core.models import (
+    Answer,
+    Article,
+    ArticleIn,
+    FeedLogEntry,
+    FeedRecord,
+    Sources,
+    Stats,
+    Timeline,
+    TimelineQuery,
+    date_sort_key,
+)
 from bot.core.text import TEXT_VERSION
 from bot.intake.corpus import load_corpus_dir
 from bot.search.answers import answer_question
 from bot.search.embedding import EmbeddingProgress, EmbeddingWorker
 from bot.search.index import ArticleRef, CoverageIndex
 from bot.search.semantic import NO_READER, EmbeddingReader, Reader, open_reader
-from bot.search.sources import Sources, outlet_coverage
+from bot.search.sources import outlet_coverage
 from bot.search.timeline import build_timeline
 from bot.storage.store import Change, Health, Store, restore_database
 
@@ -47,6 +58,17 @@ def shipped_corpus_dir() -> Path:
         if (candidate / "articles").is_dir():
             return candidate
     raise ConfigError("the shipped corpus is missing; set NEWSBOT_CORPUS_DIR to a corpus directory")
+
+
+def _timeline_query(
+    query: TimelineQuery | str | None, since: str | None, until: str | None, outlet: str | None
+) -> TimelineQuery:
+    """A :class:`TimelineQuery` from either one, or a topic and its filters (not both)."""
+    if not isinstance(query, TimelineQuery):
+        return TimelineQuery(topic=query, since=since, until=until, outlet=outlet)
+    if since is not None or until is not None or outlet is not None:
+        raise TypeError("give a TimelineQuery or a topic with since/until/outlet, not both")
+    return query
 
 
 class NewsService:
@@ -337,17 +359,23 @@ class NewsService:
 
     def timeline(
         self,
-        topic: str | None = None,
+        query: TimelineQuery | str | None = None,
         *,
         since: str | None = None,
         until: str | None = None,
         outlet: str | None = None,
     ) -> Timeline:
+        """The coverage of ``query`` in date order: a :class:`TimelineQuery`, or its topic and filters."""
         self.refresh()
-        return build_timeline(self.index, topic, since=since, until=until, outlet=outlet)
+        return build_timeline(self.index, _timeline_query(query, since, until, outlet))
 
     def timeline_chart(
-        self, topic: str | None = None, *, since: str | None = None, until: str | None = None, outlet: str | None = None
+        self,
+        query: TimelineQuery | str | None = None,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        outlet: str | None = None,
     ) -> bytes:
         """A PNG of the timeline's coverage per period, stacked by outlet; cached per corpus version and query.
 
@@ -356,12 +384,14 @@ class NewsService:
         from bot.search.query import matching_articles
 
         self.refresh()
-        key = (self._version, topic, since, until, outlet)
+        wanted = _timeline_query(query, since, until, outlet)
+        key = (self._version, wanted)
         with self._lock:
             cached = self._charts.get(key)
         if cached is not None:
             return cached
-        timeline = build_timeline(self.index, topic, since=since, until=until, outlet=outlet)
+        timeline = build_timeline(self.index, wanted)
+        topic = wanted.topic
         relevance = matching_articles(self.index, topic) if topic and topic.strip() else {}
         items = [ChartItem(e.date, e.source, e.title, relevance.get(e.article_id, 0.0)) for e in timeline.entries]
         png = chart_png(items, topic=timeline.topic)

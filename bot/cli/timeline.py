@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from bot.cli.common import data_dir_option, echo_json, service_for
-from bot.present.render import render_timeline
+from bot.core.models import TimelineQuery
+from bot.present.render import render_timeline, timeline_filters
 
 __all__ = ["timeline"]
 
@@ -39,9 +40,10 @@ def timeline(
         newsbot timeline --chart coverage.png
     """
     service = service_for(data_dir)
-    result = service.timeline(topic, since=since, until=until, outlet=outlet)
+    query = TimelineQuery(topic=topic, since=since, until=until, outlet=outlet)
+    result = service.timeline(query)
     if chart is not None:
-        png = service.timeline_chart(topic, since=since, until=until, outlet=outlet)
+        png = service.timeline_chart(query)
         partial = chart.with_name(chart.name + ".partial")
         partial.write_bytes(png)
         partial.replace(chart)
@@ -49,14 +51,4 @@ def timeline(
     if as_json:
         echo_json(result.model_dump(mode="json"))
     else:
-        click.echo(render_timeline(result, filters=_filters(since, until, outlet)))
-
-
-def _filters(since: str | None, until: str | None, outlet: str | None) -> str:
-    parts = [
-        f"since {since}" if since else "",
-        f"until {until}" if until else "",
-        f"from {outlet}" if outlet else "",
-    ]
-    text = ", ".join(p for p in parts if p)
-    return f", {text}" if text else ""
+        click.echo(render_timeline(result, filters=timeline_filters(query)))

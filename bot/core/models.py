@@ -27,10 +27,13 @@ __all__ = [
     "FeedRecord",
     "FeedStatus",
     "Headline",
+    "OutletCoverage",
     "Quote",
+    "Sources",
     "Stats",
     "Timeline",
     "TimelineEntry",
+    "TimelineQuery",
     "date_bounds",
     "date_precision",
     "date_sort_key",
@@ -242,6 +245,39 @@ class TimelineEntry(BaseModel):
 class Timeline(BaseModel):
     topic: str | None
     entries: list[TimelineEntry] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TimelineQuery:
+    """What a timeline (or its chart) is of: a topic (None: all the coverage) and the since / until / outlet
+    filters, as the user gave them (YYYY, YYYY-MM or YYYY-MM-DD dates; checked when the timeline is built).
+
+    One value from the command's options to the search and back to the renderer, which says what was filtered."""
+
+    topic: str | None = None
+    since: str | None = None
+    until: str | None = None
+    outlet: str | None = None
+
+
+class OutletCoverage(BaseModel):
+    """One outlet's share of a topic: how many articles, first and last dates, and its earliest headline."""
+
+    source: str
+    articles: int
+    first_date: str | None
+    last_date: str | None
+    earliest_title: str
+    earliest_article_id: str
+    earliest_url: str | None
+
+
+class Sources(BaseModel):
+    """Who covered a topic (or anything, when ``topic`` is None), best first."""
+
+    topic: str | None
+    articles: int
+    outlets: list[OutletCoverage]
 
 
 class Stats(BaseModel):

@@ -38,8 +38,7 @@ def answer_text(bot: NewsBot, question: str) -> tuple[Answer, str]:
     if answer.answered:
         return answer, render_answer(answer, DISCORD, max_chars=CONTENT_LIMIT)
     outlets = [name for name, _ in service.outlets()]
-    text = render_answer(answer, DISCORD, max_chars=CONTENT_LIMIT, stats=service.stats(), outlets=outlets)
-    return answer, text.replace("browse the coverage with timeline", "browse the coverage with `/timeline`")
+    return answer, render_answer(answer, DISCORD, max_chars=CONTENT_LIMIT, stats=service.stats(), outlets=outlets)
 
 
 class AskCog(commands.Cog):

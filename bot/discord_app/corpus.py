@@ -18,10 +18,26 @@ from discord.ext import commands
 
 from bot.core.errors import InvalidArticle, InvalidInput, NewsBotError
 from bot.core.models import Article, ArticleIn, format_date
-from bot.core.text import split_sentences
-from bot.discord_app.replies import EMBED_TITLE_LIMIT, NO_PINGS, actor, clip, embed_url, require_moderator, send
+from bot.discord_app.replies import (
+    EMBED_FIELD_LIMIT,
+    EMBED_TITLE_LIMIT,
+    NO_PINGS,
+    actor,
+    clip,
+    embed_url,
+    require_moderator,
+    send,
+)
 from bot.intake.corpus import SUFFIXES, articles_from_text, too_large
 from bot.intake.ingest import article_from_fields, article_from_url, fetch_policy, looks_like_url
+from bot.present.listings import (
+    render_added,
+    render_article_digest,
+    render_preview_fields,
+    render_removed,
+    render_stats,
+)
+from bot.present.style import DISCORD
 
 if TYPE_CHECKING:
     from bot.discord_app.client import NewsBot
@@ -29,10 +45,6 @@ if TYPE_CHECKING:
 __all__ = ["ArticleModal", "ConfirmView", "CorpusCog"]
 
 log = logging.getLogger("newsbot.corpus")
-
-
-def describe(article: Article | ArticleIn) -> str:
-    return f"{article.title} ({article.source}, {format_date(article.date)})"
 
 
 class ArticleModal(discord.ui.Modal, title="Add an article"):
@@ -102,16 +114,12 @@ class ConfirmView(discord.ui.View):
 def preview_embed(article: ArticleIn) -> discord.Embed:
     """What a moderator confirms. The title links to the page when Discord can hold the address (2,048
     characters); a longer one (a tracking redirect) is shown shortened in a field instead."""
-    sentences = split_sentences(article.body)
     url = embed_url(article.url)
     embed = discord.Embed(title=clip(article.title, EMBED_TITLE_LIMIT), url=url, colour=discord.Colour.gold())
     if article.url and url is None:
         embed.add_field(name="Address", value=clip(article.url, 200), inline=False)
-    embed.add_field(name="Outlet", value=clip(article.source, 1024))
-    embed.add_field(name="Date", value=format_date(article.date))
-    embed.add_field(name="Authors", value=clip(", ".join(article.authors) or "unknown", 1024))
-    opening = " ".join(sentences[:2]) if sentences else "(no article text: only the headline will be stored)"
-    embed.add_field(name=f"Text ({len(sentences)} sentences)", value=clip(opening, 1024), inline=False)
+    for name, value, inline in render_preview_fields(article, DISCORD, field_chars=EMBED_FIELD_LIMIT):
+        embed.add_field(name=name, value=value, inline=inline)
     return embed
 
 
@@ -132,7 +140,7 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Moder
         self, interaction: discord.Interaction[Any], article: ArticleIn, *, edit: bool = False
     ) -> Article:
         stored = await asyncio.to_thread(self.bot.service.add, article, actor=actor(interaction.user))
-        message = f"Added `{stored.id}`: {describe(stored)}. It can be asked about now."
+        message = render_added(stored, DISCORD)
         if edit:
             await interaction.response.edit_message(content=message, embed=None, view=None)
         else:
@@ -224,7 +232,7 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Moder
     async def remove(self, interaction: discord.Interaction[Any], article: app_commands.Range[str, 1, 100]) -> None:
         """Remove an article from the coverage."""
         removed = await asyncio.to_thread(self.bot.service.remove, article, actor=actor(interaction.user))
-        await send(interaction, f"Removed `{removed.id}`: {describe(removed)}.", ephemeral=True)
+        await send(interaction, render_removed(removed, DISCORD), ephemeral=True)
 
     @remove.autocomplete("article")
     async def article_autocomplete(
@@ -240,28 +248,15 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Moder
     async def list_(self, interaction: discord.Interaction[Any]) -> None:
         """The newest articles in the coverage, with their ids."""
         refs = await asyncio.to_thread(self.bot.service.find_articles, "", 1_000_000)
-        lines = [f"`{r.id}` {format_date(r.date)} · {r.source}: {clip(r.title, 120)}" for r in refs]
-        shown: list[str] = []
-        for line in lines:
-            if sum(len(x) + 1 for x in shown) + len(line) > 3800:
-                break
-            shown.append(line)
-        more = len(lines) - len(shown)
-        text = "\n".join(shown) + (f"\n… and {more} more (see `newsbot list`)" if more else "")
-        embed = discord.Embed(title=f"{len(lines)} articles, newest first", description=text or "The corpus is empty.")
+        text = render_article_digest(refs, DISCORD, max_chars=3800)
+        embed = discord.Embed(title=f"{len(refs)} articles, newest first", description=text)
         await send(interaction, embed=embed, ephemeral=True)
 
     @app_commands.command(name="stats")
     async def stats(self, interaction: discord.Interaction[Any]) -> None:
         """Counts of the coverage and its last change."""
-        s = await asyncio.to_thread(self.bot.service.stats)
-        text = (
-            f"**{s.articles}** articles ({s.with_text} with text, {s.headlines_only} headlines only), "
-            f"**{s.sentences}** sentences, **{s.outlets}** outlets, "
-            f"from {format_date(s.first_date)} to {format_date(s.last_date)} ({s.undated} undated). "
-            f"Last change: {s.last_change or 'none'}."
-        )
-        await send(interaction, text, ephemeral=True)
+        stats = await asyncio.to_thread(self.bot.service.stats)
+        await send(interaction, render_stats(stats, DISCORD), ephemeral=True)
 
 
 async def setup(bot: NewsBot) -> None:

@@ -10,9 +10,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.models import Timeline
+from bot.core.models import Timeline, TimelineQuery
 from bot.discord_app.replies import EMBED_DESCRIPTION_LIMIT, NO_PINGS, clip, send
-from bot.present.render import DISCORD, render_timeline, timeline_pages
+from bot.present.render import DISCORD, render_timeline, timeline_filters, timeline_pages
 
 if TYPE_CHECKING:
     from bot.discord_app.client import NewsBot
@@ -119,16 +119,12 @@ class TimelineCog(commands.Cog):
         async with self.bot.reply_in_flight():
             await interaction.response.defer(thinking=True)
             service = self.bot.service
-            result = await asyncio.to_thread(service.timeline, topic, since=since, until=until, outlet=outlet)
+            query = TimelineQuery(topic=topic, since=since, until=until, outlet=outlet)
+            result = await asyncio.to_thread(service.timeline, query)
             png = None
             if any(entry.date for entry in result.entries):
-                png = await asyncio.to_thread(service.timeline_chart, topic, since=since, until=until, outlet=outlet)
-            parts = [
-                f"since {since}" if since else "",
-                f"until {until}" if until else "",
-                f"from {outlet}" if outlet else "",
-            ]
-            filters = "".join(f", {p}" for p in parts if p)
+                png = await asyncio.to_thread(service.timeline_chart, query)
+            filters = timeline_filters(query, DISCORD)
             view = TimelineView(result, interaction.user.id, filters, chart=png is not None)
             embed = timeline_embed(result, 0, filters, chart=png is not None)
             files = [discord.File(io.BytesIO(png), filename=CHART_NAME)] if png is not None else []

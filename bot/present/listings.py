@@ -11,15 +11,21 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
 from bot.core.models import Article, ArticleIn, Stats, format_date
+from bot.core.shorten import clip
+from bot.core.text import split_sentences
 from bot.present.style import PLAIN, Style
 
 __all__ = [
     "Finding",
+    "Listed",
     "describe_article",
+    "render_added",
+    "render_article_digest",
     "render_article_list",
     "render_findings",
     "render_import_problems",
     "render_import_report",
+    "render_preview_fields",
     "render_removed",
     "render_stats",
 ]
@@ -33,18 +39,63 @@ def describe_article(article: Article | ArticleIn, style: Style = PLAIN) -> str:
 
 
 def render_removed(article: Article, style: Style = PLAIN) -> str:
-    return f"Removed {article.id}: {describe_article(article, style)}"
+    """The confirmation of a removal (a sentence, with its full stop, in Discord)."""
+    end = "" if style is PLAIN else "."
+    return f"Removed {style.code(article.id)}: {describe_article(article, style)}{end}"
 
 
-def render_article_list(articles: Sequence[Article]) -> str:
+def render_added(article: Article, style: Style = PLAIN) -> str:
+    """The confirmation of an article added from Discord: its id, and that it can be asked about."""
+    return f"Added {style.code(article.id)}: {describe_article(article, style)}. It can be asked about now."
+
+
+class Listed(Protocol):
+    """What a listing shows of an article (an :class:`Article`, or the index's lighter reference to one)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def date(self) -> str | None: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+
+
+def render_article_list(articles: Sequence[Listed]) -> str:
     """One line an article for a terminal: id, date, outlet, headline; ids padded to one column."""
     width = max((len(a.id) for a in articles), default=0)
     return "\n".join(f"{a.id:<{width}}  {format_date(a.date):>11}  {a.source}: {a.title}" for a in articles)
 
 
-def render_stats(stats: Stats, *, data_dir: object | None = None) -> str:
-    """The corpus counts as an aligned table for a terminal (with the data directory when given)."""
+def render_article_digest(articles: Sequence[Listed], style: Style, *, max_chars: int) -> str:
+    """The newest articles, one line each (headlines cut at 120 characters), as many as fit ``max_chars``,
+    then how many more there are and where to see them all."""
+    lines = [
+        f"{style.code(a.id)} {format_date(a.date)} · {style.escape(a.source)}: {style.escape(clip(a.title, 120))}"
+        for a in articles
+    ]
+    shown: list[str] = []
+    for line in lines:
+        if sum(len(x) + 1 for x in shown) + len(line) > max_chars:
+            break
+        shown.append(line)
+    more = len(lines) - len(shown)
+    text = "\n".join(shown) + (f"\n… and {more} more (see {style.code('newsbot list')})" if more else "")
+    return text or "The corpus is empty."
+
+
+def render_stats(stats: Stats, style: Style = PLAIN, *, data_dir: object | None = None) -> str:
+    """The corpus counts: an aligned table for a terminal (with the data directory when given), one sentence
+    in Discord."""
     s = stats
+    if style is not PLAIN:
+        return (
+            f"{style.bold(str(s.articles))} articles ({s.with_text} with text, {s.headlines_only} headlines only), "
+            f"{style.bold(str(s.sentences))} sentences, {style.bold(str(s.outlets))} outlets, "
+            f"from {format_date(s.first_date)} to {format_date(s.last_date)} ({s.undated} undated). "
+            f"Last change: {s.last_change or 'none'}."
+        )
     dates = f"{format_date(s.first_date)} to {format_date(s.last_date)}" if s.first_date else "none"
     lines = [
         f"articles:        {s.articles} ({s.with_text} with text, {s.headlines_only} headlines only)",
@@ -98,3 +149,17 @@ def render_findings(findings: Iterable[Finding], *, quiet: bool = False) -> list
         mark = "FAIL" if not check.ok else "WARN" if check.fix else "ok  "
         lines.append(f"{mark} {check.name}: {check.detail}" + (f" — {check.fix}" if check.fix else ""))
     return lines
+
+
+def render_preview_fields(article: ArticleIn, style: Style, *, field_chars: int) -> list[tuple[str, str, bool]]:
+    """What a moderator checks before an article is stored, as (name, value, inline) fields of ``field_chars``
+    at most: outlet, date, authors, and the opening two sentences of its text."""
+    sentences = split_sentences(article.body)
+    opening = " ".join(sentences[:2]) if sentences else "(no article text: only the headline will be stored)"
+    authors = ", ".join(article.authors) or "unknown"
+    return [
+        ("Outlet", clip(style.escape(article.source), field_chars), True),
+        ("Date", format_date(article.date), True),
+        ("Authors", clip(style.escape(authors), field_chars), True),
+        (f"Text ({len(sentences)} sentences)", clip(style.escape(opening), field_chars), False),
+    ]

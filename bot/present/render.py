@@ -10,10 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.core.models import Answer, Attribution, Headline, Quote, Stats, Timeline, TimelineEntry, format_date
+from bot.core.models import (
+    Answer,
+    Attribution,
+    Headline,
+    Quote,
+    Sources,
+    Stats,
+    Timeline,
+    TimelineEntry,
+    TimelineQuery,
+    format_date,
+)
 from bot.core.shorten import clip, shorten
 from bot.present.style import DISCORD, PLAIN, Style, escape_markdown
-from bot.search.sources import Sources
 
 __all__ = [
     "DISCORD",
@@ -23,6 +33,7 @@ __all__ = [
     "render_answer",
     "render_sources",
     "render_timeline",
+    "timeline_filters",
     "timeline_pages",
 ]
 
@@ -148,7 +159,7 @@ def _not_answered(style: Style, stats: Stats | None, outlets: Sequence[str]) -> 
         who = f" by {named}" + (f" and {more} more outlet{'s' if more > 1 else ''}" if more > 0 else "")
     return (
         f"{line} No sentence in its {stats.articles} articles{span}{who} answers that question. "
-        "Try different words, or browse the coverage with timeline."
+        f"Try different words, or browse the coverage with {style.command('timeline')}."
     )
 
 
@@ -208,6 +219,16 @@ def render_sources(sources: Sources, style: Style = PLAIN, *, max_chars: int | N
         more = len(sources.outlets) - len(lines)
         text = head + "\n" + "\n".join(lines) + f"\n… and {more} more outlets"
     return text if max_chars is None else clip(text, max_chars)
+
+
+def timeline_filters(query: TimelineQuery, style: Style = PLAIN) -> str:
+    """What a timeline was filtered by, as its heading says it: ", since 2019, from Reuters" ("" for none)."""
+    parts = [
+        f"since {style.escape(query.since)}" if query.since else "",
+        f"until {style.escape(query.until)}" if query.until else "",
+        f"from {style.escape(query.outlet)}" if query.outlet else "",
+    ]
+    return "".join(f", {part}" for part in parts if part)
 
 
 def timeline_pages(count: int, per_page: int | None) -> int:

@@ -29,6 +29,8 @@ class Style:
     escape: Callable[[str], str]
     bold: Callable[[str], str]
     link: Callable[[str, str | None], str]  # (escaped headline, url)
+    code: Callable[[str], str]  # an id or a command line, shown as typed (never article text)
+    command: Callable[[str], str]  # how to name one of newsbot's commands: "timeline" or `/timeline`
 
 
 def _plain_link(title: str, url: str | None) -> str:
@@ -39,5 +41,11 @@ def _discord_link(title: str, url: str | None) -> str:
     return f"[{title}](<{url}>)" if url else f"*{title}*"
 
 
-PLAIN = Style(escape=lambda s: s, bold=lambda s: s, link=_plain_link)
-DISCORD = Style(escape=escape_markdown, bold=lambda s: f"**{s}**", link=_discord_link)
+PLAIN = Style(escape=lambda s: s, bold=lambda s: s, link=_plain_link, code=lambda s: s, command=lambda s: s)
+DISCORD = Style(
+    escape=escape_markdown,
+    bold=lambda s: f"**{s}**",
+    link=_discord_link,
+    code=lambda s: f"`{s}`",
+    command=lambda s: f"`/{s}`",
+)

@@ -3,29 +3,11 @@ earliest headline, best first (most articles, then earliest coverage)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
-
-from bot.core.models import date_sort_key
+from bot.core.models import OutletCoverage, Sources, date_sort_key
 from bot.search.index import ArticleRef, CoverageIndex
 from bot.search.query import matching_articles
 
-__all__ = ["OutletCoverage", "Sources", "outlet_coverage"]
-
-
-class OutletCoverage(BaseModel):
-    source: str
-    articles: int
-    first_date: str | None
-    last_date: str | None
-    earliest_title: str
-    earliest_article_id: str
-    earliest_url: str | None
-
-
-class Sources(BaseModel):
-    topic: str | None
-    articles: int
-    outlets: list[OutletCoverage]
+__all__ = ["outlet_coverage"]
 
 
 def outlet_coverage(index: CoverageIndex, topic: str | None = None) -> Sources:

@@ -8,22 +8,16 @@ entries come last; a date filter leaves them out because nothing says they fall 
 from __future__ import annotations
 
 from bot.core.errors import InvalidDate
-from bot.core.models import Timeline, TimelineEntry, date_bounds, date_sort_key, parse_partial_date
+from bot.core.models import Timeline, TimelineEntry, TimelineQuery, date_bounds, date_sort_key, parse_partial_date
 from bot.search.index import ArticleRef, CoverageIndex
 from bot.search.query import matching_articles
 
 __all__ = ["build_timeline"]
 
 
-def build_timeline(
-    index: CoverageIndex,
-    topic: str | None = None,
-    *,
-    since: str | None = None,
-    until: str | None = None,
-    outlet: str | None = None,
-) -> Timeline:
+def build_timeline(index: CoverageIndex, query: TimelineQuery) -> Timeline:
     """Entries oldest first; undated last. ``since``/``until`` are YYYY, YYYY-MM or YYYY-MM-DD, inclusive."""
+    topic, since, until, outlet = query.topic, query.since, query.until, query.outlet
     low = _bound(since, "since", 0)
     high = _bound(until, "until", 1)
     if low and high and low > high:
