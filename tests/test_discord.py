@@ -139,24 +139,22 @@ async def test_timeline_pages_with_buttons_only_for_the_asker(fake: FakeDiscord,
     lines = embed["description"].splitlines()
     assert lines[0] == "**Timeline of the coverage** (31 articles) · page 1/4"
     assert len(lines) == 11 and lines[1].startswith("`Oct 2017` **Slate** · [Airport Face Scans")
-    assert [c["disabled"] for c in (page.component("timeline:previous"), page.component("timeline:next"))] == [
-        True,
-        False,
-    ]
+    assert [page.button("Previous")["disabled"], page.button("Next")["disabled"]] == [True, False]
 
     assert [a["filename"] for a in page.attachments] == ["timeline.png"]
     assert embed["image"]["url"] == "attachment://timeline.png"
     assert fake.attachment_bytes(page.attachments[0])[:8] == b"\x89PNG\r\n\x1a\n"
 
-    stranger = await fake.click(page, "timeline:next", user=fake.member)
+    stranger = await fake.click(page, page.button("Next")["custom_id"], user=fake.member)
     refused = await stranger.callback()
     assert refused.ephemeral and refused.content.startswith("Only the person who asked")
 
-    click = await fake.click(page, "timeline:next")
+    click = await fake.click(page, page.button("Next")["custom_id"])
     turned = await click.callback()
     assert turned.type == UPDATE_MESSAGE
     assert turned.embeds[0]["footer"]["text"] == "Page 2 of 4"
-    back = await (await fake.click(turned.message_id or page.message_id, "timeline:previous")).callback()
+    previous = await fake.click(turned.message_id or page.message_id, turned.button("Previous")["custom_id"])
+    back = await previous.callback()
     assert back.embeds[0]["footer"]["text"] == "Page 1 of 4"
 
 
@@ -211,7 +209,7 @@ async def test_a_non_moderator_is_refused_and_nothing_changes(fake: FakeDiscord,
     removal = await fake.slash(
         "corpus remove", {"article": "amazon-met-with-ice-officials-over-173ada"}, user=fake.member
     )
-    assert (await removal.callback()).content.startswith("only moderators")
+    assert (await removal.answer()).content.startswith("only moderators")
     assert bot.service.version() == before and bot.service.count() == 31
 
 
@@ -235,7 +233,7 @@ async def test_add_with_the_form(fake: FakeDiscord, bot: NewsBot) -> None:
     assert modal.type == MODAL
     assert modal.payload["title"] == "Add an article"
     submitted = await fake.submit_modal(modal, _modal_values(modal))
-    reply = await submitted.callback()
+    reply = await submitted.answer()
     assert reply.ephemeral and reply.content.startswith("Added `portland-bans-facial-recognition-")
     answer = bot.service.ask("Did Portland ban facial recognition?")
     assert answer.quotes[0].source == "Oregon Public Broadcasting" and answer.quotes[0].date == "2020-09"
@@ -267,7 +265,7 @@ async def test_a_bad_form_is_refused_and_changes_nothing(fake: FakeDiscord, bot:
     values = _modal_values(modal)
     date_field = list(values)[2]
     values[date_field] = "2020-02-30"
-    reply = await (await fake.submit_modal(modal, values)).callback()
+    reply = await (await fake.submit_modal(modal, values)).answer()
     assert reply.ephemeral
     assert reply.content == "Nothing was added: the form: field 'date': '2020-02-30': Feb 2020 has no day 30"
     assert bot.service.version() == before
@@ -280,16 +278,16 @@ async def test_remove_with_autocomplete(fake: FakeDiscord, bot: NewsBot) -> None
         "Amazon may want to identify burglars with facial recognition tech — CNN, 30 Nov 2018"
     ]
     ix = await fake.slash("corpus remove", {"article": choices[0]["value"]})
-    reply = await ix.callback()
+    reply = await ix.answer()
     assert reply.ephemeral and reply.content.startswith(f"Removed `{choices[0]['value']}`")
     assert bot.service.count() == 30
 
 
 @pytest.mark.asyncio
 async def test_list_and_stats_are_ephemeral(fake: FakeDiscord, bot: NewsBot) -> None:
-    listing = await (await fake.slash("corpus list", {})).callback()
+    listing = await (await fake.slash("corpus list", {})).answer()
     assert listing.ephemeral and listing.embeds[0]["title"] == "31 articles, newest first"
-    stats = await (await fake.slash("corpus stats", {})).callback()
+    stats = await (await fake.slash("corpus stats", {})).answer()
     assert stats.ephemeral and stats.content.startswith("**31** articles (2 with text, 29 headlines only)")
 
 
@@ -499,7 +497,7 @@ async def test_add_by_url_previews_then_stores_on_confirm(fake: FakeDiscord, cle
         assert (await stranger.callback()).content == "This preview is not yours."
 
         confirm = await fake.click(preview, preview.custom_ids()[0])
-        done = await confirm.callback()
+        done = await confirm.answer()
         assert done.content.startswith("Added `council-votes-to-ban-face-scans-")
         assert running.service.count() == before + 1
         answer = running.service.ask("How did the harbour council vote on face scanning cameras?")
@@ -517,7 +515,7 @@ async def test_add_by_url_cancelled_stores_nothing(fake: FakeDiscord, clean_env:
         await ix.callback()
         preview = await ix.followup()
         cancel = await fake.click(preview, preview.custom_ids()[1])
-        assert (await cancel.callback()).content == "Cancelled: nothing was added."
+        assert (await cancel.answer()).content == "Cancelled: nothing was added."
         assert running.service.version() == before
     finally:
         await stop(fake, running)
@@ -531,27 +529,6 @@ async def test_add_by_url_refuses_private_addresses_by_default(fake: FakeDiscord
     reply = await ix.followup()
     assert reply.ephemeral and "127.0.0.1" in reply.content and "loopback" in reply.content
     assert bot.service.version() == before
-
-
-@pytest.mark.asyncio
-async def test_timeline_buttons_are_disabled_after_the_timeout(
-    fake: FakeDiscord, bot: NewsBot, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import bot.discord_app.timeline as timeline_module
-
-    monkeypatch.setattr(timeline_module, "VIEW_TIMEOUT", 0.3)
-    monkeypatch.setattr(timeline_module.TimelineView.__init__, "__defaults__", ("", False, 0.3))
-    ix = await fake.slash("timeline", {})
-    await ix.callback()
-    page = await ix.followup()
-    message_id = page.message_id
-
-    def disabled() -> bool:
-        message = fake.message(message_id) if message_id else None
-        buttons = [c for row in (message or {}).get("components", []) for c in row.get("components", [])]
-        return bool(buttons) and all(b.get("disabled") for b in buttons)
-
-    await fake.wait_for(disabled, timeout=5, description="the buttons to be disabled")
 
 
 @pytest.mark.asyncio

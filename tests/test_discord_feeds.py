@@ -85,7 +85,7 @@ async def test_a_moderator_subscribes_and_lists_a_feed(fake: FakeDiscord, bot: N
         (1, url, OUTLET, f"discord:{fake.owner.id} ({fake.owner.username})")
     ]
 
-    listing = await (await fake.slash("feeds list", {})).callback()
+    listing = await (await fake.slash("feeds list", {})).answer()
     assert listing.ephemeral
     embed = listing.embeds[0]
     assert embed["title"] == "1 feed"
@@ -108,7 +108,7 @@ async def test_a_non_moderator_is_refused_and_nothing_changes(fake: FakeDiscord,
     reply = await ix.callback()
     assert reply.ephemeral
     assert reply.content.startswith("only moderators can change the corpus")
-    listing = await (await fake.slash("feeds list", {}, user=fake.member)).callback()
+    listing = await (await fake.slash("feeds list", {}, user=fake.member)).answer()
     assert listing.content.startswith("only moderators")
     assert Subscriptions(bot.service).list() == []
     assert site.hits == {}  # nothing was even fetched
@@ -119,7 +119,7 @@ async def test_a_non_moderator_is_refused_and_nothing_changes(fake: FakeDiscord,
     ).choices()
     assert choices == []  # autocomplete shows nothing to a non-moderator
     removal = await fake.slash("feeds remove", {"feed": "1"}, user=fake.member)
-    assert (await removal.callback()).content.startswith("only moderators")
+    assert (await removal.answer()).content.startswith("only moderators")
     assert len(Subscriptions(bot.service).list()) == 1
 
 
@@ -129,10 +129,10 @@ async def test_a_moderator_removes_a_feed_found_by_autocomplete(fake: FakeDiscor
     await (await fake.slash("feeds add", {"url": url, "outlet": OUTLET})).followup(timeout=15)
     choices = await (await fake.autocomplete("feeds remove", {"feed": "gazette"}, focused="feed")).choices()
     assert choices == [{"name": f"1: The Elspeth Gazette: Local — {url}", "value": "1"}]
-    reply = await (await fake.slash("feeds remove", {"feed": "1"})).callback()
+    reply = await (await fake.slash("feeds remove", {"feed": "1"})).answer()
     assert reply.ephemeral and reply.content == "Removed feed `1`: The Elspeth Gazette: Local \\(Elspeth Gazette\\)."
     assert Subscriptions(bot.service).list() == []
-    missing = await (await fake.slash("feeds remove", {"feed": "1"})).callback()
+    missing = await (await fake.slash("feeds remove", {"feed": "1"})).answer()
     assert missing.ephemeral and missing.content == "no feed has the id 1 (see `newsbot feeds list`)"
 
 

@@ -1,4 +1,5 @@
-"""Asking: a message that mentions the bot, and ``/ask``. Both answer with the shared renderer."""
+"""Asking: a message that mentions the bot (or its role), a direct message, and ``/ask``. All answer with the
+shared renderer."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from discord.ext import commands
 
 from bot.core.errors import InvalidQuestion, NewsBotError
 from bot.core.models import Answer
-from bot.discord_app.replies import CONTENT_LIMIT, NO_PINGS, send
+from bot.discord_app.replies import CONTENT_LIMIT, NO_PINGS, acknowledge, send
 from bot.present.render import DISCORD, render_answer
 
 if TYPE_CHECKING:
@@ -28,6 +29,10 @@ RESTARTING = "newsbot is restarting: ask again in a minute."
 HELP = (
     "Ask me about the coverage, e.g. “@newsbot What did Amazon pitch to ICE?” or `/ask`. "
     "I answer with the reporters' own sentences, each with its outlet, date and headline."
+)
+ROLE_HELP = (
+    "You mentioned my role, and Discord does not show me the text of such a message: mention me "
+    "(“@newsbot …”), send me a direct message, or use `/ask`."
 )
 
 
@@ -85,33 +90,45 @@ class AskCog(commands.Cog):
             await send(interaction, f"You're asking quickly: try again in {retry:.0f} s.", ephemeral=True)
             return
         async with self.bot.reply_in_flight():
-            await interaction.response.defer(thinking=True)
+            await acknowledge(interaction, ephemeral=False)
             where = f"guild={interaction.guild_id} command=ask"
             try:
                 text = await self._answer(question, where)
             except InvalidQuestion as exc:
-                await interaction.followup.send(str(exc), ephemeral=True, allowed_mentions=NO_PINGS)
+                await send(interaction, str(exc), ephemeral=True)  # private: the public placeholder goes away
                 return
-            await interaction.followup.send(text, allowed_mentions=NO_PINGS)
+            await send(interaction, text)
+
+    def _question_in(self, message: discord.Message) -> str | None:
+        """The question a message asks the bot, or None if it is not addressed to the bot: a DM, a mention of
+        the bot, or a mention of the bot's own (managed) role. The mentions are taken out of the text."""
+        me = self.bot.user
+        if me is None or message.author.bot:
+            return None
+        role = message.guild.self_role if message.guild is not None else None
+        mentioned = any(m.id == me.id for m in message.mentions)
+        role_mentioned = role is not None and any(r.id == role.id for r in message.role_mentions)
+        if message.guild is not None and not mentioned and not role_mentioned:
+            return None
+        text = re.sub(rf"<@!?{me.id}>", " ", message.content)
+        if role is not None:
+            text = text.replace(f"<@&{role.id}>", " ")
+        return text.strip()
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        me = self.bot.user
-        if me is None or message.author.bot or not any(m.id == me.id for m in message.mentions):
+        question = self._question_in(message)
+        if question is None:
             return
-        question = re.sub(rf"<@!?{me.id}>", " ", message.content).strip()
         if self.bot.stopping:
-            await message.reply(RESTARTING, mention_author=False, allowed_mentions=NO_PINGS)
+            await _reply(message, RESTARTING)
             return
         if not question:
-            await message.reply(HELP, mention_author=False, allowed_mentions=NO_PINGS)
+            await _reply(message, HELP if message.content or message.guild is None else ROLE_HELP)
             return
         retry = self._retry_after(message.author.id)
         if retry is not None:
-            await message.reply(
-                f"You're asking quickly: try again in {retry:.0f} s.",
-                mention_author=False, allowed_mentions=NO_PINGS, delete_after=10,
-            )  # fmt: skip
+            await _reply(message, f"You're asking quickly: try again in {retry:.0f} s.", delete_after=10)
             return
         where = f"guild={message.guild.id if message.guild else None} command=mention"
         async with self.bot.reply_in_flight():
@@ -120,7 +137,13 @@ class AskCog(commands.Cog):
                     text = await self._answer(question, where)
             except NewsBotError as exc:
                 text = str(exc)[:1].upper() + str(exc)[1:]
-            await message.reply(text, mention_author=False, allowed_mentions=NO_PINGS)
+            await _reply(message, text)
+
+
+async def _reply(message: discord.Message, text: str, **kwargs: Any) -> None:
+    """Reply to ``message`` without pinging anyone; still answered (unthreaded) if the question was deleted."""
+    reference = message.to_reference(fail_if_not_exists=False)
+    await message.channel.send(text, reference=reference, mention_author=False, allowed_mentions=NO_PINGS, **kwargs)
 
 
 async def setup(bot: NewsBot) -> None:

@@ -1,8 +1,8 @@
 """NewsBot, the discord.py client, and the two ways to start it: ``run_bot`` and ``sync_commands``.
 
 Resources are built once and passed in (discord.py's advanced_startup example): the service and the settings go
-into the bot, and the cogs take them from it. The bot needs only the default intents: a message that mentions it
-carries its content without the privileged message-content intent.
+into the bot, and the cogs take them from it. The bot subscribes only to the intents it uses (:func:`intents`); a
+message that mentions it, or a DM, carries its content without the privileged message-content intent.
 """
 
 from __future__ import annotations
@@ -21,29 +21,27 @@ from discord.ext import commands
 
 from bot.core.config import Settings
 from bot.core.errors import ConfigError
-from bot.discord_app.replies import NO_PINGS, command_error_message, send
+from bot.discord_app.replies import NO_PINGS, report_error
 from bot.ops.maintenance import command_signature
 from bot.service import NewsService
 
-__all__ = ["NewsBot", "build_bot", "command_payload", "run_bot", "sync_commands"]
+__all__ = ["NewsBot", "build_bot", "command_payload", "intents", "run_bot", "sync_commands"]
 
 log = logging.getLogger("newsbot")
 
 
 class NewsTree(app_commands.CommandTree["NewsBot"]):
-    """Errors of every slash command end here: a NewsBotError is shown to the user ephemerally, as is a refused
-    check; anything else is logged with its traceback and the user gets a generic line."""
+    """Errors of every slash command end here and are told to the user privately (:func:`report_error`)."""
 
     async def on_error(self, interaction: discord.Interaction[NewsBot], error: app_commands.AppCommandError) -> None:
-        message = command_error_message(error)
-        if message is None:
-            command = interaction.command.qualified_name if interaction.command else "?"
-            log.error("command /%s failed", command, exc_info=error)
-            message = "Something went wrong on my side; the moderators can find the details in the bot's log."
-        try:
-            await send(interaction, message, ephemeral=True)
-        except discord.HTTPException:
-            log.warning("could not tell the user about an error", exc_info=True)
+        await report_error(interaction, error)
+
+
+def intents() -> discord.Intents:
+    """Only what the bot uses: guilds (its servers and channels), guild messages (mentions) and direct messages
+    (questions in DMs). No typing, presences, reactions, voice, invites, polls or scheduled events; nothing
+    privileged (a message that mentions the bot, and any DM, carries its text without Message Content)."""
+    return discord.Intents(guilds=True, guild_messages=True, dm_messages=True)
 
 
 class NewsBot(commands.AutoShardedBot):
@@ -61,7 +59,7 @@ class NewsBot(commands.AutoShardedBot):
         background_tasks: bool = True,
         **options: Any,
     ) -> None:
-        options.setdefault("intents", discord.Intents.default())
+        options.setdefault("intents", intents())
         if settings.shard_count is not None:
             options.setdefault("shard_count", settings.shard_count)
             if settings.shard_ids:

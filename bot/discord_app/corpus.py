@@ -22,11 +22,15 @@ from bot.discord_app.replies import (
     EMBED_FIELD_LIMIT,
     EMBED_TITLE_LIMIT,
     NO_PINGS,
+    acknowledge,
     actor,
     clip,
     embed_url,
+    is_moderator,
+    report_error,
     require_moderator,
     send,
+    within_budget,
 )
 from bot.intake.corpus import SUFFIXES, articles_from_text, too_large
 from bot.intake.ingest import article_from_fields, article_from_url, fetch_policy, looks_like_url
@@ -65,6 +69,7 @@ class ArticleModal(discord.ui.Modal, title="Add an article"):
         self.cog = cog
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        await acknowledge(interaction, ephemeral=True)  # before the store, which another process may be holding
         article = article_from_fields(
             {
                 "title": self.headline.value,
@@ -78,11 +83,7 @@ class ArticleModal(discord.ui.Modal, title="Add an article"):
         await self.cog.store_article(interaction, article)
 
     async def on_error(self, interaction: discord.Interaction[Any], error: Exception, /) -> None:  # type: ignore[override]
-        if isinstance(error, NewsBotError):
-            await send(interaction, f"Nothing was added: {error}", ephemeral=True)
-            return
-        log.error("the article form failed", exc_info=error)
-        await send(interaction, "Something went wrong on my side; nothing was added.", ephemeral=True)
+        await report_error(interaction, error, prefix="Nothing was added: ")
 
 
 class ConfirmView(discord.ui.View):
@@ -97,16 +98,21 @@ class ConfirmView(discord.ui.View):
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         if interaction.user.id == self.owner_id:
             return True
-        await interaction.response.send_message("This preview is not yours.", ephemeral=True)
+        await send(interaction, "This preview is not yours.", ephemeral=True)
         return False
+
+    async def on_error(self, interaction: discord.Interaction[Any], error: Exception, item: Any, /) -> None:
+        await report_error(interaction, error)
 
     @discord.ui.button(label="Confirm", style=discord.ButtonStyle.success)
     async def confirm(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
+        await interaction.response.defer()  # acknowledged at once; the preview is edited when the article is stored
         self.confirmed, self.interaction = True, interaction
         self.stop()
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
+        await interaction.response.defer()
         self.confirmed, self.interaction = False, interaction
         self.stop()
 
@@ -142,7 +148,7 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Moder
         stored = await asyncio.to_thread(self.bot.service.add, article, actor=actor(interaction.user))
         message = render_added(stored, DISCORD)
         if edit:
-            await interaction.response.edit_message(content=message, embed=None, view=None)
+            await interaction.edit_original_response(content=message, embed=None, view=None)
         else:
             await send(interaction, message, ephemeral=True)
         return stored
@@ -220,17 +226,25 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Moder
             )
             return
         if not view.confirmed:
-            await view.interaction.response.edit_message(content="Cancelled: nothing was added.", embed=None, view=None)
+            await view.interaction.edit_original_response(
+                content="Cancelled: nothing was added.", embed=None, view=None
+            )
             return
         try:
             await self.store_article(view.interaction, article, edit=True)
         except NewsBotError as exc:
-            await view.interaction.response.edit_message(content=f"Nothing was added: {exc}", embed=None, view=None)
+            await view.interaction.edit_original_response(content=f"Nothing was added: {exc}", embed=None, view=None)
+        except Exception:  # a bug: the moderator sees it on the preview they confirmed, the log has the details
+            log.exception("storing a confirmed article failed")
+            await view.interaction.edit_original_response(
+                content="Something went wrong on my side; nothing was added.", embed=None, view=None
+            )
 
     @app_commands.command(name="remove")
     @app_commands.describe(article="The article to remove (start typing its headline)")
     async def remove(self, interaction: discord.Interaction[Any], article: app_commands.Range[str, 1, 100]) -> None:
         """Remove an article from the coverage."""
+        await acknowledge(interaction, ephemeral=True)
         removed = await asyncio.to_thread(self.bot.service.remove, article, actor=actor(interaction.user))
         await send(interaction, render_removed(removed, DISCORD), ephemeral=True)
 
@@ -238,7 +252,9 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Moder
     async def article_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        refs = await asyncio.to_thread(self.bot.service.find_articles, current, 25)
+        if not is_moderator(interaction.user, self.bot.settings):
+            return []  # discord.py does not run interaction_check for autocomplete: the article list is for moderators
+        refs = await within_budget(asyncio.to_thread(self.bot.service.find_articles, current, 25), [])
         return [
             app_commands.Choice(name=clip(f"{r.title} — {r.source}, {format_date(r.date)}", 100), value=r.id)
             for r in refs
@@ -247,6 +263,7 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Moder
     @app_commands.command(name="list")
     async def list_(self, interaction: discord.Interaction[Any]) -> None:
         """The newest articles in the coverage, with their ids."""
+        await acknowledge(interaction, ephemeral=True)
         refs = await asyncio.to_thread(self.bot.service.find_articles, "", 1_000_000)
         text = render_article_digest(refs, DISCORD, max_chars=3800)
         embed = discord.Embed(title=f"{len(refs)} articles, newest first", description=text)
@@ -255,6 +272,7 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Moder
     @app_commands.command(name="stats")
     async def stats(self, interaction: discord.Interaction[Any]) -> None:
         """Counts of the coverage and its last change."""
+        await acknowledge(interaction, ephemeral=True)
         stats = await asyncio.to_thread(self.bot.service.stats)
         await send(interaction, render_stats(stats, DISCORD), ephemeral=True)
 

@@ -15,7 +15,16 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot.discord_app.replies import EMBED_DESCRIPTION_LIMIT, actor, clip, is_moderator, require_moderator, send
+from bot.discord_app.replies import (
+    EMBED_DESCRIPTION_LIMIT,
+    acknowledge,
+    actor,
+    clip,
+    is_moderator,
+    require_moderator,
+    send,
+    within_budget,
+)
 from bot.intake.ingest import fetch_policy
 from bot.intake.subscriptions import FeedRecord, Subscriptions, describe_poll
 from bot.present.render import escape_markdown
@@ -91,7 +100,7 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="Moderat
         outlet: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         """Subscribe to an RSS or Atom feed: its new entries are added at every poll."""
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await acknowledge(interaction, ephemeral=True)
         feed = await self.subscriptions.add(
             url, policy=fetch_policy(self.bot.settings), actor=actor(interaction.user), outlet=outlet
         )
@@ -108,6 +117,7 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="Moderat
     @app_commands.describe(feed="The feed to remove (start typing its title, outlet or URL)")
     async def remove(self, interaction: discord.Interaction[Any], feed: app_commands.Range[str, 1, 2000]) -> None:
         """Unsubscribe a feed. The articles it added stay in the coverage."""
+        await acknowledge(interaction, ephemeral=True)
         removed = await asyncio.to_thread(self.subscriptions.remove, feed, actor=actor(interaction.user))
         kept = (
             f" The {removed.added} articles it added stay in the coverage (`/corpus remove` removes one)."
@@ -124,12 +134,13 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="Moderat
     ) -> list[app_commands.Choice[str]]:
         if not is_moderator(interaction.user, self.bot.settings):
             return []  # autocomplete does not go through interaction_check
-        found = await asyncio.to_thread(self.subscriptions.find, current, 25)
+        found = await within_budget(asyncio.to_thread(self.subscriptions.find, current, 25), [])
         return [app_commands.Choice(name=clip(f"{f.id}: {f.name} — {f.url}", 100), value=str(f.id)) for f in found]
 
     @app_commands.command(name="list")
     async def list_(self, interaction: discord.Interaction[Any]) -> None:
         """The subscribed feeds, what their entries became, and their last poll."""
+        await acknowledge(interaction, ephemeral=True)
         records = await asyncio.to_thread(self.subscriptions.list)
         lines = [_line(r) for r in records]
         shown: list[str] = []

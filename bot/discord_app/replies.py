@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 import discord
 from discord import app_commands
@@ -12,6 +14,9 @@ from bot.core.config import Settings
 from bot.core.shorten import clip
 
 __all__ = [
+    "acknowledge",
+    "report_error",
+    "within_budget",
     "CONTENT_LIMIT",
     "EMBED_DESCRIPTION_LIMIT",
     "EMBED_TITLE_LIMIT",
@@ -25,6 +30,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CONTENT_LIMIT = 2000
 EMBED_TITLE_LIMIT = 256
@@ -71,6 +77,21 @@ def require_moderator(interaction: discord.Interaction[Any], settings: Settings)
         )
 
 
+PLACEHOLDER = "newsbot_placeholder"  # interaction.extras key: "public" while a public "thinking" message stands
+AUTOCOMPLETE_BUDGET = 2.5  # seconds an autocomplete may take before it answers with no choices (Discord allows 3)
+GENERIC_ERROR = "Something went wrong on my side; the moderators can find the details in the bot's log."
+
+
+async def acknowledge(interaction: discord.Interaction[Any], *, ephemeral: bool) -> None:
+    """Defer (Discord shows "thinking…") before any storage or index work, so the 3-second deadline is met
+    whatever the store is doing. A public placeholder is remembered: an error that follows replaces it privately."""
+    if interaction.response.is_done():
+        return
+    await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+    if not ephemeral:
+        interaction.extras[PLACEHOLDER] = "public"
+
+
 async def send(
     interaction: discord.Interaction[Any],
     content: str | None = None,
@@ -78,17 +99,44 @@ async def send(
     ephemeral: bool = False,
     **kwargs: Any,
 ) -> None:
-    """Answer an interaction whether or not it was answered (or deferred) already; never pings anyone."""
+    """Answer an interaction whether or not it was answered (or deferred) already; never pings anyone.
+
+    Discord's first followup after a defer takes the defer's visibility whatever it asks for, so a private
+    reply after a public defer first deletes the public placeholder, then answers privately."""
     if content is not None:
         kwargs["content"] = clip(content, CONTENT_LIMIT)
     kwargs.setdefault("allowed_mentions", NO_PINGS)
-    if interaction.response.is_done():
-        await interaction.followup.send(ephemeral=ephemeral, **kwargs)
-    else:
+    if not interaction.response.is_done():
         await interaction.response.send_message(ephemeral=ephemeral, **kwargs)
+        return
+    if interaction.extras.get(PLACEHOLDER) == "public":
+        interaction.extras[PLACEHOLDER] = "answered"
+        if ephemeral:
+            try:
+                await interaction.delete_original_response()
+            except discord.NotFound:
+                pass  # someone (a moderator) deleted it already
+    await interaction.followup.send(ephemeral=ephemeral, **kwargs)
 
 
-def command_error_message(error: app_commands.AppCommandError) -> str | None:
+async def within_budget(work: Awaitable[T], default: T, budget: float = AUTOCOMPLETE_BUDGET) -> T:
+    """``work``'s result, or ``default`` when it takes longer than ``budget`` seconds (an autocomplete must
+    answer within Discord's 3 s; the work goes on in its thread and the next keystroke finds it done)."""
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.wait_for(asyncio.shield(task), budget)
+    except TimeoutError:
+        log.info("autocomplete gave up after %.1f s (the store or the index is busy)", budget)
+        task.add_done_callback(_consume)
+        return default
+
+
+def _consume(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("a late autocomplete lookup failed", exc_info=task.exception())
+
+
+def command_error_message(error: BaseException) -> str | None:
     """A message fit for the user for an expected error, or None for a bug."""
     from bot.core.errors import NewsBotError
 
@@ -104,3 +152,19 @@ def command_error_message(error: app_commands.AppCommandError) -> str | None:
     if isinstance(error, app_commands.CheckFailure):
         return "You can't use this command here."
     return None
+
+
+async def report_error(interaction: discord.Interaction[Any], error: BaseException, *, prefix: str = "") -> None:
+    """Tell the user privately what went wrong (an expected error says why; a bug is logged with its traceback and
+    the user gets a generic line). Every command, view, button and form ends its errors here."""
+    message = command_error_message(error)
+    if message is None:
+        where = interaction.command.qualified_name if interaction.command else interaction.data
+        log.error("interaction %s failed", where, exc_info=error)
+        message = GENERIC_ERROR
+    else:
+        message = prefix + message
+    try:
+        await send(interaction, message, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("could not tell the user about an error", exc_info=True)

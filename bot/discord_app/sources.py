@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_app.replies import EMBED_DESCRIPTION_LIMIT, send
+from bot.discord_app.replies import EMBED_DESCRIPTION_LIMIT, acknowledge, send
 from bot.present.render import DISCORD, render_sources
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ class SourcesCog(commands.Cog):
     ) -> None:
         """Which outlets covered a topic: how many articles, first and last dates, earliest headline."""
         async with self.bot.reply_in_flight():
-            await interaction.response.defer(thinking=True)
+            await acknowledge(interaction, ephemeral=False)
             result = await asyncio.to_thread(self.bot.service.sources, topic)
             text = render_sources(result, DISCORD, max_chars=EMBED_DESCRIPTION_LIMIT)
             await send(interaction, embed=discord.Embed(description=text, colour=discord.Colour.blurple()))

@@ -1,9 +1,18 @@
-"""``/timeline``: the coverage in date order, ten entries a page, with buttons only the asker can press."""
+"""``/timeline``: the coverage in date order, ten entries a page, with buttons only the asker can press.
+
+The page buttons keep their state in their ``custom_id`` (a :class:`discord.ui.DynamicItem`): the query, the page
+they lead to and who asked. They work for as long as the message stands, after a restart too, because nothing
+about them lives in the process. A query too long for Discord's 100-character ``custom_id`` is kept in memory
+instead, under a short key; after a restart such buttons say privately that the pages have expired.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import io
+import itertools
+import re
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -11,19 +20,49 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.models import Timeline, TimelineQuery
-from bot.discord_app.replies import EMBED_DESCRIPTION_LIMIT, NO_PINGS, clip, send
+from bot.discord_app.replies import (
+    AUTOCOMPLETE_BUDGET,
+    EMBED_DESCRIPTION_LIMIT,
+    NO_PINGS,
+    acknowledge,
+    clip,
+    report_error,
+    send,
+    within_budget,
+)
 from bot.present.render import DISCORD, render_timeline, timeline_filters, timeline_pages
 
 if TYPE_CHECKING:
     from bot.discord_app.client import NewsBot
 
-__all__ = ["PER_PAGE", "TimelineCog", "TimelineView", "timeline_embed"]
+__all__ = ["PER_PAGE", "PageButton", "TimelineCog", "TimelineQuery", "page_buttons", "timeline_embed"]
 
 PER_PAGE = 10
-VIEW_TIMEOUT = 180.0
-
-
 CHART_NAME = "timeline.png"
+CUSTOM_ID_LIMIT = 100  # Discord's limit on a component's custom_id
+QUICK_EDIT = 1.5  # seconds a page turn may take and still answer by editing at once; later it defers first
+
+
+class _LongQueries:
+    """Queries too long for a custom_id, under short keys, most recent 1,000 (lost on a restart)."""
+
+    def __init__(self, size: int = 1000) -> None:
+        self._size = size
+        self._keys = itertools.count(1)
+        self._queries: OrderedDict[str, TimelineQuery] = OrderedDict()
+
+    def put(self, query: TimelineQuery) -> str:
+        key = format(next(self._keys), "x")
+        self._queries[key] = query
+        while len(self._queries) > self._size:
+            self._queries.popitem(last=False)
+        return key
+
+    def get(self, key: str) -> TimelineQuery | None:
+        return self._queries.get(key)
+
+
+LONG_QUERIES = _LongQueries()
 
 
 def timeline_embed(timeline: Timeline, page: int, filters: str = "", chart: bool = False) -> discord.Embed:
@@ -39,59 +78,104 @@ def timeline_embed(timeline: Timeline, page: int, filters: str = "", chart: bool
     return embed
 
 
-class TimelineView(discord.ui.View):
-    """Previous / Next; only the person who asked can turn the pages; disabled after a few minutes."""
+_TEMPLATE = (
+    r"tl:(?P<direction>[pn]):(?P<page>\d+):(?P<owner>\d+):(?P<chart>[01]):"
+    r"(?:q:(?P<since>[0-9-]*):(?P<until>[0-9-]*):(?P<outlet_length>\d+):(?P<rest>.*)|k:(?P<key>[0-9a-f]+))"
+)
+
+
+def _custom_id(direction: str, page: int, owner: int, chart: bool, query: TimelineQuery) -> str:
+    head = f"tl:{direction}:{page}:{owner}:{int(chart)}:"
+    outlet, topic = query.outlet or "", query.topic or ""
+    inline = f"{head}q:{query.since or ''}:{query.until or ''}:{len(outlet)}:{outlet}{topic}"
+    dates_fit = all(re.fullmatch(r"[0-9-]*", d or "") for d in (query.since, query.until))
+    if len(inline) <= CUSTOM_ID_LIMIT and dates_fit:
+        return inline
+    return f"{head}k:{LONG_QUERIES.put(query)}"
+
+
+class PageButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=_TEMPLATE):
+    """Previous or Next: shows page ``page`` of the query in its custom_id, for the person who asked only."""
 
     def __init__(
-        self, timeline: Timeline, owner_id: int, filters: str = "", chart: bool = False, timeout: float = VIEW_TIMEOUT
+        self,
+        direction: str,
+        page: int,
+        owner: int,
+        chart: bool,
+        query: TimelineQuery | None,
+        *,
+        disabled: bool = False,
+        custom_id: str | None = None,
     ) -> None:
-        super().__init__(timeout=timeout)
-        self.timeline = timeline
-        self.chart = chart
-        self.owner_id = owner_id
-        self.filters = filters
-        self.page = 0
-        self.pages = timeline_pages(len(timeline.entries), PER_PAGE)
-        self.message: discord.Message | discord.WebhookMessage | None = None
-        self._sync_buttons()
+        label, style = ("Previous", discord.ButtonStyle.secondary)
+        if direction == "n":
+            label, style = ("Next", discord.ButtonStyle.primary)
+        custom_id = custom_id or _custom_id(direction, page, owner, chart, query or TimelineQuery())
+        super().__init__(discord.ui.Button(label=label, style=style, custom_id=custom_id, disabled=disabled))
+        self.page, self.owner, self.chart, self.query = page, owner, chart, query
 
-    def _sync_buttons(self) -> None:
-        self.previous.disabled = self.page == 0
-        self.next.disabled = self.page >= self.pages - 1
+    @classmethod
+    async def from_custom_id(  # type: ignore[override]
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any], match: re.Match[str], /
+    ) -> PageButton:
+        if match["key"] is not None:
+            query = LONG_QUERIES.get(match["key"])
+        else:
+            outlet_length = int(match["outlet_length"])
+            rest = match["rest"]
+            query = TimelineQuery(
+                topic=rest[outlet_length:] or None,
+                since=match["since"] or None,
+                until=match["until"] or None,
+                outlet=rest[:outlet_length] or None,
+            )
+        page, owner, chart = int(match["page"]), int(match["owner"]), match["chart"] == "1"
+        return cls(match["direction"], page, owner, chart, query, custom_id=item.custom_id)
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
-        if interaction.user.id == self.owner_id:
+        if interaction.user.id == self.owner:
             return True
-        await interaction.response.send_message(
-            "Only the person who asked can turn these pages; use `/timeline` for your own.",
-            ephemeral=True, allowed_mentions=NO_PINGS,
-        )  # fmt: skip
+        await send(
+            interaction, "Only the person who asked can turn these pages; use `/timeline` for your own.", ephemeral=True
+        )
         return False
 
-    async def _show(self, interaction: discord.Interaction[Any]) -> None:
-        self._sync_buttons()
-        embed = timeline_embed(self.timeline, self.page, self.filters, self.chart)
-        await interaction.response.edit_message(embed=embed, view=self)
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            await self._turn(interaction)
+        except Exception as exc:  # discord.py only logs a dynamic item's errors: the user hears about it here
+            await report_error(interaction, exc)
 
-    @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary, custom_id="timeline:previous")
-    async def previous(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
-        self.page = max(0, self.page - 1)
-        await self._show(interaction)
+    async def _turn(self, interaction: discord.Interaction[Any]) -> None:
+        if self.query is None:
+            await send(
+                interaction, "These pages have expired (newsbot restarted): run `/timeline` again.", ephemeral=True
+            )
+            return
+        bot: NewsBot = interaction.client
+        query = self.query
+        work = asyncio.ensure_future(asyncio.to_thread(bot.service.timeline, query))
+        done, _ = await asyncio.wait({work}, timeout=QUICK_EDIT)
+        if not done:
+            await interaction.response.defer()  # the store is slow: acknowledge now, edit when the page is ready
+        timeline = await work
+        pages = timeline_pages(len(timeline.entries), PER_PAGE)
+        page = min(self.page, max(0, pages - 1))
+        embed = timeline_embed(timeline, page, timeline_filters(query, DISCORD), self.chart)
+        view = page_buttons(page, pages, self.owner, self.chart, query)
+        if interaction.response.is_done():
+            await interaction.edit_original_response(embed=embed, view=view)
+        else:
+            await interaction.response.edit_message(embed=embed, view=view)
 
-    @discord.ui.button(label="Next", style=discord.ButtonStyle.primary, custom_id="timeline:next")
-    async def next(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
-        self.page = min(self.pages - 1, self.page + 1)
-        await self._show(interaction)
 
-    async def on_timeout(self) -> None:
-        for item in self.children:
-            if isinstance(item, discord.ui.Button):
-                item.disabled = True
-        if self.message is not None:
-            try:
-                await self.message.edit(view=self)
-            except discord.HTTPException:
-                pass
+def page_buttons(page: int, pages: int, owner: int, chart: bool, query: TimelineQuery) -> discord.ui.View:
+    """Previous / Next under page ``page`` (0-based) of ``pages``."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(PageButton("p", max(0, page - 1), owner, chart, query, disabled=page == 0))
+    view.add_item(PageButton("n", min(pages - 1, page + 1), owner, chart, query, disabled=page >= pages - 1))
+    return view
 
 
 class TimelineCog(commands.Cog):
@@ -99,6 +183,12 @@ class TimelineCog(commands.Cog):
 
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(PageButton)  # page buttons of any timeline message, sent before a restart too
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(PageButton)
 
     @app_commands.command(name="timeline")
     @app_commands.describe(
@@ -117,29 +207,26 @@ class TimelineCog(commands.Cog):
     ) -> None:
         """The coverage of a topic (or all of it) in date order, oldest first."""
         async with self.bot.reply_in_flight():
-            await interaction.response.defer(thinking=True)
+            await acknowledge(interaction, ephemeral=False)
             service = self.bot.service
             query = TimelineQuery(topic=topic, since=since, until=until, outlet=outlet)
             result = await asyncio.to_thread(service.timeline, query)
             png = None
             if any(entry.date for entry in result.entries):
                 png = await asyncio.to_thread(service.timeline_chart, query)
-            filters = timeline_filters(query, DISCORD)
-            view = TimelineView(result, interaction.user.id, filters, chart=png is not None)
-            embed = timeline_embed(result, 0, filters, chart=png is not None)
+            embed = timeline_embed(result, 0, timeline_filters(query, DISCORD), chart=png is not None)
             files = [discord.File(io.BytesIO(png), filename=CHART_NAME)] if png is not None else []
-            if view.pages > 1:
-                view.message = await interaction.followup.send(
-                    embed=embed, view=view, files=files, wait=True, allowed_mentions=NO_PINGS
-                )
-            else:
-                await send(interaction, embed=embed, files=files)
+            pages = timeline_pages(len(result.entries), PER_PAGE)
+            extra: dict[str, Any] = {}
+            if pages > 1:
+                extra["view"] = page_buttons(0, pages, interaction.user.id, png is not None, query)
+            await send(interaction, embed=embed, files=files, allowed_mentions=NO_PINGS, **extra)
 
     @timeline.autocomplete("outlet")
     async def outlet_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        outlets = await asyncio.to_thread(self.bot.service.outlets)
+        outlets = await within_budget(asyncio.to_thread(self.bot.service.outlets), [], AUTOCOMPLETE_BUDGET)
         needle = current.casefold()
         names = [name for name, _ in outlets if needle in name.casefold()]
         return [app_commands.Choice(name=clip(name, 100), value=name[:100]) for name in names[:25]]

@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from tests.fakediscord.protocol import (
+    INTENT_DIRECT_MESSAGES,
     INTENT_GUILD_MESSAGES,
     INTENT_GUILDS,
     INTENT_MESSAGE_CONTENT,
@@ -232,6 +233,55 @@ class Gateway(World):
         await self.wait_for(lambda: self.resume_count > before, timeout, description="RESUME after op 7")
 
     # ---------------------------------------------------------------- user actions: messages
+
+    async def send_dm(self, content: str, *, author: FakeUser | int | None = None) -> dict[str, Any]:
+        """A user sends the bot a direct message (MESSAGE_CREATE without a guild, with DIRECT_MESSAGES).
+        DMs carry their content without the MESSAGE_CONTENT intent, as on Discord."""
+        if not self.connected:
+            raise RuntimeError("no bot connected")
+        user = self._user(author)
+        channel = self.dm_channel(user)
+        message_id = self._snowflake()
+        message: dict[str, Any] = {
+            "id": str(message_id),
+            "channel_id": str(channel.id),
+            "author": user.to_user(),
+            "content": content,
+            "timestamp": now_iso(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "components": [],
+            "reactions": [],
+            "pinned": False,
+            "type": 0,
+            "flags": 0,
+            "nonce": str(message_id),
+        }
+        self._messages[message_id] = message
+        if self._intents & INTENT_DIRECT_MESSAGES:
+            await self.dispatch("MESSAGE_CREATE", copy.deepcopy(message))
+        return copy.deepcopy(message)
+
+    async def delete_message(self, message: dict[str, Any] | int | str) -> None:
+        """A user (or a moderator) deletes a message (MESSAGE_DELETE)."""
+        found = self.message(message["id"] if isinstance(message, dict) else message)
+        if found is None:
+            raise KeyError(f"no message {message!r}")
+        self._deleted.add(int(found["id"]))
+        await self._announce_delete(found)
+
+    async def _announce_delete(self, message: dict[str, Any]) -> None:
+        in_dm = "guild_id" not in message
+        if self._intents & (INTENT_DIRECT_MESSAGES if in_dm else INTENT_GUILD_MESSAGES):
+            data = {"id": message["id"], "channel_id": message["channel_id"]}
+            if not in_dm:
+                data["guild_id"] = str(self.guild_id)
+            await self._dispatch_if_connected("MESSAGE_DELETE", data)
 
     async def send_message(
         self,

@@ -127,6 +127,14 @@ class BotReply:
         """Every component custom_id in the reply (message components, or modal fields)."""
         return [c["custom_id"] for c in walk_components(self.components) if "custom_id" in c]
 
+    def button(self, label: str) -> dict[str, Any]:
+        """The button labelled ``label`` (``reply.button("Next")["custom_id"]`` to click it)."""
+        for comp in walk_components(self.components):
+            if comp.get("type") == 2 and comp.get("label") == label:
+                return comp
+        labels = [c.get("label") for c in walk_components(self.components) if c.get("type") == 2]
+        raise KeyError(f"no button {label!r}; have {labels}")
+
     def component(self, custom_id: str) -> dict[str, Any]:
         for comp in walk_components(self.components):
             if comp.get("custom_id") == custom_id:
@@ -198,6 +206,18 @@ class FakeInteraction:
         return reply
 
     response = callback
+
+    async def answer(self, timeout: float = 5.0) -> BotReply:
+        """What the user finally sees in answer: the initial response itself, or, after a defer, the first
+        followup (type 5) or the first edit of the message (type 6); for tests that do not care which."""
+        first = await self.callback(timeout)
+        if first.type == 5:
+            return await self.followup(0, timeout)
+        if first.type == 6:
+            return await self.wait_for(
+                lambda ix: next((r for r in ix.replies if r.kind in ("edit", "followup")), None), timeout
+            )
+        return first
 
     async def followup(self, index: int = 0, timeout: float = 5.0) -> BotReply:
         """Wait for the ``index``-th followup message (``interaction.followup.send``)."""

@@ -18,7 +18,9 @@ from tests.fakediscord.protocol import (
     API_PREFIX,
     CANNOT_SEND_EMPTY_MESSAGE,
     COMPONENTS_V2,
+    DM_CHANNEL,
     EPHEMERAL,
+    INTENT_DIRECT_MESSAGES,
     INTENT_GUILD_MESSAGES,
     LOADING,
     SUPPRESS_EMBEDS,
@@ -281,13 +283,20 @@ class Rest(Gateway):
         return json_response(self.member_payload(user))
 
     def _channel(self, request: web.Request) -> FakeChannel:
-        channel = self.channels.get(int(request.match_info["channel_id"]))
+        channel_id = int(request.match_info["channel_id"])
+        channel = self.channels.get(channel_id) or next(
+            (c for c in self.dm_channels.values() if c.id == channel_id), None
+        )
         if channel is None:
             raise ApiError(404, "Unknown Channel", 10003)
         return channel
 
     async def _h_channel(self, request: web.Request) -> web.Response:
-        return json_response(self._channel(request).to_dict(self.guild_id))
+        channel = self._channel(request)
+        if channel.type == DM_CHANNEL:
+            user = next(self.users[uid] for uid, c in self.dm_channels.items() if c is channel)
+            return json_response({"id": str(channel.id), "type": DM_CHANNEL, "recipients": [user.to_user()]})
+        return json_response(channel.to_dict(self.guild_id))
 
     async def _h_no_content(self, request: web.Request) -> web.Response:
         return web.Response(status=204)
@@ -484,6 +493,9 @@ class Rest(Gateway):
             if referenced is not None:
                 message["referenced_message"] = referenced
                 message["type"] = 19  # REPLY
+        if self.is_dm(channel_id):
+            message.pop("guild_id")
+            message.get("message_reference", {}).pop("guild_id", None)
         if interaction is not None:
             message["webhook_id"] = str(self.application_id)
             message["application_id"] = str(self.application_id)
@@ -519,19 +531,18 @@ class Rest(Gateway):
     async def _echo(self, event: str, message: dict[str, Any]) -> None:
         if not self.echo_bot_messages or int(message.get("flags", 0)) & EPHEMERAL:
             return
-        if not self._intents & INTENT_GUILD_MESSAGES:
+        in_dm = "guild_id" not in message
+        if not self._intents & (INTENT_DIRECT_MESSAGES if in_dm else INTENT_GUILD_MESSAGES):
             return
         data = copy.deepcopy(message)
-        if event == "MESSAGE_CREATE":
+        if event == "MESSAGE_CREATE" and not in_dm:
             data["member"] = self.member_payload(self.bot_user, with_user=False)
         await self._dispatch_if_connected(event, data)
 
     async def _echo_delete(self, message: dict[str, Any]) -> None:
         if not self.echo_bot_messages or int(message.get("flags", 0)) & EPHEMERAL:
             return
-        if self._intents & INTENT_GUILD_MESSAGES:
-            data = {"id": message["id"], "channel_id": message["channel_id"], "guild_id": str(self.guild_id)}
-            await self._dispatch_if_connected("MESSAGE_DELETE", data)
+        await self._announce_delete(message)
 
     def _stored_message(self, request: web.Request) -> dict[str, Any]:
         channel = self._channel(request)

@@ -20,6 +20,7 @@ from aiohttp import web
 from tests.fakediscord.protocol import (
     ACKNOWLEDGE_WITHIN,
     API_PREFIX,
+    DM_CHANNEL,
     EPHEMERAL,
     TOKEN_VALID_FOR,
     Snowflakes,
@@ -231,6 +232,7 @@ class World:
         self.member = self.add_user("bob", global_name="Bob")
 
         self.channels: dict[int, FakeChannel] = {}
+        self.dm_channels: dict[int, FakeChannel] = {}  # user id -> their DM channel with the bot
         self.channel_id = self._put_channel(FakeChannel(self._snowflake(), "general", position=0)).id
         self.other_channel_id = self._put_channel(FakeChannel(self._snowflake(), "news", position=1)).id
 
@@ -300,6 +302,16 @@ class World:
     def _put_channel(self, channel: FakeChannel) -> FakeChannel:
         self.channels[channel.id] = channel
         return channel
+
+    def dm_channel(self, user: FakeUser) -> FakeChannel:
+        """The direct-message channel between ``user`` and the bot (made on first use)."""
+        channel = self.dm_channels.get(user.id)
+        if channel is None:
+            channel = self.dm_channels[user.id] = FakeChannel(self._snowflake(), "", type=DM_CHANNEL)
+        return channel
+
+    def is_dm(self, channel_id: int | str) -> bool:
+        return any(c.id == int(channel_id) for c in self.dm_channels.values())
 
     def add_user(
         self,
