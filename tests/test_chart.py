@@ -12,16 +12,9 @@ import pytest
 
 from bot.core.errors import InvalidDate, InvalidInput, NewsBotError
 from bot.intake.corpus import load_corpus_dir
-from bot.present.chart import (
-    MAX_BINS,
-    ChartData,
-    ChartItem,
-    _range_label,
-    _stack_flags,
-    chart_data,
-    chart_png,
-    render_chart,
-)
+from bot.present.chart import MAX_BINS, ChartData, ChartItem, chart_data, chart_png, render_chart
+from bot.present.chart.bins import range_label as _range_label
+from bot.present.chart.layout import stack_flags as _stack_flags
 from bot.service import shipped_corpus_dir
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -16,12 +16,13 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
 
 
-def shorten(text: str, limit: int) -> str:
+def shorten(text: str, limit: int, *, trailing: str | None = None) -> str:
     """``text`` cut at a word boundary to at most ``limit`` characters, "…" included (mid-word only when the
-    last space is in the first half)."""
+    last space is in the first half). What is kept loses its trailing white space, or the characters in
+    ``trailing`` (the chart also drops dangling punctuation: "Mayor resigns, …" reads as "Mayor resigns…")."""
     if len(text) <= limit:
         return text
     cut = text.rfind(" ", 0, limit - 1)
     if cut < limit // 2:
         cut = limit - 1
-    return text[:cut].rstrip() + ELLIPSIS
+    return text[:cut].rstrip(trailing) + ELLIPSIS
