@@ -9,6 +9,7 @@ the Discord layer calls them through ``asyncio.to_thread`` so the event loop nev
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import threading
 from collections import Counter
@@ -525,3 +526,16 @@ class NewsService:
         """Remember which slash commands were synced, and where (``newsbot doctor`` compares them)."""
         self._store.set_meta("commands_signature", signature)
         self._store.set_meta("commands_synced_to", target)
+        self._store.set_meta("commands_scopes", json.dumps(sorted({*self.command_scopes(), target})))
+
+    def record_command_clear(self, target: str) -> None:
+        """Remember that the slash commands were removed from ``target`` ("global" or "guild ID")."""
+        self._store.set_meta("commands_scopes", json.dumps([s for s in self.command_scopes() if s != target]))
+
+    def command_scopes(self) -> list[str]:
+        """Where the slash commands were synced and not cleared since: "global" and "guild ID" entries."""
+        try:
+            scopes = json.loads(self._store.get_meta("commands_scopes") or "[]")
+        except ValueError:
+            return []
+        return [str(scope) for scope in scopes] if isinstance(scopes, list) else []

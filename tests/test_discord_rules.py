@@ -360,3 +360,39 @@ async def test_a_failing_confirm_says_so_privately(
     reply = await confirm.answer()
     assert reply.ephemeral and reply.content == "Something went wrong on my side; nothing was added."
     assert reply.components == []
+
+
+# ----------------------------------------------------------------------------- commands in one scope only
+
+
+@pytest.mark.asyncio
+async def test_sync_clear_removes_one_scope_and_doctor_warns_about_copies_in_both(
+    fake: FakeDiscord, clean_env: Path
+) -> None:
+    from bot.discord_app.client import _sync
+    from bot.ops.maintenance import doctor
+
+    settings = load_settings(data_dir=clean_env, discord_token=fake.token)
+
+    def command_warnings() -> list[tuple[str, str]]:
+        checks = doctor(load_settings(data_dir=clean_env, discord_token="t"), lambda service: [])
+        return [(c.detail, c.fix) for c in checks if c.name == "commands" and "twice" in c.detail]
+
+    await _sync(settings, fake.guild_id)
+    await _sync(settings, None)
+    assert len(fake.registered_commands(fake.guild_id)) == len(fake.registered_commands()) == 5
+    assert command_warnings() == [
+        (
+            f"guild {fake.guild_id} has the slash commands twice: its own copy and the global one",
+            f"run `newsbot sync --guild {fake.guild_id} --clear` (or `newsbot sync --clear`)",
+        )
+    ]
+
+    removed = await _sync(settings, fake.guild_id, clear=True)
+    assert sorted(removed) == ["ask", "corpus", "feeds", "sources", "timeline"]
+    assert fake.registered_commands(fake.guild_id) == [] and len(fake.registered_commands()) == 5
+    assert command_warnings() == []
+
+    assert sorted(await _sync(settings, None, clear=True)) == sorted(removed)
+    assert fake.registered_commands() == []
+    assert await _sync(settings, None, clear=True) == []

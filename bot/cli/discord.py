@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import data_dir_option, settings_for
+from bot.cli.common import data_dir_option, service_for, settings_for
 
 __all__ = ["run", "sync"]
 
@@ -30,16 +30,35 @@ def run(data_dir: Path | None) -> None:
 
 @click.command()
 @click.option("--guild", "guild_id", type=int, help="Sync to this guild only (instant); without it, globally.")
+@click.option("--clear", is_flag=True, help="Remove the commands from that guild (or the global ones) instead.")
 @data_dir_option
-def sync(guild_id: int | None, data_dir: Path | None) -> None:
+def sync(guild_id: int | None, clear: bool, data_dir: Path | None) -> None:
     """Register the slash commands with Discord: in one guild, or globally (may take up to an hour).
 
-    Example:
+    With --clear, remove them from that one scope: a guild that has its own copy and the global one shows every
+    command twice.
+
+    Examples:
 
         newsbot sync --guild 123456789012345678
+        newsbot sync --guild 123456789012345678 --clear
     """
     from bot.discord_app import sync_commands
 
-    names = sync_commands(settings_for(data_dir), guild_id)
+    settings = settings_for(data_dir)
+    names = sync_commands(settings, guild_id, clear=clear)
     where = f"guild {guild_id}" if guild_id else "all guilds (global; Discord may take up to an hour)"
-    click.echo(f"Synced {len(names)} commands to {where}: {', '.join('/' + n for n in sorted(names))}")
+    listed = ", ".join("/" + n for n in sorted(names))
+    if clear:
+        scope = f"guild {guild_id}" if guild_id else "the global scope"
+        click.echo(f"Removed {len(names)} commands from {scope}: {listed}" if names else f"No commands in {scope}.")
+        return
+    click.echo(f"Synced {len(names)} commands to {where}: {listed}")
+    service = service_for(data_dir)
+    scopes = service.command_scopes()
+    twice = [s for s in scopes if s.startswith("guild ")] if "global" in scopes else []
+    for scope in twice:
+        click.echo(
+            f"Note: {scope} also has its own copy, so every command shows twice there; remove it with "
+            f"`newsbot sync --guild {scope.removeprefix('guild ')} --clear`."
+        )

@@ -131,6 +131,17 @@ class NewsBot(commands.AutoShardedBot):
         await asyncio.to_thread(self.service.record_command_sync, signature, target)
         return [command.name for command in synced]
 
+    async def clear_from(self, guild_id: int | None) -> list[str]:
+        """Remove every slash command from one guild, or the global ones; the names that were there. Other scopes
+        keep theirs (a guild copy and the global copy show every command twice in that guild)."""
+        guild = discord.Object(id=guild_id) if guild_id is not None else None
+        there = await self.tree.fetch_commands(guild=guild)
+        self.tree.clear_commands(guild=guild)
+        await self.tree.sync(guild=guild)
+        target = f"guild {guild_id}" if guild_id else "global"
+        await asyncio.to_thread(self.service.record_command_clear, target)
+        return [command.name for command in there]
+
     async def setup_hook(self) -> None:
         # Load (or build) the search index before the first question, in a worker thread, so that no one's
         # question waits for it and the event loop keeps serving the gateway meanwhile.
@@ -202,13 +213,13 @@ def run_bot(settings: Settings) -> None:
     asyncio.run(_run(settings))
 
 
-async def _sync(settings: Settings, guild_id: int | None) -> list[str]:
+async def _sync(settings: Settings, guild_id: int | None, *, clear: bool = False) -> list[str]:
     token = _token(settings)
     service = NewsService.open(settings)
     bot = NewsBot(service=service, settings=settings, sync_dev_guild=False, background_tasks=False)
     async with bot:
         await bot.login(token)
-        names = await bot.sync_to(guild_id)
+        names = await (bot.clear_from(guild_id) if clear else bot.sync_to(guild_id))
     bot.service.close()
     return names
 
@@ -224,6 +235,7 @@ def command_payload(settings: Settings, service: NewsService) -> list[dict[str, 
     return asyncio.run(_payload(settings, service))
 
 
-def sync_commands(settings: Settings, guild_id: int | None = None) -> list[str]:
-    """Register the slash commands with Discord, in one guild (at once) or globally (may take up to an hour)."""
-    return asyncio.run(_sync(settings, guild_id))
+def sync_commands(settings: Settings, guild_id: int | None = None, *, clear: bool = False) -> list[str]:
+    """Register the slash commands with Discord, in one guild (at once) or globally (may take up to an hour); with
+    ``clear``, remove them from that scope instead. The names synced (or removed)."""
+    return asyncio.run(_sync(settings, guild_id, clear=clear))

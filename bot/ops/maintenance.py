@@ -115,9 +115,21 @@ def _service_checks(
             checks.append(
                 _commands_check(health.commands_signature, health.commands_synced_to, command_payload(service))
             )
+            checks.extend(_twice_check(service.command_scopes()))
         except NewsBotError as exc:
             checks.append(Check("commands", False, str(exc)))
     return checks
+
+
+def _twice_check(scopes: list[str]) -> list[Check]:
+    """A guild with its own copy of the commands and the global copy shows every command twice."""
+    if "global" not in scopes:
+        return []
+    return [
+        Check("commands", True, f"{scope} has the slash commands twice: its own copy and the global one",
+              f"run `newsbot sync --guild {scope.removeprefix('guild ')} --clear` (or `newsbot sync --clear`)")
+        for scope in scopes if scope.startswith("guild ")
+    ]  # fmt: skip
 
 
 def _commands_check(synced: str | None, synced_to: str | None, payload: list[dict[str, Any]]) -> Check:
