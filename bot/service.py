@@ -356,7 +356,7 @@ class NewsService:
 
     def ask(self, question: str) -> Answer:
         self.refresh()
-        return answer_question(self.index, question)
+        return answer_question(self.index, question, reader=self.reader)
 
     def timeline(
         self,

@@ -176,3 +176,46 @@ def test_empty_or_stopword_questions_are_errors(service: NewsService, question: 
 def test_a_very_long_question_is_an_error(service: NewsService) -> None:
     with pytest.raises(InvalidQuestion, match="500"):
         service.ask("amazon " * 200)
+
+
+# --- the retrieve-then-read answerer (issue 10): the shipped story's four failures, typos, kinds, reasons ---
+
+
+def test_a_changed_company_is_refused_not_answered_with_the_other_companys_pitch(service: NewsService) -> None:
+    answer = service.ask("When did Microsoft pitch facial recognition to ICE?")
+    assert not any(q.text.startswith("Amazon.com Inc. pitched") for q in answer.quotes)
+    assert answer.answered is False
+
+
+def test_other_words_for_the_same_thing_find_the_workers_letter(service: NewsService) -> None:
+    answer = service.ask("What did Amazon employees say about ICE?")
+    assert any(q.text.startswith("Hundreds of anonymous Amazon workers wrote Bezos") for q in answer.quotes)
+
+
+def test_how_ice_planned_to_use_it_is_answered(service: NewsService) -> None:
+    answer = service.ask("How did ICE plan to use Amazon's facial recognition?")
+    assert answer.answered
+    assert FIRST in [q.text for q in answer.quotes]
+
+
+@pytest.mark.parametrize(
+    ("question", "start"),
+    [
+        ("when did amazn pitch its face recognition to ice", "Amazon.com Inc. pitched its facial-recognition"),
+        ("wich company pitched facial recogntion to immigration officials", "Amazon.com Inc. pitched"),
+        ("how many amazon workers wrote to bezos", "Hundreds of anonymous Amazon workers"),
+    ],
+)
+def test_lower_case_and_typos_still_find_the_sentence(service: NewsService, question: str, start: str) -> None:
+    answer = service.ask(question)
+    assert answer.answered and answer.quotes[0].text.startswith(start)
+
+
+def test_each_quote_says_why_it_was_chosen(service: NewsService) -> None:
+    quote = service.ask("when did amazn pitch its face recognition to ice").quotes[0]
+    assert quote.why is not None
+    assert quote.why.answer_type == "date" and quote.why.answer_type_in == "sentence"
+    assert quote.why.supports["amazn"] == "amazon (spelling), sentence"
+    assert quote.why.supports["ice"] == "ice, headline"
+    assert quote.why.bm25_rank is not None and quote.why.article_rank >= 1
+    assert quote.why.semantic is None and quote.why.with_previous is False

@@ -92,3 +92,31 @@ def test_questions_the_coverage_cannot_answer_are_refused(news: NewsService, que
     answer = news.ask(question)
     assert answer.answered is False, [q.text for q in answer.quotes]
     assert answer.quotes == []
+
+
+CONTEXT = ArticleIn(
+    title="Chipmaker settles with regulators",
+    source="Tech Daily",
+    date="2022-05-04",
+    body="Nvidia agreed on Wednesday to pay a fine over how it described its graphics cards to investors. "
+    "The company will pay 5.5 million dollars to the Securities and Exchange Commission. "
+    "Its shares rose slightly after the announcement.",
+)
+
+
+def test_a_sentence_that_leans_on_the_one_before_is_quoted_with_it(news: NewsService) -> None:
+    news.add_many([CONTEXT], actor="test")
+    answer = news.ask("how much will nvidia pay the securities and exchange commission")
+    assert answer.answered
+    quote = answer.quotes[0]
+    assert quote.text == (
+        "Nvidia agreed on Wednesday to pay a fine over how it described its graphics cards to investors. "
+        "The company will pay 5.5 million dollars to the Securities and Exchange Commission."
+    )
+    assert quote.text in news.get(quote.article_id).body  # two sentences, still one verbatim slice
+    assert quote.why is not None and quote.why.with_previous is True
+
+
+def test_a_changed_name_is_not_supported_by_another_of_its_kind(news: NewsService) -> None:
+    news.add_many([CONTEXT], actor="test")
+    assert news.ask("how much will intel pay the securities and exchange commission").answered is False

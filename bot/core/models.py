@@ -29,6 +29,7 @@ __all__ = [
     "Headline",
     "OutletCoverage",
     "Quote",
+    "QuoteReason",
     "Sources",
     "Stats",
     "Timeline",
@@ -214,11 +215,25 @@ class Attribution(BaseModel):
     also_in: list[str] = Field(default_factory=list)
 
 
+class QuoteReason(BaseModel):
+    """Why a quote was chosen (``ask --json``): what ranked it and which words of the question it holds."""
+
+    bm25_rank: int | None  # rank of the sentence in sentence-level BM25 (1 = best); None: found via its article
+    article_rank: int  # rank of its article among the candidate articles (1 = best)
+    semantic: float | None  # the reader's similarity, when there is a reader and the sentence is embedded
+    answer_type: str | None  # what of the asked kind it states: "date", "quantity", "person", "reason", "place"
+    answer_type_in: Literal["sentence", "previous sentence"] | None
+    supports: dict[str, str]  # question word -> the word that stands for it and where ("workers, sentence")
+    with_previous: bool  # the sentence before it is quoted too (it starts with "He", "The company", ...)
+    score: float
+
+
 class Quote(Attribution):
-    """A sentence quoted verbatim from a stored article, with that article's attribution."""
+    """A sentence (or two contiguous ones) quoted verbatim from a stored article, with that article's attribution."""
 
     text: str
     score: float = Field(default=0.0, exclude=True)
+    why: QuoteReason | None = None
 
 
 class Headline(Attribution):

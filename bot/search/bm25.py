@@ -507,6 +507,16 @@ class BM25Index:
         return 0 if t is None else int(self._df.buf[t])
 
     @property
+    def version(self) -> int:
+        """A number that changes whenever a document is added or removed (for caches derived from the index)."""
+        return self._version
+
+    def vocabulary(self) -> list[str]:
+        """The distinct terms of the present documents, in no particular order."""
+        words = self._vocab.words
+        return [words[t] for t in np.flatnonzero(self._df.view()).tolist()]
+
+    @property
     def vocabulary_size(self) -> int:
         """Number of distinct terms in the present documents (``len(BM25Okapi.idf)``)."""
         return int(np.count_nonzero(self._df.view()))

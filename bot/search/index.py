@@ -175,6 +175,49 @@ class CoverageIndex:
                 terms.update(self._collections["sentence"].terms_of(pid))
             return frozenset(terms)
 
+    @property
+    def version(self) -> tuple[int, int]:
+        """Changes whenever an article is added or removed: the key of caches derived from the index."""
+        return self._collections["sentence"].version, self._collections["headline"].version
+
+    def vocabulary(self) -> set[str]:
+        """Every term of every present sentence and headline."""
+        with self._lock:
+            return set(self._collections["sentence"].vocabulary()) | set(self._collections["headline"].vocabulary())
+
+    def passages_of(self, article_ids: Sequence[str]) -> dict[str, list[Passage]]:
+        """The headline and then every sentence of each article, with their text and terms, in article order."""
+        with self._lock:
+            present = [a for a in dict.fromkeys(article_ids) if a in self._span]
+            bodies = self._load_bodies({a for a in present if self._span[a][1] > 1})
+            result: dict[str, list[Passage]] = {}
+            for article_id in present:
+                ref = self._articles[article_id]
+                first, count = self._span[article_id]
+                headline = self._collections["headline"]
+                passages = [Passage(first, ref, "headline", ref.title, frozenset(headline.terms_of(first)))]
+                sentences = self._collections["sentence"]
+                body = bodies.get(article_id, "")
+                for pid in range(first + 1, first + count):
+                    text = body[self._start[pid] : self._end[pid]]
+                    passages.append(Passage(pid, ref, "sentence", text, frozenset(sentences.terms_of(pid))))
+                result[article_id] = passages
+            return result
+
+    def excerpt(self, first_pid: int, last_pid: int) -> str:
+        """The stored text from the start of one sentence to the end of a later one of the same article: a
+        verbatim slice (for a quote that needs the sentence before it)."""
+        with self._lock:
+            owner = self._owner[first_pid]
+            if owner is None or self._owner[last_pid] != owner or last_pid < first_pid or self._start[first_pid] < 0:
+                raise KeyError(f"passages {first_pid}..{last_pid} are not sentences of one article")
+            body = self._load_bodies({owner})[owner]
+            return body[self._start[first_pid] : self._end[last_pid]]
+
+    def span(self, pid: int) -> tuple[int, int]:
+        """Where a sentence passage stands in its article's body: ``(start, end)``, a slice of the stored text."""
+        return self._start[pid], self._end[pid]
+
     def doc_freq(self, term: str) -> int:
         """In how many passages (sentences and headlines) ``term`` occurs."""
         return sum(c.doc_freq(term) for c in self._collections.values())

@@ -1,0 +1,146 @@
+"""What kind of fact a question asks for, and whether a sentence states one.
+
+Why: a "when" question answered with a topical sentence that holds no date has not been answered. The kind is read
+from the question's first question word ("when", "how many", "who", "why", ...); a sentence *holds* the kind when
+it states a date or time expression (when), a quantity (how many / how much / how old / how long), a person or an
+organisation (who: a name other than the question's own, or a word WordNet files under people or groups), or a
+reason (why: "because", "after", "to protest", "in response to", ...).
+
+These are deliberately recognisers of *form*, not of truth: they keep a date-less sentence from answering
+"when", and leave it to the other stages to decide whether the date is the right one.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Literal
+
+from bot.search.lexicon import lexical_file
+
+__all__ = ["Kind", "holds", "question_kind"]
+
+Kind = Literal["who", "when", "how_many", "why", "where", "how", "what"]
+
+_TYPO_WH = {"wich": "which", "wat": "what", "whn": "when", "wen": "when", "hw": "how", "y": "why", "whos": "who"}
+_WHO_NOUNS = (
+    "company|companies|firm|organi[sz]ation|group|agency|department|team|person|people|man|woman|country|"
+    "nation|state|city|official|leader|president|minister|player|candidate|senator|lawmaker|party|court|judge|"
+    "university|school|network|outlet|newspaper|brand|retailer|bank|airline|celebrity|actor|actress|singer|"
+    "star|band|politician|governor|mayor|athlete|member|members"
+)
+_AUXILIARIES = frozenset(
+    "did does do is are was were will would can could has have had should shall may might must was the a an".split()
+)
+_WHEN = re.compile(
+    r"^(?:and\s+|so\s+|but\s+)?(?:when|since\s+when|from\s+when|until\s+when|(?:what|which|wat|wich)\s+"
+    r"(?:year|month|day|date|time|decade|century|season|week)|how\s+long\s+ago|at\s+what\s+time|on\s+what\s+day)\b"
+)
+_HOW_MANY = re.compile(
+    r"^(?:and\s+|so\s+)?(?:how\s+(?:many|much|old|long|far|big|large|high|tall|deep|fast|often|heavy|wide)"
+    r"|what\s+(?:percentage|percent|share|number|amount|age|price|sum|fine|toll|total)|by\s+how\s+much)\b"
+)
+_WHO = re.compile(rf"^(?:and\s+|so\s+)?(?:who|whom|whose|(?:which|what|wich|wat)\s+(?:{_WHO_NOUNS})s?\b)")
+_WHY = re.compile(r"^(?:and\s+|so\s+)?(?:why|how\s+come|for\s+what\s+reason|what\s+(?:caused|led\s+to|prompted))\b")
+_WHERE = re.compile(r"^(?:and\s+|so\s+)?(?:where|in\s+what\s+(?:city|country|place)|from\s+where)\b")
+
+_MONTHS = (
+    r"jan(?:uary|\.)?|feb(?:ruary|\.)?|march|mar\.|april|apr\.|may|june?|july?|aug(?:ust|\.)?|sept?(?:ember|\.)?"
+    r"|oct(?:ober|\.)?|nov(?:ember|\.)?|dec(?:ember|\.)?"
+)
+_DAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_DATE = re.compile(
+    rf"\b(?:(?:{_MONTHS})\s+\d{{1,2}}\b|\d{{1,2}}\s+(?:{_MONTHS})\b|(?:in|since|until|by|from|of|early|late|mid-?)\s+"
+    rf"(?:{_MONTHS})\b|(?:{_DAYS})|(?:1[6-9]|20)\d\d(?:s)?\b|yesterday|today|tonight|tomorrow|"
+    r"(?:last|this|next|past|previous|coming|same|that|earlier\s+this|later\s+this)\s+(?:week|weekend|month|year|"
+    r"summer|spring|fall|autumn|winter|season|decade|century|morning|afternoon|evening|night|day|time)s?|"
+    r"(?:in|during|over|by)\s+the\s+(?:summer|spring|fall|autumn|winter|morning|afternoon|evening|night|"
+    r"weekend|[0-9]{4}s|\w+ties)|\bago\b|\d{1,2}(?::\d\d)?\s*(?:a\.m\.|p\.m\.|am\b|pm\b)|o'clock|midnight|noon|"
+    r"\bdawn\b|\bdusk\b|centur(?:y|ies)|decades?\s+ago|\bweeks?\s+(?:after|before|later|earlier)|"
+    r"\bdays?\s+(?:after|before|later|earlier)|\bhours?\s+(?:after|before|later|earlier)|\bmonths?\s+"
+    r"(?:after|before|later|earlier)|\byears?\s+(?:after|before|later|earlier)|\bsince\s+(?:the|\d)|"
+    r"\bonce\b|\bwhen\b|\bafter\s+the\b|\bbefore\s+the\b|\bduring\s+the\b|\bthe\s+week\s+ending\b)",
+    re.IGNORECASE,
+)
+_QUANTITY = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+    r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|"
+    r"millions?|billions?|trillions?|dozens?|scores\s+of|half|quarter|third|once|twice|several|percent|per\s+cent|"
+    r"a\s+few|handful|single|double|triple|majority|minority|none|no\s+one|nobody|all|"
+    r"(?:a|an)\s+(?:year|month|week|day|hour|minute|decade|century|mile|kilometre|kilometer|foot|metre|meter))\b",
+    re.IGNORECASE,
+)
+_REASON = re.compile(
+    r"\b(?:because|since|due\s+to|owing\s+to|thanks\s+to|as\s+a\s+result|result(?:ed|s)?\s+(?:of|from)|after|"
+    r"following|amid|over|"
+    r"in\s+response|in\s+(?:protest|retaliation|reaction)|in\s+order\s+to|so\s+(?:as\s+)?to|so\s+that|"
+    r"in\s+an\s+(?:effort|attempt|bid)|aim(?:ed|ing|s)?\s+(?:at|to)|to\s+(?:help|protest|prevent|avoid|stop|"
+    r"protect|ensure|keep|make|raise|push|support|save|end|fight|combat|reduce|boost|honor|honour|mark|"
+    r"celebrate|target|identify|address|curb|limit|counter|cut|settle|resolve|win|force|pressure|show|prove|"
+    r"draw|bring|allow|let|give|get|encourage|discourage|punish|block|replace|meet|fill|cover|pay|fund)|"
+    r"reasons?|caus(?:e|ed|es|ing)|led\s+to|lead\s+to|prompt(?:ed|ing|s)?|spark(?:ed|ing|s)?|trigger(?:ed|s)?|"
+    r"blam(?:e|ed|es|ing)|accus(?:e|ed|es|ing)|allegations?|alleged(?:ly)?|charged\s+with|convicted\s+of|"
+    r"for\s+(?:allegedly|failing|refusing|violating|breaking|using|being|having|not|his|her|their|its)|"
+    r"motivat(?:e|ed|ion)|out\s+of|fear(?:s|ed)?\s+(?:of|that)|concerns?\s+(?:about|over|that)|"
+    r"said\s+(?:it|they|he|she)\s+(?:was|were|would|had)|explain(?:ed|s)?|why|partly|largely|mainly|"
+    r"could\s+(?:shove|fuel|push|hurt|help)|will\s+(?:also\s+)?(?:further\s+)?fuel|threat|risk|danger|"
+    r"violat(?:e|ed|ing|ion)|protest(?:s|ed|ing)?|against|opposition|because\s+of|fearing|in\s+favou?r\s+of|"
+    r"instead|rather\s+than|in\s+(?:honou?r|memory)\s+of|so\s+(?:he|she|they|it|we)|as\s+part\s+of)\b",
+    re.IGNORECASE,
+)
+_CALENDAR = re.compile(rf"(?:{_MONTHS}|{_DAYS})", re.IGNORECASE)
+_MANNER = re.compile(r"\b(?:as\s+a\s+way|by\s+\w+ing|through|using|with\s+the\s+help|via)\b", re.IGNORECASE)
+_PLACE = re.compile(r"\b(?:in|at|from|near|to|across|outside|inside)\s+(?:the\s+)?[A-Z][\w’'-]+")
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'&.-]*[a-z][\w’'&.-]*|\b[A-Z]{2,}\b")
+
+
+def question_kind(question: str) -> Kind:
+    """The kind of fact ``question`` asks for; ``"what"`` when it asks for none in particular."""
+    text = " ".join(_TYPO_WH.get(w, w) for w in question.casefold().replace("’", "'").split())
+    text = re.sub(r"^(?:so|ok|okay|hey|and|but|um|hmm|also|wait|please|pls|plz)[,!]?\s+", "", text)
+    text = re.sub(r"^(?:what\s+is|what's|whats|tell\s+me|do\s+you\s+know|give\s+me)\s+(?=the\s+names?\b)", "", text)
+    if re.match(r"^(?:the\s+)?names?\s+of\b", text):
+        return "who"
+    for pattern, kind in ((_WHEN, "when"), (_HOW_MANY, "how_many"), (_WHO, "who"), (_WHY, "why"), (_WHERE, "where")):
+        if pattern.search(text):
+            return kind  # type: ignore[return-value]
+    which = re.match(r"^(?:which|what)\s+(\w+)(?:\s+(\w+))?", text)
+    if which and which.group(1) not in _AUXILIARIES:
+        if any(w and w not in _AUXILIARIES and _person_or_group(w) for w in which.groups()):
+            return "who"  # "which author", "which cubs player"
+    if re.match(r"^how\s+(?:did|does|do|is|are|was|were|will|would|can|could|has|have|had)\b", text):
+        return "how"
+    return "what"
+
+
+@lru_cache(maxsize=50_000)
+def _person_or_group(word: str) -> bool:
+    """Whether WordNet files ``word``'s first noun sense under people or groups (noun.person, noun.group)."""
+    return lexical_file(word.casefold(), "n") in ("noun.person", "noun.group")
+
+
+def holds(kind: Kind, text: str, question_names: frozenset[str] = frozenset()) -> str | None:
+    """What in ``text`` is of the asked kind ("date", "quantity", "person", "reason", "place"), or None.
+
+    ``question_names`` (lower case) are the names the question itself gives: the question's own subject does
+    not answer "who"."""
+    if kind == "when":
+        return "date" if _DATE.search(text) else None
+    if kind == "how_many":
+        return "quantity" if _QUANTITY.search(text) else None
+    if kind == "why":
+        return "reason" if _REASON.search(text) else None
+    if kind == "how":
+        return "manner" if _REASON.search(text) or _MANNER.search(text) else None
+    if kind == "where":
+        return "place" if _PLACE.search(text) else None
+    if kind == "who":
+        for match in _NAME.finditer(text):
+            name = match.group().casefold().strip(".’'")
+            if name not in question_names and not _CALENDAR.fullmatch(name):
+                return "person"
+        for word in re.findall(r"[a-z]+", text):
+            if len(word) > 2 and _person_or_group(word):
+                return "person"
+        return None
+    return "any"

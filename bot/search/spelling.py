@@ -1,0 +1,80 @@
+"""Typo tolerance against the coverage's own vocabulary: "amazn" is "amazon", "recogntion" is "recognition".
+
+Why against the coverage: a question word the coverage never uses cannot match anything, and the words it might
+have meant are exactly the coverage's own terms, names included ("bezoz" -> "bezos", which no dictionary holds).
+A term is corrected only when the coverage does not use it at all, to the closest term within a small edit
+distance (Levenshtein, by rapidfuzz: 1 edit for terms of up to 5 letters, 2 beyond), the most used one when
+several are as close.
+
+The vocabulary is grouped by first letter and length once per index version (terms of a 1M-sentence coverage
+take a fraction of a second), so a correction compares a word with a few thousand terms, in C.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+
+from rapidfuzz import process
+from rapidfuzz.distance import Indel, Levenshtein
+
+__all__ = ["Speller"]
+
+MIN_LENGTH = 3  # shorter words are too ambiguous to correct ("us", "un")
+
+
+def max_edits(term: str) -> int:
+    return 1 if len(term) <= 5 else 2
+
+
+class Speller:
+    """Corrections of unknown terms to terms of one vocabulary; rebuilt when the vocabulary's version changes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._version: object = None
+        self._buckets: dict[tuple[str, int], list[str]] = {}
+
+    def _ensure(self, version: object, vocabulary: Callable[[], Iterable[str]]) -> None:
+        with self._lock:
+            if self._version == version:
+                return
+            buckets: dict[tuple[str, int], list[str]] = {}
+            for term in vocabulary():
+                if len(term) >= MIN_LENGTH - 1 and term.isalpha():
+                    buckets.setdefault((term[0], len(term)), []).append(term)
+            self._buckets = buckets
+            self._version = version
+
+    def corrections(
+        self,
+        word: str,
+        term: str,
+        version: object,
+        vocabulary: Callable[[], Iterable[str]],
+        doc_freq: Callable[[str], int],
+    ) -> list[str]:
+        """The known terms closest to ``word`` as typed or to its ``term`` (empty when none is close enough):
+        fewest edits first, then the most similar (Indel ratio: "hati" is "haiti" before "hat"), then the most
+        used."""
+        if len(word) < MIN_LENGTH or not word.isalpha():
+            return []
+        self._ensure(version, vocabulary)
+        scored: dict[str, tuple[int, float]] = {}
+        for probe in dict.fromkeys((word, term)):
+            limit = max_edits(probe)
+            pool = [t for n in range(len(probe) - limit, len(probe) + limit + 1)
+                    for t in self._buckets.get((probe[0], n), [])]  # fmt: skip
+            for found, distance, _ in process.extract(
+                probe, pool, scorer=Levenshtein.distance, score_cutoff=limit, limit=20
+            ):
+                if found == term:
+                    continue  # the term itself is unknown, or it would not be corrected
+                key = (int(distance), -Indel.normalized_similarity(probe, found))
+                if found not in scored or key < scored[found]:
+                    scored[found] = key
+        if not scored:
+            return []
+        best = min(d for d, _ in scored.values())
+        closest = [t for t, (d, _) in scored.items() if d == best]
+        return sorted(closest, key=lambda t: (scored[t][1], -doc_freq(t), t))[:2]

