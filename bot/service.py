@@ -481,7 +481,7 @@ class NewsService:
 
         return export_corpus(self._store.iter_all(), directory)
 
-    # --- feed subscriptions (the records; fetching and polling are bot/intake/subscriptions.py) ---------------
+    # --- feed subscriptions (the records; fetching and polling are bot/feeds/subscriptions.py) ---------------
 
     def feeds(self) -> list[FeedRecord]:
         return self._store.feeds()

@@ -20,7 +20,7 @@ from tests.helpers import deadline_test, start_newsbot, stop_newsbot
 from bot.core.config import Settings, load_settings
 from bot.discord_app.client import NewsBot
 from bot.discord_app.feeds import FeedsCog
-from bot.intake.subscriptions import Subscriptions
+from bot.feeds.subscriptions import Subscriptions
 from tests.test_subscriptions import LIGHTHOUSE, OUTLET, Site, publish_first_edition, running_site
 
 TEST_DEADLINE = 30.0  # seconds, for any one test

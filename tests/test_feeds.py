@@ -1,4 +1,4 @@
-"""Tests for bot.intake.feeds: RSS 2.0, RSS 1.0 and Atom samples, malformed documents and entity bombs."""
+"""Tests for bot.intake.feed_parser: RSS 2.0, RSS 1.0 and Atom samples, malformed documents and entity bombs."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 import pytest
 
 from bot.core.errors import FetchError
-from bot.intake.feeds import Feed, FeedEntry, parse_feed
+from bot.intake.feed_parser import Feed, FeedEntry, parse_feed
 
 BASE = "https://news.example.com/feeds/world.xml"
 

@@ -1,5 +1,5 @@
 """Feed subscriptions end to end: a real HTTP server on 127.0.0.1 serves RSS and Atom feeds and article pages,
-and bot.intake.subscriptions subscribes, polls, de-duplicates and logs; the `newsbot feeds` commands run through click.
+and bot.feeds.subscriptions subscribes, polls, de-duplicates and logs; the `newsbot feeds` commands run through click.
 
 The server runs in its own thread with its own event loop, so the same server serves the async tests and the
 command line (which runs its own event loop with asyncio.run). Async tests are bounded by ``asyncio.timeout``,
@@ -30,10 +30,10 @@ from click.testing import CliRunner, Result
 from bot.cli.feeds import feeds
 from bot.cli.main import cli
 from bot.core.config import load_settings
-from bot.core.errors import FetchError, InvalidInput, UnsafeURL
+from bot.core.errors import DuplicateFeed, FeedNotFound, FetchError, InvalidInput, NotAFeed, UnsafeURL
+from bot.feeds.subscriptions import Subscriptions
 from bot.intake.guard import FetchPolicy
 from bot.intake.ingest import fetch_policy
-from bot.intake.subscriptions import DuplicateFeed, FeedNotFound, NotAFeed, Subscriptions
 from bot.service import NewsService
 from tests.helpers import deadline_test
 

@@ -1,6 +1,6 @@
 """``newsbot feeds ...``: subscribe to RSS and Atom feeds, poll them, and read what each poll did.
 
-A click group over :class:`bot.intake.subscriptions.Subscriptions`, added to the ``newsbot`` command line by
+A click group over :class:`bot.feeds.subscriptions.Subscriptions`, added to the ``newsbot`` command line by
 ``cli.add_command(feeds)``. It shares ``--data-dir``, the error handling and the
 attribution of changes with the rest of the command line through :mod:`bot.cli.common`.
 
@@ -18,17 +18,18 @@ import click
 
 from bot.cli.common import ErrorHandlingGroup, actor, data_dir_option, echo_json, open_service
 from bot.core.config import Settings, load_settings
+from bot.present.feeds import describe_entry, describe_poll, render_feed_list, render_subscribed, render_unsubscribed
 
 if TYPE_CHECKING:
+    from bot.feeds.subscriptions import Subscriptions
     from bot.intake.guard import FetchPolicy
-    from bot.intake.subscriptions import FeedLogEntry, FeedRecord, Subscriptions
 
 __all__ = ["feeds"]
 
 
 def _open(data_dir: Path | None) -> tuple[Settings, Subscriptions]:
     settings = load_settings(data_dir=data_dir)
-    from bot.intake.subscriptions import (
+    from bot.feeds.subscriptions import (
         Subscriptions,  # fetching needs aiohttp and trafilatura: only feeds commands pay
     )
 
@@ -39,16 +40,6 @@ def _policy(settings: Settings) -> FetchPolicy:
     from bot.intake.ingest import fetch_policy
 
     return fetch_policy(settings)
-
-
-def _describe_entry(entry: FeedLogEntry) -> str:
-    from bot.intake.subscriptions import describe_entry
-
-    return describe_entry(entry)
-
-
-def _counts(feed: FeedRecord) -> str:
-    return f"{feed.added} added, {feed.skipped} skipped, {feed.failed} failed"
 
 
 @click.group(cls=ErrorHandlingGroup)
@@ -74,8 +65,7 @@ def add(url: str, outlet: str | None, data_dir: Path | None) -> None:
     """
     settings, subscriptions = _open(data_dir)
     feed = asyncio.run(subscriptions.add(url, policy=_policy(settings), actor=actor(), outlet=outlet))
-    click.echo(f"Subscribed feed {feed.id}: {feed.title or feed.url}, attributed to {feed.outlet}.")
-    click.echo(f"Its entries are added at the next poll (now: newsbot feeds poll {feed.id}).")
+    click.echo(render_subscribed(feed))
 
 
 @feeds.command(name="remove")
@@ -90,8 +80,7 @@ def remove(feed: str, data_dir: Path | None) -> None:
     """
     _, subscriptions = _open(data_dir)
     removed = subscriptions.remove(feed, actor=actor())
-    kept = f" The {removed.added} articles it added stay in the coverage." if removed.added else ""
-    click.echo(f"Removed feed {removed.id}: {removed.name} ({removed.url}).{kept}")
+    click.echo(render_unsubscribed(removed))
 
 
 @feeds.command(name="list")
@@ -112,10 +101,8 @@ def list_(as_json: bool, data_dir: Path | None) -> None:
     if not records:
         click.echo("No feeds are subscribed (add one with: newsbot feeds add URL).")
         return
-    for r in records:
-        polled = f"last polled {r.last_polled_at}" if r.last_polled_at else "not polled yet"
-        click.echo(f"{r.id:>3}  {r.outlet}: {r.title or '(untitled)'}  {r.url}")
-        click.echo(f"     {_counts(r)}; {polled}" + (f"; last error: {r.last_error}" if r.last_error else ""))
+    for line in render_feed_list(records):
+        click.echo(line)
 
 
 @feeds.command(name="log")
@@ -138,7 +125,7 @@ def log_(feed: str, limit: int, as_json: bool, data_dir: Path | None) -> None:
     if not entries:
         click.echo("Nothing yet: the feed has not been polled (newsbot feeds poll).")
     for entry in entries:
-        click.echo(f"{entry.at}  {_describe_entry(entry)}")
+        click.echo(f"{entry.at}  {describe_entry(entry)}")
 
 
 @feeds.command(name="poll")
@@ -161,8 +148,6 @@ def poll(feed: str | None, max_new: int, data_dir: Path | None) -> None:
     if not report.feeds:
         click.echo("No feeds are subscribed (add one with: newsbot feeds add URL).")
         return
-    from bot.intake.subscriptions import describe_poll
-
     for line in describe_poll(report):
         click.echo(line)
     if report.errors:

@@ -12,8 +12,11 @@ Hierarchy::
      │    ├── InvalidQuestion    an empty or stopword-only question
      │    ├── InvalidDate        a date that is not YYYY, YYYY-MM or YYYY-MM-DD, or does not exist
      │    ├── DuplicateArticle   the same URL or the same text is already stored
+     │    ├── DuplicateFeed      that feed (its URL normalised) is already subscribed
+     │    ├── NotAFeed           the URL serves something that is not an RSS or Atom feed
      │    └── UnsafeURL          a URL newsbot refuses to fetch (scheme, credentials, private address)
      ├── ArticleNotFound         no stored article has that id
+     ├── FeedNotFound            no subscribed feed has that id or URL
      ├── FetchError              a page could not be fetched or yielded no article
      ├── PermissionDenied        the user may not change the corpus
      ├── StoreError              the database cannot be opened or used
@@ -31,6 +34,8 @@ __all__ = [
     "ConfigError",
     "DiskFull",
     "DuplicateArticle",
+    "DuplicateFeed",
+    "FeedNotFound",
     "FetchError",
     "InvalidArticle",
     "InvalidDate",
@@ -38,6 +43,7 @@ __all__ = [
     "InvalidQuestion",
     "ModelUnavailable",
     "NewsBotError",
+    "NotAFeed",
     "PermissionDenied",
     "StoreBusy",
     "StoreDamaged",
@@ -80,6 +86,22 @@ class DuplicateArticle(InvalidInput):
 
 class UnsafeURL(InvalidInput):
     """A URL that newsbot will not fetch."""
+
+
+class DuplicateFeed(InvalidInput):
+    """The feed is already subscribed (same normalised URL); ``existing_id`` is its subscription."""
+
+    def __init__(self, message: str, existing_id: int) -> None:
+        super().__init__(message)
+        self.existing_id = existing_id
+
+
+class NotAFeed(InvalidInput):
+    """The URL serves something that is not an RSS or Atom feed."""
+
+
+class FeedNotFound(NewsBotError):
+    """No subscribed feed has that id or URL."""
 
 
 class ArticleNotFound(NewsBotError):

@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import re
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -24,9 +24,11 @@ __all__ = [
     "ArticleIn",
     "DatePrecision",
     "FeedLogEntry",
+    "FeedPoll",
     "FeedRecord",
     "FeedStatus",
     "Headline",
+    "PollReport",
     "OutletCoverage",
     "Quote",
     "QuoteReason",
@@ -350,3 +352,39 @@ class FeedLogEntry:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class FeedPoll:
+    """One feed's poll: the entries taken (in feed order), or the error that stopped it.
+
+    ``seen`` counts entries left alone because an earlier poll took them; ``waiting`` the new entries left for the
+    next poll by ``max_new_per_feed``.
+    """
+
+    feed: FeedRecord
+    entries: list[FeedLogEntry] = field(default_factory=list)
+    error: str | None = None
+    seen: int = 0
+    waiting: int = 0
+
+    def count(self, status: FeedStatus) -> int:
+        return sum(1 for e in self.entries if e.status == status)
+
+
+@dataclass(frozen=True)
+class PollReport:
+    """The outcome of one poll over one or all feeds, in feed id order."""
+
+    feeds: list[FeedPoll]
+
+    def count(self, status: FeedStatus) -> int:
+        return sum(f.count(status) for f in self.feeds)
+
+    @property
+    def errors(self) -> list[FeedPoll]:
+        return [f for f in self.feeds if f.error is not None]
+
+    @property
+    def waiting(self) -> int:
+        return sum(f.waiting for f in self.feeds)

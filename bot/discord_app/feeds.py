@@ -25,9 +25,10 @@ from bot.discord_app.replies import (
     send,
     within_budget,
 )
+from bot.feeds.subscriptions import Subscriptions
 from bot.intake.ingest import fetch_policy
-from bot.intake.subscriptions import FeedRecord, Subscriptions, describe_poll
-from bot.present.render import escape_markdown
+from bot.present.feeds import describe_poll, render_feed_digest, render_subscribed, render_unsubscribed
+from bot.present.style import DISCORD
 
 if TYPE_CHECKING:
     from bot.discord_app.client import NewsBot
@@ -35,10 +36,6 @@ if TYPE_CHECKING:
 __all__ = ["FeedsCog"]
 
 log = logging.getLogger("newsbot.feeds")
-
-
-def _describe(feed: FeedRecord) -> str:
-    return f"{feed.name} ({feed.outlet})" if feed.title and feed.title != feed.outlet else feed.outlet
 
 
 @app_commands.default_permissions(manage_messages=True)
@@ -105,13 +102,7 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="Moderat
             url, policy=fetch_policy(self.bot.settings), actor=actor(interaction.user), outlet=outlet
         )
         minutes = self.bot.settings.feed_poll_minutes
-        await send(
-            interaction,
-            f"Subscribed feed `{feed.id}`: {escape_markdown(_describe(feed))}, credited to "
-            f"**{escape_markdown(feed.outlet)}**. Its new entries are added at the next poll "
-            f"(every {minutes:g} minutes).",
-            ephemeral=True,
-        )
+        await send(interaction, render_subscribed(feed, DISCORD, poll_minutes=minutes), ephemeral=True)
 
     @app_commands.command(name="remove")
     @app_commands.describe(feed="The feed to remove (start typing its title, outlet or URL)")
@@ -119,14 +110,7 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="Moderat
         """Unsubscribe a feed. The articles it added stay in the coverage."""
         await acknowledge(interaction, ephemeral=True)
         removed = await asyncio.to_thread(self.subscriptions.remove, feed, actor=actor(interaction.user))
-        kept = (
-            f" The {removed.added} articles it added stay in the coverage (`/corpus remove` removes one)."
-            if removed.added
-            else ""
-        )
-        await send(
-            interaction, f"Removed feed `{removed.id}`: {escape_markdown(_describe(removed))}.{kept}", ephemeral=True
-        )
+        await send(interaction, render_unsubscribed(removed, DISCORD), ephemeral=True)
 
     @remove.autocomplete("feed")
     async def feed_autocomplete(
@@ -142,27 +126,10 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="Moderat
         """The subscribed feeds, what their entries became, and their last poll."""
         await acknowledge(interaction, ephemeral=True)
         records = await asyncio.to_thread(self.subscriptions.list)
-        lines = [_line(r) for r in records]
-        shown: list[str] = []
-        for line in lines:
-            if sum(len(x) + 1 for x in shown) + len(line) > EMBED_DESCRIPTION_LIMIT - 200:
-                break
-            shown.append(line)
-        more = len(lines) - len(shown)
-        text = "\n".join(shown) + (f"\n… and {more} more (see `newsbot feeds list`)" if more else "")
+        text = render_feed_digest(records, DISCORD, max_chars=EMBED_DESCRIPTION_LIMIT - 200)
         title = f"{len(records)} feed{'s' if len(records) != 1 else ''}"
-        embed = discord.Embed(title=title, description=text or "No feeds are subscribed: add one with `/feeds add`.")
+        embed = discord.Embed(title=title, description=text)
         await send(interaction, embed=embed, ephemeral=True)
-
-
-def _line(feed: FeedRecord) -> str:
-    polled = f"last poll {feed.last_polled_at}" if feed.last_polled_at else "not polled yet"
-    error = f"\n  ⚠ {escape_markdown(clip(feed.last_error, 300))}" if feed.last_error else ""
-    return (
-        f"`{feed.id}` **{escape_markdown(clip(feed.outlet, 100))}** · {escape_markdown(clip(feed.name, 150))}\n"
-        f"  <{clip(feed.url, 500)}> · {feed.added} added, {feed.skipped} skipped, {feed.failed} failed · "
-        f"{polled}{error}"
-    )
 
 
 async def setup(bot: NewsBot) -> None:

@@ -19,6 +19,7 @@ __all__ = [
     "Finding",
     "Listed",
     "describe_article",
+    "fit_lines",
     "render_added",
     "render_article_digest",
     "render_article_list",
@@ -75,14 +76,18 @@ def render_article_digest(articles: Sequence[Listed], style: Style, *, max_chars
         f"{style.code(a.id)} {format_date(a.date)} · {style.escape(a.source)}: {style.escape(clip(a.title, 120))}"
         for a in articles
     ]
+    return fit_lines(lines, max_chars, f"see {style.code('newsbot list')}") or "The corpus is empty."
+
+
+def fit_lines(lines: Sequence[str], max_chars: int, where_more: str) -> str:
+    """As many of ``lines`` as fit ``max_chars``, then "… and N more (``where_more``)" for the rest."""
     shown: list[str] = []
     for line in lines:
         if sum(len(x) + 1 for x in shown) + len(line) > max_chars:
             break
         shown.append(line)
     more = len(lines) - len(shown)
-    text = "\n".join(shown) + (f"\n… and {more} more (see {style.code('newsbot list')})" if more else "")
-    return text or "The corpus is empty."
+    return "\n".join(shown) + (f"\n… and {more} more ({where_more})" if more else "")
 
 
 def render_stats(stats: Stats, style: Style = PLAIN, *, data_dir: object | None = None) -> str:

@@ -398,7 +398,7 @@ class Store:
         with self.transaction() as db:
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
-    # --- feed subscriptions (bot/intake/subscriptions.py) -------------------------------------------------
+    # --- feed subscriptions (bot/feeds/subscriptions.py) -------------------------------------------------
 
     def feeds(self) -> list[FeedRecord]:
         """Every subscribed feed, oldest subscription first, with its counts and last poll."""

@@ -27,30 +27,39 @@ from __future__ import annotations
 import asyncio
 import builtins
 import logging
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from typing import Any, Final
-from urllib.parse import urljoin
 
 import aiohttp
 
 from bot.core.errors import (
     DuplicateArticle,
+    DuplicateFeed,
+    FeedNotFound,
     FetchError,
     InvalidArticle,
     InvalidInput,
     NewsBotError,
+    NotAFeed,
     UnsafeURL,
 )
-from bot.core.models import ArticleIn, FeedLogEntry, FeedRecord, FeedStatus, now_iso, parse_partial_date
+from bot.core.models import (
+    ArticleIn,
+    FeedLogEntry,
+    FeedPoll,
+    FeedRecord,
+    FeedStatus,
+    PollReport,
+    now_iso,
+    parse_partial_date,
+)
 from bot.core.urls import normalize_url
+from bot.intake.discovery import fetch_feed
 from bot.intake.extract import ExtractedArticle
-from bot.intake.feeds import Feed, FeedEntry, parse_feed
+from bot.intake.feed_parser import FeedEntry
 from bot.intake.guard import FetchPolicy, open_session
-from bot.intake.http import fetch_article, fetch_page
+from bot.intake.http import fetch_article
 from bot.intake.ingest import article_from_fields, from_extracted, looks_like_url
-from bot.intake.page import FEED_TYPES
+from bot.present.feeds import describe_entry, describe_poll
 from bot.service import NewsService
 
 __all__ = [
@@ -65,67 +74,12 @@ __all__ = [
     "describe_entry",
     "describe_poll",
     "entry_key",
-]
+]  # the errors, the records and describe_* are re-exported from bot.core and bot.present
 
 log = logging.getLogger(__name__)
 
-#: What a feed URL may serve: feeds, and web pages only so that a page can be refused with a useful message.
-_FEED_FETCH_TYPES: Final = FEED_TYPES | {"text/html", "application/xhtml+xml"}
-_HTML_TYPES: Final = frozenset({"text/html", "application/xhtml+xml"})
 _MAX_OUTLET_CHARS: Final = 100  # ArticleIn.source
 _CONCURRENT_FEEDS: Final = 4
-
-
-class DuplicateFeed(InvalidInput):
-    """The feed is already subscribed (same normalised URL)."""
-
-    def __init__(self, message: str, existing_id: int) -> None:
-        super().__init__(message)
-        self.existing_id = existing_id
-
-
-class NotAFeed(InvalidInput):
-    """The URL serves something that is not an RSS or Atom feed."""
-
-
-class FeedNotFound(NewsBotError):
-    """No subscribed feed has that id or URL."""
-
-
-@dataclass(frozen=True)
-class FeedPoll:
-    """One feed's poll: the entries taken (in feed order), or the error that stopped it.
-
-    ``seen`` counts entries left alone because an earlier poll took them; ``waiting`` the new entries left for the
-    next poll by ``max_new_per_feed``.
-    """
-
-    feed: FeedRecord
-    entries: list[FeedLogEntry] = field(default_factory=list)
-    error: str | None = None
-    seen: int = 0
-    waiting: int = 0
-
-    def count(self, status: FeedStatus) -> int:
-        return sum(1 for e in self.entries if e.status == status)
-
-
-@dataclass(frozen=True)
-class PollReport:
-    """The outcome of one poll over one or all feeds, in feed id order."""
-
-    feeds: list[FeedPoll]
-
-    def count(self, status: FeedStatus) -> int:
-        return sum(f.count(status) for f in self.feeds)
-
-    @property
-    def errors(self) -> list[FeedPoll]:
-        return [f for f in self.feeds if f.error is not None]
-
-    @property
-    def waiting(self) -> int:
-        return sum(f.waiting for f in self.feeds)
 
 
 def entry_key(entry: FeedEntry) -> str:
@@ -136,33 +90,6 @@ def entry_key(entry: FeedEntry) -> str:
         return normalize_url(entry.url)
     except UnsafeURL:
         return entry.url
-
-
-def describe_entry(entry: FeedLogEntry) -> str:
-    """One line for a log or a poll report: status, feed, article, headline and why."""
-    article = f" {entry.article_id}" if entry.article_id else ""
-    title = entry.title or entry.url or entry.entry_key
-    return f"{entry.status:<7} feed {entry.feed_id}{article}: {title}: {entry.reason}"
-
-
-def describe_poll(report: PollReport) -> list[str]:
-    """The lines of a poll report: one per entry taken, one per feed that failed, then a summary."""
-    lines: list[str] = []
-    for polled in report.feeds:
-        lines.extend(describe_entry(e) for e in polled.entries)
-        if polled.error is not None:
-            lines.append(f"{'failed':<7} feed {polled.feed.id} ({polled.feed.name}): {polled.error}")
-    n = len(report.feeds)
-    summary = (
-        f"Polled {n} feed{'s' if n != 1 else ''}: {report.count('added')} added, "
-        f"{report.count('skipped')} skipped, {report.count('failed')} failed"
-    )
-    if report.errors:
-        summary += f"; {len(report.errors)} feed{'s' if len(report.errors) != 1 else ''} could not be polled"
-    if report.waiting:
-        summary += f"; {report.waiting} new entries wait for the next poll"
-    lines.append(summary + ".")
-    return lines
 
 
 class Subscriptions:
@@ -195,7 +122,7 @@ class Subscriptions:
         if len(name) > _MAX_OUTLET_CHARS:
             raise InvalidInput(f"outlet: at most {_MAX_OUTLET_CHARS} characters, not {len(name)}")
         async with open_session() as session:
-            feed = await _fetch_feed(url, policy, session)
+            feed = await fetch_feed(url, policy, session)
         if not name:
             name = _clean(feed.title)
             if len(name) > _MAX_OUTLET_CHARS:
@@ -301,7 +228,7 @@ class Subscriptions:
     async def _poll_one(
         self, record: FeedRecord, policy: FetchPolicy, session: aiohttp.ClientSession, max_new: int
     ) -> FeedPoll:
-        feed = await _fetch_feed(record.url, policy, session)
+        feed = await fetch_feed(record.url, policy, session)
         seen = await asyncio.to_thread(self.service.feed_entry_keys, record.id)
         fresh: dict[str, FeedEntry] = {}
         already = 0
@@ -419,53 +346,3 @@ def _from_entry(record: FeedRecord, entry: FeedEntry) -> ArticleIn:
         "body": entry.summary,
     }
     return article_from_fields(fields, f"the feed entry {entry.url}")
-
-
-async def _fetch_feed(url: str, policy: FetchPolicy, session: aiohttp.ClientSession) -> Feed:
-    """Fetch and parse a feed; a web page or a document that is not a feed is :class:`NotAFeed`."""
-    page = await fetch_page(url, policy, session, accept=_FEED_FETCH_TYPES)
-    if page.content_type in _HTML_TYPES:
-        links = await asyncio.to_thread(_feed_links, page.text, page.final_url)
-        hint = f"; the page names its feed: {links[0]}" if links else ""
-        raise NotAFeed(f"{url} is a web page, not an RSS or Atom feed{hint}")
-    try:
-        return await asyncio.to_thread(parse_feed, page.text, page.final_url)
-    except FetchError as exc:
-        message = str(exc)
-        raise NotAFeed(message if page.final_url in message or url in message else f"{url}: {message}") from None
-
-
-class _FeedLinks(HTMLParser):
-    """Collects ``<link rel="alternate" type="application/rss+xml" href="...">`` from a page's markup."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.hrefs: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: Sequence[tuple[str, str | None]]) -> None:
-        if tag != "link":
-            return
-        values = {name: (value or "") for name, value in attrs}
-        rels = values.get("rel", "").lower().split()
-        kind = values.get("type", "").lower().split(";")[0].strip()
-        if "alternate" in rels and kind in FEED_TYPES and values.get("href", "").strip():
-            self.hrefs.append(values["href"].strip())
-
-
-def _feed_links(html: str, base: str) -> list[str]:
-    """Feeds a web page names for itself, as absolute http(s) URLs."""
-    parser = _FeedLinks()
-    try:
-        parser.feed(html)
-        parser.close()
-    except Exception:  # noqa: BLE001 - only a hint for an error message
-        return []
-    return _unique(u for u in (urljoin(base, h) for h in parser.hrefs) if looks_like_url(u))
-
-
-def _unique(values: Iterable[str]) -> list[str]:
-    result: list[str] = []
-    for value in values:
-        if value not in result:
-            result.append(value)
-    return result
