@@ -44,12 +44,17 @@ from bot.storage.store import Change, Health, Store, restore_database
 if TYPE_CHECKING:
     from bot.intake.bulk import ImportPlan
 
-__all__ = ["NewsService", "shipped_corpus_dir"]
+__all__ = ["NewsService", "command_signature", "shipped_corpus_dir"]
 
 REPLAY_LIMIT = 20_000  # changes a saved index catches up with by replaying; beyond that it is rebuilt
 SAVE_AFTER_CHANGES = 200  # a replay longer than this saves the index again at once
 
 log = logging.getLogger(__name__)
+
+
+def command_signature(payload: list[dict[str, Any]]) -> str:
+    """A fingerprint of the slash commands' definitions, to tell whether Discord has the current ones."""
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def shipped_corpus_dir() -> Path:

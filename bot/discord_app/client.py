@@ -22,8 +22,7 @@ from discord.ext import commands
 from bot.core.config import Settings
 from bot.core.errors import ConfigError
 from bot.discord_app.replies import NO_PINGS, report_error
-from bot.ops.maintenance import command_signature
-from bot.service import NewsService
+from bot.service import NewsService, command_signature
 
 __all__ = ["NewsBot", "build_bot", "command_payload", "intents", "run_bot", "sync_commands"]
 

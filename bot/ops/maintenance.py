@@ -6,24 +6,18 @@ Backups and restores are :meth:`bot.service.NewsService.backup` and :meth:`bot.s
 from __future__ import annotations
 
 import errno
-import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.core.config import Settings
 from bot.core.errors import NewsBotError
+from bot.service import command_signature
 
 if TYPE_CHECKING:
     from bot.service import NewsService
 
 __all__ = ["Check", "command_signature", "doctor"]
-
-
-def command_signature(payload: list[dict[str, Any]]) -> str:
-    """A fingerprint of the slash commands' definitions, to tell whether Discord has the current ones."""
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
