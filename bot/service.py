@@ -1,9 +1,18 @@
 """NewsService: the one object the command line and the Discord bot talk to.
 
-It owns the store (the truth) and the search index (derived from it), and keeps the two in step: every change
-goes to the store first, in one transaction, and then to the index; before every read it checks the store's
-version, so an article added by another process is picked up too. Its methods are synchronous and thread-safe;
-the Discord layer calls them through ``asyncio.to_thread`` so the event loop never waits on SQLite or BM25.
+It owns the store (the truth) and the search indexes derived from it (:mod:`bot.storage.indexes` keeps them in
+step: every change goes to the store first, in one transaction, and every read first catches its index up with the
+store's change log, so an article added by another process is answerable too). Nothing else touches the store.
+Its methods are synchronous and thread-safe; the Discord layer calls them through ``asyncio.to_thread`` so the
+event loop never waits on SQLite or BM25.
+
+**Coverages.** Every reading and changing method takes ``server``: the Discord server (guild) id the request comes
+from, or None for the default collection (the command line without ``--server``, direct messages). With
+``coverage="per-server"`` (the default) each server has its own coverage: the default collection (the shipped
+corpus and what the command line adds) minus what its moderators removed, plus what they added; a change made in
+one server never reaches another. With ``coverage="shared"`` every server reads the default collection, and only
+the servers in ``editor_guild_ids`` may change it: any other server's change is refused here, in code, whatever
+Discord's permissions say.
 """
 
 from __future__ import annotations
@@ -15,23 +24,24 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from bot.core.config import Settings
-from bot.core.errors import ArticleNotFound, ConfigError, DuplicateArticle
+from bot.core.errors import ConfigError, DuplicateArticle, InvalidInput, PermissionDenied
 from bot.core.models import (
     Answer,
     Article,
     ArticleIn,
+    AuditEntry,
     FeedLogEntry,
     FeedRecord,
+    ServerSummary,
     Sources,
     Stats,
     Timeline,
     TimelineQuery,
     date_sort_key,
 )
-from bot.core.text import TEXT_VERSION
 from bot.intake.corpus import load_corpus_dir
 from bot.search.answers import answer_question
 from bot.search.embedding import EmbeddingProgress, EmbeddingWorker
@@ -39,15 +49,17 @@ from bot.search.index import ArticleRef, CoverageIndex
 from bot.search.semantic import NO_READER, EmbeddingReader, Reader, open_reader
 from bot.search.sources import outlet_coverage
 from bot.search.timeline import build_timeline
-from bot.storage.store import Change, Health, Store, restore_database
+from bot.storage.indexes import DEFAULT, Indexes
+from bot.storage.protocol import HealthRecord, NewsStore
+from bot.storage.store import Store, restore_database
 
 if TYPE_CHECKING:
     from bot.intake.bulk import ImportPlan
 
-__all__ = ["NewsService", "command_signature", "shipped_corpus_dir"]
+__all__ = ["DEFAULT", "CoverageMode", "NewsService", "check_server_id", "command_signature", "shipped_corpus_dir"]
 
-REPLAY_LIMIT = 20_000  # changes a saved index catches up with by replaying; beyond that it is rebuilt
-SAVE_AFTER_CHANGES = 200  # a replay longer than this saves the index again at once
+CoverageMode = Literal["per-server", "shared"]
+_MAX_SNOWFLAKE = 2**63 - 1
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +78,13 @@ def shipped_corpus_dir() -> Path:
     raise ConfigError("the shipped corpus is missing; set NEWSBOT_CORPUS_DIR to a corpus directory")
 
 
+def check_server_id(server: int) -> int:
+    """A Discord server id as the store keeps it (a positive 64-bit snowflake); InvalidInput otherwise."""
+    if isinstance(server, bool) or not isinstance(server, int) or not 0 < server <= _MAX_SNOWFLAKE:
+        raise InvalidInput(f"{server!r} is not a Discord server id (a positive number of up to 19 digits)")
+    return server
+
+
 def _timeline_query(
     query: TimelineQuery | str | None, since: str | None, until: str | None, outlet: str | None
 ) -> TimelineQuery:
@@ -78,92 +97,39 @@ def _timeline_query(
 
 
 class NewsService:
-    """Coverage questions, timelines and corpus changes over one data directory."""
+    """Coverage questions, timelines and corpus changes over one data directory, per Discord server."""
 
     def __init__(
         self,
-        store: Store,
+        store: NewsStore,
         *,
         corpus_dir: Path | None = None,
         index_dir: Path | None = None,
+        coverage: CoverageMode = "per-server",
+        editor_guild_ids: tuple[int, ...] | list[int] = (),
+        max_loaded_indexes: int = 64,
+        index_idle_seconds: float = 1800.0,
         reader: EmbeddingReader | None = None,
     ) -> None:
         self._store = store  # private: callers use the service's methods (the one door to the data)
         self._reader = reader
         self._embedder = EmbeddingWorker(reader) if reader is not None else None
         self._embed_replayed = False  # embed what other processes add too (the bot; see start_embedding)
+        self.coverage: CoverageMode = coverage
+        self.editor_guild_ids = frozenset(editor_guild_ids)
+        servers_dir = None if index_dir is None else index_dir.with_name("server-index")
+        self._indexes = Indexes(
+            store,
+            index_dir,
+            servers_dir,
+            max_loaded=max_loaded_indexes,
+            idle_seconds=index_idle_seconds,
+            on_replayed=self._embed_replayed_articles,
+        )
         self._lock = threading.RLock()
         self._charts: dict[tuple[object, ...], bytes] = {}
-        self._index: CoverageIndex | None = None
-        self._index_dir = index_dir
-        self._version = 0  # the store version the index reflects
-        self._unsaved = 0  # changes applied to the index since it was last saved
         if corpus_dir is not None:
             self.seed(corpus_dir)
-
-    @property
-    def index(self) -> CoverageIndex:
-        """The search index, loaded (or built) on first use: commands that only write never pay for it."""
-        with self._lock:
-            if self._index is None:
-                self._index = self._open_index()
-            return self._index
-
-    def _open_index(self) -> CoverageIndex:
-        """Load the saved index if it belongs to this store, and replay the changes made since it was saved;
-        otherwise build it from the store and save it."""
-        directory = self._index_dir
-        if directory is not None and directory.exists():
-            try:
-                index, meta = CoverageIndex.load(directory, self._store.bodies)
-            except ValueError as exc:
-                log.warning("rebuilding the index: %s", exc)
-            else:
-                replay = self._replayable(meta)
-                if replay is not None:
-                    self._version = int(meta["version"])
-                    self._index = index
-                    self._apply(replay)
-                    if self._unsaved > SAVE_AFTER_CHANGES:
-                        self._save_index()
-                    return index
-                log.info("rebuilding the index: it does not match the store")
-        index = CoverageIndex(self._store.bodies)
-        self._version = self._store.version()
-        index.add_articles(self._store.iter_all())
-        self._index = index
-        self._unsaved = 1
-        self._save_index()
-        return index
-
-    def _replayable(self, meta: dict[str, Any]) -> list[Change] | None:
-        """The changes since a saved index's version, or None if the index belongs to another history (a
-        restored backup, another database) or is too far behind to catch up by replaying."""
-        version = int(meta.get("version", -1))
-        if meta.get("store_id") != self._store.store_id() or version > self._store.version():
-            return None
-        if meta.get("text_version") != TEXT_VERSION:
-            return None  # built with other sentence or token rules
-        if version and self._store.change_at(version) != meta.get("change"):
-            return None
-        changes = self._store.changes(limit=REPLAY_LIMIT + 1, since=version)
-        return None if len(changes) > REPLAY_LIMIT else sorted(changes, key=lambda c: c.seq)
-
-    def _save_index(self) -> None:
-        if self._index_dir is None or self._index is None or not self._unsaved:
-            return
-        meta = {
-            "store_id": self._store.store_id(),
-            "version": self._version,
-            "change": self._store.change_at(self._version),
-            "text_version": TEXT_VERSION,
-        }
-        try:
-            self._index.save(self._index_dir, meta)
-        except OSError as exc:
-            log.warning("could not save the index to %s: %s", self._index_dir, exc)
-            return
-        self._unsaved = 0
 
     @classmethod
     def open(cls, settings: Settings, *, seed: bool = True) -> NewsService:
@@ -179,7 +145,16 @@ class NewsService:
             store.close()
             raise
         corpus = (settings.corpus_dir or shipped_corpus_dir()) if seed else None
-        return cls(store, corpus_dir=corpus, index_dir=settings.data_dir / "index", reader=reader)
+        return cls(
+            store,
+            corpus_dir=corpus,
+            index_dir=settings.data_dir / "index",
+            coverage=settings.coverage,
+            editor_guild_ids=settings.editor_guild_ids,
+            max_loaded_indexes=settings.loaded_indexes,
+            index_idle_seconds=settings.index_idle_minutes * 60,
+            reader=reader,
+        )
 
     @staticmethod
     def verify_database(settings: Settings) -> None:
@@ -200,22 +175,78 @@ class NewsService:
         return restore_database(settings.database_path, source)
 
     def close(self) -> None:
-        """Stop embedding (after the batch in hand: the rest waits for the next catch-up), save the index if it
-        changed since it was saved (so the next start loads it), then close the store."""
+        """Stop embedding (after the batch in hand: the rest waits for the next catch-up), save the indexes that
+        changed since they were saved (so the next start loads them), then close the store."""
         if self._embedder is not None:
             self._embedder.close()
         with self._lock:
-            self._save_index()
+            self._indexes.save_all()
             self._store.close()
             if self._reader is not None:
                 self._reader.cache.close()
 
+    # --- which coverage --------------------------------------------------------------------------------------
+
+    def reads(self, server: int | None) -> int:
+        """The coverage a request from ``server`` reads: its own (per-server), or the default collection."""
+        if server is None or self.coverage == "shared":
+            return DEFAULT
+        return check_server_id(server)
+
+    def writes(self, server: int | None) -> int:
+        """The coverage a change made from ``server`` goes to; :class:`PermissionDenied` when that server may
+        not change any (shared mode, not an editor server)."""
+        if server is None:
+            return DEFAULT
+        check_server_id(server)
+        if self.coverage == "shared":
+            if server not in self.editor_guild_ids:
+                raise PermissionDenied(
+                    "this bot shares one coverage between its servers, and this server is not one of those that "
+                    "edit it (NEWSBOT_EDITOR_GUILD_IDS): ask the bot's operator"
+                )
+            return DEFAULT
+        return server
+
+    def describe_coverage(self, server: int | None) -> str:
+        """What a reply in ``server`` is drawn from, in words (for footers and help)."""
+        if server is None:
+            return "the default collection"
+        return "the shared coverage" if self.coverage == "shared" else "this server's coverage"
+
+    def require_known_server(self, server: int) -> int:
+        """``server`` if the bot has been in it or it has a coverage; else InvalidInput (a typo in --server)."""
+        check_server_id(server)
+        if not self._store.known_server(server):
+            raise InvalidInput(
+                f"no server {server} is known: the bot records each server it is in (see `newsbot servers`)"
+            )
+        return server
+
+    # --- the index -------------------------------------------------------------------------------------------
+
+    @property
+    def index(self) -> CoverageIndex:
+        """The default collection's index, up to date (loaded, or built, on first use)."""
+        return self._indexes.index(DEFAULT)[0]
+
+    def index_of(self, server: int | None) -> CoverageIndex:
+        """The index of the coverage ``server`` reads, up to date."""
+        return self._indexes.index(self.reads(server))[0]
+
+    def loaded_indexes(self) -> list[int]:
+        """The servers whose own index is in memory now, least recently used first."""
+        return self._indexes.loaded()
+
+    def unload_idle_indexes(self) -> int:
+        """Unload (after saving) the indexes of servers not asked for a while; how many were unloaded."""
+        return self._indexes.unload_idle()
+
     # --- the corpus ------------------------------------------------------------------------------------------
 
     def seed(self, corpus_dir: Path) -> int:
-        """Load ``corpus_dir`` into the store once per corpus version; idempotent. Returns how many were added.
-
-        An article already stored, or removed by a moderator at some time, is not added again."""
+        """Load ``corpus_dir`` into the default collection once per corpus version; idempotent. Returns how many
+        were added. An article already stored, or removed at some time, is not added again."""
         articles = load_corpus_dir(corpus_dir)
         fingerprint = hashlib.sha256("\n".join(a.model_dump_json() for a in articles).encode()).hexdigest()
         if self._store.get_meta("corpus_fingerprint") == fingerprint:
@@ -224,6 +255,7 @@ class NewsService:
         removed = self._store.removed_ids()
         fresh = [a for a in articles if a.id not in removed]
         added = self._store.add_many(
+            DEFAULT,
             fresh,
             actor="corpus",
             action="seed",
@@ -235,81 +267,31 @@ class NewsService:
             log.info("seeded %d articles from %s", len(added), corpus_dir)
         return len(added)
 
-    def refresh(self) -> bool:
-        """Bring the index up to date with changes made by other processes; True if anything changed."""
-        with self._lock:
-            if self._index is None:
-                return False  # loaded on first use, up to date then
-            version = self._store.version()
-            if version == self._version:
-                return False
-            changes = self._store.changes(limit=REPLAY_LIMIT + 1, since=self._version)
-            if len(changes) > REPLAY_LIMIT:
-                self._index = None  # too far behind (a big import elsewhere): build it again
-                self._open_index()
-            else:
-                self._apply(sorted(changes, key=lambda c: c.seq))
-            return True
+    def add(
+        self, article: ArticleIn, *, actor: str, allow_same_text: bool = False, server: int | None = None
+    ) -> Article:
+        """Store an article in the coverage ``server`` changes; answerable at once (the next read catches up)."""
+        where = self.writes(server)
+        stored = self._store.add(where, article, actor=actor, allow_same_text=allow_same_text, guild_id=server)
+        self._embed([stored])
+        return stored
 
-    def _apply(self, changes: list[Change]) -> None:
-        """Replay logged changes on the index, in order."""
-        assert self._index is not None
-        pending: list[Article] = []
-        for change in changes:
-            if change.article_id is None:
-                continue
-            if change.action == "remove":
-                self._index.add_articles(pending)
-                pending = []
-                self._index.remove_article(change.article_id)
-            elif change.article_id not in self._index and all(a.id != change.article_id for a in pending):
-                try:
-                    pending.append(self._store.get(change.article_id))
-                except ArticleNotFound:
-                    pass  # added, then removed again, later in the log
-            self._version = change.seq
-        self._index.add_articles(pending)
-        self._unsaved += len(changes)
-        if self._embed_replayed and self._embedder is not None:
-            self._embedder.submit(pending)
+    def add_many(
+        self, articles: list[ArticleIn], *, actor: str, action: str = "import", server: int | None = None
+    ) -> list[Article]:
+        """Store many articles in one transaction (all or none)."""
+        where = self.writes(server)
+        stored = self._store.add_many(where, articles, actor=actor, action=action, guild_id=server)
+        self._embed(stored)
+        return stored
 
-    def _indexed(self, version: int, add: Sequence[Article] = (), remove: str | None = None) -> None:
-        """After this process changed the store: bring a loaded index along (an unloaded one replays later)."""
-        if self._index is None:
-            return
-        if remove is not None:
-            self._index.remove_article(remove)
-        if add:
-            self._index.add_articles(add)
-        self._version = version
-        self._unsaved += 1
+    def remove(self, article_id: str, *, actor: str, reason: str | None = None, server: int | None = None) -> Article:
+        """Take an article out of the coverage ``server`` changes (a default-collection article is only hidden
+        from that server's coverage)."""
+        where = self.writes(server)
+        return self._store.remove(where, article_id, actor=actor, reason=reason, guild_id=server)
 
-    def add(self, article: ArticleIn, *, actor: str, allow_same_text: bool = False) -> Article:
-        """Store an article and make it answerable at once."""
-        with self._lock:
-            self.refresh()
-            stored = self._store.add(article, actor=actor, allow_same_text=allow_same_text)
-            self._indexed(self._store.version(), add=[stored])
-            self._embed([stored])
-            return stored
-
-    def add_many(self, articles: list[ArticleIn], *, actor: str, action: str = "import") -> list[Article]:
-        """Store many articles in one transaction (all or none), then index them."""
-        with self._lock:
-            self.refresh()
-            stored = self._store.add_many(articles, actor=actor, action=action)
-            self._indexed(self._store.version(), add=stored)
-            self._embed(stored)
-            return stored
-
-    def remove(self, article_id: str, *, actor: str, reason: str | None = None) -> Article:
-        with self._lock:
-            self.refresh()
-            removed = self._store.remove(article_id, actor=actor, reason=reason)
-            self._indexed(self._store.version(), remove=article_id)
-            return removed
-
-    # --- sentence vectors (the semantic reader) ---------------------------------------------------------------
+    # --- sentence vectors (the semantic reader; content-addressed, so shared by every coverage) ---------------
 
     @property
     def reader(self) -> Reader:
@@ -322,20 +304,25 @@ class NewsService:
         if self._embedder is not None:
             self._embedder.submit(articles)
 
+    def _embed_replayed_articles(self, articles: Sequence[Article]) -> None:
+        """What an index caught up with (added by another process): embedded too, in the bot."""
+        if self._embed_replayed and self._embedder is not None and articles:
+            self._embedder.submit(articles)
+
     def start_embedding(self) -> None:
         """For a long-running process (the bot): load the model in the background, embed every stored article
-        that has no vectors yet, and from now on also what other processes add. Returns at once."""
+        (of every coverage) that has no vectors yet, and from now on also what other processes add."""
         if self._reader is None or self._embedder is None:
             return
         self._embed_replayed = True
         self._reader.load_in_background()
-        self._embedder.catch_up(self._store.iter_all)
+        self._embedder.catch_up(self._store.iter_every)
 
     def embed_missing(self, progress: Callable[[EmbeddingProgress], None] | None = None) -> EmbeddingProgress:
         """Embed, now, every stored article's texts that have no vector (``newsbot embed``), reporting progress."""
         if self._embedder is None:
             return EmbeddingProgress(0, 0)
-        self._embedder.catch_up(self._store.iter_all)
+        self._embedder.catch_up(self._store.iter_every)
         return self.wait_for_vectors(progress)
 
     def wait_for_vectors(
@@ -359,9 +346,8 @@ class NewsService:
 
     # --- reading ---------------------------------------------------------------------------------------------
 
-    def ask(self, question: str) -> Answer:
-        self.refresh()
-        return answer_question(self.index, question, reader=self.reader)
+    def ask(self, question: str, *, server: int | None = None) -> Answer:
+        return answer_question(self.index_of(server), question, reader=self.reader)
 
     def timeline(
         self,
@@ -370,10 +356,10 @@ class NewsService:
         since: str | None = None,
         until: str | None = None,
         outlet: str | None = None,
+        server: int | None = None,
     ) -> Timeline:
         """The coverage of ``query`` in date order: a :class:`TimelineQuery`, or its topic and filters."""
-        self.refresh()
-        return build_timeline(self.index, _timeline_query(query, since, until, outlet))
+        return build_timeline(self.index_of(server), _timeline_query(query, since, until, outlet))
 
     def timeline_chart(
         self,
@@ -382,23 +368,25 @@ class NewsService:
         since: str | None = None,
         until: str | None = None,
         outlet: str | None = None,
+        server: int | None = None,
     ) -> bytes:
-        """A PNG of the timeline's coverage per period, stacked by outlet; cached per corpus version and query.
+        """A PNG of the timeline's coverage per period, stacked by outlet; cached per coverage, version and query.
 
         Raises :class:`bot.core.errors.InvalidInput` when there is nothing dated to chart."""
         from bot.present.chart import ChartItem, chart_png
         from bot.search.query import matching_articles
 
-        self.refresh()
+        coverage = self.reads(server)
+        index, version = self._indexes.index(coverage)
         wanted = _timeline_query(query, since, until, outlet)
-        key = (self._version, wanted)
+        key = (coverage, version, wanted)
         with self._lock:
             cached = self._charts.get(key)
         if cached is not None:
             return cached
-        timeline = build_timeline(self.index, wanted)
+        timeline = build_timeline(index, wanted)
         topic = wanted.topic
-        relevance = matching_articles(self.index, topic) if topic and topic.strip() else {}
+        relevance = matching_articles(index, topic) if topic and topic.strip() else {}
         items = [ChartItem(e.date, e.source, e.title, relevance.get(e.article_id, 0.0)) for e in timeline.entries]
         png = chart_png(items, topic=timeline.topic)
         with self._lock:
@@ -407,46 +395,44 @@ class NewsService:
             self._charts[key] = png
         return png
 
-    def sources(self, topic: str | None = None) -> Sources:
+    def sources(self, topic: str | None = None, *, server: int | None = None) -> Sources:
         """Which outlets covered ``topic`` (or anything), best first."""
-        self.refresh()
-        return outlet_coverage(self.index, topic)
+        return outlet_coverage(self.index_of(server), topic)
 
-    def get(self, article_id: str) -> Article:
-        return self._store.get(article_id)
+    def get(self, article_id: str, *, server: int | None = None) -> Article:
+        return self._store.get(self.reads(server), article_id)
 
-    def articles(self) -> list[Article]:
-        return self._store.all()
+    def articles(self, *, server: int | None = None) -> list[Article]:
+        return self._store.all(self.reads(server))
 
-    def find_articles(self, text: str, limit: int = 25) -> list[ArticleRef]:
+    def find_articles(self, text: str, limit: int = 25, *, server: int | None = None) -> list[ArticleRef]:
         """Articles whose headline, outlet or id contains ``text`` (for autocomplete), newest first."""
-        self.refresh()
         needle = text.casefold().strip()
         refs = [
             r
-            for r in self.index.articles()
+            for r in self.index_of(server).articles()
             if not needle or needle in r.title.casefold() or needle in r.source.casefold() or needle in r.id
         ]
         refs.sort(key=lambda r: (date_sort_key(r.date)[0], r.date or ""), reverse=True)
         return refs[:limit]
 
-    def outlets(self) -> list[tuple[str, int]]:
+    def outlets(self, *, server: int | None = None) -> list[tuple[str, int]]:
         """Outlets with their article counts, most articles first."""
-        self.refresh()
-        counts = Counter(r.source for r in self.index.articles())
+        counts = Counter(r.source for r in self.index_of(server).articles())
         return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].casefold()))
 
-    def stats(self) -> Stats:
-        self.refresh()
-        refs = self.index.articles()
+    def stats(self, *, server: int | None = None) -> Stats:
+        coverage = self.reads(server)
+        index = self._indexes.index(coverage)[0]
+        refs = index.articles()
         dated = sorted(r.date for r in refs if r.date)
-        headline_only = sum(1 for r in refs if self.index.passage_count(r.id) == 1)
-        changes = self._store.changes(limit=1)
+        headline_only = sum(1 for r in refs if index.passage_count(r.id) == 1)
+        changes = self._store.changes(limit=1, servers=(DEFAULT,) if coverage == DEFAULT else (DEFAULT, coverage))
         return Stats(
             articles=len(refs),
             with_text=len(refs) - headline_only,
             headlines_only=headline_only,
-            sentences=self.index.size("sentence"),
+            sentences=index.size("sentence"),
             outlets=len({r.source for r in refs}),
             first_date=dated[0] if dated else None,
             last_date=dated[-1] if dated else None,
@@ -455,55 +441,87 @@ class NewsService:
         )
 
     def version(self) -> int:
-        """The number of the newest change to the coverage, in any process (it only grows)."""
+        """The number of the newest change to any coverage, in any process (it only grows)."""
         return self._store.version()
 
-    def count(self) -> int:
-        """How many articles are stored."""
-        return self._store.count()
+    def count(self, *, server: int | None = None) -> int:
+        """How many articles the coverage ``server`` reads holds."""
+        return self._store.count(self.reads(server))
 
-    def changes(self, limit: int = 50) -> list[Change]:
-        """The newest ``limit`` lines of the audit log of article changes, newest first."""
-        return self._store.changes(limit=limit)
+    def log(self, limit: int = 50, *, server: int | None = None, every_server: bool = False) -> list[AuditEntry]:
+        """The audit trail, newest first: of the coverage ``server`` reads (its own changes, or the default
+        collection's), or with ``every_server`` of every coverage."""
+        return self._store.audit(limit, None if every_server else (self.reads(server),))
 
-    def find_duplicate(self, article: ArticleIn) -> DuplicateArticle | None:
-        """The error that adding ``article`` would raise as a duplicate, or None (checked before a preview)."""
-        return self._store.find_duplicate(article)
+    def find_duplicate(self, article: ArticleIn, *, server: int | None = None) -> DuplicateArticle | None:
+        """The error that adding ``article`` from ``server`` would raise as a duplicate, or None (checked before a
+        preview); PermissionDenied when that server may not change any coverage."""
+        return self._store.find_duplicate(self.writes(server), article)
 
-    def article_with_url(self, url: str) -> Article | None:
-        """The stored article whose URL normalises like ``url``, if any."""
-        return self._store.article_with_url(url)
+    def article_with_url(self, url: str, *, server: int | None = None) -> Article | None:
+        """The article of the coverage ``server`` reads whose URL normalises like ``url``, if any."""
+        return self._store.article_with_url(self.reads(server), url)
 
-    def plan_import(self, items: list[tuple[str, ArticleIn]], errors: list[str]) -> ImportPlan:
-        """What importing ``items`` would do (see :func:`bot.intake.bulk.plan_import`); nothing is written."""
+    def plan_import(
+        self, items: list[tuple[str, ArticleIn]], errors: list[str], *, server: int | None = None
+    ) -> ImportPlan:
+        """What importing ``items`` from ``server`` would do (see :func:`bot.intake.bulk.plan_import`)."""
         from bot.intake.bulk import plan_import
 
-        return plan_import(self._store.all, items, errors)
+        where = self.writes(server)
+        return plan_import(lambda: self._store.all(where), items, errors)
 
-    def export(self, directory: Path) -> int:
-        """Write every article to ``directory`` in the corpus/ format; returns how many."""
+    def export(self, directory: Path, *, server: int | None = None) -> int:
+        """Write every article of the coverage ``server`` reads to ``directory`` in the corpus/ format."""
         from bot.intake.bulk import export_corpus
 
-        return export_corpus(self._store.iter_all(), directory)
+        return export_corpus(self._store.iter_all(self.reads(server)), directory)
+
+    # --- servers ---------------------------------------------------------------------------------------------
+
+    def record_servers(self, servers: list[tuple[int, str | None]]) -> None:
+        """The Discord servers the bot is in, with their names (for ``newsbot servers``)."""
+        self._store.record_servers([(check_server_id(i), name) for i, name in servers])
+
+    def server_left(self, server: int) -> None:
+        """The bot left a server: its coverage is kept, in case it is invited back."""
+        self._store.server_left(check_server_id(server))
+
+    def servers(self) -> list[ServerSummary]:
+        """The default collection and every server's coverage: articles, feeds, last change."""
+        return self._store.servers()
 
     # --- feed subscriptions (the records; fetching and polling are bot/feeds/subscriptions.py) ---------------
 
-    def feeds(self) -> list[FeedRecord]:
-        return self._store.feeds()
+    def feeds(self, *, server: int | None = None) -> list[FeedRecord]:
+        """The feeds of the coverage ``server`` reads."""
+        return self._store.feeds(self.reads(server))
 
-    def feed(self, feed_id: int) -> FeedRecord | None:
-        return self._store.feed(feed_id)
+    def feeds_to_poll(self) -> list[FeedRecord]:
+        """Every feed whose coverage someone reads: all of them, or in shared mode the default collection's."""
+        return self._store.feeds(DEFAULT if self.coverage == "shared" else None)
 
-    def feed_by_url_key(self, key: str) -> FeedRecord | None:
-        return self._store.feed_by_url_key(key)
+    def feed(self, feed_id: int, *, server: int | None = None) -> FeedRecord | None:
+        """The feed with this id, if it belongs to the coverage ``server`` reads (another server's is None)."""
+        found = self._store.feed(feed_id)
+        return found if found is not None and found.server_id == self.reads(server) else None
 
-    def subscribe_feed(self, url: str, key: str, title: str, outlet: str, *, actor: str) -> int | None:
+    def feed_by_url_key(self, key: str, *, server: int | None = None) -> FeedRecord | None:
+        return self._store.feed_by_url_key(self.reads(server), key)
+
+    def subscribe_feed(
+        self, url: str, key: str, title: str, outlet: str, *, actor: str, server: int | None = None
+    ) -> int | None:
         """Store a subscription (logged with its actor); its id, or None when that URL key is subscribed."""
-        return self._store.add_feed(url, key, title, outlet, actor)
+        where = self.writes(server)
+        return self._store.add_feed(where, url, key, title, outlet, actor, guild_id=server)
 
-    def unsubscribe_feed(self, feed: FeedRecord, *, actor: str) -> bool:
-        """Drop a subscription and its log (logged with its actor); False when it was gone already."""
-        return self._store.remove_feed(feed, actor)
+    def unsubscribe_feed(self, feed: FeedRecord, *, actor: str, server: int | None = None) -> bool:
+        """Drop a subscription of the coverage ``server`` changes, and its log; False when it was gone already
+        (or belongs to another coverage)."""
+        if feed.server_id != self.writes(server):
+            return False
+        return self._store.remove_feed(feed, actor, guild_id=server)
 
     def feed_entry_keys(self, feed_id: int) -> set[str]:
         return self._store.feed_entry_keys(feed_id)
@@ -523,7 +541,7 @@ class NewsService:
         """Copy the database to ``target`` with SQLite's online backup (consistent while the bot writes)."""
         return self._store.backup_file(target)
 
-    def health(self) -> Health:
+    def health(self) -> HealthRecord:
         """The database's path, schema, quick check and command-sync state, for ``newsbot doctor``."""
         return self._store.health()
 

@@ -235,7 +235,7 @@ async def test_add_with_the_form(fake: FakeDiscord, bot: NewsBot) -> None:
     submitted = await fake.submit_modal(modal, _modal_values(modal))
     reply = await submitted.answer()
     assert reply.ephemeral and reply.content.startswith("Added `portland-bans-facial-recognition-")
-    answer = bot.service.ask("Did Portland ban facial recognition?")
+    answer = bot.service.ask("Did Portland ban facial recognition?", server=fake.guild_id)
     assert answer.quotes[0].source == "Oregon Public Broadcasting" and answer.quotes[0].date == "2020-09"
 
 
@@ -280,7 +280,7 @@ async def test_remove_with_autocomplete(fake: FakeDiscord, bot: NewsBot) -> None
     ix = await fake.slash("corpus remove", {"article": choices[0]["value"]})
     reply = await ix.answer()
     assert reply.ephemeral and reply.content.startswith(f"Removed `{choices[0]['value']}`")
-    assert bot.service.count() == 30
+    assert bot.service.count(server=fake.guild_id) == 30
 
 
 @pytest.mark.asyncio
@@ -390,9 +390,9 @@ async def test_newsbot_run_answers_and_stops_cleanly_on_sigterm(
 
     slow_ask = NewsService.ask
 
-    def slow(self: NewsService, question: str) -> Any:
+    def slow(self: NewsService, question: str, **scope: Any) -> Any:
         time.sleep(1.0)  # a question still being answered when SIGTERM comes
-        return slow_ask(self, question)
+        return slow_ask(self, question, **scope)
 
     monkeypatch.setattr(NewsService, "ask", slow)
     in_flight = await fake.slash("ask", {"question": "Who wrote Bezos a letter?"})
@@ -417,7 +417,7 @@ async def test_newsbot_sync_registers_commands_in_a_guild(fake: FakeDiscord, cle
     names = await _sync(load_settings(data_dir=clean_env, discord_token=fake.token), fake.guild_id)
     assert sorted(names) == ["ask", "corpus", "feeds", "sources", "timeline"]
     registered = {c["name"]: c for c in fake.registered_commands(fake.guild_id)}
-    assert {o["name"] for o in registered["corpus"]["options"]} == {"add", "remove", "list", "stats"}
+    assert {o["name"] for o in registered["corpus"]["options"]} == {"add", "remove", "list", "stats", "log"}
     assert fake.registered_commands() == []
     from bot.ops.maintenance import doctor
 
@@ -483,7 +483,7 @@ async def news_site() -> AsyncIterator[str]:
 async def test_add_by_url_previews_then_stores_on_confirm(fake: FakeDiscord, clean_env: Path, news_site: str) -> None:
     running = await start(fake, settings_for(clean_env, allow_private_urls=True))
     try:
-        before = running.service.count()
+        before = running.service.count(server=fake.guild_id)
         ix = await fake.slash("corpus add", {"url": news_site, "outlet": "Gazette"})
         assert (await ix.callback()).ephemeral
         preview = await ix.followup()
@@ -491,7 +491,7 @@ async def test_add_by_url_previews_then_stores_on_confirm(fake: FakeDiscord, cle
         embed = preview.embeds[0]
         assert (embed["title"], embed["url"]) == ("Council votes to ban face scans", news_site)
         assert [f["value"] for f in embed["fields"][:2]] == ["Gazette", "4 Mar 2021"]
-        assert running.service.count() == before  # nothing stored before the moderator confirms
+        assert running.service.count(server=fake.guild_id) == before  # nothing stored before the moderator confirms
 
         stranger = await fake.click(preview, preview.custom_ids()[0], user=fake.member)
         assert (await stranger.callback()).content == "This preview is not yours."
@@ -499,8 +499,8 @@ async def test_add_by_url_previews_then_stores_on_confirm(fake: FakeDiscord, cle
         confirm = await fake.click(preview, preview.custom_ids()[0])
         done = await confirm.answer()
         assert done.content.startswith("Added `council-votes-to-ban-face-scans-")
-        assert running.service.count() == before + 1
-        answer = running.service.ask("How did the harbour council vote on face scanning cameras?")
+        assert running.service.count(server=fake.guild_id) == before + 1
+        answer = running.service.ask("How did the harbour council vote on face scanning cameras?", server=fake.guild_id)
         assert (answer.quotes[0].source, answer.quotes[0].url) == ("Gazette", news_site)
     finally:
         await stop(fake, running)

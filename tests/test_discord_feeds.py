@@ -80,7 +80,7 @@ async def test_a_moderator_subscribes_and_lists_a_feed(fake: FakeDiscord, bot: N
         "Subscribed feed `1`: The Elspeth Gazette: Local \\(Elspeth Gazette\\), credited to **Elspeth Gazette**. "
         "Its new entries are added at the next poll (every 30 minutes)."
     )
-    feeds = Subscriptions(bot.service).list()
+    feeds = Subscriptions(bot.service, server=fake.guild_id).list()
     assert [(f.id, f.url, f.outlet, f.added_by) for f in feeds] == [
         (1, url, OUTLET, f"discord:{fake.owner.id} ({fake.owner.username})")
     ]
@@ -110,7 +110,7 @@ async def test_a_non_moderator_is_refused_and_nothing_changes(fake: FakeDiscord,
     assert reply.content.startswith("only moderators can change the corpus")
     listing = await (await fake.slash("feeds list", {}, user=fake.member)).answer()
     assert listing.content.startswith("only moderators")
-    assert Subscriptions(bot.service).list() == []
+    assert Subscriptions(bot.service, server=fake.guild_id).list() == []
     assert site.hits == {}  # nothing was even fetched
 
     await (await fake.slash("feeds add", {"url": url})).followup(timeout=15)  # a moderator subscribes
@@ -120,7 +120,7 @@ async def test_a_non_moderator_is_refused_and_nothing_changes(fake: FakeDiscord,
     assert choices == []  # autocomplete shows nothing to a non-moderator
     removal = await fake.slash("feeds remove", {"feed": "1"}, user=fake.member)
     assert (await removal.answer()).content.startswith("only moderators")
-    assert len(Subscriptions(bot.service).list()) == 1
+    assert len(Subscriptions(bot.service, server=fake.guild_id).list()) == 1
 
 
 @async_test
@@ -131,7 +131,7 @@ async def test_a_moderator_removes_a_feed_found_by_autocomplete(fake: FakeDiscor
     assert choices == [{"name": f"1: The Elspeth Gazette: Local — {url}", "value": "1"}]
     reply = await (await fake.slash("feeds remove", {"feed": "1"})).answer()
     assert reply.ephemeral and reply.content == "Removed feed `1`: The Elspeth Gazette: Local \\(Elspeth Gazette\\)."
-    assert Subscriptions(bot.service).list() == []
+    assert Subscriptions(bot.service, server=fake.guild_id).list() == []
     missing = await (await fake.slash("feeds remove", {"feed": "1"})).answer()
     assert missing.ephemeral and missing.content == "no feed has the id 1 (see `newsbot feeds list`)"
 
@@ -147,11 +147,13 @@ async def test_the_background_poller_adds_new_entries_and_only_logs(
         assert cog.poller.is_running()
         url = publish_first_edition(site)
         await (await fake.slash("feeds add", {"url": url, "outlet": OUTLET})).followup(timeout=15)
-        subscriptions = Subscriptions(running.service)
+        subscriptions = Subscriptions(running.service, server=fake.guild_id)
         await fake.wait_for(
             lambda: subscriptions.get(1).added == 3, timeout=20, description="the poller to add the three entries"
         )
-        answer = await asyncio.to_thread(running.service.ask, "What did the Port Elspeth harbour authority approve?")
+        answer = await asyncio.to_thread(
+            running.service.ask, "What did the Port Elspeth harbour authority approve?", server=fake.guild_id
+        )
         assert answer.quotes[0].text == LIGHTHOUSE[0] and answer.quotes[0].source == OUTLET
         assert any("Polled 1 feed: 3 added" in r.getMessage() for r in caplog.records)
         assert fake.bot_messages_in(fake.channel_id) == []  # the poller posts nothing

@@ -192,13 +192,13 @@ async def test_confirm_is_acknowledged_at_once_while_the_store_is_locked(
 async def test_autocomplete_gives_up_with_no_choices_while_the_index_catches_up(
     fake: FakeDiscord, bot: NewsBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    caught_up = bot.service.refresh
+    caught_up = bot.service.index_of
 
-    def slow_refresh() -> bool:  # as while replaying a 10,000-article import made by another process
+    def slow_index_of(server: int | None) -> Any:  # as while replaying a 10,000-article import made elsewhere
         time.sleep(5)
-        return caught_up()
+        return caught_up(server)
 
-    monkeypatch.setattr(bot.service, "refresh", slow_refresh)
+    monkeypatch.setattr(bot.service, "index_of", slow_index_of)
     started = time.monotonic()
     articles = await fake.autocomplete("corpus remove", {"article": "amazon"}, focused="article")
     outlets = await fake.autocomplete("timeline", {"outlet": "associ"}, focused="outlet")
@@ -290,9 +290,9 @@ async def test_a_question_deleted_before_the_answer_still_gets_one(
     release = threading.Event()
     ask = bot.service.ask
 
-    def slow_ask(question: str) -> Any:
+    def slow_ask(question: str, **scope: Any) -> Any:
         release.wait(10)
-        return ask(question)
+        return ask(question, **scope)
 
     monkeypatch.setattr(bot.service, "ask", slow_ask)
     sent = await fake.send_message("What did Amazon pitch to ICE?", mentions_bot=True)

@@ -295,7 +295,7 @@ def test_a_full_database_is_reported_as_a_full_disk_and_changes_nothing(tmp_path
     store._db.execute(f"PRAGMA max_page_count = {pages + 2}")
     batch = [ArticleIn.model_validate(a) for a in articles(300)]
     with pytest.raises(DiskFull, match=r"^the disk is full \(.*\); nothing was changed: free some space"):
-        store.add_many(batch, actor="test")
+        store.add_many(0, batch, actor="test")
     assert store.count() == 0 and store.version() == 0
     store.close()
 

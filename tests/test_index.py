@@ -36,7 +36,7 @@ def open_service(data_dir: Path) -> NewsService:
 
 
 def forbid_rebuild(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(self: Store, batch: int = 5000) -> None:
+    def refuse(self: Store, server: int = 0, batch: int = 5000) -> None:
         raise AssertionError("the index was rebuilt from the store")
 
     monkeypatch.setattr(Store, "iter_all", refuse)
@@ -59,8 +59,8 @@ def test_a_stale_index_catches_up_by_replaying_changes(clean_env: Path, monkeypa
     first.close()
     store = Store(clean_env / "newsbot.sqlite3")  # another process changes the corpus
     text = "The lighthouse keepers went on strike over unpaid overtime."
-    store.add(ArticleIn(title="Keepers strike", source="Coast News", body=text), actor="other")
-    store.remove("amazon-met-with-ice-officials-over-173ada", actor="other")
+    store.add(0, ArticleIn(title="Keepers strike", source="Coast News", body=text), actor="other")
+    store.remove(0, "amazon-met-with-ice-officials-over-173ada", actor="other")
     store.close()
     forbid_rebuild(monkeypatch)
     second = open_service(clean_env)
@@ -79,7 +79,7 @@ def test_an_index_from_another_history_is_rebuilt(clean_env: Path, tmp_path: Pat
     first.close()  # the saved index now includes the later story
     NewsService.restore(load_settings(data_dir=clean_env), backup_path)  # back to before it
     store = Store(clean_env / "newsbot.sqlite3")
-    store.add(ArticleIn(title="Other story", source="Wire", body="The walrus enclosure was reopened."), actor="t")
+    store.add(0, ArticleIn(title="Other story", source="Wire", body="The walrus enclosure was reopened."), actor="t")
     store.close()
     second = open_service(clean_env)
     assert not second.ask("Was the zebra crossing repainted?").answered
@@ -92,7 +92,7 @@ def test_a_damaged_index_is_rebuilt(clean_env: Path, caplog: pytest.LogCaptureFi
     first.stats()
     first.close()
     (clean_env / "index" / "articles.json").write_text("{not json")
-    with caplog.at_level(logging.WARNING, logger="bot.service"):
+    with caplog.at_level(logging.WARNING, logger="bot.storage.indexes"):
         service = open_service(clean_env)
         assert service.ask("What did Amazon pitch to ICE?").answered
     assert "rebuilding the index" in caplog.text
@@ -107,23 +107,23 @@ def test_writing_commands_do_not_build_the_index(clean_env: Path, monkeypatch: p
     service = open_service(clean_env)
     forbid_rebuild(monkeypatch)
     service.add(ArticleIn(title="Quick add", source="Wire", body="Added without an index."), actor="t")
-    assert service._index is None
+    assert not service._indexes.default.loaded
     service.close()
 
 
 def test_an_index_built_with_other_text_rules_is_rebuilt(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import bot.service
+    import bot.storage.indexes
 
     first = open_service(clean_env)
     first.stats()
     first.close()
-    monkeypatch.setattr(bot.service, "TEXT_VERSION", bot.service.TEXT_VERSION + 1)
+    monkeypatch.setattr(bot.storage.indexes, "TEXT_VERSION", bot.storage.indexes.TEXT_VERSION + 1)
     calls = []
     original = Store.iter_all
 
-    def counting(self: Store, batch: int = 5000) -> object:
+    def counting(self: Store, server: int = 0, batch: int = 5000) -> object:
         calls.append(1)
-        return original(self, batch)
+        return original(self, server, batch)
 
     monkeypatch.setattr(Store, "iter_all", counting)
     second = open_service(clean_env)

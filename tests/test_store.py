@@ -18,10 +18,10 @@ def make(title: str, body: str = "", url: str | None = None) -> ArticleIn:
 
 def test_migrations_are_numbered_and_recorded(tmp_path: Path) -> None:
     store = Store(tmp_path / "db.sqlite3")
-    assert store.schema_version() == 2
+    assert store.schema_version() == 3
     assert store.migrate() == []  # nothing left to apply
     rows = store._db.execute("SELECT version, name FROM schema_migrations").fetchall()
-    assert [tuple(r) for r in rows] == [(1, "initial"), (2, "feeds")]
+    assert [tuple(r) for r in rows] == [(1, "initial"), (2, "feeds"), (3, "servers")]
     store.close()
 
 
@@ -54,9 +54,9 @@ def test_a_failed_batch_leaves_nothing_behind(tmp_path: Path) -> None:
     text = (
         "The council met on Monday and voted to close the old harbour bridge to all traffic until the end of the year."
     )
-    store.add(make("One", text), actor="test")
+    store.add(0, make("One", text), actor="test")
     with pytest.raises(DuplicateArticle):
-        store.add_many([make("Two", "Second text."), make("Three", text)], actor="test")
+        store.add_many(0, [make("Two", "Second text."), make("Three", text)], actor="test")
     assert [a.title for a in store.all()] == ["One"]
     assert len(store.changes()) == 1
     store.close()
@@ -64,8 +64,8 @@ def test_a_failed_batch_leaves_nothing_behind(tmp_path: Path) -> None:
 
 def test_every_change_is_logged_with_who_and_when(tmp_path: Path) -> None:
     store = Store(tmp_path / "db.sqlite3")
-    article = store.add(make("One", "Text."), actor="discord:42")
-    store.remove(article.id, actor="cli:alice", reason="wrong story")
+    article = store.add(0, make("One", "Text."), actor="discord:42")
+    store.remove(0, article.id, actor="cli:alice", reason="wrong story")
     log = store.changes()
     assert [(c.action, c.actor, c.article_id, c.detail) for c in log] == [
         ("remove", "cli:alice", article.id, "wrong story"),
@@ -73,13 +73,13 @@ def test_every_change_is_logged_with_who_and_when(tmp_path: Path) -> None:
     ]
     assert all(c.at.endswith("Z") for c in log)
     with pytest.raises(ArticleNotFound):
-        store.get(article.id)
+        store.get(0, article.id)
     store.close()
 
 
 def test_the_url_is_unique_in_the_database_itself(tmp_path: Path) -> None:
     store = Store(tmp_path / "db.sqlite3")
-    store.add(make("One", url="https://example.com/a"), actor="test")
+    store.add(0, make("One", url="https://example.com/a"), actor="test")
     with pytest.raises(sqlite3.IntegrityError):
         store._db.execute(
             "INSERT INTO articles (id, title, source, url_key, added_at, added_by) VALUES ('x-1', 't', 's', ?, 'now', 't')",

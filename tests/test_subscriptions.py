@@ -302,7 +302,7 @@ async def test_subscribe_then_poll_adds_the_entries_attributed_to_the_outlet(
     listed = subs.list()[0]
     assert (listed.added, listed.skipped, listed.failed) == (3, 0, 0)
     assert listed.last_polled_at is not None and listed.last_error is None
-    change = service.changes(limit=1)[0]
+    change = service.log(limit=1)[0]
     assert (change.action, change.actor) == ("add", "feed:1")
 
 

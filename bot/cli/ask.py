@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from bot.cli.common import data_dir_option, echo_json, service_for
+from bot.cli.common import data_dir_option, echo_json, scoped_service, server_option
 from bot.core.errors import InvalidInput
 from bot.core.models import Answer
 from bot.present.render import render_answer
@@ -22,8 +22,9 @@ __all__ = ["ask"]
 @click.argument("question", required=False)
 @click.option("--batch", type=click.File("r", encoding="utf-8"), help="Answer one question per line of FILE.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (JSON Lines with --batch).")
+@server_option
 @data_dir_option
-def ask(question: str | None, batch: Any, as_json: bool, data_dir: Path | None) -> None:
+def ask(question: str | None, batch: Any, as_json: bool, server: str | None, data_dir: Path | None) -> None:
     """Answer QUESTION with verbatim, attributed quotes from the coverage.
 
     Example:
@@ -32,20 +33,20 @@ def ask(question: str | None, batch: Any, as_json: bool, data_dir: Path | None) 
     """
     if (question is None) == (batch is None):
         raise InvalidInput("give either a QUESTION or --batch FILE (one question per line)")
-    service = service_for(data_dir)
+    service, where = scoped_service(data_dir, server)
     if question is not None:
-        answer = service.ask(question)
+        answer = service.ask(question, server=where)
         if as_json:
             echo_json(answer.model_dump(mode="json"))
         else:
-            click.echo(_render(service, answer))
+            click.echo(_render(service, answer, where))
         return
     failed = 0
     for number, line in enumerate(batch, start=1):
         if not line.strip():
             continue
         try:
-            answer = service.ask(line)
+            answer = service.ask(line, server=where)
         except InvalidInput as exc:
             failed += 1
             click.echo(f"newsbot: error: {getattr(batch, 'name', '-')}:{number}: {exc}", err=True)
@@ -53,12 +54,13 @@ def ask(question: str | None, batch: Any, as_json: bool, data_dir: Path | None) 
         if as_json:
             click.echo(json.dumps(answer.model_dump(mode="json"), ensure_ascii=False))
         else:
-            click.echo(f"## {answer.question}\n\n{_render(service, answer)}\n")
+            click.echo(f"## {answer.question}\n\n{_render(service, answer, where)}\n")
     if failed:
         sys.exit(2)
 
 
-def _render(service: NewsService, answer: Answer) -> str:
+def _render(service: NewsService, answer: Answer, server: int | None) -> str:
     if answer.answered:
         return render_answer(answer)
-    return render_answer(answer, stats=service.stats(), outlets=[name for name, _ in service.outlets()])
+    outlets = [name for name, _ in service.outlets(server=server)]
+    return render_answer(answer, stats=service.stats(server=server), outlets=outlets)

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import click
 
 from bot.core.config import Settings, load_settings
-from bot.core.errors import NewsBotError
+from bot.core.errors import InvalidInput, NewsBotError
 from bot.service import NewsService
 
 __all__ = [
@@ -25,8 +25,11 @@ __all__ = [
     "data_dir_option",
     "echo_json",
     "open_service",
+    "parse_server",
+    "server_option",
     "service_for",
     "settings_for",
+    "scoped_service",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -52,6 +55,41 @@ def data_dir_option(func: F) -> F:
         default=None,
         help="Where newsbot keeps its database (default: $NEWSBOT_DATA_DIR or ~/.local/share/newsbot).",
     )(func)
+
+
+def server_option(func: F) -> F:
+    """``--server`` on every command that reads or changes a coverage (the environment's NEWSBOT_SERVER
+    otherwise; without either, the default collection)."""
+    return click.option(
+        "--server",
+        metavar="ID",
+        default=None,
+        help="Act on this Discord server's coverage (default: $NEWSBOT_SERVER, else the default collection; "
+        "`--server default` for the default collection).",
+    )(func)
+
+
+def parse_server(value: str | None, settings: Settings) -> int | None:
+    """The server a command acts on: ``--server`` (digits, or ``default``), else NEWSBOT_SERVER, else None (the
+    default collection)."""
+    if value is None:
+        return settings.server
+    text = value.strip()
+    if text.casefold() in ("default", "0"):
+        return None
+    if not text.isdigit() or len(text) > 19:
+        raise InvalidInput(f"--server {value!r}: give a Discord server id (digits) or 'default'")
+    return int(text)
+
+
+def scoped_service(data_dir: Path | None, server: str | None, *, seed: bool = True) -> tuple[NewsService, int | None]:
+    """The service and the server (checked to be one the bot knows) a corpus command acts on."""
+    settings = settings_for(data_dir)
+    where = parse_server(server, settings)
+    service = open_service(settings, seed=seed)
+    if where is not None:
+        service.require_known_server(where)
+    return service, where
 
 
 def open_service(settings: Settings, *, seed: bool = True) -> NewsService:

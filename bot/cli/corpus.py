@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import actor, data_dir_option, echo_json, open_service, service_for, settings_for
+from bot.cli.common import actor, data_dir_option, echo_json, scoped_service, server_option, settings_for
 from bot.cli.embed import wait_for_vectors
 from bot.intake.corpus import read_article_file
 from bot.present.listings import render_article_list, render_import_problems, render_import_report, render_removed
@@ -28,6 +28,7 @@ __all__ = ["add", "export", "import_", "list_", "remove"]
 @click.option("--date", help="Use this date (YYYY, YYYY-MM or YYYY-MM-DD).")
 @click.option("--url", help="Use this URL.")
 @click.option("--json", "as_json", is_flag=True, help='Print {"article_id": ...}.')
+@server_option
 @data_dir_option
 def add(
     source: str,
@@ -36,6 +37,7 @@ def add(
     date: str | None,
     url: str | None,
     as_json: bool,
+    server: str | None,
     data_dir: Path | None,
 ) -> None:
     """Add the article in FILE (.md with front matter, .json, .jsonl, .txt, .html) or at URL; print its id.
@@ -56,15 +58,15 @@ def add(
 
     overrides = {"title": title, "source": outlet, "date": date, "url": url}
     settings = settings_for(data_dir)
+    service, where = scoped_service(data_dir, server)
     if looks_like_url(source):
         articles = [asyncio.run(article_from_url(source, fetch_policy(settings), overrides))]
     else:
         articles = read_article_file(Path(source), overrides=overrides)
-    service = open_service(settings)
     if len(articles) == 1:
-        stored = [service.add(articles[0], actor=actor())]
+        stored = [service.add(articles[0], actor=actor(), server=where)]
     else:
-        stored = service.add_many(articles, actor=actor(), action="add")
+        stored = service.add_many(articles, actor=actor(), action="add", server=where)
     wait_for_vectors(service)  # the semantic reader's vectors of the new sentences (nothing without it)
     for article in stored:
         click.echo(json.dumps({"article_id": article.id}) if as_json else article.id)
@@ -78,8 +80,9 @@ def add(
 )  # fmt: skip
 @click.option("--skip-invalid", is_flag=True, help="Store the good articles even if some lines are bad.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report.")
+@server_option
 @data_dir_option
-def import_(path: Path, fmt: str, skip_invalid: bool, as_json: bool, data_dir: Path | None) -> None:
+def import_(path: Path, fmt: str, skip_invalid: bool, as_json: bool, server: str | None, data_dir: Path | None) -> None:
     """Import many articles in one transaction: all or nothing unless --skip-invalid.
 
     Every bad line is reported with its number and field. Articles already stored exactly as given are left
@@ -92,7 +95,7 @@ def import_(path: Path, fmt: str, skip_invalid: bool, as_json: bool, data_dir: P
     """
     from bot.intake.bulk import read_import
 
-    service = service_for(data_dir)
+    service, where = scoped_service(data_dir, server)
     lines = _count_lines(path)
     with click.progressbar(length=lines, label="Reading", file=sys.stderr, show_pos=True) as bar:
         position = [0]
@@ -103,7 +106,7 @@ def import_(path: Path, fmt: str, skip_invalid: bool, as_json: bool, data_dir: P
 
         items, errors = read_import(path, fmt, on_line=advance)  # type: ignore[arg-type]
         bar.update(lines - position[0])
-    plan = service.plan_import(items, errors)
+    plan = service.plan_import(items, errors, server=where)
     for line in render_import_problems(plan.duplicates, plan.errors):
         click.echo(line, err=True)
     if plan.errors and not skip_invalid:
@@ -111,7 +114,7 @@ def import_(path: Path, fmt: str, skip_invalid: bool, as_json: bool, data_dir: P
             f"newsbot: nothing was imported: {len(plan.errors)} bad line(s); fix them or use --skip-invalid", err=True
         )
         sys.exit(2)
-    stored = service.add_many(plan.to_add, actor=actor(), action="import") if plan.to_add else []
+    stored = service.add_many(plan.to_add, actor=actor(), action="import", server=where) if plan.to_add else []
     wait_for_vectors(service)
     report = {
         "read": plan.read,
@@ -135,43 +138,49 @@ def _count_lines(path: Path) -> int:
 
 @click.command()
 @click.argument("directory", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
+@server_option
 @data_dir_option
-def export(directory: Path, data_dir: Path | None) -> None:
+def export(directory: Path, server: str | None, data_dir: Path | None) -> None:
     """Write the corpus to DIR in the corpus/ format (one Markdown file an article); `newsbot import DIR` reads it.
 
     Example:
 
         newsbot export backup-corpus/
     """
-    count = service_for(data_dir).export(directory)
+    service, where = scoped_service(data_dir, server)
+    count = service.export(directory, server=where)
     click.echo(f"Exported {count} articles to {directory / 'articles'}")
 
 
 @click.command()
 @click.argument("article_id", metavar="ID")
+@server_option
 @data_dir_option
-def remove(article_id: str, data_dir: Path | None) -> None:
+def remove(article_id: str, server: str | None, data_dir: Path | None) -> None:
     """Remove the article with this ID (see `newsbot list`).
 
     Example:
 
         newsbot remove amazon-met-with-ice-officials-over-173ada
     """
-    removed = service_for(data_dir).remove(article_id, actor=actor())
+    service, where = scoped_service(data_dir, server)
+    removed = service.remove(article_id, actor=actor(), server=where)
     click.echo(render_removed(removed))
 
 
 @click.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@server_option
 @data_dir_option
-def list_(as_json: bool, data_dir: Path | None) -> None:
+def list_(as_json: bool, server: str | None, data_dir: Path | None) -> None:
     """List the stored articles: id, date, outlet, headline.
 
     Example:
 
         newsbot list --json
     """
-    articles = service_for(data_dir).articles()
+    service, where = scoped_service(data_dir, server)
+    articles = service.articles(server=where)
     if as_json:
         echo_json(
             [

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from bot.cli.common import ErrorHandlingGroup, actor, data_dir_option, echo_json, open_service
+from bot.cli.common import ErrorHandlingGroup, actor, data_dir_option, echo_json, scoped_service, server_option
 from bot.core.config import Settings, load_settings
 from bot.present.feeds import describe_entry, describe_poll, render_feed_list, render_subscribed, render_unsubscribed
 
@@ -27,13 +27,14 @@ if TYPE_CHECKING:
 __all__ = ["feeds"]
 
 
-def _open(data_dir: Path | None) -> tuple[Settings, Subscriptions]:
+def _open(data_dir: Path | None, server: str | None) -> tuple[Settings, Subscriptions]:
     settings = load_settings(data_dir=data_dir)
     from bot.feeds.subscriptions import (
         Subscriptions,  # fetching needs aiohttp and trafilatura: only feeds commands pay
     )
 
-    return settings, Subscriptions(open_service(settings))
+    service, where = scoped_service(data_dir, server)
+    return settings, Subscriptions(service, server=where)
 
 
 def _policy(settings: Settings) -> FetchPolicy:
@@ -55,45 +56,48 @@ def feeds() -> None:
 @feeds.command(name="add")
 @click.argument("url")
 @click.option("--outlet", help="The outlet its articles are attributed to (default: the feed's title).")
+@server_option
 @data_dir_option
-def add(url: str, outlet: str | None, data_dir: Path | None) -> None:
+def add(url: str, outlet: str | None, server: str | None, data_dir: Path | None) -> None:
     """Subscribe to the RSS or Atom feed at URL (fetched once to check it).
 
     Example:
 
         newsbot feeds add https://example.com/world/rss.xml --outlet "The Example"
     """
-    settings, subscriptions = _open(data_dir)
+    settings, subscriptions = _open(data_dir, server)
     feed = asyncio.run(subscriptions.add(url, policy=_policy(settings), actor=actor(), outlet=outlet))
     click.echo(render_subscribed(feed))
 
 
 @feeds.command(name="remove")
 @click.argument("feed", metavar="ID")
+@server_option
 @data_dir_option
-def remove(feed: str, data_dir: Path | None) -> None:
+def remove(feed: str, server: str | None, data_dir: Path | None) -> None:
     """Unsubscribe the feed with this ID (or URL). The articles it added stay.
 
     Example:
 
         newsbot feeds remove 3
     """
-    _, subscriptions = _open(data_dir)
+    _, subscriptions = _open(data_dir, server)
     removed = subscriptions.remove(feed, actor=actor())
     click.echo(render_unsubscribed(removed))
 
 
 @feeds.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@server_option
 @data_dir_option
-def list_(as_json: bool, data_dir: Path | None) -> None:
+def list_(as_json: bool, server: str | None, data_dir: Path | None) -> None:
     """List the subscribed feeds: id, outlet, what their entries became, last poll.
 
     Example:
 
         newsbot feeds list
     """
-    _, subscriptions = _open(data_dir)
+    _, subscriptions = _open(data_dir, server)
     records = subscriptions.list()
     if as_json:
         echo_json([r.to_json() for r in records])
@@ -109,15 +113,16 @@ def list_(as_json: bool, data_dir: Path | None) -> None:
 @click.argument("feed", metavar="ID")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1), help="How many lines.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@server_option
 @data_dir_option
-def log_(feed: str, limit: int, as_json: bool, data_dir: Path | None) -> None:
+def log_(feed: str, limit: int, as_json: bool, server: str | None, data_dir: Path | None) -> None:
     """What became of the feed's entries, newest first: added, skipped or failed, and why.
 
     Example:
 
         newsbot feeds log 3
     """
-    _, subscriptions = _open(data_dir)
+    _, subscriptions = _open(data_dir, server)
     entries = subscriptions.log(feed, limit)
     if as_json:
         echo_json([e.to_json() for e in entries])
@@ -133,8 +138,9 @@ def log_(feed: str, limit: int, as_json: bool, data_dir: Path | None) -> None:
 @click.option(
     "--max-new", default=20, show_default=True, type=click.IntRange(min=1), help="New entries taken per feed."
 )
+@server_option
 @data_dir_option
-def poll(feed: str | None, max_new: int, data_dir: Path | None) -> None:
+def poll(feed: str | None, max_new: int, server: str | None, data_dir: Path | None) -> None:
     """Fetch new entries of every feed (or of feed ID) now; print what became of each, and a summary.
 
     Exit status 1 when a feed could not be fetched (the others are polled all the same).
@@ -143,7 +149,7 @@ def poll(feed: str | None, max_new: int, data_dir: Path | None) -> None:
 
         newsbot feeds poll
     """
-    settings, subscriptions = _open(data_dir)
+    settings, subscriptions = _open(data_dir, server)
     report = asyncio.run(subscriptions.poll(feed, policy=_policy(settings), max_new_per_feed=max_new))
     if not report.feeds:
         click.echo("No feeds are subscribed (add one with: newsbot feeds add URL).")

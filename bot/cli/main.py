@@ -21,6 +21,7 @@ from bot.cli.embed import embed
 from bot.cli.evaluate import eval_command
 from bot.cli.feeds import feeds
 from bot.cli.ops import backup, doctor, restore, stats
+from bot.cli.servers import log, servers
 from bot.cli.sources import sources
 from bot.cli.timeline import timeline
 
@@ -47,6 +48,8 @@ cli.add_command(export)
 cli.add_command(remove)
 cli.add_command(list_)
 cli.add_command(stats)
+cli.add_command(servers)
+cli.add_command(log)
 cli.add_command(backup)
 cli.add_command(restore)
 cli.add_command(doctor)

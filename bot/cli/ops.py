@@ -11,23 +11,24 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import data_dir_option, open_service, service_for, settings_for
+from bot.cli.common import data_dir_option, open_service, scoped_service, server_option, settings_for
 from bot.present.listings import render_findings, render_stats
 
 __all__ = ["backup", "doctor", "restore", "stats"]
 
 
 @click.command()
+@server_option
 @data_dir_option
-def stats(data_dir: Path | None) -> None:
+def stats(server: str | None, data_dir: Path | None) -> None:
     """Counts of the corpus: articles, sentences, outlets, dates.
 
     Example:
 
         newsbot stats
     """
-    service = service_for(data_dir)
-    click.echo(render_stats(service.stats(), data_dir=service.health().path))
+    service, where = scoped_service(data_dir, server)
+    click.echo(render_stats(service.stats(server=where), data_dir=service.health().path))
 
 
 @click.command()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import data_dir_option, echo_json, service_for
+from bot.cli.common import data_dir_option, echo_json, scoped_service, server_option
 from bot.core.models import TimelineQuery
 from bot.present.render import render_timeline, timeline_filters
 
@@ -22,6 +22,7 @@ __all__ = ["timeline"]
 @click.option(
     "--chart", type=click.Path(dir_okay=False, path_type=Path), help="Also write a PNG chart of the coverage to FILE."
 )
+@server_option
 @data_dir_option
 def timeline(
     topic: str | None,
@@ -30,6 +31,7 @@ def timeline(
     outlet: str | None,
     as_json: bool,
     chart: Path | None,
+    server: str | None,
     data_dir: Path | None,
 ) -> None:
     """The coverage of TOPIC (or all of it) in date order, oldest first.
@@ -39,11 +41,11 @@ def timeline(
         newsbot timeline "police" --since 2019
         newsbot timeline --chart coverage.png
     """
-    service = service_for(data_dir)
+    service, where = scoped_service(data_dir, server)
     query = TimelineQuery(topic=topic, since=since, until=until, outlet=outlet)
-    result = service.timeline(query)
+    result = service.timeline(query, server=where)
     if chart is not None:
-        png = service.timeline_chart(query)
+        png = service.timeline_chart(query, server=where)
         partial = chart.with_name(chart.name + ".partial")
         partial.write_bytes(png)
         partial.replace(chart)

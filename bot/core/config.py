@@ -41,6 +41,27 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DISCORD_TOKEN", "NEWSBOT_DISCORD_TOKEN"),
         description="The bot's token (variable DISCORD_TOKEN). Required by `newsbot run` and `newsbot sync`.",
     )
+    coverage: Literal["per-server", "shared"] = Field(
+        default="per-server",
+        description="per-server: each Discord server has its own coverage; shared: every server reads the default "
+        "collection, and only NEWSBOT_EDITOR_GUILD_IDS change it.",
+    )
+    editor_guild_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated server ids whose moderators may change the shared coverage (shared mode).",
+    )
+    server: int | None = Field(
+        default=None,
+        gt=0,
+        description="The server whose coverage command-line commands act on (like --server); "
+        "default: the default collection.",
+    )
+    loaded_indexes: int = Field(
+        default=64, ge=1, description="Server indexes kept in memory at most; the least recently asked are unloaded."
+    )
+    index_idle_minutes: float = Field(
+        default=30.0, gt=0, description="A server's index not asked for this long is unloaded (saved, reloaded later)."
+    )
     moderator_role_ids: Annotated[list[int], NoDecode] = Field(
         default_factory=list,
         description="Comma-separated role ids whose members may change the corpus (besides Manage Messages).",
@@ -70,7 +91,7 @@ class Settings(BaseSettings):
         description="Comma-separated shard ids this process runs (with NEWSBOT_SHARD_COUNT).",
     )
 
-    @field_validator("moderator_role_ids", "shard_ids", mode="before")
+    @field_validator("moderator_role_ids", "shard_ids", "editor_guild_ids", mode="before")
     @classmethod
     def _comma_list(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -21,6 +21,7 @@ __all__ = [
     "Answer",
     "Article",
     "Attribution",
+    "AuditEntry",
     "ArticleIn",
     "DatePrecision",
     "FeedLogEntry",
@@ -32,6 +33,7 @@ __all__ = [
     "OutletCoverage",
     "Quote",
     "QuoteReason",
+    "ServerSummary",
     "Sources",
     "Stats",
     "Timeline",
@@ -327,6 +329,7 @@ class FeedRecord:
     added: int = 0
     skipped: int = 0
     failed: int = 0
+    server_id: int = 0  # the coverage its entries go to: 0 the default collection, else a Discord server's
 
     @property
     def name(self) -> str:
@@ -388,3 +391,42 @@ class PollReport:
     @property
     def waiting(self) -> int:
         return sum(f.waiting for f in self.feeds)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the audit trail: who changed which coverage, when, and from which Discord server.
+
+    ``server_id`` is the coverage changed (0: the default collection); ``guild_id`` the Discord server the change
+    was made from (None: the command line, a feed, seeding). They differ only in shared mode, where an editor
+    server changes the default collection. Feed subscriptions have a ``feed_id`` and the feed's URL as
+    ``detail``; article changes an ``article_id`` and, for a removal, its reason."""
+
+    at: str
+    server_id: int
+    guild_id: int | None
+    actor: str
+    action: str  # seed, add, import, remove, subscribe, unsubscribe
+    article_id: str | None
+    feed_id: int | None
+    title: str | None
+    detail: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ServerSummary:
+    """One coverage as ``newsbot servers`` lists it. Id 0 is the default collection."""
+
+    id: int
+    name: str | None  # the Discord server's name, when the bot has seen it
+    articles: int  # in its coverage: the default collection's it keeps, plus its own
+    own_articles: int  # added in that server
+    feeds: int
+    last_change: str | None  # of its own coverage (None: it reads the default collection unchanged)
+    left_at: str | None  # when the bot left the server
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)

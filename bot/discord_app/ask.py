@@ -28,7 +28,8 @@ log = logging.getLogger("newsbot.ask")
 RESTARTING = "newsbot is restarting: ask again in a minute."
 HELP = (
     "Ask me about the coverage, e.g. “@newsbot What did Amazon pitch to ICE?” or `/ask`. "
-    "I answer with the reporters' own sentences, each with its outlet, date and headline."
+    "I answer with the reporters' own sentences, each with its outlet, date and headline: in a server, from "
+    "that server's coverage; in direct messages, from the default collection."
 )
 ROLE_HELP = (
     "You mentioned my role, and Discord does not show me the text of such a message: mention me "
@@ -36,14 +37,22 @@ ROLE_HELP = (
 )
 
 
-def answer_text(bot: NewsBot, question: str) -> tuple[Answer, str]:
-    """Answer and render (runs in a worker thread: SQLite and BM25 never block the event loop)."""
+DM_FOOTER = "-# From the default collection: in a server, I answer from that server's coverage."
+
+
+def answer_text(bot: NewsBot, question: str, server: int | None = None) -> tuple[Answer, str]:
+    """Answer from the coverage of ``server`` (None: a direct message, the default collection) and render (runs
+    in a worker thread: SQLite and BM25 never block the event loop). A direct message's reply says where it
+    came from."""
     service = bot.service
-    answer = service.ask(question)
+    footer = f"\n{DM_FOOTER}" if server is None else ""
+    limit = CONTENT_LIMIT - len(footer)
+    answer = service.ask(question, server=server)
     if answer.answered:
-        return answer, render_answer(answer, DISCORD, max_chars=CONTENT_LIMIT)
-    outlets = [name for name, _ in service.outlets()]
-    return answer, render_answer(answer, DISCORD, max_chars=CONTENT_LIMIT, stats=service.stats(), outlets=outlets)
+        return answer, render_answer(answer, DISCORD, max_chars=limit) + footer
+    outlets = [name for name, _ in service.outlets(server=server)]
+    stats = service.stats(server=server)
+    return answer, render_answer(answer, DISCORD, max_chars=limit, stats=stats, outlets=outlets) + footer
 
 
 class AskCog(commands.Cog):
@@ -68,9 +77,9 @@ class AskCog(commands.Cog):
                     del self._cooldowns[key]
         return cooldown.update_rate_limit()
 
-    async def _answer(self, question: str, where: str) -> str:
+    async def _answer(self, question: str, where: str, server: int | None) -> str:
         started = time.perf_counter()
-        answer, text = await asyncio.to_thread(answer_text, self.bot, question)
+        answer, text = await asyncio.to_thread(answer_text, self.bot, question, server)
         log.info(
             "answer %s answered=%s quotes=%d latency_ms=%.0f",
             where, answer.answered, len(answer.quotes), (time.perf_counter() - started) * 1000,
@@ -93,7 +102,7 @@ class AskCog(commands.Cog):
             await acknowledge(interaction, ephemeral=False)
             where = f"guild={interaction.guild_id} command=ask"
             try:
-                text = await self._answer(question, where)
+                text = await self._answer(question, where, interaction.guild_id)
             except InvalidQuestion as exc:
                 await send(interaction, str(exc), ephemeral=True)  # private: the public placeholder goes away
                 return
@@ -134,7 +143,7 @@ class AskCog(commands.Cog):
         async with self.bot.reply_in_flight():
             try:
                 async with message.channel.typing():
-                    text = await self._answer(question, where)
+                    text = await self._answer(question, where, message.guild.id if message.guild else None)
             except NewsBotError as exc:
                 text = str(exc)[:1].upper() + str(exc)[1:]
             await _reply(message, text)

@@ -12,7 +12,7 @@ import contextlib
 import logging
 import signal
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import discord
@@ -156,6 +156,35 @@ class NewsBot(commands.AutoShardedBot):
     async def on_ready(self) -> None:
         user = self.user
         log.info("ready as %s (%s) in %d guilds", user, user.id if user else "?", len(self.guilds))
+        await self._record_servers(self.guilds)
+
+    async def _record_servers(self, guilds: Sequence[discord.Guild]) -> None:
+        """Remember the servers the bot is in, with their names (``newsbot servers``, ``--server`` checks)."""
+        known = [(g.id, None if g.unavailable else g.name) for g in guilds]
+        try:
+            await asyncio.to_thread(self.service.record_servers, known)
+        except Exception:  # noqa: BLE001 - a listing's names must never stop the bot
+            log.warning("could not record the servers the bot is in", exc_info=True)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """A new server starts from the default collection: nothing to copy, only its name to remember."""
+        log.info("joined guild %s", guild.id)
+        await self._record_servers([guild])
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        await self._record_servers([guild])
+
+    async def on_guild_update(self, before: discord.Guild, after: discord.Guild) -> None:
+        if before.name != after.name:
+            await self._record_servers([after])
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """Left (or removed from) a server: its coverage is kept, in case the bot is invited back."""
+        log.info("left guild %s", guild.id)
+        try:
+            await asyncio.to_thread(self.service.server_left, guild.id)
+        except Exception:  # noqa: BLE001
+            log.warning("could not record leaving guild %s", guild.id, exc_info=True)
 
     async def on_message(self, message: discord.Message) -> None:
         """Mentions are questions (handled by the ask cog); there are no prefix commands to process."""

@@ -16,9 +16,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.config import Settings
 from bot.core.errors import InvalidArticle, InvalidInput, NewsBotError
 from bot.core.models import Article, ArticleIn, format_date
 from bot.discord_app.replies import (
+    EMBED_DESCRIPTION_LIMIT,
     EMBED_FIELD_LIMIT,
     EMBED_TITLE_LIMIT,
     NO_PINGS,
@@ -26,6 +28,7 @@ from bot.discord_app.replies import (
     actor,
     clip,
     embed_url,
+    guild_of,
     is_moderator,
     report_error,
     require_moderator,
@@ -41,6 +44,7 @@ from bot.present.listings import (
     render_removed,
     render_stats,
 )
+from bot.present.servers import render_audit
 from bot.present.style import DISCORD
 
 if TYPE_CHECKING:
@@ -64,9 +68,20 @@ class ArticleModal(discord.ui.Modal, title="Add an article"):
         label="Article text", style=discord.TextStyle.paragraph, required=False, max_length=4000
     )
 
-    def __init__(self, cog: CorpusCog) -> None:
+    def __init__(self, cog: CorpusCog, guild_id: int, owner_id: int) -> None:
         super().__init__()
         self.cog = cog
+        self.guild_id = guild_id  # the server the form was opened in: the only one it can add to
+        self.owner_id = owner_id
+
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        """The submission must come from the moderator who opened the form, in the same server, and that
+        member must still be a moderator there (checked against the bot's copy of that server)."""
+        if interaction.user.id != self.owner_id or interaction.guild_id != self.guild_id:
+            await send(interaction, "This form is not yours here; nothing was added.", ephemeral=True)
+            return False
+        require_moderator(interaction, self.cog.bot.settings)
+        return True
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         await acknowledge(interaction, ephemeral=True)  # before the store, which another process may be holding
@@ -87,19 +102,25 @@ class ArticleModal(discord.ui.Modal, title="Add an article"):
 
 
 class ConfirmView(discord.ui.View):
-    """Confirm / Cancel under a preview; only the moderator who asked can press them."""
+    """Confirm / Cancel under a preview; only the moderator who asked can press them, in the server they asked
+    in, while they are a moderator there."""
 
-    def __init__(self, owner_id: int, timeout: float = 300.0) -> None:
+    def __init__(self, owner_id: int, guild_id: int, settings: Settings, timeout: float = 300.0) -> None:
         super().__init__(timeout=timeout)
         self.owner_id = owner_id
+        self.guild_id = guild_id
+        self.settings = settings
         self.confirmed: bool | None = None
         self.interaction: discord.Interaction[Any] | None = None
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
-        if interaction.user.id == self.owner_id:
-            return True
-        await send(interaction, "This preview is not yours.", ephemeral=True)
-        return False
+        if interaction.user.id != self.owner_id or interaction.guild_id != self.guild_id:
+            await send(interaction, "This preview is not yours.", ephemeral=True)
+            return False
+        if not is_moderator(interaction.user, self.settings, self.guild_id):
+            await send(interaction, "Only moderators can add articles here.", ephemeral=True)
+            return False
+        return True
 
     async def on_error(self, interaction: discord.Interaction[Any], error: Exception, item: Any, /) -> None:
         await report_error(interaction, error)
@@ -145,7 +166,8 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Moder
     async def store_article(
         self, interaction: discord.Interaction[Any], article: ArticleIn, *, edit: bool = False
     ) -> Article:
-        stored = await asyncio.to_thread(self.bot.service.add, article, actor=actor(interaction.user))
+        server = guild_of(interaction)
+        stored = await asyncio.to_thread(self.bot.service.add, article, actor=actor(interaction.user), server=server)
         message = render_added(stored, DISCORD)
         if edit:
             await interaction.edit_original_response(content=message, embed=None, view=None)
@@ -179,7 +201,7 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Moder
         elif url is not None:
             await self._add_url(interaction, url, overrides)
         else:
-            await interaction.response.send_modal(ArticleModal(self))
+            await interaction.response.send_modal(ArticleModal(self, guild_of(interaction), interaction.user.id))
 
     async def _add_file(
         self, interaction: discord.Interaction[Any], file: discord.Attachment, overrides: dict[str, Any]
@@ -201,7 +223,8 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Moder
         if len(articles) == 1:
             await self.store_article(interaction, articles[0])
             return
-        stored = await asyncio.to_thread(self.bot.service.add_many, articles, actor=who, action="add")
+        server = guild_of(interaction)
+        stored = await asyncio.to_thread(self.bot.service.add_many, articles, actor=who, action="add", server=server)
         await send(interaction, f"Added {len(stored)} articles from {file.filename}.", ephemeral=True)
 
     async def _add_url(self, interaction: discord.Interaction[Any], url: str, overrides: dict[str, Any]) -> None:
@@ -209,10 +232,11 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Moder
             raise InvalidInput(f"{url!r} is not an http(s) URL")
         await interaction.response.defer(ephemeral=True, thinking=True)
         article = await article_from_url(url, fetch_policy(self.bot.settings), overrides)
-        duplicate = await asyncio.to_thread(self.bot.service.find_duplicate, article)
+        server = guild_of(interaction)
+        duplicate = await asyncio.to_thread(self.bot.service.find_duplicate, article, server=server)
         if duplicate is not None:
             raise duplicate
-        view = ConfirmView(interaction.user.id)
+        view = ConfirmView(interaction.user.id, server, self.bot.settings)
         await interaction.followup.send(
             "Add this article?",
             embed=preview_embed(article),
@@ -245,16 +269,19 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Moder
     async def remove(self, interaction: discord.Interaction[Any], article: app_commands.Range[str, 1, 100]) -> None:
         """Remove an article from the coverage."""
         await acknowledge(interaction, ephemeral=True)
-        removed = await asyncio.to_thread(self.bot.service.remove, article, actor=actor(interaction.user))
+        removed = await asyncio.to_thread(
+            self.bot.service.remove, article, actor=actor(interaction.user), server=guild_of(interaction)
+        )
         await send(interaction, render_removed(removed, DISCORD), ephemeral=True)
 
     @remove.autocomplete("article")
     async def article_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        if not is_moderator(interaction.user, self.bot.settings):
+        server = interaction.guild_id
+        if server is None or not is_moderator(interaction.user, self.bot.settings, server):
             return []  # discord.py does not run interaction_check for autocomplete: the article list is for moderators
-        refs = await within_budget(asyncio.to_thread(self.bot.service.find_articles, current, 25), [])
+        refs = await within_budget(asyncio.to_thread(self.bot.service.find_articles, current, 25, server=server), [])
         return [
             app_commands.Choice(name=clip(f"{r.title} — {r.source}, {format_date(r.date)}", 100), value=r.id)
             for r in refs
@@ -264,7 +291,7 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Moder
     async def list_(self, interaction: discord.Interaction[Any]) -> None:
         """The newest articles in the coverage, with their ids."""
         await acknowledge(interaction, ephemeral=True)
-        refs = await asyncio.to_thread(self.bot.service.find_articles, "", 1_000_000)
+        refs = await asyncio.to_thread(self.bot.service.find_articles, "", 1_000_000, server=guild_of(interaction))
         text = render_article_digest(refs, DISCORD, max_chars=3800)
         embed = discord.Embed(title=f"{len(refs)} articles, newest first", description=text)
         await send(interaction, embed=embed, ephemeral=True)
@@ -273,8 +300,31 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Moder
     async def stats(self, interaction: discord.Interaction[Any]) -> None:
         """Counts of the coverage and its last change."""
         await acknowledge(interaction, ephemeral=True)
-        stats = await asyncio.to_thread(self.bot.service.stats)
+        stats = await asyncio.to_thread(self.bot.service.stats, server=guild_of(interaction))
         await send(interaction, render_stats(stats, DISCORD), ephemeral=True)
+
+    @app_commands.command(name="log")
+    async def log_(self, interaction: discord.Interaction[Any]) -> None:
+        """The newest changes to this server's coverage: when, who, what."""
+        await acknowledge(interaction, ephemeral=True)
+        server = guild_of(interaction)
+        service = self.bot.service
+
+        def read() -> list[str]:
+            names = {s.id: s.name for s in service.servers()}
+            return render_audit(service.log(25, server=server), names, DISCORD)
+
+        lines = await asyncio.to_thread(read)
+        shown: list[str] = []
+        for line in lines:
+            line = clip(line, 400)
+            if sum(len(x) + 1 for x in shown) + len(line) > EMBED_DESCRIPTION_LIMIT - 100:
+                break
+            shown.append(line)
+        more = "" if len(shown) == len(lines) else "\n… (see `newsbot log --server` for more)"
+        text = "\n".join(shown) + more if shown else "No changes yet: this server reads the default collection."
+        embed = discord.Embed(title=f"Changes to {service.describe_coverage(server)}, newest first", description=text)
+        await send(interaction, embed=embed, ephemeral=True)
 
 
 async def setup(bot: NewsBot) -> None:

@@ -20,6 +20,7 @@ from bot.discord_app.replies import (
     acknowledge,
     actor,
     clip,
+    guild_of,
     is_moderator,
     require_moderator,
     send,
@@ -45,7 +46,7 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="Moderat
 
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
-        self.subscriptions = Subscriptions(bot.service)
+        self.everywhere = Subscriptions(bot.service)  # the poller's: every feed whose coverage is read
         self.rounds = 0  # polls finished since the cog was loaded (tests and health checks wait on it)
         super().__init__()
 
@@ -62,13 +63,18 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="Moderat
         require_moderator(interaction, self.bot.settings)
         return True
 
+    def subscriptions_of(self, interaction: discord.Interaction[Any]) -> Subscriptions:
+        """The feeds of the server the interaction comes from (its coverage's, or in shared mode the default
+        collection's): a feed id of another server is not found here."""
+        return Subscriptions(self.bot.service, server=guild_of(interaction))
+
     # --- the poller ------------------------------------------------------------------------------------------
 
     @tasks.loop(minutes=30.0)
     async def poller(self) -> None:
         """One poll of every feed; the outcome goes to the log, never to a channel."""
         try:
-            report = await self.subscriptions.poll(policy=fetch_policy(self.bot.settings))
+            report = await self.everywhere.poll(policy=fetch_policy(self.bot.settings), every_server=True)
         except Exception:  # a bug must not stop the loop: the next poll may work
             log.exception("polling the feeds failed")
         else:
@@ -98,7 +104,7 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="Moderat
     ) -> None:
         """Subscribe to an RSS or Atom feed: its new entries are added at every poll."""
         await acknowledge(interaction, ephemeral=True)
-        feed = await self.subscriptions.add(
+        feed = await self.subscriptions_of(interaction).add(
             url, policy=fetch_policy(self.bot.settings), actor=actor(interaction.user), outlet=outlet
         )
         minutes = self.bot.settings.feed_poll_minutes
@@ -109,23 +115,24 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="Moderat
     async def remove(self, interaction: discord.Interaction[Any], feed: app_commands.Range[str, 1, 2000]) -> None:
         """Unsubscribe a feed. The articles it added stay in the coverage."""
         await acknowledge(interaction, ephemeral=True)
-        removed = await asyncio.to_thread(self.subscriptions.remove, feed, actor=actor(interaction.user))
+        subscriptions = self.subscriptions_of(interaction)
+        removed = await asyncio.to_thread(subscriptions.remove, feed, actor=actor(interaction.user))
         await send(interaction, render_unsubscribed(removed, DISCORD), ephemeral=True)
 
     @remove.autocomplete("feed")
     async def feed_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        if not is_moderator(interaction.user, self.bot.settings):
+        if interaction.guild_id is None or not is_moderator(interaction.user, self.bot.settings, interaction.guild_id):
             return []  # autocomplete does not go through interaction_check
-        found = await within_budget(asyncio.to_thread(self.subscriptions.find, current, 25), [])
+        found = await within_budget(asyncio.to_thread(self.subscriptions_of(interaction).find, current, 25), [])
         return [app_commands.Choice(name=clip(f"{f.id}: {f.name} — {f.url}", 100), value=str(f.id)) for f in found]
 
     @app_commands.command(name="list")
     async def list_(self, interaction: discord.Interaction[Any]) -> None:
         """The subscribed feeds, what their entries became, and their last poll."""
         await acknowledge(interaction, ephemeral=True)
-        records = await asyncio.to_thread(self.subscriptions.list)
+        records = await asyncio.to_thread(self.subscriptions_of(interaction).list)
         text = render_feed_digest(records, DISCORD, max_chars=EMBED_DESCRIPTION_LIMIT - 200)
         title = f"{len(records)} feed{'s' if len(records) != 1 else ''}"
         embed = discord.Embed(title=title, description=text)

@@ -24,6 +24,7 @@ __all__ = [
     "actor",
     "embed_url",
     "clip",
+    "guild_of",
     "is_moderator",
     "require_moderator",
     "send",
@@ -53,14 +54,30 @@ def actor(user: discord.abc.User) -> str:
     return f"discord:{user.id} ({user.name})"
 
 
-def is_moderator(user: discord.abc.User | discord.Member, settings: Settings) -> bool:
-    """Manage Messages in the guild, or one of NEWSBOT_MODERATOR_ROLE_IDS. Checked in code on every change."""
+def is_moderator(user: discord.abc.User | discord.Member, settings: Settings, guild_id: int | None = None) -> bool:
+    """Manage Messages in the guild, or one of NEWSBOT_MODERATOR_ROLE_IDS. Checked in code on every change.
+
+    Computed by discord.py from the bot's own copy of the guild (its roles, its owner), never from the permissions
+    an interaction says the member has: a member of one server, in an interaction that names another
+    (``guild_id``), has that other server's roles only, which are none of theirs."""
     if not isinstance(user, discord.Member):
         return False
+    guild = user.guild
+    if guild_id is not None and guild.id != guild_id:
+        return False
+    if getattr(guild, "unavailable", False):
+        return False  # no roles to check against: refuse rather than trust the interaction
     if user.guild_permissions.manage_messages:
         return True
     wanted = set(settings.moderator_role_ids)
-    return any(role.id in wanted for role in user.roles)
+    return any(role.id in wanted and role.guild.id == guild.id for role in user.roles)
+
+
+def guild_of(interaction: discord.Interaction[Any]) -> int:
+    """The server an interaction comes from: the coverage a moderator's change goes to. Refuses a DM."""
+    if interaction.guild_id is None:
+        raise ModeratorOnly("the coverage can only be changed from a server, not in direct messages")
+    return interaction.guild_id
 
 
 class ModeratorOnly(app_commands.CheckFailure):
@@ -69,9 +86,9 @@ class ModeratorOnly(app_commands.CheckFailure):
 
 def require_moderator(interaction: discord.Interaction[Any], settings: Settings) -> None:
     """Raise :class:`ModeratorOnly` (shown to the user ephemerally) unless the user is a moderator."""
-    if interaction.guild is None:
+    if interaction.guild is None or interaction.guild_id is None:
         raise ModeratorOnly("the corpus can only be changed from a server, not in direct messages")
-    if not is_moderator(interaction.user, settings):
+    if not is_moderator(interaction.user, settings, interaction.guild_id):
         raise ModeratorOnly(
             "only moderators can change the corpus: you need the Manage Messages permission or a moderator role"
         )

@@ -32,7 +32,7 @@ class SourcesCog(commands.Cog):
         """Which outlets covered a topic: how many articles, first and last dates, earliest headline."""
         async with self.bot.reply_in_flight():
             await acknowledge(interaction, ephemeral=False)
-            result = await asyncio.to_thread(self.bot.service.sources, topic)
+            result = await asyncio.to_thread(self.bot.service.sources, topic, server=interaction.guild_id)
             text = render_sources(result, DISCORD, max_chars=EMBED_DESCRIPTION_LIMIT)
             await send(interaction, embed=discord.Embed(description=text, colour=discord.Colour.blurple()))
 

@@ -155,7 +155,7 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=_TEMPL
             return
         bot: NewsBot = interaction.client
         query = self.query
-        work = asyncio.ensure_future(asyncio.to_thread(bot.service.timeline, query))
+        work = asyncio.ensure_future(asyncio.to_thread(bot.service.timeline, query, server=interaction.guild_id))
         done, _ = await asyncio.wait({work}, timeout=QUICK_EDIT)
         if not done:
             await interaction.response.defer()  # the store is slow: acknowledge now, edit when the page is ready
@@ -210,10 +210,11 @@ class TimelineCog(commands.Cog):
             await acknowledge(interaction, ephemeral=False)
             service = self.bot.service
             query = TimelineQuery(topic=topic, since=since, until=until, outlet=outlet)
-            result = await asyncio.to_thread(service.timeline, query)
+            server = interaction.guild_id  # None in a direct message: the default collection
+            result = await asyncio.to_thread(service.timeline, query, server=server)
             png = None
             if any(entry.date for entry in result.entries):
-                png = await asyncio.to_thread(service.timeline_chart, query)
+                png = await asyncio.to_thread(service.timeline_chart, query, server=server)
             embed = timeline_embed(result, 0, timeline_filters(query, DISCORD), chart=png is not None)
             files = [discord.File(io.BytesIO(png), filename=CHART_NAME)] if png is not None else []
             pages = timeline_pages(len(result.entries), PER_PAGE)
@@ -226,7 +227,9 @@ class TimelineCog(commands.Cog):
     async def outlet_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        outlets = await within_budget(asyncio.to_thread(self.bot.service.outlets), [], AUTOCOMPLETE_BUDGET)
+        outlets = await within_budget(
+            asyncio.to_thread(self.bot.service.outlets, server=interaction.guild_id), [], AUTOCOMPLETE_BUDGET
+        )
         needle = current.casefold()
         names = [name for name, _ in outlets if needle in name.casefold()]
         return [app_commands.Choice(name=clip(name, 100), value=name[:100]) for name in names[:25]]

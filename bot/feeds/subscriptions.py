@@ -99,8 +99,9 @@ class Subscriptions:
     through ``asyncio.to_thread`` from an event loop.
     """
 
-    def __init__(self, service: NewsService) -> None:
+    def __init__(self, service: NewsService, *, server: int | None = None) -> None:
         self.service = service
+        self.server = server  # the Discord server whose coverage's feeds these are (None: the default collection)
 
     # --- subscribing -----------------------------------------------------------------------------------------
 
@@ -115,7 +116,7 @@ class Subscriptions:
         if not looks_like_url(url):
             raise InvalidInput(f"{url!r} is not an http(s) URL")
         key = normalize_url(url)
-        existing = await asyncio.to_thread(self.service.feed_by_url_key, key)
+        existing = await asyncio.to_thread(self._by_key, key)
         if existing is not None:
             raise DuplicateFeed(f"that feed is already subscribed as feed {existing.id} ({existing.name})", existing.id)
         name = _clean(outlet)
@@ -137,7 +138,7 @@ class Subscriptions:
     def remove(self, feed: int | str, *, actor: str) -> FeedRecord:
         """Unsubscribe a feed (by id or URL) and drop its log. The articles it added stay in the coverage."""
         record = self.get(feed)
-        if not self.service.unsubscribe_feed(record, actor=actor):
+        if not self.service.unsubscribe_feed(record, actor=actor, server=self.server):
             raise FeedNotFound(f"feed {record.id} was removed meanwhile")
         log.info("%s unsubscribed feed %d (%s)", actor, record.id, record.url)
         return record
@@ -146,20 +147,20 @@ class Subscriptions:
 
     def list(self) -> list[FeedRecord]:
         """Every subscribed feed, oldest subscription first, with its counts and last poll."""
-        return self.service.feeds()
+        return self.service.feeds(server=self.server)
 
     def get(self, feed: int | str) -> FeedRecord:
         """The feed with this id (a number, or digits) or URL; :class:`FeedNotFound` if none."""
         if isinstance(feed, int) or feed.strip().isdigit():
             feed_id = int(feed)
-            found = self.service.feed(feed_id)
+            found = self.service.feed(feed_id, server=self.server)
             if found is None:
                 raise FeedNotFound(f"no feed has the id {feed_id} (see `newsbot feeds list`)")
             return found
         text = feed.strip()
         if not looks_like_url(text):
             raise FeedNotFound(f"{text!r} is neither a feed id nor a feed URL (see `newsbot feeds list`)")
-        record = self.service.feed_by_url_key(normalize_url(text))
+        record = self._by_key(normalize_url(text))
         if record is None:
             raise FeedNotFound(f"no feed is subscribed at {text} (see `newsbot feeds list`)")
         return record
@@ -175,10 +176,13 @@ class Subscriptions:
         record = self.get(feed)
         return self.service.feed_log(record.id, limit)
 
+    def _by_key(self, key: str) -> FeedRecord | None:
+        return self.service.feed_by_url_key(key, server=self.server)
+
     def _subscribe(self, url: str, key: str, title: str, outlet: str, actor: str) -> FeedRecord:
-        feed_id = self.service.subscribe_feed(url, key, title, outlet, actor=actor)
+        feed_id = self.service.subscribe_feed(url, key, title, outlet, actor=actor, server=self.server)
         if feed_id is None:  # subscribed by someone else since the check
-            existing = self.service.feed_by_url_key(key)
+            existing = self._by_key(key)
             if existing is None:
                 raise FeedNotFound(f"the feed at {url} was subscribed and removed meanwhile; try again")
             raise DuplicateFeed(f"that feed is already subscribed as feed {existing.id} ({existing.name})", existing.id)
@@ -188,13 +192,24 @@ class Subscriptions:
     # --- polling ---------------------------------------------------------------------------------------------
 
     async def poll(
-        self, feed: int | str | None = None, *, policy: FetchPolicy, max_new_per_feed: int = 20
+        self,
+        feed: int | str | None = None,
+        *,
+        policy: FetchPolicy,
+        max_new_per_feed: int = 20,
+        every_server: bool = False,
     ) -> PollReport:
-        """Poll one feed (by id or URL) or all of them; see the module docstring. Never raises for a feed that
-        fails: its error is in the report (and in ``last_error``)."""
+        """Poll one feed (by id or URL) or all of them: this coverage's, or with ``every_server`` every feed
+        whose coverage is read (the bot's background poll); see the module docstring. Never raises for a feed
+        that fails: its error is in the report (and in ``last_error``)."""
         if max_new_per_feed < 1:
             raise ValueError(f"max_new_per_feed must be at least 1, not {max_new_per_feed}")
-        records = await asyncio.to_thread(self.list) if feed is None else [await asyncio.to_thread(self.get, feed)]
+        if feed is not None:
+            records = [await asyncio.to_thread(self.get, feed)]
+        elif every_server:
+            records = await asyncio.to_thread(self.service.feeds_to_poll)
+        else:
+            records = await asyncio.to_thread(self.list)
         if not records:
             return PollReport([])
         limit = asyncio.Semaphore(_CONCURRENT_FEEDS)
@@ -262,7 +277,7 @@ class Subscriptions:
     ) -> FeedLogEntry:
         """Fetch, extract and add one new entry; the outcome says what happened and why."""
         try:
-            stored = await asyncio.to_thread(self.service.article_with_url, entry.url)
+            stored = await asyncio.to_thread(self.service.article_with_url, entry.url, server=record.server_id or None)
         except UnsafeURL as exc:
             return _outcome(record, key, entry, "failed", None, f"the entry's link cannot be fetched: {exc}")
         if stored is not None:
@@ -283,7 +298,9 @@ class Subscriptions:
             what = "title and summary" if article.body else "title (it has no summary)"
             note = f"the page could not be used ({exc}); stored the feed's {what} instead"
         try:
-            added = await asyncio.to_thread(self.service.add, article, actor=f"feed:{record.id}")
+            added = await asyncio.to_thread(
+                self.service.add, article, actor=f"feed:{record.id}", server=record.server_id or None
+            )
         except DuplicateArticle as exc:
             return _outcome(record, key, entry, "skipped", exc.existing_id, f"duplicate: {exc}")
         except InvalidInput as exc:

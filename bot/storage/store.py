@@ -25,23 +25,39 @@ from importlib import resources
 from pathlib import Path
 
 from bot.core.errors import ArticleNotFound, DuplicateArticle, InvalidInput, StoreDamaged, StoreError
-from bot.core.models import Article, ArticleIn, FeedLogEntry, FeedRecord, make_article_id, now_iso
+from bot.core.models import (
+    Article,
+    ArticleIn,
+    AuditEntry,
+    FeedLogEntry,
+    FeedRecord,
+    ServerSummary,
+    make_article_id,
+    now_iso,
+)
 from bot.storage.health import check_file, check_tables, disk_full, quick_check, store_error
 from bot.storage.keys import body_key, url_key
 
 __all__ = ["Change", "Health", "Store", "body_key", "latest_schema_version", "now_iso", "restore_database", "url_key"]
 
 _BUSY_S = 10.0  # how long a writer waits for another writer before the store reports itself busy
-_COLUMNS = "id, title, source, date, url, authors, body, added_at, added_by"
+_COLUMNS = "a.id, a.title, a.source, a.date, a.url, a.authors, a.body, a.added_at, a.added_by"
+# The rows of the coverage of the server ``:server`` (0: the default collection) in ``articles a``.
+_VISIBLE = (
+    "a.server_id IN (:server, 0) AND (a.server_id = :server OR NOT EXISTS "
+    "(SELECT 1 FROM overrides o WHERE o.server_id = :server AND o.article_id = a.id))"
+)
 
 
 class Change:
     """One line of the audit log."""
 
-    __slots__ = ("action", "actor", "article_id", "at", "detail", "seq", "title")
+    __slots__ = ("action", "actor", "article_id", "at", "detail", "guild_id", "seq", "server_id", "title")
 
     def __init__(self, row: sqlite3.Row) -> None:
         self.seq: int = row["seq"]
+        self.server_id: int = row["server_id"]
+        self.guild_id: int | None = row["guild_id"]
         self.at: str = row["at"]
         self.actor: str = row["actor"]
         self.action: str = row["action"]
@@ -149,7 +165,10 @@ class Store:
             self._db.close()
 
     def migrate(self) -> list[int]:
-        """Apply the numbered migrations not applied yet, each in its own transaction; return their numbers."""
+        """Apply the numbered migrations not applied yet, each in its own transaction; return their numbers.
+
+        Foreign keys are off meanwhile (SQLite's procedure for rebuilding a table: dropping the old ``feeds``
+        must not cascade to ``feed_items``) and checked before each migration commits."""
         with self._lock:
             try:
                 return self._apply_migrations(self._db)
@@ -164,17 +183,24 @@ class Store:
                 "CREATE TABLE IF NOT EXISTS schema_migrations "
                 "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
             )
-        for version, name, sql in _migrations():
-            with _write(db):
-                if db.execute("SELECT 1 FROM schema_migrations WHERE version = ?", (version,)).fetchone():
-                    continue  # applied, by another process since this one looked
-                for statement in _statements(sql):
-                    db.execute(statement)
-                db.execute(
-                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                    (version, name, now_iso()),
-                )
-                applied.append(version)
+        db.execute("PRAGMA foreign_keys = OFF")  # no-op inside a transaction: set between them
+        try:
+            for version, name, sql in _migrations():
+                with _write(db):
+                    if db.execute("SELECT 1 FROM schema_migrations WHERE version = ?", (version,)).fetchone():
+                        continue  # applied, by another process since this one looked
+                    for statement in _statements(sql):
+                        db.execute(statement)
+                    broken = db.execute("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise sqlite3.IntegrityError(f"migration {version} breaks {len(broken)} foreign keys")
+                    db.execute(
+                        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                        (version, name, now_iso()),
+                    )
+                    applied.append(version)
+        finally:
+            db.execute("PRAGMA foreign_keys = ON")
         return applied
 
     def verify(self) -> None:
@@ -214,6 +240,9 @@ class Store:
                 raise store_error(exc, self.path) from None
 
     # --- reading ---------------------------------------------------------------------------------------------
+    #
+    # ``server`` is a coverage: 0 the default collection, else a Discord server's id. A server's coverage is its
+    # own rows plus the default collection's rows whose id it has not made its own (see migration 0003).
 
     def version(self) -> int:
         """The number of the newest change: it grows with every add, remove or seed, in any process."""
@@ -221,65 +250,159 @@ class Store:
             row = self._db.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()
         return int(row[0])
 
-    def count(self) -> int:
+    def versions(self, server: int) -> tuple[int, int]:
+        """The newest change of the default collection, and of ``server``'s own (0 for none): a server's
+        coverage changed when either grew; a server whose own is 0 has the default collection as it is."""
         with self._reading():
-            return int(self._db.execute("SELECT count(*) FROM articles").fetchone()[0])
+            rows = self._db.execute(
+                "SELECT server_id, max(seq) FROM changes WHERE server_id IN (0, ?) GROUP BY server_id", (server,)
+            ).fetchall()
+        found = {int(r[0]): int(r[1]) for r in rows}
+        return found.get(0, 0), (found.get(server, 0) if server else 0)
 
-    def get(self, article_id: str) -> Article:
+    def count(self, server: int = 0) -> int:
         with self._reading():
-            row = self._db.execute(f"SELECT {_COLUMNS} FROM articles WHERE id = ?", (article_id,)).fetchone()
+            row = self._db.execute(f"SELECT count(*) FROM articles a WHERE {_VISIBLE}", {"server": server}).fetchone()
+        return int(row[0])
+
+    def get(self, server: int, article_id: str) -> Article:
+        """The article with this id in ``server``'s coverage; :class:`ArticleNotFound` if there is none."""
+        with self._reading():
+            row = self._get(self._db, server, article_id)
         if row is None:
             raise ArticleNotFound(f"no article has the id {article_id!r} (see `newsbot list`)")
         return _article(row)
 
-    def all(self) -> list[Article]:
-        """Every article in insertion order."""
-        with self._reading():
-            rows = self._db.execute(f"SELECT {_COLUMNS} FROM articles ORDER BY seq").fetchall()
-        return [_article(r) for r in rows]
+    def _get(self, db: sqlite3.Connection, server: int, article_id: str) -> sqlite3.Row | None:
+        query = f"SELECT {_COLUMNS} FROM articles a WHERE a.id = :id AND {_VISIBLE}"
+        row: sqlite3.Row | None = db.execute(query, {"server": server, "id": article_id}).fetchone()
+        return row
 
-    def iter_all(self, batch: int = 5000) -> Iterator[Article]:
-        """Every article in insertion order, without holding them all at once."""
+    def all(self, server: int = 0) -> list[Article]:
+        """Every article of ``server``'s coverage, in insertion order."""
+        return list(self.iter_all(server))
+
+    def iter_all(self, server: int = 0, batch: int = 5000) -> Iterator[Article]:
+        """Every article of ``server``'s coverage in insertion order, without holding them all at once."""
         last = 0
         while True:
             with self._reading():
                 rows = self._db.execute(
-                    f"SELECT seq, {_COLUMNS} FROM articles WHERE seq > ? ORDER BY seq LIMIT ?", (last, batch)
+                    f"SELECT a.seq, {_COLUMNS} FROM articles a WHERE a.seq > :last AND {_VISIBLE} "
+                    "ORDER BY a.seq LIMIT :batch",
+                    {"server": server, "last": last, "batch": batch},
                 ).fetchall()
             if not rows:
                 return
             last = rows[-1]["seq"]
             yield from (_article(r) for r in rows)
 
-    def ids_in_order(self) -> list[str]:
-        with self._reading():
-            return [r[0] for r in self._db.execute("SELECT id FROM articles ORDER BY seq")]
+    def iter_every(self, batch: int = 5000) -> Iterator[Article]:
+        """Every stored article of every coverage (a server's own and the default collection's), once each."""
+        last = 0
+        while True:
+            with self._reading():
+                rows = self._db.execute(
+                    f"SELECT a.seq, {_COLUMNS} FROM articles a WHERE a.seq > ? ORDER BY a.seq LIMIT ?", (last, batch)
+                ).fetchall()
+            if not rows:
+                return
+            last = rows[-1]["seq"]
+            yield from (_article(r) for r in rows)
 
-    def find_duplicate(self, article: ArticleIn) -> DuplicateArticle | None:
-        """The error that adding ``article`` would raise as a duplicate, or None (see :meth:`_duplicate`)."""
+    def ids_in_order(self, server: int = 0) -> list[str]:
+        """The ids of ``server``'s coverage, in insertion order."""
         with self._reading():
-            return self._duplicate(self._db, article, allow_same_text=False)
+            rows = self._db.execute(f"SELECT a.id FROM articles a WHERE {_VISIBLE} ORDER BY a.seq", {"server": server})
+            return [r[0] for r in rows]
 
-    def article_with_url(self, url: str) -> Article | None:
-        """The stored article whose URL normalises like ``url``; None if there is none."""
+    def rows_of(self, server: int, article_ids: Sequence[str]) -> dict[str, Article]:
+        """The articles stored under exactly this ``server`` (0: the default collection's own rows), by id."""
+        found: dict[str, Article] = {}
+        ids = list(dict.fromkeys(article_ids))
+        with self._reading():
+            for i in range(0, len(ids), 500):
+                chunk = ids[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                query = f"SELECT {_COLUMNS} FROM articles a WHERE a.server_id = ? AND a.id IN ({marks})"
+                for row in self._db.execute(query, (server, *chunk)):
+                    found[row["id"]] = _article(row)
+        return found
+
+    def overrides(self, server: int, article_ids: Sequence[str]) -> dict[str, int]:
+        """Of these ids, those ``server`` made its own, with the change from which on it did."""
+        found: dict[str, int] = {}
+        ids = list(dict.fromkeys(article_ids))
+        with self._reading():
+            for i in range(0, len(ids), 500):
+                chunk = ids[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                query = f"SELECT article_id, since FROM overrides WHERE server_id = ? AND article_id IN ({marks})"
+                for row in self._db.execute(query, (server, *chunk)):
+                    found[row[0]] = int(row[1])
+        return found
+
+    def find_duplicate(self, server: int, article: ArticleIn) -> DuplicateArticle | None:
+        """The error that adding ``article`` to ``server`` would raise as a duplicate, or None."""
+        with self._reading():
+            return self._duplicate(self._db, server, article, allow_same_text=False)
+
+    def article_with_url(self, server: int, url: str) -> Article | None:
+        """The article of ``server``'s coverage whose URL normalises like ``url``; None if there is none."""
         key = url_key(url)
         if not key:
             return None
         with self._reading():
-            row = self._db.execute(f"SELECT {_COLUMNS} FROM articles WHERE url_key = ?", (key,)).fetchone()
+            row = self._db.execute(
+                f"SELECT {_COLUMNS} FROM articles a WHERE a.url_key = :key AND {_VISIBLE} ORDER BY a.seq",
+                {"server": server, "key": key},
+            ).fetchone()
         return None if row is None else _article(row)
 
-    def changes(self, limit: int = 50, since: int = 0) -> list[Change]:
+    def changes(self, limit: int = 50, since: int = 0, servers: Sequence[int] | None = None) -> list[Change]:
+        """The newest ``limit`` changes after ``since``, newest first: of every coverage, or of ``servers``."""
+        where, params = "seq > ?", [since]
+        if servers is not None:
+            where += f" AND server_id IN ({','.join('?' * len(servers))})"
+            params.extend(servers)
         with self._reading():
             rows = self._db.execute(
-                "SELECT * FROM changes WHERE seq > ? ORDER BY seq DESC LIMIT ?", (since, limit)
+                f"SELECT * FROM changes WHERE {where} ORDER BY seq DESC LIMIT ?", (*params, limit)
             ).fetchall()
         return [Change(r) for r in rows]
 
-    def removed_ids(self) -> set[str]:
-        """Ids that were removed at some time (seeding never brings them back)."""
+    def audit(self, limit: int = 50, servers: Sequence[int] | None = None) -> list[AuditEntry]:
+        """The audit trail, newest first: article and feed changes, each naming its coverage and server."""
+        where, params = "", []
+        if servers is not None:
+            where = f"WHERE server_id IN ({','.join('?' * len(servers))})"
+            params = list(servers)
+        query = (
+            "SELECT * FROM ("
+            f"SELECT at, seq AS place, 0 AS kind, seq, server_id, guild_id, actor, action, article_id, "
+            f"NULL AS feed_id, title, detail FROM changes {where} "
+            "UNION ALL "
+            f"SELECT at, after_change, 1, seq, server_id, guild_id, actor, action, NULL, feed_id, outlet, url "
+            f"FROM feed_changes {where}"
+            ") ORDER BY place DESC, kind DESC, seq DESC LIMIT ?"
+        )
         with self._reading():
-            rows = self._db.execute("SELECT DISTINCT article_id FROM changes WHERE action = 'remove'").fetchall()
+            rows = self._db.execute(query, (*params, *params, max(limit, 0))).fetchall()
+        return [
+            AuditEntry(
+                at=r["at"], server_id=int(r["server_id"]), guild_id=r["guild_id"], actor=r["actor"],
+                action=r["action"], article_id=r["article_id"], feed_id=r["feed_id"], title=r["title"],
+                detail=r["detail"],
+            )
+            for r in rows
+        ]  # fmt: skip
+
+    def removed_ids(self) -> set[str]:
+        """Ids removed from the default collection at some time (seeding never brings them back)."""
+        with self._reading():
+            rows = self._db.execute(
+                "SELECT DISTINCT article_id FROM changes WHERE action = 'remove' AND server_id = 0"
+            ).fetchall()
         return {r[0] for r in rows}
 
     def store_id(self) -> str:
@@ -298,15 +421,18 @@ class Store:
             row = self._db.execute("SELECT at, action, article_id FROM changes WHERE seq = ?", (seq,)).fetchone()
         return None if row is None else f"{row['at']}|{row['action']}|{row['article_id']}"
 
-    def bodies(self, article_ids: Sequence[str]) -> dict[str, str]:
-        """The texts of the given articles (missing ids are left out)."""
+    def bodies(self, server: int, article_ids: Sequence[str]) -> dict[str, str]:
+        """The texts of the given articles of ``server``'s coverage (missing ids are left out)."""
         found: dict[str, str] = {}
         ids = list(article_ids)
         with self._reading():
             for i in range(0, len(ids), 500):
                 chunk = ids[i : i + 500]
-                marks = ",".join("?" * len(chunk))
-                for row in self._db.execute(f"SELECT id, body FROM articles WHERE id IN ({marks})", chunk):
+                params: dict[str, object] = {f"i{n}": v for n, v in enumerate(chunk)}
+                params["server"] = server
+                marks = ",".join(f":i{n}" for n in range(len(chunk)))
+                query = f"SELECT a.id, a.body FROM articles a WHERE a.id IN ({marks}) AND {_VISIBLE}"
+                for row in self._db.execute(query, params):
                     found[row["id"]] = row["body"]
         return found
 
@@ -315,14 +441,82 @@ class Store:
             row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
 
+    # --- servers ---------------------------------------------------------------------------------------------
+
+    def record_servers(self, servers: Sequence[tuple[int, str | None]]) -> None:
+        """The Discord servers the bot is in (id, name): remembered for listings, names kept current."""
+        if not servers:
+            return
+        at = now_iso()
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT INTO servers (id, name, first_seen, last_seen) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET name = coalesce(excluded.name, name), last_seen = excluded.last_seen, "
+                "left_at = NULL",
+                [(int(i), name, at, at) for i, name in servers],
+            )
+
+    def server_left(self, server: int) -> None:
+        """The bot left (or was removed from) a server; its coverage is kept, should it come back."""
+        with self.transaction() as db:
+            db.execute("UPDATE servers SET left_at = ? WHERE id = ?", (now_iso(), server))
+
+    def known_server(self, server: int) -> bool:
+        """Whether the bot has been in this server, or the server has a coverage of its own."""
+        with self._reading():
+            row = self._db.execute(
+                "SELECT EXISTS (SELECT 1 FROM servers WHERE id = :s) OR EXISTS (SELECT 1 FROM changes "
+                "WHERE server_id = :s) OR EXISTS (SELECT 1 FROM feeds WHERE server_id = :s)",
+                {"s": server},
+            ).fetchone()
+        return bool(row[0])
+
+    def servers(self) -> list[ServerSummary]:
+        """The default collection, then every server known or with a coverage of its own, by id."""
+        with self._reading():
+            db = self._db
+            names = {int(r[0]): (r[1], r[2]) for r in db.execute("SELECT id, name, left_at FROM servers")}
+            own = dict(db.execute("SELECT server_id, count(*) FROM articles GROUP BY server_id").fetchall())
+            hidden = dict(
+                db.execute(
+                    "SELECT o.server_id, count(*) FROM overrides o JOIN articles a "
+                    "ON a.server_id = 0 AND a.id = o.article_id GROUP BY o.server_id"
+                ).fetchall()
+            )
+            feeds = dict(db.execute("SELECT server_id, count(*) FROM feeds GROUP BY server_id").fetchall())
+            last = dict(db.execute("SELECT server_id, max(at) FROM changes GROUP BY server_id").fetchall())
+        ids = sorted({0} | set(names) | set(own) | set(feeds) | set(last))
+        base = int(own.get(0, 0))
+        return [
+            ServerSummary(
+                id=i,
+                name=names.get(i, (None, None))[0],
+                articles=base if i == 0 else base - int(hidden.get(i, 0)) + int(own.get(i, 0)),
+                own_articles=int(own.get(i, 0)) if i else 0,
+                feeds=int(feeds.get(i, 0)),
+                last_change=last.get(i),
+                left_at=names.get(i, (None, None))[1],
+            )
+            for i in ids
+        ]
+
     # --- writing ---------------------------------------------------------------------------------------------
 
-    def add(self, article: ArticleIn, *, actor: str, allow_same_text: bool = False) -> Article:
-        """Store one article and log it, in one transaction; refuse a duplicate URL or text."""
-        return self.add_many([article], actor=actor, allow_same_text=allow_same_text)[0]
+    def add(
+        self,
+        server: int,
+        article: ArticleIn,
+        *,
+        actor: str,
+        allow_same_text: bool = False,
+        guild_id: int | None = None,
+    ) -> Article:
+        """Store one article in ``server`` and log it, in one transaction; refuse a duplicate URL or text."""
+        return self.add_many(server, [article], actor=actor, allow_same_text=allow_same_text, guild_id=guild_id)[0]
 
     def add_many(
         self,
+        server: int,
         articles: Sequence[ArticleIn],
         *,
         actor: str,
@@ -330,8 +524,9 @@ class Store:
         allow_same_text: bool = False,
         skip_existing_ids: bool = False,
         meta: dict[str, str] | None = None,
+        guild_id: int | None = None,
     ) -> list[Article]:
-        """Store ``articles`` all together or none of them (one transaction)."""
+        """Store ``articles`` in ``server``'s coverage all together or none of them (one transaction)."""
         stored: list[Article] = []
         at = now_iso()
         with self.transaction() as db:
@@ -344,45 +539,69 @@ class Store:
                     added_at=at,
                     added_by=actor,
                 )
-                if db.execute("SELECT 1 FROM articles WHERE id = ?", (record.id,)).fetchone():
+                existing = self._get(db, server, record.id)
+                if existing is not None:
                     if skip_existing_ids:
                         continue
-                    existing = self.get(record.id)
                     raise DuplicateArticle(
-                        f"already stored as {existing.id} ({existing.title!r}, {existing.source})",
-                        existing.id,
+                        f"already stored as {existing['id']} ({existing['title']!r}, {existing['source']})",
+                        existing["id"],
                     )
-                duplicate = self._duplicate(db, record, allow_same_text)
+                duplicate = self._duplicate(db, server, record, allow_same_text)
                 if duplicate is not None:
                     raise duplicate
                 db.execute(
-                    "INSERT INTO articles (id, title, source, date, url, url_key, authors, body, body_key, "
-                    "added_at, added_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO articles (server_id, id, title, source, date, url, url_key, authors, body, body_key, "
+                    "added_at, added_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
-                        record.id, record.title, record.source, record.date, record.url, url_key(record.url),
+                        server, record.id, record.title, record.source, record.date, record.url, url_key(record.url),
                         json.dumps(record.authors, ensure_ascii=False), record.body, body_key(record.body),
                         record.added_at, record.added_by,
                     ),
                 )  # fmt: skip
-                db.execute(
-                    "INSERT INTO changes (at, actor, action, article_id, title) VALUES (?, ?, ?, ?, ?)",
-                    (at, actor, action, record.id, record.title),
-                )
+                self._log(db, server, guild_id, at, actor, action, record.id, record.title, None)
                 stored.append(record)
             for key, value in (meta or {}).items():
                 db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
         return stored
 
-    def remove(self, article_id: str, *, actor: str, reason: str | None = None) -> Article:
-        """Delete one article and log who removed it, in one transaction."""
+    def remove(
+        self, server: int, article_id: str, *, actor: str, reason: str | None = None, guild_id: int | None = None
+    ) -> Article:
+        """Take one article out of ``server``'s coverage and log who did, in one transaction. A server's own
+        article is deleted; one of the default collection is only hidden from that server."""
         with self.transaction() as db:
-            article = self.get(article_id)
-            db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
-            db.execute(
-                "INSERT INTO changes (at, actor, action, article_id, title, detail) VALUES (?, ?, 'remove', ?, ?, ?)",
-                (now_iso(), actor, article.id, article.title, reason),
-            )
+            row = self._get(db, server, article_id)
+            if row is None:
+                raise ArticleNotFound(f"no article has the id {article_id!r} (see `newsbot list`)")
+            article = _article(row)
+            db.execute("DELETE FROM articles WHERE server_id = ? AND id = ?", (server, article_id))
+            self._log(db, server, guild_id, now_iso(), actor, "remove", article.id, article.title, reason)
         return article
+
+    @staticmethod
+    def _log(
+        db: sqlite3.Connection,
+        server: int,
+        guild_id: int | None,
+        at: str,
+        actor: str,
+        action: str,
+        article_id: str,
+        title: str,
+        detail: str | None,
+    ) -> None:
+        """One line of the change log; in a server, the article id becomes that server's own from now on."""
+        cursor = db.execute(
+            "INSERT INTO changes (at, actor, action, article_id, title, detail, server_id, guild_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (at, actor, action, article_id, title, detail, server, guild_id),
+        )
+        if server:
+            db.execute(
+                "INSERT OR IGNORE INTO overrides (server_id, article_id, since) VALUES (?, ?, ?)",
+                (server, article_id, cursor.lastrowid),
+            )
 
     def backup_to(self, destination: sqlite3.Connection) -> None:
         """Copy the whole database into ``destination`` with SQLite's online backup (consistent while writing)."""
@@ -400,10 +619,15 @@ class Store:
 
     # --- feed subscriptions (bot/feeds/subscriptions.py) -------------------------------------------------
 
-    def feeds(self) -> list[FeedRecord]:
-        """Every subscribed feed, oldest subscription first, with its counts and last poll."""
+    def feeds(self, server: int | None) -> list[FeedRecord]:
+        """The feeds subscribed for ``server``'s coverage (None: every coverage's), oldest subscription first,
+        with their counts and last poll."""
         with self._reading():
-            rows = self._db.execute(_SELECT_FEEDS + " GROUP BY f.id ORDER BY f.id").fetchall()
+            if server is None:
+                rows = self._db.execute(_SELECT_FEEDS + " GROUP BY f.id ORDER BY f.id").fetchall()
+            else:
+                query = _SELECT_FEEDS + " WHERE f.server_id = ? GROUP BY f.id ORDER BY f.id"
+                rows = self._db.execute(query, (server,)).fetchall()
         return [_feed(r) for r in rows]
 
     def feed(self, feed_id: int) -> FeedRecord | None:
@@ -411,39 +635,45 @@ class Store:
             row = self._db.execute(_SELECT_FEEDS + " WHERE f.id = ? GROUP BY f.id", (feed_id,)).fetchone()
         return None if row is None else _feed(row)
 
-    def feed_by_url_key(self, key: str) -> FeedRecord | None:
+    def feed_by_url_key(self, server: int, key: str) -> FeedRecord | None:
         with self._reading():
-            row = self._db.execute(_SELECT_FEEDS + " WHERE f.url_key = ? GROUP BY f.id", (key,)).fetchone()
+            query = _SELECT_FEEDS + " WHERE f.server_id = ? AND f.url_key = ? GROUP BY f.id"
+            row = self._db.execute(query, (server, key)).fetchone()
         return None if row is None else _feed(row)
 
-    def add_feed(self, url: str, key: str, title: str, outlet: str, actor: str) -> int | None:
-        """Subscribe a feed and log who did; its new id, or None when the same URL key is subscribed already."""
+    def add_feed(
+        self, server: int, url: str, key: str, title: str, outlet: str, actor: str, guild_id: int | None = None
+    ) -> int | None:
+        """Subscribe a feed for ``server``'s coverage and log who did; its new id, or None when the same URL key
+        is subscribed there already."""
         at = now_iso()
         try:
             with self.transaction() as db:
                 cursor = db.execute(
-                    "INSERT INTO feeds (url, url_key, title, outlet, added_at, added_by) VALUES (?, ?, ?, ?, ?, ?)",
-                    (url, key, title, outlet, at, actor),
+                    "INSERT INTO feeds (server_id, url, url_key, title, outlet, added_at, added_by) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (server, url, key, title, outlet, at, actor),
                 )
                 feed_id = int(cursor.lastrowid or 0)
                 db.execute(
-                    "INSERT INTO feed_changes (at, actor, action, feed_id, url, outlet) "
-                    "VALUES (?, ?, 'subscribe', ?, ?, ?)",
-                    (at, actor, feed_id, url, outlet),
+                    "INSERT INTO feed_changes (at, actor, action, feed_id, url, outlet, server_id, guild_id, "
+                    "after_change) VALUES (?, ?, 'subscribe', ?, ?, ?, ?, ?, "
+                    "(SELECT coalesce(max(seq), 0) FROM changes))",
+                    (at, actor, feed_id, url, outlet, server, guild_id),
                 )
         except sqlite3.IntegrityError:  # subscribed by someone else since the caller checked
             return None
         return feed_id
 
-    def remove_feed(self, feed: FeedRecord, actor: str) -> bool:
+    def remove_feed(self, feed: FeedRecord, actor: str, guild_id: int | None = None) -> bool:
         """Unsubscribe a feed (its log goes with it) and log who did; False if it was removed meanwhile."""
         with self.transaction() as db:
-            if not db.execute("DELETE FROM feeds WHERE id = ?", (feed.id,)).rowcount:
+            if not db.execute("DELETE FROM feeds WHERE id = ? AND server_id = ?", (feed.id, feed.server_id)).rowcount:
                 return False
             db.execute(
-                "INSERT INTO feed_changes (at, actor, action, feed_id, url, outlet) "
-                "VALUES (?, ?, 'unsubscribe', ?, ?, ?)",
-                (now_iso(), actor, feed.id, feed.url, feed.outlet),
+                "INSERT INTO feed_changes (at, actor, action, feed_id, url, outlet, server_id, guild_id, after_change) "
+                "VALUES (?, ?, 'unsubscribe', ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) FROM changes))",
+                (now_iso(), actor, feed.id, feed.url, feed.outlet, feed.server_id, guild_id),
             )
         return True
 
@@ -515,18 +745,27 @@ class Store:
         os.replace(partial, target)
         return target.stat().st_size
 
-    def _duplicate(self, db: sqlite3.Connection, article: ArticleIn, allow_same_text: bool) -> DuplicateArticle | None:
-        """The same URL (normalised), or the same text from the same outlet, is a duplicate. The same text from
-        another outlet is a syndicated copy (an AP story in The Hindu): it is stored, and shown as "also in"."""
+    def _duplicate(
+        self, db: sqlite3.Connection, server: int, article: ArticleIn, allow_same_text: bool
+    ) -> DuplicateArticle | None:
+        """In ``server``'s coverage, the same URL (normalised), or the same text from the same outlet, is a
+        duplicate. The same text from another outlet is a syndicated copy (an AP story in The Hindu): it is
+        stored, and shown as "also in"."""
         key_u = url_key(article.url)
         if key_u:
-            row = db.execute("SELECT id, title FROM articles WHERE url_key = ?", (key_u,)).fetchone()
+            row = db.execute(
+                f"SELECT a.id, a.title FROM articles a WHERE a.url_key = :key AND {_VISIBLE} ORDER BY a.seq",
+                {"server": server, "key": key_u},
+            ).fetchone()
             if row:
                 return DuplicateArticle(f"that URL is already stored as {row['id']} ({row['title']!r})", row["id"])
         key_b = body_key(article.body)
         if key_b and not allow_same_text:
             outlet = article.source.casefold()
-            for row in db.execute("SELECT id, title, source FROM articles WHERE body_key = ? ORDER BY seq", (key_b,)):
+            query = (
+                f"SELECT a.id, a.title, a.source FROM articles a WHERE a.body_key = :key AND {_VISIBLE} ORDER BY a.seq"
+            )
+            for row in db.execute(query, {"server": server, "key": key_b}):
                 if row["source"].casefold() == outlet:
                     message = f"the same text is already stored as {row['id']} ({row['title']!r})"
                     return DuplicateArticle(message, row["id"])
@@ -559,6 +798,7 @@ _SELECT_FEEDS = (
 def _feed(row: sqlite3.Row) -> FeedRecord:
     return FeedRecord(
         id=int(row["id"]),
+        server_id=int(row["server_id"]),
         url=row["url"],
         title=row["title"],
         outlet=row["outlet"],

@@ -1,0 +1,273 @@
+"""Keeping each coverage's search index: loaded from its saved copy or built, caught up from the change log, saved,
+and unloaded when its server has not been asked for a while.
+
+The store is the truth; an index is derived from it. A coverage's index reflects the store up to a *version* (the
+newest change it has applied). Before every use it is caught up: the changes made since, by this process or another
+one, are replayed in order, so an article added by the command line is answerable in the bot at once. An index
+that belongs to another history (a restored backup) or is too far behind is built again.
+
+A server's coverage is the default collection, minus what it removed, plus what it added. Its index is its own
+(each server's BM25 has its own idf and average length: exact, as rank-bm25 would score that server's passages
+alone), so a server that changed anything costs an index of its own while it is loaded; a server that never did
+reads the default collection's index (``index/``), which is always loaded. Server indexes are saved to
+``server-index/<id>/`` when they are unloaded: the least recently used beyond ``max_loaded``, and any not used
+for ``idle_seconds``, so an idle server costs no memory.
+
+Replaying a change of the default collection in a server: the server sees it unless it has made that article id
+its own (added or removed it) before that change; ``overrides`` holds from which change on it did.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from bot.core.models import Article
+from bot.core.text import TEXT_VERSION
+from bot.search.index import CoverageIndex
+from bot.storage.protocol import ChangeRecord, CoverageStore
+
+__all__ = ["DEFAULT", "IndexKeeper", "Indexes"]
+
+DEFAULT = 0  # the default collection's id
+REPLAY_LIMIT = 20_000  # changes a saved index catches up with by replaying; beyond that it is rebuilt
+SAVE_AFTER_CHANGES = 200  # a replay longer than this saves the index again at once
+
+log = logging.getLogger(__name__)
+
+
+class IndexKeeper:
+    """One coverage's index and the store version it reflects. Thread-safe (one lock)."""
+
+    def __init__(
+        self,
+        store: CoverageStore,
+        server: int,
+        directory: Path | None,
+        on_replayed: Callable[[Sequence[Article]], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.on_replayed = on_replayed  # told of the articles a catch-up added (the embedding worker)
+        self.server = server
+        self.directory = directory
+        self.version = 0  # the newest change (of the default collection or the server) the index reflects
+        self.used = time.monotonic()
+        self._lock = threading.RLock()
+        self._index: CoverageIndex | None = None
+        self._unsaved = 0  # changes applied since the index was last saved
+
+    @property
+    def loaded(self) -> bool:
+        return self._index is not None
+
+    def _loader(self, ids: Any) -> dict[str, str]:
+        return self.store.bodies(self.server, ids)
+
+    def current(self, version: int | None = None) -> CoverageIndex:
+        """The index, loaded or built on first use and caught up with the store (``version``: the coverage's
+        newest change, when the caller just read it)."""
+        with self._lock:
+            self.used = time.monotonic()
+            if self._index is None:
+                self._index = self._open()
+            elif version is None or version != self.version:
+                self._catch_up()
+            return self._index
+
+    def _open(self) -> CoverageIndex:
+        """The saved index if it belongs to this store, with the changes since replayed; else built and saved."""
+        directory = self.directory
+        if directory is not None and (directory / "articles.json").exists():
+            try:
+                index, meta = CoverageIndex.load(directory, self._loader)
+            except ValueError as exc:
+                log.warning("rebuilding the index%s: %s", _of(self.server), exc)
+            else:
+                replay = self._replayable(meta)
+                if replay is not None:
+                    self.version = int(meta["version"])
+                    self._index = index
+                    self._apply(replay)
+                    if self._unsaved > SAVE_AFTER_CHANGES:
+                        self.save()
+                    return index
+                log.info("rebuilding the index%s: it does not match the store", _of(self.server))
+        return self._build()
+
+    def _build(self) -> CoverageIndex:
+        index = CoverageIndex(self._loader)
+        self.version = max(self.store.versions(self.server))
+        index.add_articles(self.store.iter_all(self.server))
+        self._index = index
+        self._unsaved = 1
+        self.save()
+        return index
+
+    def _replayable(self, meta: dict[str, Any]) -> list[ChangeRecord] | None:
+        """The changes since a saved index's version, or None if the index belongs to another history (a
+        restored backup, another database, another server) or is too far behind to catch up by replaying."""
+        version = int(meta.get("version", -1))
+        if meta.get("store_id") != self.store.store_id() or version > self.store.version():
+            return None
+        if meta.get("text_version") != TEXT_VERSION or int(meta.get("server", DEFAULT)) != self.server:
+            return None
+        if version and self.store.change_at(version) != meta.get("change"):
+            return None
+        changes = self._changes_since(version)
+        return None if changes is None else changes
+
+    def _changes_since(self, version: int) -> list[ChangeRecord] | None:
+        servers = (DEFAULT,) if self.server == DEFAULT else (DEFAULT, self.server)
+        changes = self.store.changes(limit=REPLAY_LIMIT + 1, since=version, servers=servers)
+        return None if len(changes) > REPLAY_LIMIT else sorted(changes, key=lambda c: c.seq)
+
+    def _catch_up(self) -> None:
+        changes = self._changes_since(self.version)
+        if changes is None:  # too far behind (a big import elsewhere): build it again
+            self._index = None
+            self._build()
+        elif changes:
+            self._apply(changes)
+
+    def _apply(self, changes: list[ChangeRecord]) -> None:
+        """Replay logged changes on the index, in order (see the module docstring for the default collection's)."""
+        index = self._index
+        assert index is not None
+        ids = [c.article_id for c in changes if c.article_id is not None]
+        own = self.store.rows_of(self.server, ids)
+        base = own if self.server == DEFAULT else self.store.rows_of(DEFAULT, ids)
+        taken = {} if self.server == DEFAULT else self.store.overrides(self.server, ids)
+        pending: dict[str, Article] = {}
+        for change in changes:
+            article_id = change.article_id
+            if article_id is None:
+                continue
+            if change.server_id != self.server and taken.get(article_id, change.seq + 1) < change.seq:
+                continue  # the server made this article its own before the default collection changed it
+            if change.action == "remove":
+                index.add_articles(pending.values())
+                pending = {}
+                index.remove_article(article_id)
+            elif article_id not in index and article_id not in pending:
+                article = (own if change.server_id == self.server else base).get(article_id)
+                if article is not None:  # else added, then removed again, later in the log
+                    pending[article_id] = article
+            self.version = max(self.version, change.seq)
+        index.add_articles(pending.values())
+        self._unsaved += len(changes)
+        if self.on_replayed is not None and pending:
+            self.on_replayed(list(pending.values()))
+
+    def save(self) -> None:
+        """Write the index to its directory if it changed since it was saved (so the next start loads it)."""
+        with self._lock:
+            if self.directory is None or self._index is None or not self._unsaved:
+                return
+            meta = {
+                "store_id": self.store.store_id(),
+                "version": self.version,
+                "change": self.store.change_at(self.version),
+                "text_version": TEXT_VERSION,
+                "server": self.server,
+            }
+            try:
+                self._index.save(self.directory, meta)
+            except OSError as exc:
+                log.warning("could not save the index to %s: %s", self.directory, exc)
+                return
+            self._unsaved = 0
+
+    def unload(self) -> None:
+        """Save the index if it changed, and let it go."""
+        with self._lock:
+            self.save()
+            self._index = None
+
+
+class Indexes:
+    """Every coverage's index: the default collection's (always kept), and the servers' that changed anything,
+    loaded on demand and unloaded when idle. Thread-safe."""
+
+    def __init__(
+        self,
+        store: CoverageStore,
+        directory: Path | None,
+        servers_directory: Path | None = None,
+        *,
+        max_loaded: int = 64,
+        idle_seconds: float = 1800.0,
+        on_replayed: Callable[[Sequence[Article]], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.on_replayed = on_replayed
+        self.directory = servers_directory
+        self.max_loaded = max(max_loaded, 1)
+        self.idle_seconds = idle_seconds
+        self._lock = threading.RLock()
+        self.default = IndexKeeper(store, DEFAULT, directory, on_replayed)  # index/, where it always was
+        self._servers: OrderedDict[int, IndexKeeper] = OrderedDict()  # least recently used first
+
+    def keeper(self, server: int) -> IndexKeeper:
+        """The keeper of ``server``'s index (the default collection's when the server changed nothing)."""
+        return self._keeper(server, self.store.versions(server)[1])
+
+    def _keeper(self, server: int, own: int) -> IndexKeeper:
+        if server == DEFAULT or not own:
+            return self.default
+        with self._lock:
+            keeper = self._servers.pop(server, None)
+            if keeper is None:
+                where = None if self.directory is None else self.directory / str(server)
+                keeper = IndexKeeper(self.store, server, where, self.on_replayed)
+            self._servers[server] = keeper
+            evict = self._evictable(keep=server)
+        for old in evict:
+            old.unload()
+        return keeper
+
+    def index(self, server: int) -> tuple[CoverageIndex, int]:
+        """``server``'s index, up to date, and the version it reflects (a key for caches of derived results)."""
+        base, own = self.store.versions(server)
+        keeper = self._keeper(server, own)
+        index = keeper.current(max(base, own))
+        return index, keeper.version
+
+    def _evictable(self, keep: int) -> list[IndexKeeper]:
+        """Keepers to unload: the least recently used beyond ``max_loaded``, and those idle too long."""
+        now = time.monotonic()
+        evict: list[IndexKeeper] = []
+        for server, keeper in list(self._servers.items()):
+            if server == keep:
+                continue
+            if len(self._servers) > self.max_loaded or now - keeper.used > self.idle_seconds:
+                evict.append(self._servers.pop(server))
+        return evict
+
+    def unload_idle(self) -> int:
+        """Unload the indexes of servers not asked for ``idle_seconds``; how many were unloaded."""
+        with self._lock:
+            evict = self._evictable(keep=DEFAULT)
+        for keeper in evict:
+            keeper.unload()
+        return len(evict)
+
+    def loaded(self) -> list[int]:
+        """The servers whose own index is in memory, least recently used first."""
+        with self._lock:
+            return [s for s, k in self._servers.items() if k.loaded]
+
+    def save_all(self) -> None:
+        with self._lock:
+            keepers = [self.default, *self._servers.values()]
+        for keeper in keepers:
+            keeper.save()
+
+
+def _of(server: int) -> str:
+    """`` of server N`` for a server's index, nothing for the default collection's (as logged before servers)."""
+    return "" if server == DEFAULT else f" of server {server}"
