@@ -1,6 +1,6 @@
 """NewsService: the one object the command line and the Discord bot talk to.
 
-It owns the store (the truth) and the search indexes derived from it (:mod:`bot.storage.indexes` keeps them in
+It owns the store (the truth) and the search indexes derived from it (:mod:`bot.search.keeper` keeps them in
 step: every change goes to the store first, in one transaction, and every read first catches its index up with the
 store's change log, so an article added by another process is answerable too). Nothing else touches the store.
 Its methods are synchronous and thread-safe; the Discord layer calls them through ``asyncio.to_thread`` so the
@@ -46,10 +46,10 @@ from bot.intake.corpus import load_corpus_dir
 from bot.search.answers import answer_question
 from bot.search.embedding import EmbeddingProgress, EmbeddingWorker
 from bot.search.index import ArticleRef, CoverageIndex
+from bot.search.keeper import DEFAULT, Indexes
 from bot.search.semantic import NO_READER, EmbeddingReader, Reader, open_reader
 from bot.search.sources import outlet_coverage
 from bot.search.timeline import build_timeline
-from bot.storage.indexes import DEFAULT, Indexes
 from bot.storage.protocol import HealthRecord, NewsStore
 from bot.storage.store import Store, restore_database
 

@@ -92,7 +92,7 @@ def test_a_damaged_index_is_rebuilt(clean_env: Path, caplog: pytest.LogCaptureFi
     first.stats()
     first.close()
     (clean_env / "index" / "articles.json").write_text("{not json")
-    with caplog.at_level(logging.WARNING, logger="bot.storage.indexes"):
+    with caplog.at_level(logging.WARNING, logger="bot.search.keeper"):
         service = open_service(clean_env)
         assert service.ask("What did Amazon pitch to ICE?").answered
     assert "rebuilding the index" in caplog.text
@@ -112,12 +112,12 @@ def test_writing_commands_do_not_build_the_index(clean_env: Path, monkeypatch: p
 
 
 def test_an_index_built_with_other_text_rules_is_rebuilt(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import bot.storage.indexes
+    import bot.search.keeper
 
     first = open_service(clean_env)
     first.stats()
     first.close()
-    monkeypatch.setattr(bot.storage.indexes, "TEXT_VERSION", bot.storage.indexes.TEXT_VERSION + 1)
+    monkeypatch.setattr(bot.search.keeper, "TEXT_VERSION", bot.search.keeper.TEXT_VERSION + 1)
     calls = []
     original = Store.iter_all
 

@@ -51,7 +51,7 @@ class IndexKeeper:
         directory: Path | None,
         on_replayed: Callable[[Sequence[Article]], None] | None = None,
     ) -> None:
-        self.store = store
+        self.source = store  # the coverage store (the service's) the index is derived from
         self.on_replayed = on_replayed  # told of the articles a catch-up added (the embedding worker)
         self.server = server
         self.directory = directory
@@ -66,7 +66,7 @@ class IndexKeeper:
         return self._index is not None
 
     def _loader(self, ids: Any) -> dict[str, str]:
-        return self.store.bodies(self.server, ids)
+        return self.source.bodies(self.server, ids)
 
     def current(self, version: int | None = None) -> CoverageIndex:
         """The index, loaded or built on first use and caught up with the store (``version``: the coverage's
@@ -101,8 +101,8 @@ class IndexKeeper:
 
     def _build(self) -> CoverageIndex:
         index = CoverageIndex(self._loader)
-        self.version = max(self.store.versions(self.server))
-        index.add_articles(self.store.iter_all(self.server))
+        self.version = max(self.source.versions(self.server))
+        index.add_articles(self.source.iter_all(self.server))
         self._index = index
         self._unsaved = 1
         self.save()
@@ -112,18 +112,18 @@ class IndexKeeper:
         """The changes since a saved index's version, or None if the index belongs to another history (a
         restored backup, another database, another server) or is too far behind to catch up by replaying."""
         version = int(meta.get("version", -1))
-        if meta.get("store_id") != self.store.store_id() or version > self.store.version():
+        if meta.get("store_id") != self.source.store_id() or version > self.source.version():
             return None
         if meta.get("text_version") != TEXT_VERSION or int(meta.get("server", DEFAULT)) != self.server:
             return None
-        if version and self.store.change_at(version) != meta.get("change"):
+        if version and self.source.change_at(version) != meta.get("change"):
             return None
         changes = self._changes_since(version)
         return None if changes is None else changes
 
     def _changes_since(self, version: int) -> list[ChangeRecord] | None:
         servers = (DEFAULT,) if self.server == DEFAULT else (DEFAULT, self.server)
-        changes = self.store.changes(limit=REPLAY_LIMIT + 1, since=version, servers=servers)
+        changes = self.source.changes(limit=REPLAY_LIMIT + 1, since=version, servers=servers)
         return None if len(changes) > REPLAY_LIMIT else sorted(changes, key=lambda c: c.seq)
 
     def _catch_up(self) -> None:
@@ -139,9 +139,9 @@ class IndexKeeper:
         index = self._index
         assert index is not None
         ids = [c.article_id for c in changes if c.article_id is not None]
-        own = self.store.rows_of(self.server, ids)
-        base = own if self.server == DEFAULT else self.store.rows_of(DEFAULT, ids)
-        taken = {} if self.server == DEFAULT else self.store.overrides(self.server, ids)
+        own = self.source.rows_of(self.server, ids)
+        base = own if self.server == DEFAULT else self.source.rows_of(DEFAULT, ids)
+        taken = {} if self.server == DEFAULT else self.source.overrides(self.server, ids)
         pending: dict[str, Article] = {}
         for change in changes:
             article_id = change.article_id
@@ -169,9 +169,9 @@ class IndexKeeper:
             if self.directory is None or self._index is None or not self._unsaved:
                 return
             meta = {
-                "store_id": self.store.store_id(),
+                "store_id": self.source.store_id(),
                 "version": self.version,
-                "change": self.store.change_at(self.version),
+                "change": self.source.change_at(self.version),
                 "text_version": TEXT_VERSION,
                 "server": self.server,
             }
@@ -203,7 +203,7 @@ class Indexes:
         idle_seconds: float = 1800.0,
         on_replayed: Callable[[Sequence[Article]], None] | None = None,
     ) -> None:
-        self.store = store
+        self.source = store  # the coverage store (the service's) the index is derived from
         self.on_replayed = on_replayed
         self.directory = servers_directory
         self.max_loaded = max(max_loaded, 1)
@@ -214,7 +214,7 @@ class Indexes:
 
     def keeper(self, server: int) -> IndexKeeper:
         """The keeper of ``server``'s index (the default collection's when the server changed nothing)."""
-        return self._keeper(server, self.store.versions(server)[1])
+        return self._keeper(server, self.source.versions(server)[1])
 
     def _keeper(self, server: int, own: int) -> IndexKeeper:
         if server == DEFAULT or not own:
@@ -223,7 +223,7 @@ class Indexes:
             keeper = self._servers.pop(server, None)
             if keeper is None:
                 where = None if self.directory is None else self.directory / str(server)
-                keeper = IndexKeeper(self.store, server, where, self.on_replayed)
+                keeper = IndexKeeper(self.source, server, where, self.on_replayed)
             self._servers[server] = keeper
             evict = self._evictable(keep=server)
         for old in evict:
@@ -232,7 +232,7 @@ class Indexes:
 
     def index(self, server: int) -> tuple[CoverageIndex, int]:
         """``server``'s index, up to date, and the version it reflects (a key for caches of derived results)."""
-        base, own = self.store.versions(server)
+        base, own = self.source.versions(server)
         keeper = self._keeper(server, own)
         index = keeper.current(max(base, own))
         return index, keeper.version
