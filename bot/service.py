@@ -22,7 +22,7 @@ import json
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -50,6 +50,7 @@ from bot.search.keeper import DEFAULT, Indexes
 from bot.search.semantic import NO_READER, EmbeddingReader, Reader, open_reader
 from bot.search.sources import outlet_coverage
 from bot.search.timeline import build_timeline
+from bot.storage.keys import DuplicateKeys
 from bot.storage.protocol import HealthRecord, NewsStore
 from bot.storage.store import Store, restore_database
 
@@ -94,6 +95,19 @@ def _timeline_query(
     if since is not None or until is not None or outlet is not None:
         raise TypeError("give a TimelineQuery or a topic with since/until/outlet, not both")
     return query
+
+
+class _Coverage:
+    """One coverage of the store, as an import plan looks things up in it (:class:`bot.intake.bulk.StoredArticles`)."""
+
+    def __init__(self, store: NewsStore, server: int) -> None:
+        self._store, self._server = store, server
+
+    def articles_by_id(self, ids: Collection[str]) -> dict[str, Article]:
+        return self._store.articles_by_id(self._server, ids)
+
+    def duplicate_ids(self, keys: Collection[DuplicateKeys]) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+        return self._store.duplicate_ids(self._server, keys)
 
 
 class NewsService:
@@ -468,8 +482,7 @@ class NewsService:
         """What importing ``items`` from ``server`` would do (see :func:`bot.intake.bulk.plan_import`)."""
         from bot.intake.bulk import plan_import
 
-        where = self.writes(server)
-        return plan_import(lambda: self._store.all(where), items, errors)
+        return plan_import(_Coverage(self._store, self.writes(server)), items, errors)
 
     def export(self, directory: Path, *, server: int | None = None) -> int:
         """Write every article of the coverage ``server`` reads to ``directory`` in the corpus/ format."""

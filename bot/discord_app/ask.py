@@ -153,7 +153,3 @@ async def _reply(message: discord.Message, text: str, **kwargs: Any) -> None:
     """Reply to ``message`` without pinging anyone; still answered (unthreaded) if the question was deleted."""
     reference = message.to_reference(fail_if_not_exists=False)
     await message.channel.send(text, reference=reference, mention_author=False, allowed_mentions=NO_PINGS, **kwargs)
-
-
-async def setup(bot: NewsBot) -> None:
-    await bot.add_cog(AskCog(bot))

@@ -325,7 +325,3 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Moder
         text = "\n".join(shown) + more if shown else "No changes yet: this server reads the default collection."
         embed = discord.Embed(title=f"Changes to {service.describe_coverage(server)}, newest first", description=text)
         await send(interaction, embed=embed, ephemeral=True)
-
-
-async def setup(bot: NewsBot) -> None:
-    await bot.add_cog(CorpusCog(bot))

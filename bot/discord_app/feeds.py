@@ -137,7 +137,3 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="Moderat
         title = f"{len(records)} feed{'s' if len(records) != 1 else ''}"
         embed = discord.Embed(title=title, description=text)
         await send(interaction, embed=embed, ephemeral=True)
-
-
-async def setup(bot: NewsBot) -> None:
-    await bot.add_cog(FeedsCog(bot))

@@ -35,7 +35,3 @@ class SourcesCog(commands.Cog):
             result = await asyncio.to_thread(self.bot.service.sources, topic, server=interaction.guild_id)
             text = render_sources(result, DISCORD, max_chars=EMBED_DESCRIPTION_LIMIT)
             await send(interaction, embed=discord.Embed(description=text, colour=discord.Colour.blurple()))
-
-
-async def setup(bot: NewsBot) -> None:
-    await bot.add_cog(SourcesCog(bot))

@@ -233,7 +233,3 @@ class TimelineCog(commands.Cog):
         needle = current.casefold()
         names = [name for name, _ in outlets if needle in name.casefold()]
         return [app_commands.Choice(name=clip(name, 100), value=name[:100]) for name in names[:25]]
-
-
-async def setup(bot: NewsBot) -> None:
-    await bot.add_cog(TimelineCog(bot))

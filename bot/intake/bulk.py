@@ -15,19 +15,19 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import ValidationError
 
 from bot.core.errors import InvalidArticle
 from bot.core.models import Article, ArticleIn, make_article_id
 from bot.intake.corpus import article_to_markdown, describe_validation_error, load_corpus_dir
-from bot.storage.keys import body_key, url_key
+from bot.storage.keys import DuplicateKeys
 
-__all__ = ["Format", "ImportPlan", "export_corpus", "huffpost_fields", "plan_import", "read_import"]
+__all__ = ["Format", "ImportPlan", "StoredArticles", "export_corpus", "huffpost_fields", "plan_import", "read_import"]
 
 Format = Literal["newsbot", "huffpost"]
 HUFFPOST_OUTLET = "HuffPost"
@@ -114,18 +114,28 @@ def _lines(path: Path) -> Iterator[tuple[int, str, str | None]]:
                 yield number, line, None
 
 
-def plan_import(
-    stored_articles: Callable[[], Iterable[Article]], items: list[tuple[str, ArticleIn]], errors: list[str]
-) -> ImportPlan:
-    """Check ``items`` against the stored articles and each other; nothing is written."""
+class StoredArticles(Protocol):
+    """What an import plan asks of the store: the stored articles with some ids, and which duplicate keys stored
+    articles have (:meth:`bot.storage.store.Store.duplicate_ids`), both looked up by index."""
+
+    def articles_by_id(self, ids: Collection[str]) -> dict[str, Article]: ...
+
+    def duplicate_ids(self, keys: Collection[DuplicateKeys]) -> tuple[dict[str, str], dict[tuple[str, str], str]]: ...
+
+
+def plan_import(stored_articles: StoredArticles, items: list[tuple[str, ArticleIn]], errors: list[str]) -> ImportPlan:
+    """Check ``items`` against the stored articles and each other by the one duplicate rule
+    (:mod:`bot.storage.keys`); only the keys of ``items`` are looked up, and nothing is written."""
     plan = ImportPlan(errors=list(errors), read=len(items) + len(errors))
-    existing = {a.id: a for a in stored_articles()} if items else {}
-    by_url = {url_key(a.url): f"already stored as {a.id}" for a in existing.values() if a.url}
-    by_text = {(body_key(a.body), a.source.casefold()): f"already stored as {a.id}" for a in existing.values()}
+    identified = [(where, article.model_copy(update={"id": _article_id(article)})) for where, article in items]
+    keys = [DuplicateKeys.of(article) for _, article in identified]
+    existing = stored_articles.articles_by_id([article.id for _, article in identified if article.id])
+    stored_urls, stored_texts = stored_articles.duplicate_ids(keys)
+    by_url = {key: f"already stored as {article_id}" for key, article_id in stored_urls.items()}
+    by_text = {key: f"already stored as {article_id}" for key, article_id in stored_texts.items()}
     seen_ids: dict[str, str] = {}
-    for where, article in items:
-        article_id = article.id or make_article_id(article.source, article.title, article.date, article.url)
-        article = article.model_copy(update={"id": article_id})
+    for (where, article), key in zip(identified, keys, strict=True):
+        article_id = article.id or ""
         stored = existing.get(article_id)
         if stored is not None:
             if _same(stored, article):
@@ -136,21 +146,23 @@ def plan_import(
         if article_id in seen_ids:
             plan.duplicates.append(f"{where}: the same article (id {article_id}) is already at {seen_ids[article_id]}")
             continue
-        key_u = url_key(article.url)
-        if key_u and key_u in by_url:
-            plan.duplicates.append(f"{where}: the same URL is {by_url[key_u]}")
+        if key.url and key.url in by_url:
+            plan.duplicates.append(f"{where}: the same URL is {by_url[key.url]}")
             continue
-        key_t = (body_key(article.body), article.source.casefold())
-        if key_t[0] and key_t in by_text:
-            plan.duplicates.append(f"{where}: the same text from {article.source} is {by_text[key_t]}")
+        if key.text and key.text in by_text:
+            plan.duplicates.append(f"{where}: the same text from {article.source} is {by_text[key.text]}")
             continue
         seen_ids[article_id] = where
-        if key_u:
-            by_url[key_u] = f"already at {where}"
-        if key_t[0]:
-            by_text[key_t] = f"already at {where}"
+        if key.url:
+            by_url[key.url] = f"already at {where}"
+        if key.text:
+            by_text[key.text] = f"already at {where}"
         plan.to_add.append(article)
     return plan
+
+
+def _article_id(article: ArticleIn) -> str:
+    return article.id or make_article_id(article.source, article.title, article.date, article.url)
 
 
 def _same(stored: Article, new: ArticleIn) -> bool:

@@ -1,16 +1,21 @@
-"""The duplicate rule's keys: the URL normalised, and the text's fingerprint.
+"""The duplicate rule, written once: an article is a duplicate of a stored one when their URLs normalise alike,
+or when they carry the same text (a whole article's, see :func:`body_key`) from the same outlet. The same text from
+another outlet is a syndicated copy (an AP story in The Hindu): it is stored, and answers show it as "also in".
 
-The store indexes both columns and refuses an article whose key another stored article has; bulk import computes
-the same keys for the lines of one file, so that a file that repeats itself is caught before anything is stored.
+:class:`DuplicateKeys` is what the rule compares. The store indexes both keys and looks them up when it adds an
+article; a bulk import looks up the keys of its lines (never every stored article) and compares its lines with each
+other by the same keys, so that a file that repeats itself is caught before anything is stored.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
+from bot.core.models import ArticleIn
 from bot.core.urls import normalize_url
 
-__all__ = ["MIN_DUPLICATE_WORDS", "body_key", "url_key"]
+__all__ = ["MIN_DUPLICATE_WORDS", "DuplicateKeys", "body_key", "url_key"]
 
 MIN_DUPLICATE_WORDS = 20
 
@@ -30,3 +35,17 @@ def body_key(body: str) -> str | None:
 def url_key(url: str | None) -> str | None:
     """The URL normalised for duplicate detection (see :func:`bot.core.urls.normalize_url`), None without one."""
     return normalize_url(url) if url else None
+
+
+@dataclass(frozen=True)
+class DuplicateKeys:
+    """What the duplicate rule compares of an article: its URL's key, and its text's key with its outlet
+    (case folded); either is None when the article has no URL or too short a text to tell."""
+
+    url: str | None
+    text: tuple[str, str] | None
+
+    @classmethod
+    def of(cls, article: ArticleIn) -> DuplicateKeys:
+        body = body_key(article.body)
+        return cls(url=url_key(article.url), text=(body, article.source.casefold()) if body else None)

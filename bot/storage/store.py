@@ -18,7 +18,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -36,7 +36,7 @@ from bot.core.models import (
     now_iso,
 )
 from bot.storage.health import check_file, check_tables, disk_full, quick_check, store_error
-from bot.storage.keys import body_key, url_key
+from bot.storage.keys import DuplicateKeys, body_key, url_key
 
 __all__ = ["Change", "Health", "Store", "body_key", "latest_schema_version", "now_iso", "restore_database", "url_key"]
 
@@ -346,6 +346,45 @@ class Store:
         """The error that adding ``article`` to ``server`` would raise as a duplicate, or None."""
         with self._reading():
             return self._duplicate(self._db, server, article, allow_same_text=False)
+
+    def articles_by_id(self, server: int, ids: Collection[str]) -> dict[str, Article]:
+        """The articles of ``server``'s coverage among ``ids`` (a bulk import asks for the ids of its lines)."""
+        found: dict[str, Article] = {}
+        with self._reading():
+            for chunk in _chunks(list(dict.fromkeys(ids))):
+                marks, values = _named(chunk)
+                query = f"SELECT {_COLUMNS} FROM articles a WHERE a.id IN ({marks}) AND {_VISIBLE} ORDER BY a.seq"
+                for row in self._db.execute(query, {"server": server, **values}):
+                    found[row["id"]] = _article(row)
+        return found
+
+    def duplicate_ids(
+        self, server: int, keys: Collection[DuplicateKeys]
+    ) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+        """Which of ``keys`` the articles of ``server``'s coverage have, through the indexed key columns: URL key ->
+        article id, and (text key, outlet) -> the earliest such article's id."""
+        by_url: dict[str, str] = {}
+        by_text: dict[tuple[str, str], str] = {}
+        texts = {k.text for k in keys if k.text}
+        with self._reading():
+            for chunk in _chunks(list(dict.fromkeys(k.url for k in keys if k.url))):
+                marks, values = _named(chunk)
+                query = (
+                    f"SELECT a.url_key, a.id FROM articles a WHERE a.url_key IN ({marks}) AND {_VISIBLE} ORDER BY a.seq"
+                )
+                for row in self._db.execute(query, {"server": server, **values}):
+                    by_url.setdefault(row["url_key"], row["id"])
+            for chunk in _chunks(list(dict.fromkeys(body for body, _ in texts))):
+                marks, values = _named(chunk)
+                query = (
+                    f"SELECT a.body_key, a.source, a.id FROM articles a WHERE a.body_key IN ({marks}) AND {_VISIBLE} "
+                    "ORDER BY a.seq"
+                )
+                for row in self._db.execute(query, {"server": server, **values}):
+                    key = (row["body_key"], row["source"].casefold())
+                    if key in texts:
+                        by_text.setdefault(key, row["id"])
+        return by_url, by_text
 
     def article_with_url(self, server: int, url: str) -> Article | None:
         """The article of ``server``'s coverage whose URL normalises like ``url``; None if there is none."""
@@ -748,20 +787,19 @@ class Store:
     def _duplicate(
         self, db: sqlite3.Connection, server: int, article: ArticleIn, allow_same_text: bool
     ) -> DuplicateArticle | None:
-        """In ``server``'s coverage, the same URL (normalised), or the same text from the same outlet, is a
-        duplicate. The same text from another outlet is a syndicated copy (an AP story in The Hindu): it is
-        stored, and shown as "also in"."""
-        key_u = url_key(article.url)
-        if key_u:
+        """The duplicate rule (:mod:`bot.storage.keys`) in ``server``'s coverage: the same URL (normalised), or the
+        same text from the same outlet. The same text from another outlet is a syndicated copy (an AP story in
+        The Hindu): it is stored, and shown as "also in"."""
+        keys = DuplicateKeys.of(article)
+        if keys.url:
             row = db.execute(
                 f"SELECT a.id, a.title FROM articles a WHERE a.url_key = :key AND {_VISIBLE} ORDER BY a.seq",
-                {"server": server, "key": key_u},
+                {"server": server, "key": keys.url},
             ).fetchone()
             if row:
                 return DuplicateArticle(f"that URL is already stored as {row['id']} ({row['title']!r})", row["id"])
-        key_b = body_key(article.body)
-        if key_b and not allow_same_text:
-            outlet = article.source.casefold()
+        if keys.text and not allow_same_text:
+            key_b, outlet = keys.text
             query = (
                 f"SELECT a.id, a.title, a.source FROM articles a WHERE a.body_key = :key AND {_VISIBLE} ORDER BY a.seq"
             )
@@ -770,6 +808,18 @@ class Store:
                     message = f"the same text is already stored as {row['id']} ({row['title']!r})"
                     return DuplicateArticle(message, row["id"])
         return None
+
+
+def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
+    """``values`` in lists short enough for one IN (...), well under SQLite's limit on bound parameters."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _named(values: list[str]) -> tuple[str, dict[str, str]]:
+    """Named placeholders for an IN (...) list, to sit beside the other named parameters of a query."""
+    names = {f"v{i}": value for i, value in enumerate(values)}
+    return ",".join(f":{name}" for name in names), names
 
 
 def _article(row: sqlite3.Row) -> Article:
