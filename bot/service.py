@@ -42,7 +42,7 @@ from bot.core.models import (
     TimelineQuery,
     date_sort_key,
 )
-from bot.intake.corpus import load_corpus_dir
+from bot.intake.article_files import load_corpus_dir
 from bot.search.answers import answer_question
 from bot.search.embedding import EmbeddingProgress, EmbeddingWorker
 from bot.search.index import ArticleRef, CoverageIndex

@@ -49,7 +49,7 @@ TIERS: dict[str, list[Tier]] = {
     # The three pickers each answer their own question over the shared query parsing and index below them.
     "search": [Tier(None), Tier(frozenset({"answers", "timeline", "sources"}), peers=True)],
     # Article files, pages, extraction and the feed format work offline; only these modules reach the network.
-    "intake": [Tier(None), Tier(frozenset({"guard", "http", "discovery", "ingest", "fetch"}))],
+    "intake": [Tier(None), Tier(frozenset({"guard", "http", "discovery", "ingest"}))],
 }
 
 #: Third-party packages only some layers may import (the core never imports discord or click).
@@ -156,10 +156,10 @@ WRONG = [
     ("bot.storage.store", "def url_key(url):\n    from bot.intake.fetch import normalize_url\n"),  # store -> fetch
     ("bot.storage.store", "from bot.intake.http import fetch_page\n"),
     (
-        "bot.intake.corpus",
-        "def _from_html(data):\n    from bot.intake.fetch import extract_article\n",
+        "bot.intake.article_files",
+        "def _from_html(data):\n    from bot.intake.http import fetch_article\n",
     ),  # corpus -> fetch
-    ("bot.intake.corpus", "from bot.intake.http import fetch_page\n"),
+    ("bot.intake.article_files", "from bot.intake.http import fetch_page\n"),
     ("bot.present.render", "from bot.search.sources import Sources\n"),  # render -> sources
     ("bot.search.timeline", "from bot.search.answers import question_terms\n"),  # timeline -> answers
     ("bot.search.sources", "from bot.search.timeline import matching_articles\n"),  # sources -> timeline
@@ -183,7 +183,7 @@ WRONG = [
 RIGHT = [
     ("bot.service", "from bot.search.answers import answer_question\nfrom bot.present.chart import chart_png\n"),
     ("bot.search.timeline", "from bot.search.query import matching_articles\nfrom bot.storage.vectors import x\n"),
-    ("bot.intake.ingest", "from bot.intake.http import fetch_article\nfrom bot.intake.corpus import y\n"),
+    ("bot.intake.ingest", "from bot.intake.http import fetch_article\nfrom bot.intake.article_files import y\n"),
     ("bot.cli.discord", "def run():\n    from bot.discord_app import run_bot\n"),
     ("bot.present.chart.draw", "from .layout import fit\nfrom matplotlib.figure import Figure\n"),
     ("bot.intake.guard", "import aiohttp\nfrom bot import __version__\n"),

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from bot.core.errors import InvalidDate, InvalidInput, NewsBotError
-from bot.intake.corpus import load_corpus_dir
+from bot.intake.article_files import load_corpus_dir
 from bot.present.chart import MAX_BINS, ChartData, ChartItem, chart_data, chart_png, render_chart
 from bot.present.chart.bins import range_label as _range_label
 from bot.present.chart.layout import stack_flags as _stack_flags

@@ -6,7 +6,7 @@ import csv
 from pathlib import Path
 
 from bot.core.text import split_sentences
-from bot.intake.corpus import article_to_markdown, articles_from_text, load_corpus_dir
+from bot.intake.article_files import article_to_markdown, articles_from_text, load_corpus_dir
 from bot.service import shipped_corpus_dir
 from tests.conftest import shared_file
 

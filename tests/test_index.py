@@ -18,7 +18,7 @@ from rank_bm25 import BM25Okapi
 from bot.core.config import load_settings
 from bot.core.models import ArticleIn
 from bot.core.text import sentence_spans, split_sentences, tokenize
-from bot.intake.corpus import load_corpus_dir
+from bot.intake.article_files import load_corpus_dir
 from bot.service import NewsService, shipped_corpus_dir
 from bot.storage.store import Store
 

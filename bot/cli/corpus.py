@@ -15,7 +15,7 @@ import click
 
 from bot.cli.common import actor, data_dir_option, echo_json, scoped_service, server_option, settings_for
 from bot.cli.embed import wait_for_vectors
-from bot.intake.corpus import read_article_file
+from bot.intake.article_files import read_article_file
 from bot.present.listings import render_article_list, render_import_problems, render_import_report, render_removed
 
 __all__ = ["add", "export", "import_", "list_", "remove"]

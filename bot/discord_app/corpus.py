@@ -35,7 +35,7 @@ from bot.discord_app.replies import (
     send,
     within_budget,
 )
-from bot.intake.corpus import SUFFIXES, articles_from_text, too_large
+from bot.intake.article_files import SUFFIXES, articles_from_text, too_large
 from bot.intake.ingest import article_from_fields, article_from_url, fetch_policy, looks_like_url
 from bot.present.listings import (
     render_added,

@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from bot.core.errors import InvalidArticle
 from bot.core.models import Article, ArticleIn, make_article_id
-from bot.intake.corpus import article_to_markdown, describe_validation_error, load_corpus_dir
+from bot.intake.article_files import article_to_markdown, describe_validation_error, load_corpus_dir
 from bot.storage.keys import DuplicateKeys
 
 __all__ = ["Format", "ImportPlan", "StoredArticles", "export_corpus", "huffpost_fields", "plan_import", "read_import"]

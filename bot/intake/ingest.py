@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from bot.core.config import Settings
 from bot.core.errors import InvalidArticle
 from bot.core.models import ArticleIn
-from bot.intake.corpus import describe_validation_error
+from bot.intake.article_files import describe_validation_error
 from bot.intake.extract import ExtractedArticle
 from bot.intake.guard import FetchPolicy
 from bot.intake.http import fetch_article
