@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -32,7 +33,7 @@ def snapshot(data_dir: Path) -> tuple[int, int, list[str]]:
         store.close()
 
 
-ARTICLE = {
+ARTICLE: dict[str, Any] = {
     "title": "Rekognition pilot ends in Orlando",
     "source": "Orlando Sentinel",
     "date": "2019-07-18",

@@ -153,7 +153,7 @@ async def test_timeline_pages_with_buttons_only_for_the_asker(fake: FakeDiscord,
     turned = await click.callback()
     assert turned.type == UPDATE_MESSAGE
     assert turned.embeds[0]["footer"]["text"] == "Page 2 of 4"
-    previous = await fake.click(turned.message_id or page.message_id, turned.button("Previous")["custom_id"])
+    previous = await fake.click(turned.message_id or page.message_id or 0, turned.button("Previous")["custom_id"])
     back = await previous.callback()
     assert back.embeds[0]["footer"]["text"] == "Page 1 of 4"
 

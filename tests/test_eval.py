@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,7 @@ QUESTIONS = [
 ]  # fmt: skip
 
 
-def write_set(path: Path, rows: list[dict[str, object]]) -> Path:
+def write_set(path: Path, rows: Sequence[Mapping[str, object]]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return path
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import AsyncIterator
+from typing import Any
 
 import discord
 import pytest
@@ -120,7 +121,7 @@ class TinyBot(commands.Bot):
         async def progress(interaction: discord.Interaction) -> None:
             await interaction.response.defer(ephemeral=True, thinking=True)
             await interaction.followup.send("step 1")  # replaces the ephemeral "thinking" message
-            second = await interaction.followup.send("step 2")
+            second = await interaction.followup.send("step 2", wait=True)
             await second.edit(content="step 2 done")
             await interaction.edit_original_response(content="all done")
             original = await interaction.original_response()
@@ -182,7 +183,7 @@ class TinyBot(commands.Bot):
 
         self.add_listener(self.answer_mentions, "on_message")
 
-    async def on_command_error(self, context: commands.Context[TinyBot], exception: Exception) -> None:
+    async def on_command_error(self, context: commands.Context[Any], exception: commands.CommandError) -> None:
         if not isinstance(exception, commands.CommandNotFound):  # mentions double as a command prefix
             await super().on_command_error(context, exception)
 
@@ -315,7 +316,7 @@ async def test_followups_edits_and_deletes_of_interaction_messages(fake: FakeDis
     ix = await fake.slash("progress")
     deferred = await ix.callback()
     assert deferred.flags == LOADING | EPHEMERAL
-    last = await ix.wait_for(lambda i: i.replies and i.replies[-1].kind == "delete_followup" and i.replies[-1])
+    last = await ix.wait_for(lambda i: i.replies[-1] if i.replies and i.replies[-1].kind == "delete_followup" else None)
 
     assert [r.kind for r in ix.replies] == [
         "callback",

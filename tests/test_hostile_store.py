@@ -13,7 +13,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,6 @@ from bot.cli.main import cli
 from bot.core.config import load_settings
 from bot.core.errors import DiskFull, StoreBusy
 from bot.core.models import ArticleIn
-from bot.search import index as index_module
 from bot.service import NewsService
 from bot.storage import store as store_module
 from bot.storage.store import Store
@@ -133,11 +132,11 @@ def test_migrations_run_only_when_the_schema_is_behind(tmp_path: Path, monkeypat
     real_connect = sqlite3.connect
 
     def tracing(*args: Any, **kwargs: Any) -> sqlite3.Connection:
-        connection = real_connect(*args, **kwargs)
+        connection: sqlite3.Connection = real_connect(*args, **kwargs)
         connection.set_trace_callback(statements.append)
         return connection
 
-    monkeypatch.setattr(store_module.sqlite3, "connect", tracing)
+    monkeypatch.setattr(sqlite3, "connect", tracing)  # the store's sqlite3 is this module
     Store(database).close()
     assert "BEGIN IMMEDIATE" in statements  # behind: brought up to date, with the write lock
     statements.clear()
@@ -358,7 +357,7 @@ def _stretch_last_article(data: bytes) -> bytes:
     return json.dumps(saved).encode()
 
 
-DAMAGE = {
+DAMAGE: dict[str, tuple[str, Callable[[bytes], bytes]]] = {
     "truncated passages": ("passages.npz", lambda data: data[: len(data) // 2]),
     "empty passages": ("passages.npz", lambda data: b""),
     "garbage articles": ("articles.json", lambda data: data[:7] + b"}{"),
@@ -419,9 +418,9 @@ def test_index_files_are_on_disk_before_the_rename(tmp_path: Path, monkeypatch: 
         events.append(("replace", f"{src} -> {dst}"))
         real_replace(src, dst)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(index_module.os, "open", tracing_open)
-    monkeypatch.setattr(index_module.os, "fsync", tracing_fsync)
-    monkeypatch.setattr(index_module.os, "replace", tracing_replace)
+    monkeypatch.setattr(os, "open", tracing_open)
+    monkeypatch.setattr(os, "fsync", tracing_fsync)
+    monkeypatch.setattr(os, "replace", tracing_replace)
     service = NewsService.open(load_settings(data_dir=tmp_path))
     service.index.size("headline")
     service.close()

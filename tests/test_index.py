@@ -17,7 +17,7 @@ from rank_bm25 import BM25Okapi
 
 from bot.core.config import load_settings
 from bot.core.models import ArticleIn
-from bot.core.text import sentence_spans, split_sentences, tokenize
+from bot.core.text import TEXT_VERSION, sentence_spans, split_sentences, tokenize
 from bot.intake.article_files import load_corpus_dir
 from bot.service import NewsService, shipped_corpus_dir
 from bot.storage.store import Store
@@ -124,7 +124,7 @@ def test_an_index_built_with_other_text_rules_is_rebuilt(clean_env: Path, monkey
     first = open_service(clean_env)
     first.stats()
     first.close()
-    monkeypatch.setattr(bot.search.keeper, "TEXT_VERSION", bot.search.keeper.TEXT_VERSION + 1)
+    monkeypatch.setattr(bot.search.keeper, "TEXT_VERSION", TEXT_VERSION + 1)
     calls = []
     original = Store.iter_all
 

@@ -244,7 +244,7 @@ def test_a_damaged_cache_turns_the_reader_off_in_auto_and_is_an_error_with_minil
 def passages_of(service: NewsService, article_id: str) -> list[Passage]:
     index = service.index
     terms = tokenize(f"{ORLANDO.title} {ORLANDO.body}")
-    hits = [h.passage for kind in ("sentence", "headline") for h in index.search(terms, kind, 50)]  # type: ignore[arg-type]
+    hits = [h.passage for kind in ("sentence", "headline") for h in index.search(terms, kind, 50)]
     return [p for p in hits if p.article.id == article_id]
 
 

@@ -478,12 +478,14 @@ class Interactions(Rest):
         if isinstance(message, BotReply):
             if message.message is None:
                 raise ValueError("that reply has no message")
-            message = message.message["id"]
+            key: int | str = message.message["id"]
         elif isinstance(message, dict):
-            message = message["id"]
-        current = self.message(message)
+            key = message["id"]
+        else:
+            key = message
+        current = self.message(key)
         if current is None:
-            raise ValueError(f"message {message} does not exist (deleted?)")
+            raise ValueError(f"message {key} does not exist (deleted?)")
         return current
 
     async def click(
@@ -551,7 +553,7 @@ class Interactions(Rest):
                 if "id" in component:
                     out["id"] = component["id"]
                 return out
-            custom_id = component.get("custom_id")
+            custom_id: str = component.get("custom_id") or ""
             if ctype == 4:
                 value = str(remaining.pop(custom_id, component.get("value") or ""))
                 if component.get("required", True) and not value:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from tests.fakediscord.protocol import AUTOCOMPLETE_RESULT, EPHEMERAL
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from tests.fakediscord.world import FakeUser, World
@@ -50,6 +52,12 @@ def walk_components(components: Iterable[dict[str, Any]]) -> Iterable[dict[str, 
             yield from walk_components([comp["accessory"]])
 
 
+def _items(message: dict[str, Any] | None, payload: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """A list field (embeds, components, attachments) of the resulting message, else of the request."""
+    items: list[dict[str, Any]] = (message.get(key, []) if message is not None else payload.get(key)) or []
+    return items
+
+
 @dataclass
 class BotReply:
     """Something the bot did in answer to an interaction.
@@ -67,22 +75,18 @@ class BotReply:
     message: dict[str, Any] | None = None
 
     @property
-    def content(self) -> str | None:
-        if self.message is not None:
-            return self.message.get("content")
-        return self.payload.get("content")
+    def content(self) -> str:
+        """The message's text ("" when it has none)."""
+        source = self.message if self.message is not None else self.payload
+        return str(source.get("content") or "")
 
     @property
     def embeds(self) -> list[dict[str, Any]]:
-        if self.message is not None:
-            return self.message.get("embeds", [])
-        return self.payload.get("embeds") or []
+        return _items(self.message, self.payload, "embeds")
 
     @property
     def components(self) -> list[dict[str, Any]]:
-        if self.message is not None:
-            return self.message.get("components", [])
-        return self.payload.get("components") or []
+        return _items(self.message, self.payload, "components")
 
     @property
     def flags(self) -> int:
@@ -100,9 +104,7 @@ class BotReply:
 
     @property
     def attachments(self) -> list[dict[str, Any]]:
-        if self.message is not None:
-            return self.message.get("attachments", [])
-        return self.payload.get("attachments") or []
+        return _items(self.message, self.payload, "attachments")
 
     @property
     def choices(self) -> list[dict[str, Any]]:
@@ -249,6 +251,6 @@ class FakeInteraction:
             return None
         return self.fake.message(self.original_message_id)
 
-    async def wait_for(self, predicate: Callable[[FakeInteraction], Any], timeout: float = 5.0) -> Any:
+    async def wait_for(self, predicate: Callable[[FakeInteraction], T | None], timeout: float = 5.0) -> T:
         """Wait until ``predicate(self)`` is truthy and return its value."""
         return await self.fake.wait_for(lambda: predicate(self), timeout, description=f"{self!r} condition")

@@ -110,7 +110,8 @@ class Rest(Gateway):
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
         if not request.path.startswith(API_PREFIX + "/"):
-            return await handler(request)
+            passed: web.StreamResponse = await handler(request)
+            return passed
         record = await self._record(request)
         request[RECORD] = record
         response: web.StreamResponse
@@ -318,7 +319,7 @@ class Rest(Gateway):
             return self.guild_id
         return None
 
-    def _normalise_command(self, scope: int | None, payload: dict[str, Any], old_id: int | None) -> dict:
+    def _normalise_command(self, scope: int | None, payload: dict[str, Any], old_id: int | None) -> dict[str, Any]:
         if not isinstance(payload, dict) or not payload.get("name"):
             raise invalid_form_body({"name": field_error("BASE_TYPE_REQUIRED", "This field is required")})
         command = copy.deepcopy(payload)
@@ -349,7 +350,7 @@ class Rest(Gateway):
         payload = request[RECORD].json or []
         stored = []
         for item in payload:
-            old = self._find_command(scope, item.get("name"), item.get("type", 1))
+            old = self._find_command(scope, str(item.get("name", "")), item.get("type", 1))
             stored.append(self._normalise_command(scope, item, None if old is None else int(old["id"])))
         self._commands[scope] = stored
         return json_response(stored)
@@ -357,7 +358,7 @@ class Rest(Gateway):
     async def _h_command_post(self, request: web.Request) -> web.Response:
         scope = self._command_scope(request)
         item = request[RECORD].json or {}
-        old = self._find_command(scope, item.get("name"), item.get("type", 1))
+        old = self._find_command(scope, str(item.get("name", "")), item.get("type", 1))
         command = self._normalise_command(scope, item, None if old is None else int(old["id"]))
         commands = [c for c in self._commands.get(scope, []) if c is not old]
         self._commands[scope] = [*commands, command]
@@ -511,7 +512,7 @@ class Rest(Gateway):
         self._messages[message_id] = message
         return message
 
-    def _apply_edit(self, message: dict[str, Any], body: dict[str, Any], files: list[RecordedFile]) -> dict:
+    def _apply_edit(self, message: dict[str, Any], body: dict[str, Any], files: list[RecordedFile]) -> dict[str, Any]:
         updated = copy.deepcopy(message)
         for key in ("content", "embeds", "components"):
             if key in body:

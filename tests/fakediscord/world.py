@@ -13,7 +13,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -37,6 +37,9 @@ with warnings.catch_warnings():
 
 # World objects
 # --------------------------------------------------------------------------------------------
+
+
+T = TypeVar("T")
 
 
 @dataclass(eq=False)
@@ -272,8 +275,8 @@ class World:
         self._changed = asyncio.Event()
 
     async def wait_for(
-        self, predicate: Callable[[], Any], timeout: float = 5.0, *, description: str | None = None
-    ) -> Any:
+        self, predicate: Callable[[], T | None], timeout: float = 5.0, *, description: str | None = None
+    ) -> T:
         """Wait until ``predicate()`` returns something truthy (re-checked after every request and
         gateway event) and return it. Raises ``TimeoutError`` with recent requests on timeout."""
         loop = asyncio.get_running_loop()
@@ -370,7 +373,7 @@ class World:
             return discord.Permissions.all().value
         return value
 
-    def member_payload(self, user: FakeUser, *, with_user: bool = True, permissions: bool = False) -> dict:
+    def member_payload(self, user: FakeUser, *, with_user: bool = True, permissions: bool = False) -> dict[str, Any]:
         data: dict[str, Any] = {
             "roles": [str(r) for r in user.role_ids],
             "nick": user.nick,
@@ -482,7 +485,7 @@ class World:
             return None
         return copy.deepcopy(self._messages[mid])
 
-    def messages_in(self, channel_id: int | None = None, *, include_ephemeral: bool = False) -> list[dict]:
+    def messages_in(self, channel_id: int | None = None, *, include_ephemeral: bool = False) -> list[dict[str, Any]]:
         """Current (non-deleted) messages in a channel, oldest first; ephemeral ones only on request."""
         channel = str(channel_id or self.channel_id)
         return [
@@ -516,7 +519,9 @@ class World:
 
         return await self.wait_for(find, timeout, description="a bot message")
 
-    def _attachment(self, channel_id: int, upload: FakeFile | RecordedFile, *, ephemeral: bool = False) -> dict:
+    def _attachment(
+        self, channel_id: int, upload: FakeFile | RecordedFile, *, ephemeral: bool = False
+    ) -> dict[str, Any]:
         attachment_id = self._snowflake()
         filename = upload.filename or "file"
         content_type = upload.content_type or "application/octet-stream"
