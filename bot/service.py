@@ -484,11 +484,12 @@ class NewsService:
 
         return plan_import(_Coverage(self._store, self.writes(server)), items, errors)
 
-    def export(self, directory: Path, *, server: int | None = None) -> int:
-        """Write every article of the coverage ``server`` reads to ``directory`` in the corpus/ format."""
+    def export(self, directory: Path, *, server: int | None = None, replace: bool = False) -> int:
+        """Write every article of the coverage ``server`` reads to ``directory`` in the corpus/ format: an empty
+        folder, or, with ``replace``, replacing what it holds."""
         from bot.intake.bulk import export_corpus
 
-        return export_corpus(self._store.iter_all(self.reads(server)), directory)
+        return export_corpus(self._store.iter_all(self.reads(server)), directory, replace=replace)
 
     # --- servers ---------------------------------------------------------------------------------------------
 

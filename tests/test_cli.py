@@ -90,10 +90,12 @@ def test_ask_batch_json_lines(tmp_path: Path, clean_env: Path) -> None:
     questions = tmp_path / "questions.txt"
     questions.write_text("What did Amazon pitch to ICE?\n\nWho won the 2022 World Cup?\nthe\n", encoding="utf-8")
     code, out, err = run("ask", "--batch", str(questions), "--json", ok=False)
-    lines = [json.loads(line) for line in out.splitlines()]
-    assert [(x["question"], x["answered"]) for x in lines] == [
-        ("What did Amazon pitch to ICE?", True),
-        ("Who won the 2022 World Cup?", False),
+    lines = [json.loads(line) for line in out.splitlines()]  # one line per input line, errors included
+    assert [(x["question"], x.get("answered"), "error" in x) for x in lines] == [
+        ("What did Amazon pitch to ICE?", True, False),
+        ("", None, True),
+        ("Who won the 2022 World Cup?", False, False),
+        ("the", None, True),
     ]
     assert code == 2 and f"{questions}:4:" in err
 
@@ -165,7 +167,7 @@ def test_remove(clean_env: Path) -> None:
     _, out, _ = run("ask", "What did Amazon pitch to ICE?", "--json")
     assert json.loads(out)["quotes"][0]["source"] == "LA Times"
     code, _, err = run("remove", article_id, ok=False)
-    assert code == 1 and "no article has the id" in err
+    assert code == 2 and "no article has the id" in err  # bad input, like any other mistake in what was typed
     run("stats")  # opening again does not bring a removed shipped article back
     assert snapshot(clean_env)[0] == before[0] - 1
 

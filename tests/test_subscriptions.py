@@ -662,7 +662,7 @@ def test_command_line_errors_are_one_line_with_the_exit_status(
     )
     missing = newsbot("log", "7")
     assert (missing.exit_code, missing.stderr) == (
-        1,
+        2,
         "newsbot: error: no feed has the id 7 (see `newsbot feeds list`)\n",
     )
     not_a_feed = newsbot("add", site.serve("/page.html", "<html><body>Hello</body></html>"))

@@ -27,6 +27,9 @@ __all__ = ["ask"]
 def ask(question: str | None, batch: Any, as_json: bool, server: str | None, data_dir: Path | None) -> None:
     """Answer QUESTION with verbatim, attributed quotes from the coverage.
 
+    With --batch --json, every line of FILE gets one line of output: the answer, or {"line", "question", "error"}
+    for a line that cannot be asked (a blank one, or one with no word to search for).
+
     Example:
 
         newsbot ask "What did Amazon pitch to ICE?"
@@ -44,12 +47,17 @@ def ask(question: str | None, batch: Any, as_json: bool, server: str | None, dat
     failed = 0
     for number, line in enumerate(batch, start=1):
         if not line.strip():
+            if as_json:  # one output line for every input line, so the two files stay aligned
+                click.echo(json.dumps({"line": number, "question": "", "error": "the line holds no question"}))
             continue
         try:
             answer = service.ask(line, server=where)
         except InvalidInput as exc:
             failed += 1
             click.echo(f"newsbot: error: {getattr(batch, 'name', '-')}:{number}: {exc}", err=True)
+            if as_json:
+                error = {"line": number, "question": line.strip(), "error": str(exc)}
+                click.echo(json.dumps(error, ensure_ascii=False))
             continue
         if as_json:
             click.echo(json.dumps(answer.model_dump(mode="json"), ensure_ascii=False))

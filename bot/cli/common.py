@@ -100,7 +100,11 @@ def open_service(settings: Settings, *, seed: bool = True) -> NewsService:
 
 
 def settings_for(data_dir: Path | None) -> Settings:
-    """The settings of one command: the environment's, with ``--data-dir`` when given."""
+    """The settings of one command: the environment's, with ``--data-dir`` when given (after the command, or
+    before it: ``newsbot --data-dir X ask ...``)."""
+    if data_dir is None:
+        ctx = click.get_current_context(silent=True)
+        data_dir = ctx.find_root().params.get("data_dir") if ctx is not None else None
     return load_settings(data_dir=data_dir)
 
 

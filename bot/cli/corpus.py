@@ -138,17 +138,21 @@ def _count_lines(path: Path) -> int:
 
 @click.command()
 @click.argument("directory", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace what DIR holds (by default DIR must be empty).")
 @server_option
 @data_dir_option
-def export(directory: Path, server: str | None, data_dir: Path | None) -> None:
+def export(directory: Path, force: bool, server: str | None, data_dir: Path | None) -> None:
     """Write the corpus to DIR in the corpus/ format (one Markdown file an article); `newsbot import DIR` reads it.
+
+    DIR must be empty: files of an earlier export would bring removed articles back on the next import. --force
+    replaces what is there.
 
     Example:
 
         newsbot export backup-corpus/
     """
     service, where = scoped_service(data_dir, server)
-    count = service.export(directory, server=where)
+    count = service.export(directory, server=where, replace=force)
     click.echo(f"Exported {count} articles to {directory / 'articles'}")
 
 

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import data_dir_option, echo_json, open_service
-from bot.core.config import load_settings
+from bot.cli.common import data_dir_option, echo_json, open_service, settings_for
 
 __all__ = ["eval_command"]
 
@@ -49,7 +48,7 @@ def eval_command(
 
     questions = load_questions(files)
     with tempfile.TemporaryDirectory(prefix="newsbot-eval-") as tmp:
-        service = build_store(Path(tmp), corpora) if corpora else open_service(load_settings(data_dir=data_dir))
+        service = build_store(Path(tmp), corpora) if corpora else open_service(settings_for(data_dir))
         try:
             with click.progressbar(length=len(questions), label="Answering", file=sys.stderr) as bar:
                 report = run_eval(service, questions, baseline=baseline, on_question=lambda _: bar.update(1))

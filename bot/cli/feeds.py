@@ -16,8 +16,16 @@ from typing import TYPE_CHECKING
 
 import click
 
-from bot.cli.common import ErrorHandlingGroup, actor, data_dir_option, echo_json, scoped_service, server_option
-from bot.core.config import Settings, load_settings
+from bot.cli.common import (
+    ErrorHandlingGroup,
+    actor,
+    data_dir_option,
+    echo_json,
+    scoped_service,
+    server_option,
+    settings_for,
+)
+from bot.core.config import Settings
 from bot.present.feeds import describe_entry, describe_poll, render_feed_list, render_subscribed, render_unsubscribed
 
 if TYPE_CHECKING:
@@ -28,7 +36,7 @@ __all__ = ["feeds"]
 
 
 def _open(data_dir: Path | None, server: str | None) -> tuple[Settings, Subscriptions]:
-    settings = load_settings(data_dir=data_dir)
+    settings = settings_for(data_dir)
     from bot.feeds.subscriptions import (
         Subscriptions,  # fetching needs aiohttp and trafilatura: only feeds commands pay
     )

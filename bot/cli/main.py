@@ -10,11 +10,13 @@ Every command takes ``--data-dir`` (or ``NEWSBOT_DATA_DIR``). Errors are one lin
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from bot.cli.ask import ask
 from bot.cli.bench import bench
-from bot.cli.common import ErrorHandlingGroup
+from bot.cli.common import ErrorHandlingGroup, data_dir_option
 from bot.cli.corpus import add, export, import_, list_, remove
 from bot.cli.discord import run, sync
 from bot.cli.embed import embed
@@ -30,7 +32,8 @@ __all__ = ["cli"]
 
 @click.group(cls=ErrorHandlingGroup)
 @click.version_option(package_name="newsbot")
-def cli() -> None:
+@data_dir_option
+def cli(data_dir: Path | None) -> None:
     """newsbot: ask the coverage of a news story, get back the reporters' own sentences.
 
     Example:

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from bot.cli.common import data_dir_option, open_service, scoped_service, server_option, settings_for
+from bot.core.errors import NewsBotError
 from bot.present.listings import render_findings, render_stats
 
 __all__ = ["backup", "doctor", "restore", "stats"]
@@ -50,8 +51,9 @@ def backup(target: Path, data_dir: Path | None) -> None:
 @click.command()
 @click.argument("source", metavar="FILE", type=click.Path(path_type=Path))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("-v", "--verbose", is_flag=True, help="When the backup is refused, print every detail of why.")
 @data_dir_option
-def restore(source: Path, yes: bool, data_dir: Path | None) -> None:
+def restore(source: Path, yes: bool, verbose: bool, data_dir: Path | None) -> None:
     """Replace the database with the backup in FILE (checked first). Stop the bot before restoring.
 
     Example:
@@ -63,7 +65,12 @@ def restore(source: Path, yes: bool, data_dir: Path | None) -> None:
     settings = settings_for(data_dir)
     if not yes:
         click.confirm(f"Replace the corpus in {settings.database_path} with {source}?", abort=True, err=True)
-    count, moved = NewsService.restore(settings, source)
+    try:
+        count, moved = NewsService.restore(settings, source)
+    except NewsBotError as exc:
+        if verbose and exc.details:
+            click.echo(exc.details, err=True)
+        raise
     if moved is not None:
         click.echo(f"The damaged database was moved to {moved}", err=True)
     click.echo(f"Restored {count} articles from {source}")

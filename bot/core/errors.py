@@ -32,6 +32,7 @@ from __future__ import annotations
 __all__ = [
     "ArticleNotFound",
     "ConfigError",
+    "DiscordUnreachable",
     "DiskFull",
     "DuplicateArticle",
     "DuplicateFeed",
@@ -53,9 +54,11 @@ __all__ = [
 
 
 class NewsBotError(Exception):
-    """Base class: ``str(error)`` is a message fit for the person who caused it."""
+    """Base class: ``str(error)`` is a message fit for the person who caused it, on one line; ``details`` holds
+    what only a curious operator wants (shown with ``-v`` where a command offers it)."""
 
     exit_code = 1
+    details: str = ""
 
 
 class InvalidInput(NewsBotError):
@@ -100,12 +103,12 @@ class NotAFeed(InvalidInput):
     """The URL serves something that is not an RSS or Atom feed."""
 
 
-class FeedNotFound(NewsBotError):
-    """No subscribed feed has that id or URL."""
+class FeedNotFound(InvalidInput):
+    """No subscribed feed has that id or URL (bad input: exit status 2)."""
 
 
-class ArticleNotFound(NewsBotError):
-    """No article with that id."""
+class ArticleNotFound(InvalidInput):
+    """No article with that id (bad input: exit status 2, like every other mistake in what was typed)."""
 
 
 class FetchError(NewsBotError):
@@ -134,6 +137,10 @@ class DiskFull(StoreError):
 
 class ConfigError(NewsBotError):
     """A missing or invalid setting."""
+
+
+class DiscordUnreachable(NewsBotError):
+    """Discord could not be reached (no network, a proxy, an outage); nothing was changed."""
 
 
 class ModelUnavailable(ConfigError):

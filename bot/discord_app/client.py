@@ -12,15 +12,16 @@ import contextlib
 import logging
 import signal
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.core.config import Settings
-from bot.core.errors import ConfigError
+from bot.core.errors import ConfigError, DiscordUnreachable
 from bot.discord_app.replies import NO_PINGS, report_error
 from bot.service import NewsService, command_signature
 
@@ -233,12 +234,41 @@ async def _run(settings: Settings) -> None:
     bot.service.close()
 
 
+LOG_FORMAT = "[{asctime}] [{levelname:<8}] {name}: {message}"  # the documented format, plain in any terminal
+
+
+def log_formatter() -> logging.Formatter:
+    """Plain log lines. discord.py's own default colours them when it thinks the terminal can (and always inside
+    Docker, where it finds ``/.dockerenv``), which puts escape codes into log files and journald."""
+    return logging.Formatter(LOG_FORMAT, "%Y-%m-%d %H:%M:%S", style="{")
+
+
+@contextlib.contextmanager
+def discord_errors() -> Iterator[None]:
+    """A refused token or an unreachable Discord as one line that says what to do, not a traceback."""
+    try:
+        yield
+    except discord.LoginFailure:
+        raise ConfigError(
+            "Discord refused the token in DISCORD_TOKEN: copy it again from the developer portal (your application, "
+            "Bot, Reset Token) and set it without quotes or spaces"
+        ) from None
+    except discord.PrivilegedIntentsRequired:  # pragma: no cover - newsbot asks for no privileged intent
+        raise ConfigError("Discord refused an intent the bot asked for: see the README's setup") from None
+    except (aiohttp.ClientConnectionError, OSError, TimeoutError) as exc:
+        raise DiscordUnreachable(
+            f"cannot reach Discord ({type(exc).__name__}: {exc}): check the network connection, a proxy or "
+            "firewall, and https://discordstatus.com, then try again"
+        ) from None
+
+
 def run_bot(settings: Settings) -> None:
     """Start the bot and run until SIGTERM/SIGINT; then close the gateway and the database and return."""
     _token(settings)
     NewsService.verify_database(settings)  # a damaged database stops the start, saying what to do
-    discord.utils.setup_logging(level=getattr(logging, settings.log_level))
-    asyncio.run(_run(settings))
+    discord.utils.setup_logging(level=getattr(logging, settings.log_level), formatter=log_formatter())
+    with discord_errors():
+        asyncio.run(_run(settings))
 
 
 async def _sync(settings: Settings, guild_id: int | None, *, clear: bool = False) -> list[str]:
@@ -266,4 +296,5 @@ def command_payload(settings: Settings, service: NewsService) -> list[dict[str, 
 def sync_commands(settings: Settings, guild_id: int | None = None, *, clear: bool = False) -> list[str]:
     """Register the slash commands with Discord, in one guild (at once) or globally (may take up to an hour); with
     ``clear``, remove them from that scope instead. The names synced (or removed)."""
-    return asyncio.run(_sync(settings, guild_id, clear=clear))
+    with discord_errors():
+        return asyncio.run(_sync(settings, guild_id, clear=clear))

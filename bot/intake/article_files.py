@@ -102,6 +102,8 @@ def articles_from_text(
         raise InvalidArticle(f"{label}: {', '.join(sorted(wanted))} can only replace the fields of a one-article file")
     articles = []
     for where, fields in raw:
+        if not isinstance(fields, dict):  # a JSON string, number, null or list where an article belongs
+            raise InvalidArticle(f"{where}: expected an article object, got {type(fields).__name__}")
         fields = {**fields, **wanted}
         if suffix in (".txt", ".html", ".htm") and not fields.get("source"):
             raise InvalidArticle(f"{label}: the file does not name its outlet; give one (--source, or outlet:)")

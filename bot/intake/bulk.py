@@ -14,7 +14,9 @@ link, authors, category), mapped as documented in :func:`huffpost_fields`.
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +24,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import ValidationError
 
-from bot.core.errors import InvalidArticle
+from bot.core.errors import InvalidArticle, InvalidInput
 from bot.core.models import Article, ArticleIn, make_article_id
 from bot.intake.article_files import article_to_markdown, describe_validation_error, load_corpus_dir
 from bot.storage.keys import DuplicateKeys
@@ -170,18 +172,40 @@ def _same(stored: Article, new: ArticleIn) -> bool:
     return all(getattr(stored, f) == getattr(new, f) for f in fields)
 
 
-def export_corpus(articles: Iterable[Article], directory: Path) -> int:
+def export_corpus(articles: Iterable[Article], directory: Path, *, replace: bool = False) -> int:
     """Write every article to ``directory/articles/NNNNN-outlet-headline.md`` (the corpus/ format), in the order
-    they were added, so that importing the directory gives the same corpus."""
-    folder = directory / "articles"
-    folder.mkdir(parents=True, exist_ok=True)
+    they were added, so that importing the directory gives the same corpus.
+
+    ``directory`` must be empty (or missing): files left from an earlier export would bring removed articles back on
+    the next import. With ``replace``, what is there is replaced whole: the export is written beside it and swapped
+    in, so a failure leaves the old folder as it was."""
+    if directory.exists() and not directory.is_dir():
+        raise InvalidInput(f"{directory}: not a folder")
+    occupied = directory.is_dir() and any(directory.iterdir())
+    if occupied and not replace:
+        raise InvalidInput(
+            f"{directory}: the folder is not empty (an earlier export?); export to an empty folder, or use --force "
+            "to replace what is there"
+        )
+    staging = directory.parent / f".{directory.name}.export-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    folder = staging / "articles"
+    folder.mkdir(parents=True)
     count = 0
-    for count, article in enumerate(articles, start=1):
-        name = f"{count:05d}-{_slug(article.source)}-{_slug(article.title)[:40].rstrip('-')}.md"
-        target = folder / name
-        tmp = target.with_suffix(".md.tmp")
-        tmp.write_text(article_to_markdown(article), encoding="utf-8")
-        tmp.replace(target)
+    try:
+        for count, article in enumerate(articles, start=1):
+            name = f"{count:05d}-{_slug(article.source)}-{_slug(article.title)[:40].rstrip('-')}.md"
+            (folder / name).write_text(article_to_markdown(article), encoding="utf-8")
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if directory.exists():
+        old = directory.parent / f".{directory.name}.replaced-{os.getpid()}"
+        directory.rename(old)
+        staging.rename(directory)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        staging.rename(directory)
     return count
 
 

@@ -894,7 +894,14 @@ def restore_database(database: Path, source: Path) -> tuple[int, Path | None]:
         except sqlite3.DatabaseError as exc:
             raise InvalidInput(f"{source}: not a newsbot backup ({exc})") from None
         if check != "ok":
-            raise InvalidInput(f"{source}: the backup is damaged ({check})")
+            problems = [line for line in check.splitlines() if line.strip() and not line.startswith("***")]
+            found = f"{len(problems)}{'+' if len(problems) >= 100 else ''} problem{'s' if len(problems) != 1 else ''}"
+            error = InvalidInput(
+                f"{source}: the backup is damaged: SQLite's integrity check found {found} "
+                "(`newsbot restore -v` lists them); use another backup"
+            )
+            error.details = check
+            raise error
         if version is None or version > latest_schema_version():
             raise InvalidInput(f"{source}: the backup's schema version {version} is newer than this newsbot's")
         moved = None
