@@ -18,9 +18,10 @@ from bot.core.errors import PermissionDenied
 from bot.core.models import ArticleIn
 from bot.service import NewsService
 from bot.storage.store import Store
+from tests.paths import DATA
 
 A, B = 111111111111111111, 222222222222222222
-FIXTURE = Path(__file__).resolve().parent / "data" / "release-c2325f9" / "newsbot.sqlite3"
+FIXTURE = DATA / "release-c2325f9" / "newsbot.sqlite3"
 WORDS = ["harbour", "ferry", "council", "lighthouse", "keeper", "tower", "vote", "camera", "library", "storm"]
 
 

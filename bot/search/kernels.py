@@ -9,7 +9,7 @@ array is a scratch buffer reset only where it was written.
 Exactness: every operation is the same IEEE-754 double operation in the same order as ``rank_bm25.BM25Okapi``
 (``idf * (tf * (k1 + 1) / (tf + norm))``, added token after token in query order, starting from 0.0). numba
 compiles without ``fastmath``, so LLVM neither reassociates nor fuses a multiply and an add into one rounding;
-the property test in tests/test_bm25.py runs through both paths.
+the property test in tests/search/test_bm25.py runs through both paths.
 
 numba is a normal dependency where it ships wheels (Linux, macOS and Windows on x86-64 and ARM64); anywhere
 else (or with ``BM25Index.compiled = False``, which the tests use to run both paths) the index uses its numpy

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from bot.cli.main import cli
 from bot.ops.evaluate import Baseline, load_questions
+from tests.paths import REPO
 
 ORLANDO = {
     "title": "Rekognition pilot ends in Orlando",
@@ -130,7 +131,7 @@ def test_the_baseline_ranks_sentences_with_a_coverage_floor() -> None:
 
 
 def test_the_shipped_question_set_is_well_formed() -> None:
-    path = Path(__file__).resolve().parent.parent / "benchmarks" / "eval" / "questions.jsonl"
+    path = REPO / "benchmarks" / "eval" / "questions.jsonl"
     questions = load_questions([path, path.with_name("questions-full.jsonl")])
     assert len(questions) >= 250
     assert {q.half for q in questions} == {"even", "odd"}

@@ -25,8 +25,9 @@ from bot.search.minilm import DIMENSIONS, MODEL_NAME, MiniLMEncoder, missing_req
 from bot.search.semantic import NO_READER, EmbeddingReader, article_texts, embedded_text, passage_text
 from bot.service import NewsService
 from bot.storage.vectors import VectorCache, text_key
+from tests.paths import DATA
 
-REFERENCE = Path(__file__).resolve().parent / "data" / "minilm-reference.json"
+REFERENCE = DATA / "minilm-reference.json"
 
 if missing_requirements():  # CI installs the extra and the model package: there, a missing one is a failure
     if os.environ.get("CI"):

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from bot.cli.main import cli
 from bot.storage.store import Store
+from tests.paths import REPO
 
 FIRST = "Amazon.com Inc. pitched its facial-recognition system in the summer"
 
@@ -291,7 +292,7 @@ def test_a_duplicate_text_is_refused(tmp_path: Path, clean_env: Path) -> None:
 
 
 def test_every_command_has_help_and_is_in_the_readme() -> None:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
     for name, command in cli.commands.items():
         assert command.help, name
         assert f"newsbot {name}" in readme, f"`newsbot {name}` is not documented in README.md"

@@ -21,7 +21,7 @@ from bot.core.config import Settings, load_settings
 from bot.discord_app.client import NewsBot
 from bot.discord_app.feeds import FeedsCog
 from bot.feeds.subscriptions import Subscriptions
-from tests.test_subscriptions import LIGHTHOUSE, OUTLET, Site, publish_first_edition, running_site
+from tests.feeds.test_subscriptions import LIGHTHOUSE, OUTLET, Site, publish_first_edition, running_site
 
 TEST_DEADLINE = 30.0  # seconds, for any one test
 
