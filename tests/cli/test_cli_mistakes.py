@@ -21,8 +21,8 @@ from tests.fakediscord import FakeDiscord
 # isort: split
 from bot.cli.main import cli
 from bot.core.config import load_settings
+from tests.paths import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 ARTICLE = {"title": "Rekognition pilot ends in Orlando", "source": "Orlando Sentinel", "date": "2019-07-18"}
 
 
