@@ -25,6 +25,7 @@ from bot.core.config import load_settings
 from bot.core.errors import DiskFull, StoreBusy
 from bot.core.models import ArticleIn
 from bot.service import NewsService
+from bot.storage import connection as connection_module
 from bot.storage import store as store_module
 from bot.storage.store import Store
 
@@ -86,7 +87,7 @@ def write_lock(clean_env: Path) -> Iterator[sqlite3.Connection]:
 
 
 def test_readers_never_need_the_write_lock(write_lock: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(store_module, "_BUSY_S", 0.2)  # a reader that waited would fail at once
+    monkeypatch.setattr(connection_module, "_BUSY_S", 0.2)  # a reader that waited would fail at once
     code, out, err = run("ask", QUESTION)
     assert (code, err) == (0, "") and out.startswith("> Amazon.com Inc. pitched its facial-recognition system")
     code, out, _ = run("list")
@@ -100,7 +101,7 @@ def test_readers_never_need_the_write_lock(write_lock: sqlite3.Connection, monke
 def test_a_writer_meeting_a_busy_database_is_told_to_try_again(
     write_lock: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, clean_env: Path
 ) -> None:
-    monkeypatch.setattr(store_module, "_BUSY_S", 0.2)
+    monkeypatch.setattr(connection_module, "_BUSY_S", 0.2)
     story = tmp_path / "story.json"
     story.write_text(json.dumps(articles(1)[0]))
     code, _, err = run("add", str(story))
@@ -115,11 +116,11 @@ def test_a_writer_meeting_a_busy_database_is_told_to_try_again(
 
 def old_database(path: Path) -> Path:
     """A database made by the newsbot before the latest migration."""
-    migrations = list(store_module._migrations())
+    migrations = list(connection_module._migrations())
     with sqlite3.connect(path) as db:
         db.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT)")
         for version, name, sql in migrations[:-1]:
-            for statement in store_module._statements(sql):
+            for statement in connection_module._statements(sql):
                 db.execute(statement)
             db.execute("INSERT INTO schema_migrations VALUES (?, ?, 'then')", (version, name))
     db.close()
@@ -150,7 +151,7 @@ def test_a_busy_migration_is_busy_not_damaged(tmp_path: Path, monkeypatch: pytes
     database = old_database(tmp_path / "old.sqlite3")
     other = sqlite3.connect(database, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
-    monkeypatch.setattr(store_module, "_BUSY_S", 0.2)
+    monkeypatch.setattr(connection_module, "_BUSY_S", 0.2)
     try:
         with pytest.raises(StoreBusy, match="^the database is busy: another newsbot process is writing; try again$"):
             Store(database)

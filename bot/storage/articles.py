@@ -1,0 +1,359 @@
+"""Articles in their coverages: reading them (by id, in order, by key), adding and removing them, and the one
+duplicate rule applied on the way in.
+
+Every change is one transaction (``with self.transaction():``): an add or a remove writes the article and its line in
+``changes`` together or not at all, so a crash or a kill never leaves half an article. ``version()`` (the newest
+change's number) tells another process that it must reload.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Collection, Iterator, Sequence
+
+from bot.core.errors import ArticleNotFound, DuplicateArticle
+from bot.core.models import (
+    Article,
+    ArticleIn,
+    make_article_id,
+    now_iso,
+)
+from bot.storage.connection import Connection
+from bot.storage.keys import DuplicateKeys, body_key, url_key
+
+__all__ = ["ArticleRows"]
+
+_COLUMNS = "a.id, a.title, a.source, a.date, a.url, a.authors, a.body, a.added_at, a.added_by"
+
+
+# The rows of the coverage of the server ``:server`` (0: the default collection) in ``articles a``.
+_VISIBLE = (
+    "a.server_id IN (:server, 0) AND (a.server_id = :server OR NOT EXISTS "
+    "(SELECT 1 FROM overrides o WHERE o.server_id = :server AND o.article_id = a.id))"
+)
+
+
+class ArticleRows(Connection):
+    """The articles table (and the overrides that make a default article a server's own)."""
+
+    def version(self) -> int:
+        """The number of the newest change: it grows with every add, remove or seed, in any process."""
+        with self._reading():
+            row = self._db.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()
+        return int(row[0])
+
+    def versions(self, server: int) -> tuple[int, int]:
+        """The newest change of the default collection, and of ``server``'s own (0 for none): a server's
+        coverage changed when either grew; a server whose own is 0 has the default collection as it is."""
+        with self._reading():
+            rows = self._db.execute(
+                "SELECT server_id, max(seq) FROM changes WHERE server_id IN (0, ?) GROUP BY server_id", (server,)
+            ).fetchall()
+        found = {int(r[0]): int(r[1]) for r in rows}
+        return found.get(0, 0), (found.get(server, 0) if server else 0)
+
+    def count(self, server: int = 0) -> int:
+        with self._reading():
+            row = self._db.execute(f"SELECT count(*) FROM articles a WHERE {_VISIBLE}", {"server": server}).fetchone()
+        return int(row[0])
+
+    def get(self, server: int, article_id: str) -> Article:
+        """The article with this id in ``server``'s coverage; :class:`ArticleNotFound` if there is none."""
+        with self._reading():
+            row = self._get(self._db, server, article_id)
+        if row is None:
+            raise ArticleNotFound(f"no article has the id {article_id!r} (see `newsbot list`)")
+        return _article(row)
+
+    def _get(self, db: sqlite3.Connection, server: int, article_id: str) -> sqlite3.Row | None:
+        query = f"SELECT {_COLUMNS} FROM articles a WHERE a.id = :id AND {_VISIBLE}"
+        row: sqlite3.Row | None = db.execute(query, {"server": server, "id": article_id}).fetchone()
+        return row
+
+    def all(self, server: int = 0) -> list[Article]:
+        """Every article of ``server``'s coverage, in insertion order."""
+        return list(self.iter_all(server))
+
+    def iter_all(self, server: int = 0, batch: int = 5000) -> Iterator[Article]:
+        """Every article of ``server``'s coverage in insertion order, without holding them all at once."""
+        last = 0
+        while True:
+            with self._reading():
+                rows = self._db.execute(
+                    f"SELECT a.seq, {_COLUMNS} FROM articles a WHERE a.seq > :last AND {_VISIBLE} "
+                    "ORDER BY a.seq LIMIT :batch",
+                    {"server": server, "last": last, "batch": batch},
+                ).fetchall()
+            if not rows:
+                return
+            last = rows[-1]["seq"]
+            yield from (_article(r) for r in rows)
+
+    def iter_every(self, batch: int = 5000) -> Iterator[Article]:
+        """Every stored article of every coverage (a server's own and the default collection's), once each."""
+        last = 0
+        while True:
+            with self._reading():
+                rows = self._db.execute(
+                    f"SELECT a.seq, {_COLUMNS} FROM articles a WHERE a.seq > ? ORDER BY a.seq LIMIT ?", (last, batch)
+                ).fetchall()
+            if not rows:
+                return
+            last = rows[-1]["seq"]
+            yield from (_article(r) for r in rows)
+
+    def ids_in_order(self, server: int = 0) -> list[str]:
+        """The ids of ``server``'s coverage, in insertion order."""
+        with self._reading():
+            rows = self._db.execute(f"SELECT a.id FROM articles a WHERE {_VISIBLE} ORDER BY a.seq", {"server": server})
+            return [r[0] for r in rows]
+
+    def rows_of(self, server: int, article_ids: Sequence[str]) -> dict[str, Article]:
+        """The articles stored under exactly this ``server`` (0: the default collection's own rows), by id."""
+        found: dict[str, Article] = {}
+        ids = list(dict.fromkeys(article_ids))
+        with self._reading():
+            for i in range(0, len(ids), 500):
+                chunk = ids[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                query = f"SELECT {_COLUMNS} FROM articles a WHERE a.server_id = ? AND a.id IN ({marks})"
+                for row in self._db.execute(query, (server, *chunk)):
+                    found[row["id"]] = _article(row)
+        return found
+
+    def overrides(self, server: int, article_ids: Sequence[str]) -> dict[str, int]:
+        """Of these ids, those ``server`` made its own, with the change from which on it did."""
+        found: dict[str, int] = {}
+        ids = list(dict.fromkeys(article_ids))
+        with self._reading():
+            for i in range(0, len(ids), 500):
+                chunk = ids[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                query = f"SELECT article_id, since FROM overrides WHERE server_id = ? AND article_id IN ({marks})"
+                for row in self._db.execute(query, (server, *chunk)):
+                    found[row[0]] = int(row[1])
+        return found
+
+    def bodies(self, server: int, article_ids: Sequence[str]) -> dict[str, str]:
+        """The texts of the given articles of ``server``'s coverage (missing ids are left out)."""
+        found: dict[str, str] = {}
+        ids = list(article_ids)
+        with self._reading():
+            for i in range(0, len(ids), 500):
+                chunk = ids[i : i + 500]
+                params: dict[str, object] = {f"i{n}": v for n, v in enumerate(chunk)}
+                params["server"] = server
+                marks = ",".join(f":i{n}" for n in range(len(chunk)))
+                query = f"SELECT a.id, a.body FROM articles a WHERE a.id IN ({marks}) AND {_VISIBLE}"
+                for row in self._db.execute(query, params):
+                    found[row["id"]] = row["body"]
+        return found
+
+    def find_duplicate(self, server: int, article: ArticleIn) -> DuplicateArticle | None:
+        """The error that adding ``article`` to ``server`` would raise as a duplicate, or None."""
+        with self._reading():
+            return self._duplicate(self._db, server, article, allow_same_text=False)
+
+    def articles_by_id(self, server: int, ids: Collection[str]) -> dict[str, Article]:
+        """The articles of ``server``'s coverage among ``ids`` (a bulk import asks for the ids of its lines)."""
+        found: dict[str, Article] = {}
+        with self._reading():
+            for chunk in _chunks(list(dict.fromkeys(ids))):
+                marks, values = _named(chunk)
+                query = f"SELECT {_COLUMNS} FROM articles a WHERE a.id IN ({marks}) AND {_VISIBLE} ORDER BY a.seq"
+                for row in self._db.execute(query, {"server": server, **values}):
+                    found[row["id"]] = _article(row)
+        return found
+
+    def duplicate_ids(
+        self, server: int, keys: Collection[DuplicateKeys]
+    ) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+        """Which of ``keys`` the articles of ``server``'s coverage have, through the indexed key columns: URL key ->
+        article id, and (text key, outlet) -> the earliest such article's id."""
+        by_url: dict[str, str] = {}
+        by_text: dict[tuple[str, str], str] = {}
+        texts = {k.text for k in keys if k.text}
+        with self._reading():
+            for chunk in _chunks(list(dict.fromkeys(k.url for k in keys if k.url))):
+                marks, values = _named(chunk)
+                query = (
+                    f"SELECT a.url_key, a.id FROM articles a WHERE a.url_key IN ({marks}) AND {_VISIBLE} ORDER BY a.seq"
+                )
+                for row in self._db.execute(query, {"server": server, **values}):
+                    by_url.setdefault(row["url_key"], row["id"])
+            for chunk in _chunks(list(dict.fromkeys(body for body, _ in texts))):
+                marks, values = _named(chunk)
+                query = (
+                    f"SELECT a.body_key, a.source, a.id FROM articles a WHERE a.body_key IN ({marks}) AND {_VISIBLE} "
+                    "ORDER BY a.seq"
+                )
+                for row in self._db.execute(query, {"server": server, **values}):
+                    key = (row["body_key"], row["source"].casefold())
+                    if key in texts:
+                        by_text.setdefault(key, row["id"])
+        return by_url, by_text
+
+    def article_with_url(self, server: int, url: str) -> Article | None:
+        """The article of ``server``'s coverage whose URL normalises like ``url``; None if there is none."""
+        key = url_key(url)
+        if not key:
+            return None
+        with self._reading():
+            row = self._db.execute(
+                f"SELECT {_COLUMNS} FROM articles a WHERE a.url_key = :key AND {_VISIBLE} ORDER BY a.seq",
+                {"server": server, "key": key},
+            ).fetchone()
+        return None if row is None else _article(row)
+
+    def add(
+        self,
+        server: int,
+        article: ArticleIn,
+        *,
+        actor: str,
+        allow_same_text: bool = False,
+        guild_id: int | None = None,
+    ) -> Article:
+        """Store one article in ``server`` and log it, in one transaction; refuse a duplicate URL or text."""
+        return self.add_many(server, [article], actor=actor, allow_same_text=allow_same_text, guild_id=guild_id)[0]
+
+    def add_many(
+        self,
+        server: int,
+        articles: Sequence[ArticleIn],
+        *,
+        actor: str,
+        action: str = "add",
+        allow_same_text: bool = False,
+        skip_existing_ids: bool = False,
+        meta: dict[str, str] | None = None,
+        guild_id: int | None = None,
+    ) -> list[Article]:
+        """Store ``articles`` in ``server``'s coverage all together or none of them (one transaction)."""
+        stored: list[Article] = []
+        at = now_iso()
+        with self.transaction() as db:
+            for article in articles:
+                record = Article(
+                    **{
+                        **article.model_dump(),
+                        "id": article.id or make_article_id(article.source, article.title, article.date, article.url),
+                    },
+                    added_at=at,
+                    added_by=actor,
+                )
+                existing = self._get(db, server, record.id)
+                if existing is not None:
+                    if skip_existing_ids:
+                        continue
+                    raise DuplicateArticle(
+                        f"already stored as {existing['id']} ({existing['title']!r}, {existing['source']})",
+                        existing["id"],
+                    )
+                duplicate = self._duplicate(db, server, record, allow_same_text)
+                if duplicate is not None:
+                    raise duplicate
+                db.execute(
+                    "INSERT INTO articles (server_id, id, title, source, date, url, url_key, authors, body, body_key, "
+                    "added_at, added_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        server, record.id, record.title, record.source, record.date, record.url, url_key(record.url),
+                        json.dumps(record.authors, ensure_ascii=False), record.body, body_key(record.body),
+                        record.added_at, record.added_by,
+                    ),
+                )  # fmt: skip
+                self._log(db, server, guild_id, at, actor, action, record.id, record.title, None)
+                stored.append(record)
+            for key, value in (meta or {}).items():
+                db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+        return stored
+
+    def remove(
+        self, server: int, article_id: str, *, actor: str, reason: str | None = None, guild_id: int | None = None
+    ) -> Article:
+        """Take one article out of ``server``'s coverage and log who did, in one transaction. A server's own
+        article is deleted; one of the default collection is only hidden from that server."""
+        with self.transaction() as db:
+            row = self._get(db, server, article_id)
+            if row is None:
+                raise ArticleNotFound(f"no article has the id {article_id!r} (see `newsbot list`)")
+            article = _article(row)
+            db.execute("DELETE FROM articles WHERE server_id = ? AND id = ?", (server, article_id))
+            self._log(db, server, guild_id, now_iso(), actor, "remove", article.id, article.title, reason)
+        return article
+
+    @staticmethod
+    def _log(
+        db: sqlite3.Connection,
+        server: int,
+        guild_id: int | None,
+        at: str,
+        actor: str,
+        action: str,
+        article_id: str,
+        title: str,
+        detail: str | None,
+    ) -> None:
+        """One line of the change log; in a server, the article id becomes that server's own from now on."""
+        cursor = db.execute(
+            "INSERT INTO changes (at, actor, action, article_id, title, detail, server_id, guild_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (at, actor, action, article_id, title, detail, server, guild_id),
+        )
+        if server:
+            db.execute(
+                "INSERT OR IGNORE INTO overrides (server_id, article_id, since) VALUES (?, ?, ?)",
+                (server, article_id, cursor.lastrowid),
+            )
+
+    def _duplicate(
+        self, db: sqlite3.Connection, server: int, article: ArticleIn, allow_same_text: bool
+    ) -> DuplicateArticle | None:
+        """The duplicate rule (:mod:`bot.storage.keys`) in ``server``'s coverage: the same URL (normalised), or the
+        same text from the same outlet. The same text from another outlet is a syndicated copy (an AP story in
+        The Hindu): it is stored, and shown as "also in"."""
+        keys = DuplicateKeys.of(article)
+        if keys.url:
+            row = db.execute(
+                f"SELECT a.id, a.title FROM articles a WHERE a.url_key = :key AND {_VISIBLE} ORDER BY a.seq",
+                {"server": server, "key": keys.url},
+            ).fetchone()
+            if row:
+                return DuplicateArticle(f"that URL is already stored as {row['id']} ({row['title']!r})", row["id"])
+        if keys.text and not allow_same_text:
+            key_b, outlet = keys.text
+            query = (
+                f"SELECT a.id, a.title, a.source FROM articles a WHERE a.body_key = :key AND {_VISIBLE} ORDER BY a.seq"
+            )
+            for row in db.execute(query, {"server": server, "key": key_b}):
+                if row["source"].casefold() == outlet:
+                    message = f"the same text is already stored as {row['id']} ({row['title']!r})"
+                    return DuplicateArticle(message, row["id"])
+        return None
+
+
+def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
+    """``values`` in lists short enough for one IN (...), well under SQLite's limit on bound parameters."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _named(values: list[str]) -> tuple[str, dict[str, str]]:
+    """Named placeholders for an IN (...) list, to sit beside the other named parameters of a query."""
+    names = {f"v{i}": value for i, value in enumerate(values)}
+    return ",".join(f":{name}" for name in names), names
+
+
+def _article(row: sqlite3.Row) -> Article:
+    return Article.model_construct(
+        id=row["id"],
+        title=row["title"],
+        source=row["source"],
+        date=row["date"],
+        url=row["url"],
+        authors=json.loads(row["authors"]),
+        body=row["body"],
+        added_at=row["added_at"],
+        added_by=row["added_by"],
+    )
