@@ -101,7 +101,9 @@ class Interactions(Rest):
                 {"type": field_error("INTERACTION_CALLBACK_TYPE_INVALID", f"Invalid callback type {ctype}")}
             )
         try:
-            return await self._answer_callback(ix, ctype, data, record)
+            response = await self._answer_callback(ix, ctype, data, record)
+            ix.acknowledged_after = elapsed
+            return response
         except ApiError as exc:
             if exc.body.get("code") == INVALID_FORM_BODY and "errors" in exc.body:
                 exc.body["errors"] = {"data": exc.body["errors"]}  # the callback's message is its "data"

@@ -166,6 +166,7 @@ class FakeInteraction:
         self._deferred_loading = False
         self.created_at = fake.clock()  # when Discord created it: the 3-second deadline starts here
         self.refused_after: float | None = None  # seconds, when an acknowledgement came too late (10062)
+        self.acknowledged_after: float | None = None  # seconds from creation to the accepted initial response
 
     def __repr__(self) -> str:
         return f"<FakeInteraction id={self.id} type={self.type} replies={[r.kind for r in self.replies]}>"
