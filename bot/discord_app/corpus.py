@@ -39,6 +39,7 @@ from bot.intake.article_files import SUFFIXES, articles_from_text, too_large
 from bot.intake.ingest import article_from_fields, article_from_url, fetch_policy, looks_like_url
 from bot.present.listings import (
     render_added,
+    render_added_from_file,
     render_article_digest,
     render_preview_fields,
     render_removed,
@@ -225,7 +226,7 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Moder
             return
         server = guild_of(interaction)
         stored = await asyncio.to_thread(self.bot.service.add_many, articles, actor=who, action="add", server=server)
-        await send(interaction, f"Added {len(stored)} articles from {file.filename}.", ephemeral=True)
+        await send(interaction, render_added_from_file(len(stored), file.filename, DISCORD), ephemeral=True)
 
     async def _add_url(self, interaction: discord.Interaction[Any], url: str, overrides: dict[str, Any]) -> None:
         if not looks_like_url(url):

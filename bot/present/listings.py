@@ -21,6 +21,7 @@ __all__ = [
     "describe_article",
     "fit_lines",
     "render_added",
+    "render_added_from_file",
     "render_article_digest",
     "render_article_list",
     "render_findings",
@@ -48,6 +49,11 @@ def render_removed(article: Article, style: Style = PLAIN) -> str:
 def render_added(article: Article, style: Style = PLAIN) -> str:
     """The confirmation of an article added from Discord: its id, and that it can be asked about."""
     return f"Added {style.code(article.id)}: {describe_article(article, style)}. It can be asked about now."
+
+
+def render_added_from_file(count: int, filename: str, style: Style = PLAIN) -> str:
+    """The confirmation of the articles of one uploaded file (its name is the uploader's: escaped)."""
+    return f"Added {count} articles from {style.escape(filename)}."
 
 
 class Listed(Protocol):

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from bot.core.models import Article, Stats, TimelineQuery
-from bot.present.listings import render_added, render_article_digest, render_removed, render_stats
+from bot.present.listings import (
+    render_added,
+    render_added_from_file,
+    render_article_digest,
+    render_removed,
+    render_stats,
+)
 from bot.present.render import timeline_filters
 from bot.present.style import DISCORD, PLAIN
 
@@ -55,3 +61,10 @@ def test_timeline_filters_escape_what_the_user_typed() -> None:
     assert timeline_filters(query) == ", since 2019, from *AP*"
     assert timeline_filters(query, DISCORD) == ", since 2019, from \\*AP\\*"
     assert timeline_filters(TimelineQuery()) == ""
+
+
+def test_an_uploaded_file_name_cannot_inject_markdown() -> None:
+    assert render_added_from_file(2, "[x](https://evil.example)_@here.jsonl", DISCORD) == (
+        "Added 2 articles from \\[x\\]\\(https://evil.example\\)\\_\\@here.jsonl."
+    )
+    assert render_added_from_file(2, "a_b.jsonl") == "Added 2 articles from a_b.jsonl."
