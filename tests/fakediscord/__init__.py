@@ -93,7 +93,7 @@ from tests.fakediscord.protocol import (
     UPDATE_MESSAGE,
 )
 from tests.fakediscord.records import BotReply, FakeInteraction, InteractionFailed, RecordedFile, RecordedRequest
-from tests.fakediscord.world import FakeChannel, FakeFile, FakeRole, FakeUser
+from tests.fakediscord.world import FakeChannel, FakeFile, FakeGuild, FakeRole, FakeUser
 
 __all__ = [
     "AUTOCOMPLETE_RESULT",
@@ -108,6 +108,7 @@ __all__ = [
     "FakeChannel",
     "FakeDiscord",
     "FakeFile",
+    "FakeGuild",
     "FakeInteraction",
     "FakeRole",
     "FakeUser",

@@ -141,7 +141,7 @@ class Gateway(World):
             ready: dict[str, Any] = {
                 "v": 10,
                 "user": self._self_user_payload(),
-                "guilds": [{"id": str(self.guild_id), "unavailable": True}],
+                "guilds": [{"id": str(g), "unavailable": True} for g in (self.guild_id, *(x.id for x in self.guilds))],
                 "session_id": self._session_id,
                 "session_type": "normal",
                 "resume_gateway_url": self.gateway_url,
@@ -159,6 +159,8 @@ class Gateway(World):
             await self._dispatch_locked("READY", ready)
             if conn.intents & INTENT_GUILDS:
                 await self._dispatch_locked("GUILD_CREATE", self._guild_payload())
+                for payload in self.guild_payloads():
+                    await self._dispatch_locked("GUILD_CREATE", payload)
 
     async def _on_resume(self, conn: _GatewayConnection, data: dict[str, Any]) -> None:
         if data.get("token") != self.token:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
 
@@ -43,7 +43,7 @@ from tests.fakediscord.protocol import (
 )
 from tests.fakediscord.records import BotReply, FakeInteraction, RecordedRequest, walk_components
 from tests.fakediscord.rest import RECORD, Rest
-from tests.fakediscord.world import FakeChannel, FakeFile, FakeRole, FakeUser, discord
+from tests.fakediscord.world import FakeChannel, FakeFile, FakeGuild, FakeRole, FakeUser, discord
 
 
 class Interactions(Rest):
@@ -278,6 +278,15 @@ class Interactions(Rest):
             payload["message"] = message
         return payload
 
+    def _member_from(self, payload: dict[str, Any], user: FakeUser, guild: FakeGuild | Literal["home"] | None) -> None:
+        """Craft ``payload``: its member (roles, permissions) as ``guild`` has them, whatever guild it names."""
+        if guild is None:
+            return
+        with self.in_guild(None if guild == "home" else guild):
+            member = self.member_payload(user, permissions=True)
+        payload["member"] = member
+        payload["channel"]["permissions"] = member["permissions"]
+
     async def _send_interaction(
         self, payload: dict[str, Any], user: FakeUser, source_message_id: int | None = None
     ) -> FakeInteraction:
@@ -441,6 +450,8 @@ class Interactions(Rest):
         subcommand: str | None = None,
         channel_id: int | None = None,
         locale: str = "en-US",
+        guild: FakeGuild | None = None,
+        member_from: FakeGuild | Literal["home"] | None = None,
     ) -> FakeInteraction:
         """A user runs ``/name [subcommand] option:value...`` (INTERACTION_CREATE type 2).
 
@@ -449,11 +460,16 @@ class Interactions(Rest):
         to the fake, else from the running bot's command tree, else from the Python values
         (``FakeUser``/``FakeRole``/``FakeChannel``/``FakeFile`` give user/role/channel/attachment
         options with ``resolved`` data). Unknown or missing required options raise ``ValueError``.
+
+        ``guild``: in another guild (``fake.add_guild``); ``member_from``: a crafted interaction whose member
+        (roles, permissions) is taken from that guild (``"home"``: the first) while ``guild_id`` names ``guild``.
         """
-        acting = self._user(user)
-        channel = int(channel_id or self.channel_id)
-        data = self._build_command_data(name, options, subcommand, channel)
-        payload = self._interaction_payload(APPLICATION_COMMAND, data, acting, channel, locale=locale)
+        with self.in_guild(guild):
+            acting = self._user(user)
+            channel = int(channel_id or self.channel_id)
+            data = self._build_command_data(name, options, subcommand, channel)
+            payload = self._interaction_payload(APPLICATION_COMMAND, data, acting, channel, locale=locale)
+        self._member_from(payload, acting, member_from)
         return await self._send_interaction(payload, acting)
 
     async def autocomplete(
@@ -465,15 +481,19 @@ class Interactions(Rest):
         user: FakeUser | int | None = None,
         subcommand: str | None = None,
         channel_id: int | None = None,
+        guild: FakeGuild | None = None,
+        member_from: FakeGuild | Literal["home"] | None = None,
     ) -> FakeInteraction:
         """The user is typing option ``focused`` of ``/name`` (INTERACTION_CREATE type 4).
         Use ``await ix.choices()`` to get what the bot suggested."""
         if focused not in options:
             raise ValueError(f"focused option {focused!r} must be in options")
-        acting = self._user(user)
-        channel = int(channel_id or self.channel_id)
-        data = self._build_command_data(name, options, subcommand, channel, focused=focused)
-        payload = self._interaction_payload(AUTOCOMPLETE, data, acting, channel)
+        with self.in_guild(guild):
+            acting = self._user(user)
+            channel = int(channel_id or self.channel_id)
+            data = self._build_command_data(name, options, subcommand, channel, focused=focused)
+            payload = self._interaction_payload(AUTOCOMPLETE, data, acting, channel)
+        self._member_from(payload, acting, member_from)
         return await self._send_interaction(payload, acting)
 
     def _resolve_message(self, message: BotReply | dict[str, Any] | int | str) -> dict[str, Any]:
@@ -497,6 +517,8 @@ class Interactions(Rest):
         *,
         user: FakeUser | int | None = None,
         values: Sequence[str] | None = None,
+        guild: FakeGuild | None = None,
+        member_from: FakeGuild | Literal["home"] | None = None,
     ) -> FakeInteraction:
         """A user clicks a button (or picks ``values`` in a select) on a message
         (INTERACTION_CREATE type 3, carrying the message's current state)."""
@@ -518,9 +540,11 @@ class Interactions(Rest):
             data["values"] = [str(v) for v in values or []]
         elif values is not None:
             raise ValueError("values are only for select menus")
-        acting = self._user(user)
-        channel = int(current["channel_id"])
-        payload = self._interaction_payload(MESSAGE_COMPONENT, data, acting, channel, message=current)
+        with self.in_guild(guild):
+            acting = self._user(user)
+            channel = int(current["channel_id"]) if guild is None else self.channel_id
+            payload = self._interaction_payload(MESSAGE_COMPONENT, data, acting, channel, message=current)
+        self._member_from(payload, acting, member_from)
         return await self._send_interaction(payload, acting, source_message_id=int(current["id"]))
 
     async def submit_modal(
@@ -529,9 +553,12 @@ class Interactions(Rest):
         values: dict[str, Any],
         *,
         user: FakeUser | int | None = None,
+        guild: FakeGuild | None = None,
+        member_from: FakeGuild | Literal["home"] | None = None,
     ) -> FakeInteraction:
         """Submit the modal the bot opened (callback type 9) in answer to ``source``; ``values`` maps
-        text-input custom_ids to strings (select custom_ids to lists of values)."""
+        text-input custom_ids to strings (select custom_ids to lists of values). ``guild``/``member_from``: as
+        for :meth:`slash` (the submission names ``guild``, whatever guild the form was opened in)."""
         if isinstance(source, FakeInteraction):
             reply = next((r for r in source.replies if r.kind == "callback" and r.type == MODAL), None)
             if reply is None:
@@ -581,5 +608,8 @@ class Interactions(Rest):
             raise ValueError(f"modal {modal.get('custom_id')!r} has no field(s) {sorted(remaining)}")
         data = {"custom_id": modal["custom_id"], "components": components}
         message = self.message(source_message_id) if source_message_id is not None else None
-        payload = self._interaction_payload(MODAL_SUBMIT, data, acting, channel, message=message)
+        with self.in_guild(guild):
+            where = channel if guild is None else self.channel_id
+            payload = self._interaction_payload(MODAL_SUBMIT, data, acting, where, message=message)
+        self._member_from(payload, acting, member_from)
         return await self._send_interaction(payload, acting, source_message_id=source_message_id)

@@ -11,7 +11,7 @@ import contextlib
 import copy
 import time
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -156,6 +156,37 @@ class FakeFile:
     description: str | None = None
 
 
+@dataclass(eq=False)
+class FakeGuild:
+    """Another guild the bot is in (``fake.add_guild``): its own roles, channel and members, each member with the
+    roles they hold there. ``with fake.in_guild(guild):`` makes every payload the fake builds (GUILD_CREATE,
+    interactions, members' permissions) that guild's."""
+
+    id: int
+    name: str
+    roles: dict[int, FakeRole]
+    everyone_role: FakeRole
+    mod_role: FakeRole
+    owner: FakeUser
+    member: FakeUser
+    channels: dict[int, FakeChannel]
+    channel_id: int
+    users: dict[int, FakeUser]
+    role_ids: dict[int, list[int]] = field(default_factory=dict)  # member id -> the roles they hold here
+
+    @property
+    def mod_role_id(self) -> int:
+        return self.mod_role.id
+
+    @property
+    def owner_id(self) -> int:
+        return self.owner.id
+
+    @property
+    def guild_id(self) -> int:
+        return self.id
+
+
 class World:
     """The guild, its people and messages, and what the bot did (the state every layer shares)."""
 
@@ -230,6 +261,7 @@ class World:
         self.bot_user.role_ids.append(self.bot_role.id)
 
         self.users: dict[int, FakeUser] = {self.bot_id: self.bot_user}
+        self.guilds: list[FakeGuild] = []  # guilds after the first (add_guild)
         self.owner = self.add_user("alice", global_name="Alice", roles=[self.mod_role])
         self.owner_id = self.owner.id
         self.member = self.add_user("bob", global_name="Bob")
@@ -297,6 +329,74 @@ class World:
                 await asyncio.wait_for(event.wait(), min(remaining, 0.25))
 
     # ---------------------------------------------------------------- world building
+
+    # ---------------------------------------------------------------- more guilds
+
+    def add_guild(self, name: str = "Other Guild") -> FakeGuild:
+        """Another guild with the bot in it (add it before the bot connects: it arrives in READY and GUILD_CREATE):
+        ``@everyone`` with the same permissions as the first guild's, a Moderator role (Manage Messages), one
+        text channel, its owner ``carol`` (who holds that role) and a plain member ``dave``. ``guild.join(...)``
+        is :meth:`join`."""
+        guild_id = self._snowflake()
+        perms = discord.Permissions
+        everyone = FakeRole(guild_id, "@everyone", self.everyone_role.permissions)
+        mod = FakeRole(self._snowflake(), "Moderator", perms(manage_messages=True).value, position=2, hoist=True)
+        bot_role = FakeRole(
+            self._snowflake(), self.bot_user.username, perms(embed_links=True, attach_files=True,
+                                                           send_messages=True).value,
+            position=1, managed=True, tags={"bot_id": str(self.bot_id)},
+        )  # fmt: skip
+        channel = FakeChannel(self._snowflake(), "general", position=0)
+        owner = FakeUser(self._snowflake(), "carol", global_name="Carol")
+        member = FakeUser(self._snowflake(), "dave", global_name="Dave")
+        guild = FakeGuild(
+            id=guild_id, name=name, roles={r.id: r for r in (everyone, mod, bot_role)}, everyone_role=everyone,
+            mod_role=mod, owner=owner, member=member, channels={channel.id: channel}, channel_id=channel.id,
+            users={self.bot_id: self.bot_user, owner.id: owner, member.id: member},
+            role_ids={self.bot_id: [bot_role.id], owner.id: [mod.id], member.id: []},
+        )  # fmt: skip
+        for user in (owner, member):
+            self.users.setdefault(user.id, user)
+        self.guilds.append(guild)
+        return guild
+
+    def join(self, guild: FakeGuild, user: FakeUser, roles: Iterable[FakeRole] = ()) -> None:
+        """``user`` (of any guild) becomes a member of ``guild``, holding ``roles`` of that guild there."""
+        guild.users[user.id] = user
+        guild.role_ids[user.id] = [r.id for r in roles]
+
+    @contextlib.contextmanager
+    def in_guild(self, guild: FakeGuild | None) -> Iterator[None]:
+        """Build payloads as ``guild`` (None: the first guild) sees things: its id, name, roles, channels, owner,
+        members and the roles each holds there."""
+        if guild is None:
+            yield
+            return
+        names = ("guild_id", "guild_name", "roles", "everyone_role", "mod_role", "mod_role_id", "owner", "owner_id",
+                 "member", "channels", "channel_id", "users")  # fmt: skip
+        saved = {n: getattr(self, n) for n in names}
+        saved_roles = {u.id: list(u.role_ids) for u in guild.users.values()}
+        try:
+            self.guild_id, self.guild_name, self.roles = guild.id, guild.name, guild.roles
+            self.everyone_role, self.mod_role, self.mod_role_id = guild.everyone_role, guild.mod_role, guild.mod_role.id
+            self.owner, self.owner_id, self.member = guild.owner, guild.owner.id, guild.member
+            self.channels, self.channel_id, self.users = guild.channels, guild.channel_id, guild.users
+            for user in guild.users.values():
+                user.role_ids[:] = guild.role_ids.get(user.id, [])
+            yield
+        finally:
+            for user in guild.users.values():
+                user.role_ids[:] = saved_roles[user.id]
+            for n, value in saved.items():
+                setattr(self, n, value)
+
+    def guild_payloads(self) -> list[dict[str, Any]]:
+        """GUILD_CREATE of every guild after the first."""
+        payloads = []
+        for guild in self.guilds:
+            with self.in_guild(guild):
+                payloads.append(self._guild_payload())
+        return payloads
 
     def _put_role(self, role: FakeRole) -> FakeRole:
         self.roles[role.id] = role
