@@ -36,6 +36,12 @@ __all__ = ["cli"]
 def cli(data_dir: Path | None) -> None:
     """newsbot: ask the coverage of a news story, get back the reporters' own sentences.
 
+    Each Discord server has its own coverage (NEWSBOT_COVERAGE=per-server, the default): the default collection
+    plus its own additions, minus its own removals. With NEWSBOT_COVERAGE=shared every server reads the default
+    collection and only NEWSBOT_EDITOR_GUILD_IDS change it. Commands act on the default collection, or with
+    --server ID (or NEWSBOT_SERVER) on that server's; `newsbot servers` lists them, `newsbot log` shows who
+    changed what.
+
     Example:
 
         newsbot ask "What did Amazon pitch to ICE?"

@@ -18,7 +18,7 @@ from typing import Any
 import aiohttp
 import discord
 from discord import app_commands
-from discord.ext import commands
+from discord.ext import commands, tasks
 
 from bot.core.config import Settings
 from bot.core.errors import ConfigError, DiscordUnreachable
@@ -150,9 +150,27 @@ class NewsBot(commands.AutoShardedBot):
         # until then answers rest on BM25 (returns at once; nothing happens without the semantic extra).
         self.service.start_embedding()
         await self.add_cogs()
+        if self.background_tasks:
+            self.unload_idle_indexes.start()
         if self._sync_dev_guild and self.settings.dev_guild_id:
             names = await self.sync_to(self.settings.dev_guild_id)
             log.info("synced %d commands to the development guild %s", len(names), self.settings.dev_guild_id)
+
+    @tasks.loop(minutes=5.0)
+    async def unload_idle_indexes(self) -> None:
+        """Every few minutes, the indexes of servers not asked for NEWSBOT_INDEX_IDLE_MINUTES are saved and let go,
+        even when no question comes to trigger it: an idle server costs no memory."""
+        try:
+            unloaded = await asyncio.to_thread(self.service.unload_idle_indexes)
+        except Exception:  # noqa: BLE001 - a failed unload must not stop the loop; the next round tries again
+            log.warning("could not unload idle indexes", exc_info=True)
+        else:
+            if unloaded:
+                log.info("unloaded the indexes of %d idle servers", unloaded)
+
+    async def close(self) -> None:
+        self.unload_idle_indexes.cancel()
+        await super().close()
 
     async def on_ready(self) -> None:
         user = self.user
