@@ -12,10 +12,10 @@ import pytest
 import pytest_asyncio
 from rank_bm25 import BM25Okapi
 
+from tests.discord_app.test_discord import _modal_values, article_file, news_site  # noqa: F401 - news_site is a fixture
 from tests.fakediscord import MODAL, FakeDiscord, FakeGuild
+from tests.feeds.test_subscriptions import LIGHTHOUSE, OUTLET, Site, publish_first_edition, running_site
 from tests.helpers import start_newsbot, stop_newsbot
-from tests.test_discord import _modal_values, article_file, news_site  # noqa: F401 - news_site is a fixture
-from tests.test_subscriptions import LIGHTHOUSE, OUTLET, Site, publish_first_edition, running_site
 
 # isort: split
 from bot.core.config import Settings, load_settings
