@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from bot.core.config import Settings
-from bot.core.errors import ConfigError, DuplicateArticle, InvalidInput, PermissionDenied
+from bot.core.errors import ConfigError, DuplicateArticle, InvalidArticle, InvalidInput, PermissionDenied
 from bot.core.models import (
     Answer,
     Article,
@@ -41,6 +41,7 @@ from bot.core.models import (
     Timeline,
     TimelineQuery,
     date_sort_key,
+    future_date_problem,
 )
 from bot.intake.article_files import load_corpus_dir
 from bot.search.answers import answer_question
@@ -124,8 +125,10 @@ class NewsService:
         max_loaded_indexes: int = 64,
         index_idle_seconds: float = 1800.0,
         reader: EmbeddingReader | None = None,
+        allow_future_dates: bool = False,
     ) -> None:
         self._store = store  # private: callers use the service's methods (the one door to the data)
+        self._allow_future_dates = allow_future_dates
         self._reader = reader
         self._embedder = EmbeddingWorker(reader) if reader is not None else None
         self._embed_replayed = False  # embed what other processes add too (the bot; see start_embedding)
@@ -168,6 +171,7 @@ class NewsService:
             max_loaded_indexes=settings.loaded_indexes,
             index_idle_seconds=settings.index_idle_minutes * 60,
             reader=reader,
+            allow_future_dates=settings.allow_future_dates,
         )
 
     @staticmethod
@@ -285,6 +289,7 @@ class NewsService:
         self, article: ArticleIn, *, actor: str, allow_same_text: bool = False, server: int | None = None
     ) -> Article:
         """Store an article in the coverage ``server`` changes; answerable at once (the next read catches up)."""
+        self._check_dates([article])
         where = self.writes(server)
         stored = self._store.add(where, article, actor=actor, allow_same_text=allow_same_text, guild_id=server)
         self._embed([stored])
@@ -294,10 +299,20 @@ class NewsService:
         self, articles: list[ArticleIn], *, actor: str, action: str = "import", server: int | None = None
     ) -> list[Article]:
         """Store many articles in one transaction (all or none)."""
+        self._check_dates(articles)
         where = self.writes(server)
         stored = self._store.add_many(where, articles, actor=actor, action=action, guild_id=server)
         self._embed(stored)
         return stored
+
+    def _check_dates(self, articles: Sequence[ArticleIn]) -> None:
+        """Refuse an article dated in the future, unless the operator allows it (NEWSBOT_ALLOW_FUTURE_DATES)."""
+        if self._allow_future_dates:
+            return
+        for article in articles:
+            problem = future_date_problem(article.date)
+            if problem is not None:
+                raise InvalidArticle(f"{article.title[:80]!r}: {problem}")
 
     def remove(self, article_id: str, *, actor: str, reason: str | None = None, server: int | None = None) -> Article:
         """Take an article out of the coverage ``server`` changes (a default-collection article is only hidden
@@ -482,7 +497,9 @@ class NewsService:
         """What importing ``items`` from ``server`` would do (see :func:`bot.intake.bulk.plan_import`)."""
         from bot.intake.bulk import plan_import
 
-        return plan_import(_Coverage(self._store, self.writes(server)), items, errors)
+        return plan_import(
+            _Coverage(self._store, self.writes(server)), items, errors, allow_future_dates=self._allow_future_dates
+        )
 
     def export(self, directory: Path, *, server: int | None = None, replace: bool = False) -> int:
         """Write every article of the coverage ``server`` reads to ``directory`` in the corpus/ format: an empty

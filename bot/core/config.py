@@ -73,6 +73,10 @@ class Settings(BaseSettings):
         default=False,
         description="Let `add URL` fetch loopback, private and link-local addresses (tests only).",
     )
+    allow_future_dates: bool = Field(
+        default=False,
+        description="Accept articles dated after today (UTC, with a day's grace for time zones), e.g. embargoed ones.",
+    )
     ask_cooldown_rate: int = Field(default=5, ge=1, description="Questions one user may ask per cooldown period.")
     ask_cooldown_per: float = Field(default=60.0, gt=0, description="The cooldown period, in seconds.")
     max_attachment_bytes: int = Field(

@@ -29,6 +29,8 @@ Hierarchy::
 
 from __future__ import annotations
 
+from bot.core.sanitize import bounded
+
 __all__ = [
     "ArticleNotFound",
     "ConfigError",
@@ -55,10 +57,16 @@ __all__ = [
 
 class NewsBotError(Exception):
     """Base class: ``str(error)`` is a message fit for the person who caused it, on one line; ``details`` holds
-    what only a curious operator wants (shown with ``-v`` where a command offers it)."""
+    what only a curious operator wants (shown with ``-v`` where a command offers it).
+
+    The message is bounded (:func:`bot.core.sanitize.bounded`): whatever outside data it quotes, it stays a few
+    hundred characters on one line without control characters, on a terminal, in Discord and in a feed's log."""
 
     exit_code = 1
     details: str = ""
+
+    def __init__(self, message: object = "", *args: object) -> None:
+        super().__init__(bounded(str(message)), *args)
 
 
 class InvalidInput(NewsBotError):

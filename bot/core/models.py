@@ -17,6 +17,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from bot.core.errors import UnsafeURL
+from bot.core.sanitize import clean_line, clean_text
+from bot.core.urls import check_stored_url
+
 __all__ = [
     "Answer",
     "Article",
@@ -43,6 +47,7 @@ __all__ = [
     "date_precision",
     "date_sort_key",
     "format_date",
+    "future_date_problem",
     "make_article_id",
     "now_iso",
     "parse_partial_date",
@@ -70,6 +75,21 @@ def parse_partial_date(value: str) -> str:
         if not 1 <= day <= last:
             raise ValueError(f"{value!r}: {_MONTHS[month - 1]} {year} has no day {day}")
     return value.strip()
+
+
+def future_date_problem(date: str | None, today: dt.date | None = None) -> str | None:
+    """Why ``date`` cannot be an article's date, or None: it starts after tomorrow (UTC; a day's grace, since it
+    is already tomorrow somewhere). A month or a year counts from its first day, so "2026-12" is fine in Dec 2026."""
+    if date is None:
+        return None
+    today = today or dt.datetime.now(dt.UTC).date()
+    first, _ = date_bounds(date)
+    if first <= today + dt.timedelta(days=1):
+        return None
+    return (
+        f"field 'date': {date} is in the future (today is {today.isoformat()}, UTC); an operator can allow future "
+        "dates with NEWSBOT_ALLOW_FUTURE_DATES=1"
+    )
 
 
 def date_precision(date: str | None) -> DatePrecision | None:
@@ -128,10 +148,6 @@ def now_iso() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def _clean_line(value: str) -> str:
-    return " ".join(value.split())
-
-
 class ArticleIn(BaseModel):
     """An article as a person or a file supplies it: the ``add`` format. Title and source are required."""
 
@@ -148,10 +164,7 @@ class ArticleIn(BaseModel):
     @field_validator("title", "source")
     @classmethod
     def _one_line(cls, value: str) -> str:
-        value = _clean_line(value)
-        if not value:
-            raise ValueError("must not be empty")
-        return value
+        return clean_line(value)  # the one sanitiser: no control characters, something visible
 
     @field_validator("date", mode="before")
     @classmethod
@@ -162,7 +175,9 @@ class ArticleIn(BaseModel):
             return value.date().isoformat()
         if isinstance(value, dt.date):
             return value.isoformat()
-        if isinstance(value, int):
+        if isinstance(value, int) and not isinstance(value, bool):
+            if not 0 < value < 10_000:
+                raise ValueError("must be a year, or a string YYYY-MM-DD, YYYY-MM or YYYY")
             value = str(value)
         if not isinstance(value, str):
             raise ValueError("must be a string YYYY-MM-DD, YYYY-MM or YYYY")
@@ -173,9 +188,10 @@ class ArticleIn(BaseModel):
     def _url(cls, value: str | None) -> str | None:
         if not value:
             return None
-        if not re.match(r"^https?://[^\s/@]+(?:/\S*)?$", value, flags=re.IGNORECASE):
-            raise ValueError(f"{value!r} is not an http(s) URL")
-        return value
+        try:
+            return check_stored_url(value)  # nothing that could end a markdown link, and a duplicate key
+        except UnsafeURL as exc:
+            raise ValueError(str(exc)) from None
 
     @field_validator("authors", mode="before")
     @classmethod
@@ -186,12 +202,15 @@ class ArticleIn(BaseModel):
             return [a.strip() for a in re.split(r",| and ", value) if a.strip()]
         return value
 
+    @field_validator("authors")
+    @classmethod
+    def _each_author(cls, value: list[str]) -> list[str]:
+        return [clean_line(author) for author in value]
+
     @field_validator("body")
     @classmethod
     def _body(cls, value: str) -> str:
-        if "\x00" in value:
-            raise ValueError("contains a NUL byte")
-        return value.replace("\r\n", "\n").replace("\r", "\n")
+        return clean_text(value)
 
 
 class Article(ArticleIn):

@@ -13,14 +13,16 @@ its normalised URL, and fetching refuses a URL with :func:`check_url` before it 
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Final
 from urllib.parse import quote, urlsplit
 
 from yarl import URL
 
 from bot.core.errors import UnsafeURL
+from bot.core.sanitize import quoted
 
-__all__ = ["check_url", "normalize_url", "parse_url", "without_credentials"]
+__all__ = ["MAX_URL_CHARS", "check_stored_url", "check_url", "normalize_url", "parse_url", "without_credentials"]
 
 ALLOWED_SCHEMES: Final = frozenset({"http", "https"})
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
@@ -74,7 +76,7 @@ def parse_url(url: str) -> URL:
     try:
         return URL(url.strip())
     except (ValueError, TypeError) as exc:
-        raise UnsafeURL(f"not a valid URL: {without_credentials(url)!r} ({exc})") from None
+        raise UnsafeURL(f"not a valid URL: {quoted(without_credentials(url))} ({exc})") from None
 
 
 def _checked_host(parsed: URL, url: str) -> str:
@@ -85,12 +87,12 @@ def _checked_host(parsed: URL, url: str) -> str:
     """
     host = parsed.raw_host
     if not host:
-        raise UnsafeURL(f"URL has no host: {without_credentials(url)!r}")
+        raise UnsafeURL(f"URL has no host: {quoted(without_credentials(url))}")
     if ":" in host:  # an IPv6 literal, already validated by yarl
         return host
     labels = host.rstrip(".").split(".") if host != "." else []
     if not labels or len(host) > 253 or not all(_LABEL_RE.match(label) for label in labels):
-        raise UnsafeURL(f"URL has an invalid host name {host!r}: {without_credentials(url)!r}")
+        raise UnsafeURL(f"URL has an invalid host name {quoted(host)}: {quoted(without_credentials(url))}")
     return host
 
 
@@ -102,12 +104,12 @@ def check_url(url: str) -> None:
     """
     stripped = url.strip()
     if _CONTROL_OR_SPACE_RE.search(stripped):
-        raise UnsafeURL(f"URL contains spaces or control characters: {without_credentials(url)!r}")
+        raise UnsafeURL(f"URL contains spaces or control characters: {quoted(without_credentials(url))}")
     parsed = parse_url(stripped)
     scheme = parsed.scheme.lower()
     if scheme not in ALLOWED_SCHEMES:
         shown = f"{scheme}:" if scheme else "a URL without a scheme"
-        raise UnsafeURL(f"only http and https URLs can be fetched, not {shown} ({without_credentials(url)!r})")
+        raise UnsafeURL(f"only http and https URLs can be fetched, not {shown} ({quoted(without_credentials(url))})")
     # yarl drops an empty userinfo ("http://@host/"), so look at the raw authority as well.
     if parsed.raw_user is not None or parsed.raw_password is not None or "@" in urlsplit(stripped).netloc:
         raise UnsafeURL(f"URLs with a user name or password are refused: {_redact(parsed)}")
@@ -115,9 +117,39 @@ def check_url(url: str) -> None:
     try:
         port = parsed.port
     except ValueError as exc:
-        raise UnsafeURL(f"URL has an invalid port: {without_credentials(url)!r} ({exc})") from None
+        raise UnsafeURL(f"URL has an invalid port: {quoted(without_credentials(url))} ({exc})") from None
     if port is None or not 0 < port < 65536:
-        raise UnsafeURL(f"URL has an invalid port: {without_credentials(url)!r}")
+        raise UnsafeURL(f"URL has an invalid port: {quoted(without_credentials(url))}")
+
+
+MAX_URL_CHARS: Final = 8_192  # the request line most web servers accept
+# RFC 3986 allows these ASCII characters in a URL unencoded; the others (space, controls, < > " \\ ^ ` { | })
+# must be percent-encoded, and one that is not can end a markdown link or a terminal line early.
+_URL_ASCII: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~:/?#[]@!$&'()*+,;=%")
+
+
+def check_stored_url(url: str) -> str:
+    """The URL an article may be stored with, or :class:`UnsafeURL` saying what is wrong with it.
+
+    Stored URLs are shown to people and linked in Discord, so on top of :func:`check_url`'s rules (http or https,
+    no credentials, a valid host and port) a URL must be at most :data:`MAX_URL_CHARS` long, must hold no ASCII
+    character that RFC 3986 wants percent-encoded (``<``, ``>``, ``"``, space, ``\\``, ``^``, `````, ``{``,
+    ``|``, ``}``, controls) and no invisible or direction-changing character, and must normalise into a
+    duplicate key (:func:`normalize_url`). Letters beyond ASCII (an IRI, ``https://ru.example/новости``) are
+    kept: they are not markup, and the renderer encodes them where a link needs it."""
+    url = url.strip()
+    if len(url) > MAX_URL_CHARS:
+        raise UnsafeURL(f"the URL is {len(url):,} characters long; the limit is {MAX_URL_CHARS:,}: {quoted(url)}")
+    for index, char in enumerate(url):
+        unsafe = char not in _URL_ASCII if char < "\x80" else unicodedata.category(char)[0] in "CZ"
+        if unsafe:
+            raise UnsafeURL(
+                f"the URL holds {quoted(char)} at character {index + 1}, which a URL may not hold unencoded "
+                f"(percent-encode it): {quoted(without_credentials(url))}"
+            )
+    check_url(url)
+    normalize_url(url)
+    return url
 
 
 def _redact(parsed: URL) -> str:
@@ -153,14 +185,14 @@ def normalize_url(url: str) -> str:
     scheme = parsed.scheme.lower()
     if scheme not in ALLOWED_SCHEMES:
         raise UnsafeURL(
-            f"only http and https URLs can be stored, not {scheme or 'no scheme'} ({without_credentials(url)!r})"
+            f"only http and https URLs can be stored, not {scheme or 'no scheme'} ({quoted(without_credentials(url))})"
         )
     host = _checked_host(parsed, url).rstrip(".")
     netloc = f"[{host}]" if ":" in host else host
     try:
         port = parsed.explicit_port
     except ValueError as exc:
-        raise UnsafeURL(f"URL has an invalid port: {without_credentials(url)!r} ({exc})") from None
+        raise UnsafeURL(f"URL has an invalid port: {quoted(without_credentials(url))} ({exc})") from None
     if port is not None and port != _DEFAULT_PORTS[scheme]:
         netloc = f"{netloc}:{port}"
     path = parsed.raw_path or "/"

@@ -46,7 +46,7 @@ from bot.present.listings import (
     render_stats,
 )
 from bot.present.servers import render_audit
-from bot.present.style import DISCORD
+from bot.present.style import DISCORD, escape_markdown
 
 if TYPE_CHECKING:
     from bot.discord_app.client import NewsBot
@@ -145,7 +145,7 @@ def preview_embed(article: ArticleIn) -> discord.Embed:
     url = embed_url(article.url)
     embed = discord.Embed(title=clip(article.title, EMBED_TITLE_LIMIT), url=url, colour=discord.Colour.gold())
     if article.url and url is None:
-        embed.add_field(name="Address", value=clip(article.url, 200), inline=False)
+        embed.add_field(name="Address", value=escape_markdown(clip(article.url, 200)), inline=False)
     for name, value, inline in render_preview_fields(article, DISCORD, field_chars=EMBED_FIELD_LIMIT):
         embed.add_field(name=name, value=value, inline=inline)
     return embed

@@ -25,11 +25,15 @@ from bot.core.models import Article, ArticleIn
 
 __all__ = [
     "MAX_FILE_BYTES",
+    "MAX_JSON_DIGITS",
     "SUFFIXES",
+    "JSONProblem",
     "article_to_markdown",
     "articles_from_text",
     "describe_validation_error",
+    "json_type",
     "load_corpus_dir",
+    "parse_json",
     "read_article_file",
     "too_large",
 ]
@@ -102,8 +106,8 @@ def articles_from_text(
         raise InvalidArticle(f"{label}: {', '.join(sorted(wanted))} can only replace the fields of a one-article file")
     articles = []
     for where, fields in raw:
-        if not isinstance(fields, dict):  # a JSON string, number, null or list where an article belongs
-            raise InvalidArticle(f"{where}: expected an article object, got {type(fields).__name__}")
+        if not isinstance(fields, dict):
+            raise InvalidArticle(f"{where}: expected an article object, got {json_type(fields)}")
         fields = {**fields, **wanted}
         if suffix in (".txt", ".html", ".htm") and not fields.get("source"):
             raise InvalidArticle(f"{label}: the file does not name its outlet; give one (--source, or outlet:)")
@@ -164,20 +168,61 @@ def describe_validation_error(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
+def json_type(value: Any) -> str:
+    """What a JSON value is, in JSON's words."""
+    names = {dict: "an object", list: "a list", str: "a string", bool: "true or false", type(None): "null"}
+    return names.get(type(value), "a number")
+
+
 def _validate(raw: Any, where: str) -> ArticleIn:
     if not isinstance(raw, dict):
-        raise InvalidArticle(f"{where}: expected an article object, got {type(raw).__name__}")
+        raise InvalidArticle(f"{where}: expected an article object, got {json_type(raw)}")
     try:
         return ArticleIn.model_validate(raw)
     except ValidationError as exc:
         raise InvalidArticle(f"{where}: {describe_validation_error(exc)}") from exc
 
 
+class JSONProblem(ValueError):
+    """JSON that cannot be an article: malformed, nested too deeply, or holding a huge number."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+MAX_JSON_DIGITS = 100  # an article holds no number longer than a year; a 5,000-digit one only costs time
+
+
+def _json_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_JSON_DIGITS:
+        raise JSONProblem(f"a number of {digits:,} digits (at most {MAX_JSON_DIGITS} are read)")
+    return int(text)
+
+
+def parse_json(text: str) -> Any:
+    """``text`` as JSON, or :class:`JSONProblem` saying why not (with its line where known). Malformed text,
+    nesting deeper than Python's recursion limit (an article is one flat object) and numbers of more than
+    :data:`MAX_JSON_DIGITS` digits are problems, never a crash."""
+    try:
+        return json.loads(text, parse_int=_json_int)
+    except json.JSONDecodeError as exc:
+        raise JSONProblem(f"malformed JSON ({exc.msg}, column {exc.colno})", exc.lineno) from None
+    except RecursionError:
+        raise JSONProblem("malformed JSON: nested too deeply (an article is one flat object)") from None
+    except JSONProblem:
+        raise
+    except ValueError as exc:  # e.g. Python's limit on converting long numbers
+        raise JSONProblem(f"malformed JSON ({str(exc)[:100]})") from None
+
+
 def _from_json(text: str, label: str) -> list[tuple[str, Any]]:
     try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidArticle(f"{label}:{exc.lineno}: malformed JSON ({exc.msg}, column {exc.colno})") from exc
+        raw = parse_json(text)
+    except JSONProblem as exc:
+        where = f"{label}:{exc.line}" if exc.line else label
+        raise InvalidArticle(f"{where}: {exc}") from None
     items = raw if isinstance(raw, list) else [raw]
     if not items:
         raise InvalidArticle(f"{label}: the file holds no article")
@@ -189,9 +234,9 @@ def _from_jsonl(text: str, label: str) -> list[tuple[str, Any]]:
     articles: list[tuple[str, Any]] = []
     for number, line in _numbered(text.splitlines()):
         try:
-            raw = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InvalidArticle(f"{label}:{number}: malformed JSON ({exc.msg}, column {exc.colno})") from exc
+            raw = parse_json(line)
+        except JSONProblem as exc:
+            raise InvalidArticle(f"{label}:{number}: {exc}") from None
         articles.append((f"{label}:{number}", raw))
     if not articles:
         raise InvalidArticle(f"{label}: the file holds no article")
@@ -214,6 +259,8 @@ def _from_markdown(text: str, label: str) -> dict[str, Any]:
         raise InvalidArticle(f"{label}: the front matter has no closing '---' line") from None
     try:
         front = yaml.load("\n".join(lines[1:end]), Loader=_FrontMatterLoader) or {}  # noqa: S506 - safe loader
+    except RecursionError:
+        raise InvalidArticle(f"{label}: malformed front matter (nested too deeply)") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1

@@ -13,7 +13,6 @@ link, authors, category), mapped as documented in :func:`huffpost_fields`.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -25,8 +24,15 @@ from typing import Any, Literal, Protocol
 from pydantic import ValidationError
 
 from bot.core.errors import InvalidArticle, InvalidInput
-from bot.core.models import Article, ArticleIn, make_article_id
-from bot.intake.article_files import article_to_markdown, describe_validation_error, load_corpus_dir
+from bot.core.models import Article, ArticleIn, future_date_problem, make_article_id
+from bot.intake.article_files import (
+    JSONProblem,
+    article_to_markdown,
+    describe_validation_error,
+    json_type,
+    load_corpus_dir,
+    parse_json,
+)
 from bot.storage.keys import DuplicateKeys
 
 __all__ = ["Format", "ImportPlan", "StoredArticles", "export_corpus", "huffpost_fields", "plan_import", "read_import"]
@@ -86,12 +92,12 @@ def read_import(
             errors.append(f"{where}: {problem}")
             continue
         try:
-            raw = json.loads(line)
-        except json.JSONDecodeError as exc:
-            errors.append(f"{where}: malformed JSON ({exc.msg}, column {exc.colno})")
+            raw = parse_json(line)
+        except JSONProblem as exc:
+            errors.append(f"{where}: {exc}")
             continue
         if not isinstance(raw, dict):
-            errors.append(f"{where}: expected an article object, got {type(raw).__name__}")
+            errors.append(f"{where}: expected an article object, got {json_type(raw)}")
             continue
         fields = huffpost_fields(raw) if fmt == "huffpost" else raw
         try:
@@ -125,10 +131,25 @@ class StoredArticles(Protocol):
     def duplicate_ids(self, keys: Collection[DuplicateKeys]) -> tuple[dict[str, str], dict[tuple[str, str], str]]: ...
 
 
-def plan_import(stored_articles: StoredArticles, items: list[tuple[str, ArticleIn]], errors: list[str]) -> ImportPlan:
+def plan_import(
+    stored_articles: StoredArticles,
+    items: list[tuple[str, ArticleIn]],
+    errors: list[str],
+    *,
+    allow_future_dates: bool = False,
+) -> ImportPlan:
     """Check ``items`` against the stored articles and each other by the one duplicate rule
     (:mod:`bot.storage.keys`); only the keys of ``items`` are looked up, and nothing is written."""
     plan = ImportPlan(errors=list(errors), read=len(items) + len(errors))
+    if not allow_future_dates:  # an article dated in the future is a bad line (NEWSBOT_ALLOW_FUTURE_DATES)
+        dated = []
+        for where, article in items:
+            problem = future_date_problem(article.date)
+            if problem is None:
+                dated.append((where, article))
+            else:
+                plan.errors.append(f"{where}: {problem}")
+        items = dated
     identified = [(where, article.model_copy(update={"id": _article_id(article)})) for where, article in items]
     keys = [DuplicateKeys.of(article) for _, article in identified]
     existing = stored_articles.articles_by_id([article.id for _, article in identified if article.id])

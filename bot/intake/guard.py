@@ -33,6 +33,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 
 from bot import __version__
 from bot.core.errors import FetchError, UnsafeURL
+from bot.core.sanitize import quoted
 
 __all__ = [
     "DEFAULT_USER_AGENT",
@@ -143,7 +144,7 @@ async def resolve_and_check(host: str, port: int, policy: FetchPolicy) -> list[s
         infos = await loop.getaddrinfo(name, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as exc:
         reason = exc.strerror if isinstance(exc, socket.gaierror) else str(exc)
-        raise FetchError(f"could not resolve host {host!r}: {reason}") from None
+        raise FetchError(f"could not resolve host {quoted(host)}: {reason}") from None
     addresses: list[str] = []
     for family, _type, _proto, _canon, sockaddr in infos:
         if family not in (socket.AF_INET, socket.AF_INET6):
@@ -153,13 +154,13 @@ async def resolve_and_check(host: str, port: int, policy: FetchPolicy) -> list[s
         kind = _forbidden_kind(ip)
         if kind is not None and not _address_allowed(ip, policy):
             raise UnsafeURL(
-                f"refusing to fetch from {host!r}: it resolves to {text}, which is not a public address "
+                f"refusing to fetch from {quoted(host)}: it resolves to {text}, which is not a public address "
                 f"(it is {kind}); newsbot only fetches from public addresses"
             )
         if text not in addresses:
             addresses.append(text)
     if not addresses:
-        raise FetchError(f"could not resolve host {host!r}: no IPv4 or IPv6 address")
+        raise FetchError(f"could not resolve host {quoted(host)}: no IPv4 or IPv6 address")
     return addresses
 
 

@@ -21,6 +21,7 @@ import aiohttp
 from yarl import URL
 
 from bot.core.errors import FetchError, UnsafeURL
+from bot.core.sanitize import excerpt, quoted
 from bot.core.urls import check_url, parse_url, without_credentials
 from bot.intake.extract import ExtractedArticle, extract_article
 from bot.intake.guard import PINS, FetchPolicy, PinnedConnector, open_session, resolve_and_check
@@ -97,7 +98,7 @@ async def _fetch(
                         current = current.join(URL(location))
                     except ValueError as exc:
                         raise UnsafeURL(
-                            f"{shown} redirected to an invalid URL {without_credentials(location)!r} ({exc})"
+                            f"{shown} redirected to an invalid URL {quoted(without_credentials(location))} ({exc})"
                         ) from None
                     continue
                 return await _read_page(url, shown, resp, policy, accept)
@@ -111,7 +112,7 @@ async def _fetch(
 def _describe(exc: aiohttp.ClientError) -> str:
     """A short reason for a client error; aiohttp's own messages are sometimes empty."""
     text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return f"{type(exc).__name__}: {excerpt(text)}" if text else type(exc).__name__
 
 
 async def _read_page(
@@ -119,12 +120,12 @@ async def _read_page(
 ) -> FetchedPage:
     """Check status, type and size, then stream the body and decode it."""
     if not 200 <= resp.status < 300:
-        reason = f" {resp.reason}" if resp.reason else ""
-        raise FetchError(f"{shown} answered HTTP {resp.status}{reason}")
+        reason = f" {excerpt(resp.reason, 100)}" if resp.reason else ""  # the server's words: bounded
+        raise FetchError(f"{excerpt(shown)} answered HTTP {resp.status}{reason}")
     wanted = "web pages and text" if accept is None else ", ".join(sorted(accept))
     if "Content-Type" not in resp.headers:
         raise FetchError(f"{shown} did not say what type of content it is; only {wanted} are fetched")
-    content_type = resp.content_type.lower()
+    content_type = resp.content_type.lower()[:100]
     if accept is not None and content_type not in accept:
         raise FetchError(f"{shown} is {content_type}; only {wanted} are fetched here")
     if accept is None and content_type not in TEXT_TYPES:

@@ -54,8 +54,9 @@ def _codec(label: str | None) -> str | None:
     if not label:
         return None
     try:
-        info = codecs.lookup(label.strip().strip("\"'"))
-        b"".decode(info.name)  # LookupError for bytes-to-bytes codecs such as base64 or rot13
+        info = codecs.lookup(label.strip().strip("\"'")[:40])
+        # LookupError for bytes-to-bytes codecs such as base64, hex, zlib or rot13 (not for empty input: b"" passes)
+        b"x".decode(info.name, errors="replace")
     except (LookupError, ValueError):
         return None
     name = info.name

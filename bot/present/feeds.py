@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from bot.core.models import FeedLogEntry, FeedRecord, PollReport
 from bot.core.shorten import clip
 from bot.present.listings import fit_lines
-from bot.present.style import PLAIN, Style
+from bot.present.style import PLAIN, Style, link_target
 
 __all__ = [
     "describe_entry",
@@ -31,7 +31,7 @@ def feed_name(feed: FeedRecord) -> str:
 def render_subscribed(feed: FeedRecord, style: Style = PLAIN, *, poll_minutes: float | None = None) -> str:
     """The confirmation of a new subscription: what it is, whom its articles are credited to, when they come."""
     if style is PLAIN:
-        return (
+        return style.escape(
             f"Subscribed feed {feed.id}: {feed.title or feed.url}, attributed to {feed.outlet}.\n"
             f"Its entries are added at the next poll (now: newsbot feeds poll {feed.id})."
         )
@@ -46,7 +46,7 @@ def render_unsubscribed(feed: FeedRecord, style: Style = PLAIN) -> str:
     """The confirmation of an unsubscription; the articles the feed added stay, and it says so."""
     if style is PLAIN:
         kept = f" The {feed.added} articles it added stay in the coverage." if feed.added else ""
-        return f"Removed feed {feed.id}: {feed.name} ({feed.url}).{kept}"
+        return style.escape(f"Removed feed {feed.id}: {feed.name} ({feed.url}).{kept}")
     kept = (
         f" The {feed.added} articles it added stay in the coverage ({style.command('corpus remove')} removes one)."
         if feed.added
@@ -66,7 +66,7 @@ def render_feed_list(records: Sequence[FeedRecord]) -> list[str]:
         polled = f"last polled {r.last_polled_at}" if r.last_polled_at else "not polled yet"
         lines.append(f"{r.id:>3}  {r.outlet}: {r.title or '(untitled)'}  {r.url}")
         lines.append(f"     {_counts(r)}; {polled}" + (f"; last error: {r.last_error}" if r.last_error else ""))
-    return lines
+    return [PLAIN.escape(line) for line in lines]  # feed data carries no terminal escape sequence
 
 
 def render_feed_digest(records: Sequence[FeedRecord], style: Style, *, max_chars: int) -> str:
@@ -82,7 +82,7 @@ def _digest_line(feed: FeedRecord, style: Style) -> str:
     return (
         f"{style.code(str(feed.id))} {style.bold(style.escape(clip(feed.outlet, 100)))} · "
         f"{style.escape(clip(feed.name, 150))}\n"
-        f"  <{clip(feed.url, 500)}> · {_counts(feed)} · {polled}{error}"
+        f"  <{clip(link_target(feed.url) or style.escape(feed.url), 500)}> · {_counts(feed)} · {polled}{error}"
     )
 
 
@@ -90,7 +90,7 @@ def describe_entry(entry: FeedLogEntry) -> str:
     """One line for a log or a poll report: status, feed, article, headline and why."""
     article = f" {entry.article_id}" if entry.article_id else ""
     title = entry.title or entry.url or entry.entry_key
-    return f"{entry.status:<7} feed {entry.feed_id}{article}: {title}: {entry.reason}"
+    return PLAIN.escape(f"{entry.status:<7} feed {entry.feed_id}{article}: {title}: {entry.reason}")
 
 
 def describe_poll(report: PollReport) -> list[str]:
@@ -99,7 +99,7 @@ def describe_poll(report: PollReport) -> list[str]:
     for polled in report.feeds:
         lines.extend(describe_entry(e) for e in polled.entries)
         if polled.error is not None:
-            lines.append(f"{'failed':<7} feed {polled.feed.id} ({polled.feed.name}): {polled.error}")
+            lines.append(PLAIN.escape(f"{'failed':<7} feed {polled.feed.id} ({polled.feed.name}): {polled.error}"))
     n = len(report.feeds)
     summary = (
         f"Polled {n} feed{'s' if n != 1 else ''}: {report.count('added')} added, "

@@ -72,7 +72,10 @@ class Listed(Protocol):
 def render_article_list(articles: Sequence[Listed]) -> str:
     """One line an article for a terminal: id, date, outlet, headline; ids padded to one column."""
     width = max((len(a.id) for a in articles), default=0)
-    return "\n".join(f"{a.id:<{width}}  {format_date(a.date):>11}  {a.source}: {a.title}" for a in articles)
+    return "\n".join(
+        f"{a.id:<{width}}  {format_date(a.date):>11}  {PLAIN.escape(a.source)}: {PLAIN.escape(a.title)}"
+        for a in articles
+    )
 
 
 def render_article_digest(articles: Sequence[Listed], style: Style, *, max_chars: int) -> str:

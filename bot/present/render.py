@@ -243,5 +243,5 @@ def _timeline_line(entry: TimelineEntry, style: Style, limit: int | None = None)
     url = entry.url if limit is None or entry.url is None or len(entry.url) <= 4 * limit else None
     link = style.link(style.escape(title), url)
     if style is PLAIN:
-        return f"{date:>11} · {entry.source} · {link}"
+        return f"{date:>11} · {style.escape(entry.source)} · {link}"
     return f"`{date}` {style.bold(style.escape(entry.source))} · {link}"

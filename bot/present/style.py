@@ -4,6 +4,16 @@
 feed or a user (headlines, outlets, quotes, topics, errors) goes through :func:`escape_markdown` so it can neither
 break the layout, form a link nor ping anyone. Every renderer takes a :class:`Style`, so one layout serves both.
 Escaping lives here and nowhere else: a defence against injected markup belongs in this module.
+
+What is defended, whatever the store holds (intake refuses most of it, but the renderer does not count on that):
+
+* markdown, masked links, mentions, headings, lists, spoilers and code in any text from outside: backslash
+  escapes, which Discord shows as the plain character, so the text reads the same (``1\\. `` for a numbered
+  line, ``https\\://`` so a web address in a quote is not made a link);
+* a link's address: only http and https are linked, and every character that could end the ``(<...>)`` of a
+  masked link or a line (``>``, spaces, controls, anything beyond ASCII) is percent-encoded (:func:`link_target`);
+* control characters (a terminal escape sequence starts with one) and bidirectional overrides: shown as visible
+  escapes on a terminal (:func:`bot.core.sanitize.terminal_safe`), dropped in Discord.
 """
 
 from __future__ import annotations
@@ -11,15 +21,37 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import quote
 
-__all__ = ["DISCORD", "PLAIN", "Style", "escape_markdown"]
+from bot.core.sanitize import terminal_safe
+
+__all__ = ["DISCORD", "PLAIN", "Style", "escape_markdown", "link_target"]
 
 _MARKDOWN = re.compile(r"([\\*_~`|>#\-\[\]()<@])")
+_NUMBERED = re.compile(r"^(\s*\d+)\.(?=\s)", re.M)  # "1. " at the start of a line is an ordered list
+_AUTOLINK = re.compile(r"(?i)\b(https?):(?=//)")  # Discord links a bare web address
+_INVISIBLE_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# RFC 3986's characters, left as they are in an address; everything else is percent-encoded.
+_URL_SAFE = "-._~:/?#[]@!$&'()*+,;=%"
 
 
 def escape_markdown(text: str) -> str:
-    """Backslash-escape Discord markdown, masked links and mention syntax; the text reads the same."""
-    return _MARKDOWN.sub(r"\\\1", text)
+    """Backslash-escape Discord markdown, masked links, autolinks and mention syntax; the text reads the same."""
+    text = _INVISIBLE_CONTROLS.sub("", text)
+    text = _MARKDOWN.sub(r"\\\1", text)
+    text = _NUMBERED.sub(r"\1\\.", text)
+    return _AUTOLINK.sub(r"\1\\:", text)
+
+
+def link_target(url: str | None) -> str | None:
+    """``url`` as the address of a link: None unless it is http(s); every character that could end a masked link
+    ``[...](<...>)`` or a line, and any beyond ASCII, percent-encoded (the address still leads to the same page)."""
+    if not url:
+        return None
+    url = url.strip()
+    if not url.lower().startswith(("http://", "https://")):
+        return None
+    return quote(url, safe=_URL_SAFE)
 
 
 @dataclass(frozen=True)
@@ -34,14 +66,16 @@ class Style:
 
 
 def _plain_link(title: str, url: str | None) -> str:
-    return f"{title} <{url}>" if url else title
+    target = link_target(url)
+    return f"{title} <{target}>" if target else title
 
 
 def _discord_link(title: str, url: str | None) -> str:
-    return f"[{title}](<{url}>)" if url else f"*{title}*"
+    target = link_target(url)
+    return f"[{title}](<{target}>)" if target else f"*{title}*"
 
 
-PLAIN = Style(escape=lambda s: s, bold=lambda s: s, link=_plain_link, code=lambda s: s, command=lambda s: s)
+PLAIN = Style(escape=terminal_safe, bold=lambda s: s, link=_plain_link, code=lambda s: s, command=lambda s: s)
 DISCORD = Style(
     escape=escape_markdown,
     bold=lambda s: f"**{s}**",

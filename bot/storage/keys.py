@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from bot.core.errors import UnsafeURL
 from bot.core.models import ArticleIn
 from bot.core.urls import normalize_url
 
@@ -33,8 +34,16 @@ def body_key(body: str) -> str | None:
 
 
 def url_key(url: str | None) -> str | None:
-    """The URL normalised for duplicate detection (see :func:`bot.core.urls.normalize_url`), None without one."""
-    return normalize_url(url) if url else None
+    """The URL normalised for duplicate detection (see :func:`bot.core.urls.normalize_url`), None without one.
+
+    Also None for a URL that cannot be normalised: the article model refuses those on the way in, but a database
+    written by an older newsbot may hold one, and it must not stop an import or a seed."""
+    if not url:
+        return None
+    try:
+        return normalize_url(url)
+    except UnsafeURL:
+        return None
 
 
 @dataclass(frozen=True)

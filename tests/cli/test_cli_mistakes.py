@@ -39,11 +39,11 @@ def count(data_dir: Path | None = None) -> int:
 @pytest.mark.parametrize(
     ("content", "error"),
     [
-        ('"hello"', "v.json: expected an article object, got str"),
-        ("42", "v.json: expected an article object, got int"),
-        ("null", "v.json: expected an article object, got NoneType"),
-        ("[1, 2]", "v.json: article 1: expected an article object, got int"),
-        ('["a"]', "v.json: article 1: expected an article object, got str"),
+        ('"hello"', "v.json: expected an article object, got a string"),
+        ("42", "v.json: expected an article object, got a number"),
+        ("null", "v.json: expected an article object, got null"),
+        ("[1, 2]", "v.json: article 1: expected an article object, got a number"),
+        ('["a"]', "v.json: article 1: expected an article object, got a string"),
     ],
 )
 def test_add_of_a_json_file_without_an_article_object_is_a_clear_error(

@@ -302,7 +302,7 @@ async def test_quoted_text_never_pings_or_breaks_the_layout(fake: FakeDiscord, b
     first = reply.content.splitlines()[0]
     assert first == (
         "> Hey \\@everyone and \\<\\@&123\\> look: \\*\\*the zebra council\\*\\* voted \\`rm \\-rf\\` "
-        "\\[here\\]\\(https://evil.example\\)."
+        "\\[here\\]\\(https\\://evil.example\\)."
     )
     assert reply.allowed_mentions == {"parse": []}
 

@@ -5,6 +5,7 @@ content fits Discord's limits."""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 import time
@@ -84,7 +85,8 @@ async def test_a_preview_of_a_page_with_a_very_long_address_is_shown(
     embed = preview.embeds[0]
     assert embed["title"] == "Council votes to ban face scans" and "url" not in embed
     address = next(f["value"] for f in embed["fields"] if f["name"] == "Address")
-    assert len(address) == 200 and address.endswith("…") and landed.startswith(address[:-1])
+    shown = re.sub(r"\\(.)", r"\1", address)  # escaped: an address is article data, and a field shows markdown
+    assert len(shown) == 200 and shown.endswith("…") and landed.startswith(shown[:-1])
 
 
 # ------------------------------------------------------------------ acknowledgements while the store is busy

@@ -25,7 +25,7 @@ HOSTILE = Article(
 
 def test_confirmations_escape_article_text_in_discord_only() -> None:
     assert render_added(HOSTILE, DISCORD) == (
-        "Added `a-1`: \\*\\*Breaking\\*\\* \\<\\@123\\> \\[click\\]\\(https://evil.example\\) "
+        "Added `a-1`: \\*\\*Breaking\\*\\* \\<\\@123\\> \\[click\\]\\(https\\://evil.example\\) "
         "(The \\_Daily\\_ \\`Tick\\`, 4 Mar 2021). It can be asked about now."
     )
     assert render_removed(HOSTILE, PLAIN) == (
@@ -38,7 +38,7 @@ def test_the_digest_escapes_and_says_how_many_more() -> None:
     lines = text.splitlines()
     assert lines[0] == (
         "`a-1` 4 Mar 2021 · The \\_Daily\\_ \\`Tick\\`: \\*\\*Breaking\\*\\* \\<\\@123\\> "
-        "\\[click\\]\\(https://evil.example\\)"
+        "\\[click\\]\\(https\\://evil.example\\)"
     )
     assert lines[-1] == "… and 2 more (see `newsbot list`)"
     assert render_article_digest([], DISCORD, max_chars=200) == "The corpus is empty."
@@ -65,6 +65,6 @@ def test_timeline_filters_escape_what_the_user_typed() -> None:
 
 def test_an_uploaded_file_name_cannot_inject_markdown() -> None:
     assert render_added_from_file(2, "[x](https://evil.example)_@here.jsonl", DISCORD) == (
-        "Added 2 articles from \\[x\\]\\(https://evil.example\\)\\_\\@here.jsonl."
+        "Added 2 articles from \\[x\\]\\(https\\://evil.example\\)\\_\\@here.jsonl."
     )
     assert render_added_from_file(2, "a_b.jsonl") == "Added 2 articles from a_b.jsonl."
