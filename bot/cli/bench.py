@@ -1,8 +1,9 @@
-"""``newsbot bench``: retrieval timed against rank-bm25 (and bm25s) side by side (the harness: :mod:`bot.ops.bench`)."""
+"""``newsbot bench``: retrieval timed against the other BM25 engines, side by side (harness: :mod:`bot.ops.bench`)."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
@@ -12,36 +13,56 @@ __all__ = ["bench"]
 
 
 @click.command()
-@click.option("--sizes", default="10000,100000,1000000", show_default=True, help="Synthetic corpus sizes, in passages.")
+@click.option("--sizes", default="100000,1000000", show_default=True, help="Synthetic corpus sizes, in passages.")
 @click.option("--queries", default=200, show_default=True, help="Queries per corpus.")
-@click.option("--no-bm25s", is_flag=True, help="Leave bm25s (timed for reference only) out.")
-@click.option("--skip-rank-bm25-above", type=int, help="Do not run rank-bm25 on corpora larger than this.")
+@click.option(
+    "--huffpost", "huffpost", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="The HuffPost headlines file (JSON lines) to benchmark on too "
+    "[default: ../shared/data/huffpost-headlines-2018-2022.jsonl, if it exists].",
+)  # fmt: skip
+@click.option("--no-huffpost", is_flag=True, help="Leave the HuffPost corpus out.")
+@click.option(
+    "--engines", default="rank-bm25,rank-bm25-rs,bm25s,tantivy,sqlite-fts5", show_default=True,
+    help="The contenders to run next to newsbot (comma-separated; an empty string for none).",
+)  # fmt: skip
 @click.option(
     "--cold-start", "cold_articles", type=int, default=0,
-    help="Also time a new process's first answer over a data directory of this many articles (e.g. 100000).",
+    help="Also time a data directory of this many articles (e.g. 100000): ingest, answers, a new process's first.",
 )  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print every figure as JSON.")
 def bench(
-    sizes: str, queries: int, no_bm25s: bool, skip_rank_bm25_above: int | None, cold_articles: int, as_json: bool
+    sizes: str,
+    queries: int,
+    huffpost: Path | None,
+    no_huffpost: bool,
+    engines: str,
+    cold_articles: int,
+    as_json: bool,
 ) -> None:
-    """Benchmark retrieval against rank-bm25 (and bm25s) side by side, in one run; see BENCHMARKS.md.
+    """Benchmark retrieval against rank-bm25, rank-bm25-rs, bm25s, tantivy and SQLite FTS5 in one run; see
+    BENCHMARKS.md.
 
     Example:
 
-        newsbot bench --sizes 10000,100000 --queries 100
+        newsbot bench --sizes 10000,100000 --queries 100 --engines rank-bm25,bm25s
     """
-    from bot.ops.bench import format_report, run_benchmark
+    from bot.ops.bench import DEFAULT_HUFFPOST, run_benchmark
+    from bot.ops.bench_report import format_report
 
     try:
         size_list = [int(s) for s in sizes.split(",") if s.strip()]
     except ValueError:
         raise InvalidInput(f"--sizes: {sizes!r} is not a comma-separated list of numbers") from None
+    if no_huffpost:
+        huffpost = None
+    elif huffpost is None and DEFAULT_HUFFPOST.is_file():
+        huffpost = DEFAULT_HUFFPOST
     try:
         result = run_benchmark(
             sizes=size_list,
+            huffpost=huffpost,
             queries=queries,
-            include_bm25s=not no_bm25s,
-            skip_rank_bm25_above=skip_rank_bm25_above,
+            engines=[e.strip() for e in engines.split(",") if e.strip()],
             progress=lambda message: click.echo(message, err=True),
         )
     except ValueError as exc:

@@ -23,7 +23,7 @@ import numpy as np
 
 from bot.core.config import load_settings
 from bot.core.models import ArticleIn
-from bot.ops.bench import VOCABULARY, _words, _zipf_ranks
+from bot.ops.bench_corpora import VOCABULARY, _words, _zipf_ranks
 from bot.service import NewsService
 
 __all__ = ["cold_start"]

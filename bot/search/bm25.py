@@ -375,6 +375,9 @@ class BM25Index:
     #: Score with the compiled loops of :mod:`bot.search.kernels` when numba is installed (same bits as the
     #: numpy code, several times faster on large corpora). False forces the numpy code.
     compiled: bool = True
+    #: ...used from this many rows on, or at any size once loaded (loading them costs ~1 s in a new process,
+    #: which a one-shot command over a small corpus would not win back).
+    compiled_from: int = 20_000
 
     def __init__(self, k1: float = 1.5, b: float = 0.75, epsilon: float = 0.25) -> None:
         """Create an empty index with rank-bm25's parameters (defaults identical to ``BM25Okapi``).
@@ -649,12 +652,17 @@ class BM25Index:
         """Count every document's terms (the only per-token Python work) into flat arrays."""
         from array import array
 
+        pairs = docs if isinstance(docs, list) else list(docs)
+        kern = self._kernels(len(pairs))
+        if kern is not None:
+            return self._ingest_compiled(pairs, kern)
+
         ids, dls, nds = array("q"), array("q"), array("q")
         fwd, tfs = array("i"), array("I")
         getid = self._vocab.__getitem__
         ids_append, dls_append, nds_append = ids.append, dls.append, nds.append
         fwd_extend, tfs_extend = fwd.extend, tfs.extend
-        for doc_id, tokens in docs:
+        for doc_id, tokens in pairs:
             if isinstance(tokens, str):
                 raise TypeError("tokens must be a sequence of tokens, not a string")
             counts: dict[str, int] = {}
@@ -677,6 +685,36 @@ class BM25Index:
             fstart=fstart,
             fwd=np.frombuffer(fwd, dtype=np.intc).astype(np.int32),
             tfs=np.frombuffer(tfs, dtype=np.uintc).astype(np.uint32),
+        )
+
+    def _ingest_compiled(self, pairs: list[tuple[int, Sequence[str]]], kern: Any) -> _Batch:
+        """:meth:`_ingest` with C-level loops: every token mapped to its term id in one ``map``, then the
+        per-document counting compiled (:func:`bot.search.kernels`); the same arrays, in the same order."""
+        from array import array
+        from itertools import chain
+
+        ids = array("q", [doc_id for doc_id, _ in pairs])  # TypeError for a non-int id, as in _ingest
+        token_lists = [tokens for _, tokens in pairs]
+        if any(isinstance(tokens, str) for tokens in token_lists):
+            raise TypeError("tokens must be a sequence of tokens, not a string")
+        lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+        total = int(lengths.sum())
+        vocab = self._vocab
+        flat = np.fromiter(map(vocab.__getitem__, chain.from_iterable(token_lists)), dtype=np.int32, count=total)
+        fwd, tfs, distinct = kern.count_terms(flat, lengths, len(vocab))
+        del flat
+        grow = len(vocab) - self._df.n
+        if grow:
+            self._df.extend(np.zeros(grow, dtype=np.int64))
+            self._key.extend(np.zeros(grow, dtype=np.int64))
+        fstart = np.zeros(len(distinct) + 1, dtype=np.int64)
+        np.cumsum(distinct, out=fstart[1:])
+        return _Batch(
+            ids=np.frombuffer(ids, dtype=np.int64).copy(),
+            dl=lengths.astype(np.int32),
+            fstart=fstart,
+            fwd=fwd,
+            tfs=tfs,
         )
 
     def _install_bulk(self, batch: _Batch) -> None:
@@ -1065,12 +1103,15 @@ class BM25Index:
                 all_positive = all_positive and positive
         return score, touched, all_positive
 
-    def _kernels(self) -> Any:
+    def _kernels(self, adding: int = 0) -> Any:
+        """The compiled kernels when they are to be used (see ``compiled``), else None: the numpy code."""
         if not self.compiled:
             return None
-        from bot.search.kernels import kernels
+        from bot.search import kernels
 
-        return kernels()
+        if not kernels.loaded() and self._n_rows + adding < self.compiled_from:
+            return None
+        return kernels.kernels()
 
     def _query_terms(self, query: Sequence[str]) -> list[int]:
         """The query's term ids in query order (repeats kept), without terms no present document contains."""
@@ -1120,12 +1161,25 @@ class BM25Index:
             score = np.full(len(self._ids.buf), np.nan, dtype=np.float64)
         touched = np.empty(touched_max, dtype=np.int32)
         k1p1, norm, idf = self._k1 + 1, stats.norm, stats.idf
-        n = 0
-        for t in terms:
-            idf_t = float(idf[t])
-            for rows, tfs, lo, hi in pieces[t]:
-                n = kern.accumulate(score, touched, n, rows, tfs, lo, hi, idf_t, k1p1, norm)
-        best, values = kern.select(score, touched, n, self._alive.buf, self._n_dead > 0, min(k, n))
+        alive, check_alive = self._alive.buf, self._n_dead > 0
+        frequent = {t for t in terms if sum(hi - lo for _, _, lo, hi in pieces[t]) >= self.contrib_cache_min_postings}
+        if not frequent and (not self._tails or not any(t in self._tails for t in terms)):
+            term_ids = np.asarray(terms, dtype=np.int64)  # few postings, all in the bulk arrays: one call
+            best, values = kern.top_k_bulk(
+                score, touched, self._indptr, self._prow, self._ptf, term_ids, idf[term_ids], k1p1, norm,
+                alive, check_alive, k,
+            )  # fmt: skip
+        else:
+            n = 0
+            for t in terms:
+                if t in frequent:  # contributions cached between queries: one sequential read, no division
+                    for rows, contrib in self._contributions(t, stats):
+                        n = kern.accumulate_values(score, touched, n, rows, contrib)
+                    continue
+                idf_t = float(idf[t])
+                for rows, tfs, lo, hi in pieces[t]:
+                    n = kern.accumulate(score, touched, n, rows, tfs, lo, hi, idf_t, k1p1, norm)
+            best, values = kern.select(score, touched, n, alive, check_alive, min(k, n))
         self._scratch = score
         order = np.lexsort((best, -values))  # score descending, then row (= insertion order) ascending
         ids = self._ids.buf

@@ -13,17 +13,20 @@ the property test in tests/search/test_bm25.py runs through both paths.
 
 numba is a normal dependency where it ships wheels (Linux, macOS and Windows on x86-64 and ARM64); anywhere
 else (or with ``BM25Index.compiled = False``, which the tests use to run both paths) the index uses its numpy
-code, which returns the same bits more slowly. Importing numba costs about 0.3 s, so it happens on the first
-query, never on the first add; compiled code is cached on disk (``cache=True``) so a new process does not
-compile again.
+code, which returns the same bits more slowly. Importing numba and loading the compiled code (cached on disk,
+``cache=True``, so a new process does not compile again) costs about 1 s in a new process, so it never
+happens on an add, and a query uses the kernels only once they are loaded or when its index is large enough
+(``BM25Index.compiled_from`` passages) for them to pay off at once; a long-running process can load them
+ahead with :func:`warm_up_in_background`.
 """
 
 from __future__ import annotations
 
 import threading
+import types
 from typing import Any
 
-__all__ = ["available", "kernels"]
+__all__ = ["available", "kernels", "loaded", "warm_up_in_background"]
 
 _lock = threading.Lock()
 _loaded: Any = None
@@ -47,6 +50,21 @@ def _build() -> Any:
             r = rows[i]
             tf = np.float64(tfs[i])
             c = idf * (tf * k1p1 / (tf + norm[r]))
+            s = score[r]
+            if s != s:
+                score[r] = 0.0 + c
+                touched[n_touched] = r
+                n_touched += 1
+            else:
+                score[r] = s + c
+        return n_touched
+
+    @jit
+    def accumulate_values(score, touched, n_touched, rows, values):  # type: ignore[no-untyped-def]
+        """accumulate with the contributions already computed (a frequent term's, cached between queries)."""
+        for i in range(rows.shape[0]):
+            r = rows[i]
+            c = values[i]
             s = score[r]
             if s != s:
                 score[r] = 0.0 + c
@@ -109,7 +127,67 @@ def _build() -> Any:
                 heap_s[j], heap_r[j] = s, r
         return heap_r[:size], heap_s[:size]  # unordered: the caller sorts these few
 
-    return type("Kernels", (), {"accumulate": accumulate, "accumulate_dense": accumulate_dense, "select": select})
+    @jit
+    def top_k_bulk(score, touched, indptr, rows, tfs, terms, idfs, k1p1, norm, alive, check_alive, k):  # type: ignore[no-untyped-def]
+        """accumulate over each query term's bulk postings, in query order, then select: one call a query."""
+        n = 0
+        for j in range(terms.shape[0]):
+            t = terms[j]
+            n = accumulate(score, touched, n, rows, tfs, indptr[t], indptr[t + 1], idfs[j], k1p1, norm)
+        return select(score, touched, n, alive, check_alive, min(k, n))
+
+    @jit
+    def count_terms(flat, lengths, n_terms):  # type: ignore[no-untyped-def]
+        """Each document's distinct terms (first-occurrence order) and their counts, from all its term ids.
+
+        ``flat`` holds every document's term ids one document after the other (``lengths`` tokens each): the
+        same forward index the numpy code builds one Python dict per document for.
+        """
+        last = np.full(n_terms, -1, np.int64)
+        pos = np.empty(n_terms, np.int64)
+        fwd = np.empty(flat.shape[0], np.int32)
+        tfs = np.empty(flat.shape[0], np.uint32)
+        distinct = np.empty(lengths.shape[0], np.int64)
+        k = 0
+        i = 0
+        for d in range(lengths.shape[0]):
+            start = k
+            for _ in range(lengths[d]):
+                t = flat[i]
+                i += 1
+                if last[t] != d:
+                    last[t] = d
+                    pos[t] = k
+                    fwd[k] = t
+                    tfs[k] = 1
+                    k += 1
+                else:
+                    tfs[pos[t]] += 1
+            distinct[d] = k - start
+        return fwd[:k].copy(), tfs[:k].copy(), distinct
+
+    return types.SimpleNamespace(
+        count_terms=count_terms,
+        accumulate=accumulate,
+        accumulate_values=accumulate_values,
+        accumulate_dense=accumulate_dense,
+        select=select,
+        top_k_bulk=top_k_bulk,
+    )
+
+
+def _warm(found: Any) -> None:
+    """Run each kernel once on tiny arrays: loads the compiled code from the cache (or compiles it)."""
+    import numpy as np
+
+    score = np.full(2, np.nan)
+    touched = np.empty(2, dtype=np.int32)
+    rows = np.array([0, 1], dtype=np.int32)
+    tfs = np.ones(2, dtype=np.uint8)
+    norm = np.ones(2)
+    found.top_k_bulk(score, touched, np.array([0, 2]), rows, tfs, np.zeros(1, np.int64), np.ones(1), 2.5, norm,
+                     np.ones(2, dtype=np.bool_), False, 1)  # fmt: skip
+    found.accumulate_dense(np.zeros(2), rows, tfs, 0, 2, 1.0, 2.5, norm)
 
 
 def kernels() -> Any:
@@ -120,11 +198,24 @@ def kernels() -> Any:
     with _lock:
         if not _tried:
             try:
-                _loaded = _build()
+                found = _build()
+                _warm(found)
             except ImportError:
-                _loaded = None
+                found = None
+            _loaded = found
             _tried = True
     return _loaded
+
+
+def loaded() -> bool:
+    """Whether the kernels are ready (or known to be missing) without waiting for numba."""
+    return _tried
+
+
+def warm_up_in_background() -> None:
+    """Import numba and load the kernels in a daemon thread, so the first large query does not wait ~1 s."""
+    if not _tried:
+        threading.Thread(target=kernels, name="bm25-kernels", daemon=True).start()
 
 
 def available() -> bool:

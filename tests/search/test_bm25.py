@@ -27,12 +27,12 @@ Doc = list[str]
 @pytest.fixture(autouse=True, scope="module", params=["compiled", "numpy"])
 def scoring_path(request: pytest.FixtureRequest) -> Iterator[str]:
     """Every test runs twice: through the compiled kernels (numba) and through the pure-numpy code."""
-    saved = BM25Index.compiled
-    BM25Index.compiled = request.param == "compiled"
+    saved = BM25Index.compiled, BM25Index.compiled_from
+    BM25Index.compiled, BM25Index.compiled_from = request.param == "compiled", 0
     try:
         yield request.param
     finally:
-        BM25Index.compiled = saved
+        BM25Index.compiled, BM25Index.compiled_from = saved
 
 
 def test_the_compiled_kernels_are_installed() -> None:
