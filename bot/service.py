@@ -248,6 +248,14 @@ class NewsService:
         """The default collection's index, up to date (loaded, or built, on first use)."""
         return self._indexes.index(DEFAULT)[0]
 
+    def warm_up(self) -> None:
+        """Load (or build) the default index and the compiled search loops before the first question: what a
+        long-running process does at start, so no one's question waits for either (about 1 s for numba)."""
+        from bot.search.kernels import kernels
+
+        self.index  # noqa: B018 - loads it
+        kernels()
+
     def index_of(self, server: int | None) -> CoverageIndex:
         """The index of the coverage ``server`` reads, up to date."""
         return self._indexes.index(self.reads(server))[0]

@@ -143,9 +143,9 @@ class NewsBot(commands.AutoShardedBot):
         return [command.name for command in there]
 
     async def setup_hook(self) -> None:
-        # Load (or build) the search index before the first question, in a worker thread, so that no one's
-        # question waits for it and the event loop keeps serving the gateway meanwhile.
-        await asyncio.to_thread(lambda: self.service.index)
+        # Load (or build) the search index and the compiled search loops before the first question, in a worker
+        # thread, so that no one's question waits for them and the event loop keeps serving the gateway meanwhile.
+        await asyncio.to_thread(self.service.warm_up)
         # The semantic reader's model loads, and missing sentence vectors are computed, in background threads:
         # until then answers rest on BM25 (returns at once; nothing happens without the semantic extra).
         self.service.start_embedding()

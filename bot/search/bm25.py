@@ -504,6 +504,20 @@ class BM25Index:
         words = self._vocab.words
         return [words[t] for t in self._fwd_of(self._row_of(doc_id)).tolist()]
 
+    def terms_of_many(self, doc_ids: Iterable[int]) -> list[str]:
+        """The distinct terms of several present documents together (in term-id order; ``KeyError`` if one is
+        absent): one vectorised gather over the forward index instead of a list per document."""
+        rows = [self._row_of(doc_id) for doc_id in doc_ids]
+        if not rows:
+            return []
+        starts = self._fstart.buf[rows]
+        after = np.asarray([r + 1 for r in rows], dtype=np.int64)
+        ends = np.where(after < self._n_rows, self._fstart.buf[np.minimum(after, self._n_rows - 1)], self._fwd_total)
+        fwd = self._fwd_base if self._fwd_tail.n == 0 else np.concatenate([self._fwd_base, self._fwd_tail.view()])
+        ids = np.unique(fwd[_segment_gather(starts, ends - starts)])
+        words = self._vocab.words
+        return [words[t] for t in ids.tolist()]
+
     def doc_freq(self, term: str) -> int:
         """Number of present documents containing ``term``."""
         t = self._vocab.get(term)

@@ -43,6 +43,7 @@ Kind = Literal["sentence", "headline"]
 BodyLoader = Callable[[Sequence[str]], dict[str, str]]
 _FORMAT = 1
 _BODY_CACHE = 2048
+_TERMS_CACHE = 4096  # articles whose whole term set is kept (a few KB each)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +90,7 @@ class CoverageIndex:
         self._start = array("i")  # pid -> start of the sentence in the body (-1 for a headline)
         self._end = array("i")
         self._bodies: OrderedDict[str, str] = OrderedDict()
+        self._article_terms: OrderedDict[str, frozenset[str]] = OrderedDict()
         self._order = 0
 
     # --- building --------------------------------------------------------------------------------------------
@@ -125,6 +127,7 @@ class CoverageIndex:
                 return False
             del self._articles[article_id]
             self._bodies.pop(article_id, None)
+            self._article_terms.pop(article_id, None)
             first, count = span
             self._collections["headline"].remove(first)
             for pid in range(first + 1, first + count):
@@ -167,13 +170,23 @@ class CoverageIndex:
         return len(self._collections[kind])
 
     def article_terms(self, article_id: str) -> frozenset[str]:
-        """Every term of an article: its headline and all its sentences."""
+        """Every term of an article: its headline and all its sentences.
+
+        Kept for the most recently asked _TERMS_CACHE articles (answers ask for the same candidates' terms
+        again and again), and computed with one gather over the forward index when not."""
         with self._lock:
+            cached = self._article_terms.get(article_id)
+            if cached is not None:
+                self._article_terms.move_to_end(article_id)
+                return cached
             first, count = self._span[article_id]
             terms = set(self._collections["headline"].terms_of(first))
-            for pid in range(first + 1, first + count):
-                terms.update(self._collections["sentence"].terms_of(pid))
-            return frozenset(terms)
+            terms.update(self._collections["sentence"].terms_of_many(range(first + 1, first + count)))
+            found = frozenset(terms)
+            self._article_terms[article_id] = found
+            while len(self._article_terms) > _TERMS_CACHE:
+                self._article_terms.popitem(last=False)
+            return found
 
     @property
     def version(self) -> tuple[int, int]:

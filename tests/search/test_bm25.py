@@ -414,3 +414,16 @@ def test_zipf_corpus_top_k_matches_rank_bm25() -> None:
         expected = bm.get_scores(q)
         assert index.get_scores(q).tobytes() == expected.tobytes()
         assert index.top_k(q, 10) == reference_top_k(order_docs, ids, expected, q, 10)
+
+
+def test_terms_of_many_is_the_union_of_terms_of() -> None:
+    index = BM25Index()
+    index.add_many([(0, ["a", "b", "a"]), (1, ["c"]), (2, ["b", "d"]), (3, [])])
+    index.add(4, ["e", "a"])
+    index.remove(1)
+    for ids in ([0], [0, 2], [2, 3, 4], [4], [0, 2, 3, 4]):
+        expected = sorted({t for i in ids for t in index.terms_of(i)})
+        assert sorted(index.terms_of_many(ids)) == expected
+    assert index.terms_of_many([]) == []
+    with pytest.raises(KeyError):
+        index.terms_of_many([0, 1])

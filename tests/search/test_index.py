@@ -262,3 +262,25 @@ def test_each_server_scores_like_rank_bm25_over_its_own_passages_through_any_his
     for server in (0, A, B):
         check_exact(service, model, server, queries)
     service.close()
+
+
+def test_article_terms_are_every_term_of_its_headline_and_sentences_and_follow_removal() -> None:
+    from bot.core.models import Article
+    from bot.search.index import CoverageIndex
+
+    def article(article_id: str, title: str, body: str) -> Article:
+        return Article(
+            id=article_id, title=title, source="Example", date=None, url=None, body=body, added_at="2024", added_by="t"
+        )
+
+    index = CoverageIndex()
+    first = article("a1", "Storm hits coast", "The storm hit hard. Power lines fell.")
+    index.add_articles([first, article("a2", "Election results", "Votes were counted.")])
+    expected = set(tokenize(first.title))
+    for sentence in split_sentences(first.body):
+        expected.update(tokenize(sentence))
+    assert index.article_terms("a1") == frozenset(expected)
+    assert index.article_terms("a1") == frozenset(expected)  # from the cache
+    index.remove_article("a1")
+    index.add_articles([article("a1", "Budget passes", "The council approved it.")])
+    assert index.article_terms("a1") == frozenset(tokenize("Budget passes") + tokenize("The council approved it."))
