@@ -78,8 +78,15 @@ def bench(
     if cold_articles:
         cold = result["cold_start"]
         first = cold["first_answer_seconds"]
+        answers = cold["answers"]
         click.echo(
             f"\nCold start: {cold['articles']:,} articles, {cold['passages']:,} passages; first answer in a new "
             f"process {first['best']} s with the saved index ({first['rebuilding_the_index']} s rebuilding it); "
-            f"index build and save {cold['index_build_and_save_seconds']} s, {cold['index_megabytes']} MB."
+            f"index build and save {cold['index_build_and_save_seconds']} s, {cold['index_megabytes']} MB.\n"
+            f"Ingest (store {cold['store_seconds']} s + split, tokenize, index {cold['index_build_seconds']} s): "
+            f"{cold['ingest_seconds']} s. First add in a new process: {cold['first_add_ms']} ms.\n"
+            f"Whole answers p50 / p95 {answers['whole_ms']['p50']} / {answers['whole_ms']['p95']} ms against pure "
+            f"retrieval {answers['retrieval_ms']['p50']} / {answers['retrieval_ms']['p95']} ms "
+            f"({answers['ratio_p50']}x / {answers['ratio_p95']}x; "
+            f"{answers['answered']} of {answers['questions']} answered)."
         )

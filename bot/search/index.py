@@ -169,6 +169,10 @@ class CoverageIndex:
     def size(self, kind: Kind) -> int:
         return len(self._collections[kind])
 
+    def bm25(self, kind: Kind) -> BM25Index:
+        """The BM25 collection of one kind (read-only use: what the benchmarks time as pure retrieval)."""
+        return self._collections[kind]
+
     def article_terms(self, article_id: str) -> frozenset[str]:
         """Every term of an article: its headline and all its sentences.
 

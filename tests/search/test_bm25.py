@@ -427,3 +427,18 @@ def test_terms_of_many_is_the_union_of_terms_of() -> None:
     assert index.terms_of_many([]) == []
     with pytest.raises(KeyError):
         index.terms_of_many([0, 1])
+
+
+def test_both_transposes_give_the_same_postings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A small batch is transposed with numpy (no scipy import on a first add), a large one with scipy."""
+    import bot.search.bm25 as bm25
+
+    rng = np.random.default_rng(3)
+    docs = [[f"t{j}" for j in row] for row in rng.integers(0, 40, size=(300, 5)).tolist()]
+    small, large = BM25Index(), BM25Index()
+    small.add_many(enumerate(docs))
+    monkeypatch.setattr(bm25, "_SCIPY_FROM", 0)
+    large.add_many(enumerate(docs))
+    for name in ("_indptr", "_prow", "_ptf"):
+        assert getattr(small, name).tobytes() == getattr(large, name).tobytes(), name
+    assert small._key.view().tobytes() == large._key.view().tobytes()
