@@ -201,7 +201,7 @@ class NewsService:
             self._indexes.save_all()
             self._store.close()
             if self._reader is not None:
-                self._reader.cache.close()
+                self._reader.close()
 
     # --- which coverage --------------------------------------------------------------------------------------
 
@@ -352,6 +352,7 @@ class NewsService:
         if self._reader is None or self._embedder is None:
             return
         self._embed_replayed = True
+        self._reader.wait_for_model = False  # questions asked before the model is loaded rest on BM25
         self._reader.load_in_background()
         self._embedder.catch_up(self._store.iter_every)
 
@@ -384,6 +385,8 @@ class NewsService:
     # --- reading ---------------------------------------------------------------------------------------------
 
     def ask(self, question: str, *, server: int | None = None) -> Answer:
+        if self._reader is not None:
+            self._reader.load_in_background()  # the model loads while the index does (a command line's first answer)
         return answer_question(self.index_of(server), question, reader=self.reader)
 
     def timeline(

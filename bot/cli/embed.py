@@ -22,18 +22,26 @@ def wait_for_vectors(service: NewsService, *, catch_up: bool = False) -> Embeddi
     with a progress bar on stderr; nothing without the semantic reader."""
     if service.reader is NO_READER:
         return EmbeddingProgress(0, 0)
-    with click.progressbar(length=1, label="Embedding", file=sys.stderr, show_pos=True) as bar:
+    try:
+        with click.progressbar(length=1, label="Embedding", file=sys.stderr, show_pos=True) as bar:
 
-        def advance(progress: EmbeddingProgress) -> None:
-            bar.length = max(progress.done + progress.waiting, 1)
-            bar.update(progress.done - bar.pos)
+            def advance(progress: EmbeddingProgress) -> None:
+                bar.length = max(progress.done + progress.waiting, 1)
+                bar.update(progress.done - bar.pos)
 
-        if catch_up:
-            done = service.embed_missing(advance)
-        else:
-            done = service.wait_for_vectors(advance)
-        bar.length = max(done.done, 1)
-        bar.update(done.done - bar.pos)
+            if catch_up:
+                done = service.embed_missing(advance)
+            else:
+                done = service.wait_for_vectors(advance)
+            bar.length = max(done.done, 1)
+            bar.update(done.done - bar.pos)
+    except KeyboardInterrupt:  # the articles are stored; only their vectors wait
+        click.echo(
+            "newsbot: embedding stopped; the articles are stored and answerable, and `newsbot embed` (or the bot, "
+            "when it starts) computes the remaining vectors",
+            err=True,
+        )
+        return EmbeddingProgress(0, 0)
     return done
 
 

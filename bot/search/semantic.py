@@ -98,10 +98,11 @@ def article_texts(article: Article) -> list[str]:
 
 
 class EmbeddingReader:
-    """Cosines from stored vectors; the encoder is loaded on first need (in the background, see :meth:`load`).
+    """Cosines from stored vectors; the encoder (about a second to load) is loaded on first need.
 
-    Until the encoder is loaded (a second or so after start), and after it failed to load, every passage is
-    unscored: questions never wait for the model."""
+    A command line's question waits for the model (:meth:`load_in_background` lets it load while the index
+    loads). A long-running process sets :attr:`wait_for_model` to False: until the model is loaded, and after it
+    failed to load, every passage is unscored, so no question ever waits for it."""
 
     def __init__(self, load_encoder: Callable[[], Encoder], cache: VectorCache, *, name: str) -> None:
         self.name = name
@@ -110,6 +111,8 @@ class EmbeddingReader:
         self._encoder: Encoder | None = None
         self._failed: str | None = None
         self._loading = threading.Lock()
+        self._loader: threading.Thread | None = None
+        self.wait_for_model = True
         self._questions: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
         self._questions_lock = threading.Lock()
 
@@ -139,10 +142,21 @@ class EmbeddingReader:
                     log.error("semantic reader off: %s", exc)
         return self._encoder
 
-    def load_in_background(self) -> threading.Thread:
-        thread = threading.Thread(target=self.load, name="newsbot-reader-load", daemon=True)
-        thread.start()
-        return thread
+    def load_in_background(self) -> None:
+        """Start loading the encoder in a thread, once; returns at once."""
+        with self._questions_lock:
+            if self._loader is not None or self._encoder is not None or self._failed is not None:
+                return
+            self._loader = threading.Thread(target=self.load, name="newsbot-reader-load", daemon=True)
+        self._loader.start()
+
+    def close(self) -> None:
+        """Let a model load in progress finish (a thread killed at exit in the middle of it could crash the
+        interpreter's shutdown), then close the vector cache."""
+        loader = self._loader
+        if loader is not None:
+            loader.join(30.0)
+        self.cache.close()
 
     def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """Embeddings of ``texts`` (loading the encoder if need be); :class:`NewsBotError` if it cannot load."""
@@ -154,8 +168,11 @@ class EmbeddingReader:
     # --- scoring ---------------------------------------------------------------------------------------------
 
     def question_vector(self, question: str) -> npt.NDArray[np.float32] | None:
-        """The question's embedding (remembered for the next few questions); None while the encoder is not loaded."""
+        """The question's embedding (remembered for the next few questions); None while the encoder is not loaded
+        (unless :attr:`wait_for_model`) or when it cannot be."""
         encoder = self._encoder
+        if encoder is None and self.wait_for_model:
+            encoder = self.load()
         if encoder is None:
             return None
         with self._questions_lock:

@@ -153,6 +153,35 @@ def test_the_same_text_is_stored_once(cache: VectorCache) -> None:
     assert np.abs(cache.get_many([key])[key].astype(np.float32) - unit(1)).max() < 1e-3  # the first one stays
 
 
+def test_two_keys_sharing_a_row_never_get_each_others_vector(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.storage.vectors as vectors
+
+    monkeypatch.setattr(vectors, "_row_id", lambda key: 7)  # every key on one row: a collision, forced
+    c = VectorCache(tmp_path / "v.sqlite3", model=MODEL_NAME, dimensions=DIMENSIONS)
+    first, second = text_key("first"), text_key("second")
+    assert c.put_many([(first, unit(1)), (second, unit(2))]) == 1
+    assert set(c.get_many([first, second])) == {first}
+    assert c.missing([first, second]) == [second]
+    c.close()
+
+
+def test_a_cache_of_the_first_format_is_upgraded_in_place(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "v.sqlite3"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute("CREATE TABLE vectors (id INTEGER PRIMARY KEY, key BLOB NOT NULL UNIQUE, vector BLOB NOT NULL)")
+    db.executemany("INSERT INTO meta VALUES (?, ?)", [("format", "1"), ("model", MODEL_NAME), ("dimensions", "384")])
+    db.execute("INSERT INTO vectors (key, vector) VALUES (?, ?)", (text_key("old"), unit(5).astype("<f2").tobytes()))
+    db.commit()
+    db.close()
+    c = VectorCache(path, model=MODEL_NAME, dimensions=DIMENSIONS)
+    got = c.get_many([text_key("old")])
+    assert np.abs(got[text_key("old")].astype(np.float32) - unit(5)).max() < 1e-3
+    c.close()
+
+
 def test_a_failed_batch_stores_nothing(cache: VectorCache) -> None:
     cache.put_many([(text_key("kept"), unit(0))])
     bad = [(text_key("a"), unit(1)), (text_key("b"), np.zeros(3, dtype=np.float32))]
@@ -269,6 +298,7 @@ def test_an_added_article_is_answerable_at_once_and_scored_once_its_vectors_are_
         assert isinstance(reader, EmbeddingReader) and reader.name == MODEL_NAME
         gated = GatedEncoder()
         reader._load_encoder = gated  # the model "takes forever" to load
+        reader.wait_for_model = False  # as in the bot (start_embedding): questions never wait for the model
         stored = service.add(ORLANDO, actor="test")  # returns without waiting for the encoder
         passages = passages_of(service, stored.id)
         assert len(passages) == 4  # answerable by BM25 now; unscored while the vectors are missing
@@ -301,3 +331,40 @@ def test_the_bot_catches_up_on_stored_articles_in_the_background_and_copies_shar
         assert again.embed_missing().done == 0  # nothing left to embed: the vectors were stored, not recomputed
     finally:
         again.close()
+
+
+@needs_model
+def test_a_command_line_question_waits_for_the_model(clean_env: Path) -> None:
+    service = reader_service(clean_env)
+    try:
+        service.embed_missing()
+        cold = reader_service(clean_env)  # a new process: the model is not loaded yet
+        try:
+            hits = cold.index.search(tokenize("Amazon pitched facial recognition ICE"), "sentence", 5)
+            scores = cold.reader.similarities("what did amazon try to sell to immigration", [h.passage for h in hits])
+            assert all(isinstance(score, float) for score in scores)
+        finally:
+            cold.close()
+    finally:
+        service.close()
+
+
+def test_doctor_says_how_the_reader_stands(clean_env: Path) -> None:
+    from bot.ops.maintenance import doctor
+
+    def reader_check(**overrides: object) -> tuple[bool, str, str]:
+        check = {c.name: c for c in doctor(load_settings(data_dir=clean_env, **overrides))}["reader"]
+        return check.ok, check.detail, check.fix
+
+    assert reader_check(reader="off") == (True, "off (NEWSBOT_READER=off): answers use BM25 alone", "")
+    if not missing_requirements():
+        ok, detail, fix = reader_check(reader="auto")
+        assert ok and detail == f"{MODEL_NAME}, 0 vectors stored for 45 headlines and sentences"
+        assert fix == "run `newsbot embed` (the bot also computes them when it starts)"
+    damaged = clean_env / "vectors" / f"{MODEL_NAME}.sqlite3"
+    damaged.parent.mkdir(parents=True, exist_ok=True)
+    damaged.write_bytes(b"\0garbage" * 512)
+    ok, detail, fix = reader_check(reader="auto")
+    assert ok  # a warning: answers go on with BM25
+    if not missing_requirements():
+        assert "is damaged" in detail and fix == f"move {damaged} aside and run `newsbot embed`"

@@ -29,7 +29,7 @@ from bot.storage import connection as connection_module
 from bot.storage import store as store_module
 from bot.storage.store import Store
 
-CHECKS = ["token", "data directory", "database", "corpus", "index", "commands"]
+CHECKS = ["token", "data directory", "database", "corpus", "index", "reader", "commands"]
 QUESTION = "What did Amazon pitch to ICE?"
 
 
@@ -180,6 +180,7 @@ def assert_refused_everywhere(database: Path, what: str, size_before: int) -> No
     assert lines[3:] == [
         "FAIL corpus: not checked: the database cannot be used",
         "FAIL index: not checked: the database cannot be used",
+        "FAIL reader: not checked: the database cannot be used",
         "FAIL commands: not checked: the database cannot be used",
     ]
     assert database.stat().st_size == size_before
