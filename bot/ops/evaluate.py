@@ -235,7 +235,9 @@ class EvalReport:
     sentences: int
     not_verbatim: list[str] = field(default_factory=list)  # "id: quote" of every quote not in its article
     misattributed: list[str] = field(default_factory=list)
-    latencies_ms: list[float] = field(default_factory=list)
+    latencies_ms: list[float] = field(default_factory=list)  # wall clock, one whole answer
+    cpu_ms: list[float] = field(default_factory=list)  # CPU time of this process for it (the machine is shared)
+    reader: str = "none"
 
     def counts(self, which: str, half: str | None = None) -> dict[str, dict[str, int]]:
         """Per kind (and ``answerable``, ``refuse``, ``all``): n, found, first, refused."""
@@ -271,6 +273,8 @@ class EvalReport:
             "not_verbatim": self.not_verbatim,
             "misattributed": self.misattributed,
             "latency_ms": _percentiles(self.latencies_ms),
+            "cpu_ms": _percentiles(self.cpu_ms),
+            "reader": self.reader,
             "results": [
                 {
                     "id": q.id,
@@ -297,14 +301,16 @@ def run_eval(
     articles = service.articles()
     bodies = {a.id: a for a in articles}
     report = EvalReport(list(questions), [], None, len(articles), sum(len(sentence_spans(a.body)) for a in articles))
+    report.reader = service.reader.name
     for number, question in enumerate(questions, start=1):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         try:
             answer: Answer | None = service.ask(question.question)
         except InvalidQuestion as exc:
             answer = None
             report.newsbot.append(Outcome(False, [], error=str(exc)))
         report.latencies_ms.append((time.perf_counter() - started) * 1000)
+        report.cpu_ms.append((time.process_time() - cpu) * 1000)
         if answer is not None:
             report.newsbot.append(Outcome(answer.answered, [q.text for q in answer.quotes]).judge(question))
             for quote in answer.quotes:
@@ -347,7 +353,9 @@ def format_report(report: EvalReport, *, halves: bool = False) -> str:
     lines += [
         "",
         f"quotes not verbatim: {len(report.not_verbatim)}; misattributed: {len(report.misattributed)}",
-        "newsbot answer latency: p50 {p50} ms, p95 {p95} ms".format(**_percentiles(report.latencies_ms)),
+        "newsbot answer latency: p50 {p50} ms, p95 {p95} ms".format(**_percentiles(report.latencies_ms))
+        + " (CPU p50 {p50} ms, p95 {p95} ms); reader: ".format(**_percentiles(report.cpu_ms))
+        + report.reader,
     ]
     lines += [f"  not verbatim: {line}" for line in report.not_verbatim[:10]]
     lines += [f"  misattributed: {line}" for line in report.misattributed[:10]]

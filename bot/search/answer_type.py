@@ -18,7 +18,7 @@ from typing import Literal
 
 from bot.search.lexicon import lexical_file
 
-__all__ = ["Kind", "holds", "question_kind"]
+__all__ = ["Kind", "holds", "question_kind", "strong"]
 
 Kind = Literal["who", "when", "how_many", "why", "where", "how", "what"]
 
@@ -85,7 +85,7 @@ _REASON = re.compile(
     r"said\s+(?:it|they|he|she)\s+(?:was|were|would|had)|explain(?:ed|s)?|why|partly|largely|mainly|"
     r"could\s+(?:shove|fuel|push|hurt|help)|will\s+(?:also\s+)?(?:further\s+)?fuel|threat|risk|danger|"
     r"violat(?:e|ed|ing|ion)|protest(?:s|ed|ing)?|against|opposition|because\s+of|fearing|in\s+favou?r\s+of|"
-    r"instead|rather\s+than|in\s+(?:honou?r|memory)\s+of|so\s+(?:he|she|they|it|we)|as\s+part\s+of)\b",
+    r"attribut(?:e|es|ed|ing)|credit(?:s|ed)?\s+\w+\s+(?:to|for)|instead|rather\s+than|in\s+(?:honou?r|memory)\s+of|so\s+(?:he|she|they|it|we)|as\s+part\s+of)\b",
     re.IGNORECASE,
 )
 _CALENDAR = re.compile(rf"(?:{_MONTHS}|{_DAYS})", re.IGNORECASE)
@@ -117,6 +117,27 @@ def question_kind(question: str) -> Kind:
 def _person_or_group(word: str) -> bool:
     """Whether WordNet files ``word``'s first noun sense under people or groups (noun.person, noun.group)."""
     return lexical_file(word.casefold(), "n") in ("noun.person", "noun.group")
+
+
+_STRONG_DATE = re.compile(
+    rf"\b(?:(?:{_MONTHS})\s+\d{{1,2}}\b|\d{{1,2}}\s+(?:{_MONTHS})\b|(?:in|since|until|by|from|of)\s+(?:{_MONTHS})\b|"
+    r"(?:1[6-9]|20)\d\d\b)",
+    re.IGNORECASE,
+)
+_FULL_NAME = re.compile(r"\b[A-Z][\w’'-]*[a-z][\w’'-]*(?:\s+(?:al-|bin\s+|de\s+|van\s+)?[A-Z][\w’'-]*[a-z][\w’'-]*)+")
+
+
+def strong(kind: Kind, text: str, question_names: frozenset[str] = frozenset()) -> bool:
+    """Whether ``text`` states the asked kind outright: a calendar date or a year (not "Thursday", "last
+    week"), or a person's full name other than the question's own ("Geoff Catt")."""
+    if kind == "when":
+        return _STRONG_DATE.search(text) is not None
+    if kind == "who":
+        for match in _FULL_NAME.finditer(text):
+            words = {w.casefold().strip(".’'") for w in match.group().split()}
+            if not words & question_names and not any(_CALENDAR.fullmatch(w) for w in words):
+                return True
+    return False
 
 
 def holds(kind: Kind, text: str, question_names: frozenset[str] = frozenset()) -> str | None:

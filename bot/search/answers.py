@@ -48,9 +48,9 @@ from typing import Any, Literal
 from bot.core.errors import InvalidQuestion
 from bot.core.models import Answer, Headline, Quote, QuoteReason, date_sort_key
 from bot.core.text import tokenize
-from bot.search.answer_type import Kind, holds, question_kind
+from bot.search.answer_type import Kind, holds, question_kind, strong
 from bot.search.index import ArticleRef, CoverageIndex, Hit, Passage
-from bot.search.lexicon import lemmas, only_proper, proper_noun, related_words
+from bot.search.lexicon import inflections, lemmas, only_proper, proper_noun, related_words
 from bot.search.query import MAX_QUESTION_CHARS, question_terms
 from bot.search.semantic import NO_READER, Reader
 from bot.search.spelling import Speller
@@ -75,17 +75,22 @@ MAX_QUOTES = 3
 MAX_HEADLINES = 5
 ARTICLES = 10  # candidate articles whose every sentence is read
 SENTENCE_HITS = 30  # ... and the articles of this many best sentences
-_BM25_K = 100  # sentences and headlines asked of BM25, per query
+_BM25_K = 100  # sentences asked of BM25, per query
+HEADLINES = 50  # headlines asked of BM25, per query
 ANSWER_FLOOR = 0.5  # share of the question's weight a sentence and its context must hold
 SENTENCE_FLOOR = 0.0  # ... the sentence alone
-ARTICLE_FLOOR = 0.7  # ... its whole article (headline and every sentence)
+ARTICLE_FLOOR = 0.65  # ... its whole article (headline and every sentence)
 HEADLINE_FLOOR = 0.5  # ... a headline, to answer or to be shown as related
 NEAREST_FLOOR = 0.4  # ... a headline shown as the nearest coverage of a question nothing answers
+COMMON_MIN = 50  # ... but a word in fewer passages than this never is
+COMMON_SHARE = 0.01  # a WordNet alternative in more passages than this share is too common to bridge with
 RARE_SHARE = 0.001  # a term in fewer than this share of the passages must be supported like a name
-SUPPORTED = 0.6  # closeness a word must reach to support a required question word
+SUPPORTED = 0.8  # closeness a word must reach to support a required question word
 CONTEXT = 0.8  # a word held by the headline or a neighbouring sentence counts at this share
 SPELLING = 0.95  # closeness of a spelling correction
+KEY_SHARE = 0.99  # content words within this share of the rarest one's weight are key words too
 KEY_WORD = True  # the question's rarest content word must be supported like a name
+INFLECTED = 0.9  # closeness of an irregular form ("left" for "leave")
 BRIDGED = 0.5  # share of its weight a word only WordNet bridges counts with
 QUOTE_RATIO = 0.6  # a further quote must score at least this share of the best one
 SAME_ARTICLE_PENALTY = 0.85  # a second quote from an article already quoted competes at this share
@@ -133,25 +138,38 @@ class QuestionWord:
     number: bool = False
     rare: bool = False
     key: bool = False  # the question's rarest content word that the coverage uses as typed
+    first_name: bool = False  # a name the coverage writes just before the next question word ("Jeff Bezos")
 
-    @property
-    def known(self) -> bool:
-        return bool(self.alternatives)
+    def settle(self) -> None:
+        """Fix :attr:`known`, :attr:`is_required` and :attr:`is_counted` once the alternatives are final."""
+        self.known = bool(self.alternatives)
+        self.is_required = self._required()
+        self.is_counted = self._counted()
+
+    known: bool = False
+    is_required: bool = False
+    is_counted: bool = False
 
     @property
     def required(self) -> bool:
-        """Must be supported near the quote: a name, a number or a rare word. A lower-case word the coverage
-        never uses (and cannot be corrected to) is a paraphrase, left out; a name never is."""
-        if not self.known:
-            return self.name or self.number
-        return self.name or self.number or self.rare or self.key
+        return self.is_required
 
     @property
     def counted(self) -> bool:
+        return self.is_counted
+
+    def _required(self) -> bool:
+        """Must be supported near the quote: a name, a number or a rare word. A lower-case word the coverage
+        never uses (and cannot be corrected to) is a paraphrase, left out; a name never is."""
+        if not self.alternatives:
+            return self.name or self.number
+        return self.name or self.number or self.rare or self.key
+
+    def _counted(self) -> bool:
         """Counts in the question's weight: a word the coverage uses as typed (or misspelt), or a required one.
         A paraphrase word that only WordNet bridges counts only where it is matched; one that nothing matches
         never does."""
-        return self.required or any(c >= SPELLING for c in self.alternatives.values())
+        return self._required() or any(c >= SPELLING for c in self.alternatives.values())
 
     def support(self, terms: frozenset[str] | set[str]) -> tuple[float, str | None]:
         best, which = 0.0, None
@@ -178,6 +196,11 @@ _CHAT = frozenset(
     """whats wats whos hows whens wheres whys didnt doesnt dont isnt wasnt werent arent hasnt havent hadnt wont
     cant couldnt wouldnt shouldnt aint im ive youre theyre thats theres name names guy guys ppl pls plz u ur
     happend wich wat whn wen hw whem whne""".split()
+)
+# Numbers written as words: a question that says "second" is not answered by a sentence about the first.
+_NUMBER_WORDS = frozenset(
+    """two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred thousand
+    million billion trillion second third fourth fifth sixth seventh eighth ninth tenth""".split()
 )
 # The adjective of "how tall", "how far", "how old": it names the kind of fact, not the subject.
 _HOW = re.compile(
@@ -208,25 +231,33 @@ def read_question(index: CoverageIndex, question: str) -> ReadQuestion:
         for term in tokenize(raw):
             if term not in wanted or term in words:
                 continue
-            word = QuestionWord(raw.casefold(), term, weights[term], position=len(words))
-            word.number = any(c.isdigit() for c in term)
+            typed = re.sub(r"['’]s$", "", raw.casefold())
+            word = QuestionWord(typed, term, weights[term], position=len(words))
+            word.number = any(c.isdigit() for c in term) or typed in _NUMBER_WORDS
             word.name = (term in typed_names or only_proper(word.word)) and not word.number
             _bridge(index, word)
             df = max((index.doc_freq(t) for t in word.alternatives), default=0)
             word.rare = 0 < df < RARE_SHARE * total
+            word.settle()
             words[term] = word
     content = [w for w in words.values() if not w.name and not w.number and w.alternatives.get(w.term) == 1.0]
     if len(content) > 1 and KEY_WORD:
-        max(content, key=lambda w: w.weight).key = True
+        top = max(w.weight for w in content)
+        for word in content:
+            word.key = word.weight >= KEY_SHARE * top  # the rarest, and any as rare as it
     for word in words.values():  # one word of a sentence stands for one word of the question: its own
         for other in words:
             if other != word.term and other in word.alternatives:
                 del word.alternatives[other]
+        word.settle()
     return ReadQuestion(question.strip(), question_kind(question), list(words.values()))
 
 
 def _bridge(index: CoverageIndex, word: QuestionWord) -> None:
-    """Fill ``word.alternatives``: itself, a spelling correction, and WordNet's related words, as index terms."""
+    """Fill ``word.alternatives``: itself, a spelling correction, and WordNet's related words, as index terms.
+    A related word in more than :data:`COMMON_SHARE` of the passages ("go" for "rifle", "make" for "create")
+    is left out: it would support anything."""
+    common = max(COMMON_MIN, COMMON_SHARE * (index.size("sentence") + index.size("headline")))
     if index.doc_freq(word.term) > 0:
         word.alternatives[word.term] = 1.0
         word.labels[word.term] = word.word
@@ -239,11 +270,16 @@ def _bridge(index: CoverageIndex, word: QuestionWord) -> None:
             word.labels[term] = f"{term} (spelling)"
     if word.number or not word.word.isalpha():
         return
+    for form in inflections(word.word):  # "leave" -> "left", which the tokenizer keeps apart (a direction too)
+        for term in tokenize(form):
+            if term not in word.alternatives and 0 < index.doc_freq(term):
+                word.alternatives[term] = INFLECTED
+                word.labels[term] = f"{form} (inflection)"
     for related, closeness in related_words(word.word).items():
         if word.name and not _same_family(word.word, related):
             continue  # a name keeps only its own forms ("japanese" -> "japan"), never a synonym
         for term in tokenize(related):
-            if term not in word.alternatives and index.doc_freq(term) > 0:
+            if term not in word.alternatives and 0 < index.doc_freq(term) <= common:
                 word.alternatives[term] = closeness
                 word.labels[term] = f"{related} (WordNet)"
 
@@ -258,38 +294,43 @@ def _mark_names(question: ReadQuestion, texts: Iterable[str]) -> None:
     ("marisa mayer" -> Marisa Mayer), when WordNet knows them as a name or not at all; a word the coverage and
     WordNet both lack is one too (an unknown name, not a paraphrase). Headlines are not counted: many outlets
     capitalise every word of them."""
-    texts = list(texts)
+    text = "\n".join(texts)
+    for word, following in zip(question.words, question.words[1:], strict=False):
+        if following.position == word.position + 1 and word.word.isalpha() and following.word.isalpha():
+            pair = rf"(?<![\w'’-]){re.escape(word.word)}\s+{re.escape(following.word)}(?![\w'’-])"
+            word.first_name = re.search(pair, text, re.IGNORECASE) is not None
     for word in question.words:
         if word.name or word.number or not word.known:
             if not word.known and not word.number and word.word.isalpha() and not lemmas(word.word):
                 word.name = True
+                word.settle()
             continue
         upper = lower = 0
-        pattern = re.compile(rf"(?<![\w'’-]){re.escape(word.word[: max(3, len(word.word) - 2)])}", re.IGNORECASE)
-        for text in texts:
-            for match in pattern.finditer(text):
-                start = match.start()
-                before = text[:start].rstrip()
-                if not before or before[-1] in '.!?:"“‘(':
-                    continue  # sentence-initial: capitalised anyway
-                if text[start].isupper():
-                    upper += 1
-                else:
-                    lower += 1
+        stem = re.escape(word.word[: max(3, len(word.word) - 2)])
+        for match in re.finditer(rf"(?:^|(?<=[^\w'’-]))({stem})", text, re.IGNORECASE | re.MULTILINE):
+            start = match.start(1)
+            before = text[max(0, start - 3) : start].rstrip(" ")
+            if not before or before[-1] in '.!?:"“‘(\n':
+                continue  # sentence-initial: capitalised anyway
+            if text[start].isupper():
+                upper += 1
+            else:
+                lower += 1
         known_name = proper_noun(word.word)
         if upper >= 3 * lower and (upper >= 1 if known_name else upper >= 2 and not lemmas(word.word)):
             word.name = True
             word.alternatives = {
                 t: c for t, c in word.alternatives.items() if c >= SPELLING or _same_family(word.word, t)
             }
+            word.settle()
 
 
 def _excused(question: ReadQuestion, word: QuestionWord, terms: Iterable[frozenset[str]]) -> bool:
     """A first name need not be repeated: "jeff bezos" is held by "Bezos" (the last word of a run of names)."""
-    if not word.name:
+    if not (word.name or word.rare) or not word.first_name:
         return False
     following = [w for w in question.words if w.position == word.position + 1]
-    if not following or not following[0].name:
+    if not following:
         return False
     return any(following[0].support(t)[0] >= SUPPORTED for t in terms) or _excused(question, following[0], terms)
 
@@ -334,19 +375,26 @@ def candidates(index: CoverageIndex, question: ReadQuestion) -> tuple[list[Candi
     plain = [w.term for w in question.words if w.known] or [w.term for w in question.words]
     spelled = [t for w in question.words for t, c in w.alternatives.items() if c >= SPELLING]
     bridged = [t for w in question.words for t in w.alternatives]
-    sentence_hits = _merged(index.search(q, "sentence", _BM25_K) for q in _queries(plain, spelled, bridged))
-    headline_hits = _merged(index.search(q, "headline", _BM25_K) for q in _queries(plain, spelled, bridged))
-    top_sentence = max((h.score for h in sentence_hits), default=0.0) or 1.0
+    queries = _queries(plain, spelled, bridged)
+    sentence_hits = _merged(index.ranked(q, "sentence", _BM25_K) for q in queries)
+    first: dict[int, Hit] = {}  # a headline found by the plain query keeps that query's score and coverage
+    for query in queries:
+        for hit in index.search(query, "headline", HEADLINES):
+            if hit.score > 0:
+                first.setdefault(hit.passage.pid, hit)
+    headline_hits = sorted(first.values(), key=lambda h: (-h.score, h.passage.pid))
+    top_sentence = max((score for _, _, score in sentence_hits), default=0.0) or 1.0
     top_headline = max((h.score for h in headline_hits), default=0.0) or 1.0
-    bm25_rank = {h.passage.pid: rank for rank, h in enumerate(sentence_hits, start=1)}
-    bm25 = {h.passage.pid: h.score / top_sentence for h in sentence_hits}
+    bm25_rank = {pid: rank for rank, (pid, _, _) in enumerate(sentence_hits, start=1)}
+    bm25 = {pid: score / top_sentence for pid, _, score in sentence_hits}
     merit: dict[str, float] = {}
-    for hits, top in ((sentence_hits, top_sentence), (headline_hits, top_headline)):
-        for hit in hits:
-            key = hit.passage.article.id
-            merit[key] = merit.get(key, 0.0) + hit.score / top * (1.0 if hit.passage.kind == "headline" else 0.5)
+    for _, article_id, score in sentence_hits:
+        merit[article_id] = merit.get(article_id, 0.0) + 0.5 * score / top_sentence
+    for hit in headline_hits:
+        key = hit.passage.article.id
+        merit[key] = merit.get(key, 0.0) + hit.score / top_headline
     ranked = sorted(merit, key=lambda a: (-merit[a], a))
-    chosen = ranked[:ARTICLES] + [h.passage.article.id for h in sentence_hits[:SENTENCE_HITS]]
+    chosen = ranked[:ARTICLES] + [article_id for _, article_id, _ in sentence_hits[:SENTENCE_HITS]]
     articles = index.passages_of(chosen)
     top_merit = max(merit.values(), default=0.0) or 1.0
     article_rank = {a: rank for rank, a in enumerate(ranked, start=1)}
@@ -378,13 +426,13 @@ def _queries(plain: list[str], spelled: list[str], bridged: list[str]) -> list[l
     return queries
 
 
-def _merged(lists: Iterable[list[Hit]]) -> list[Hit]:
-    best: dict[int, Hit] = {}
+def _merged(lists: Iterable[list[tuple[int, str, float]]]) -> list[tuple[int, str, float]]:
+    best: dict[int, tuple[int, str, float]] = {}
     for hits in lists:
         for hit in hits:
-            if hit.score > 0 and (hit.passage.pid not in best or hit.score > best[hit.passage.pid].score):
-                best[hit.passage.pid] = hit
-    return sorted(best.values(), key=lambda h: (-h.score, h.passage.pid))
+            if hit[2] > 0 and (hit[0] not in best or hit[2] > best[hit[0]][2]):
+                best[hit[0]] = hit
+    return sorted(best.values(), key=lambda h: (-h[2], h[0]))
 
 
 # --- 3. reading the candidates --------------------------------------------------------------------------------
@@ -410,19 +458,36 @@ def _totals(question: ReadQuestion) -> tuple[float, float]:
     return local or 1.0, article or 1.0
 
 
-def _read(question: ReadQuestion, candidate: Candidate) -> None:
-    counted = [w for w in question.words if w.known or w.required]
+Support = list[tuple[float, str | None]]  # per question word: closeness and the term that stands for it
+
+
+def _support(question: ReadQuestion, key: object, terms: frozenset[str], cache: dict[object, Support]) -> Support:
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = [w.support(terms) for w in question.words]
+    return found
+
+
+def _read(question: ReadQuestion, candidate: Candidate, cache: dict[object, Support]) -> None:
+    """Score one candidate: what of the question it and its context hold, what is missing, the kind it states."""
     total, article_total = _totals(question)
     near = [p for p in (candidate.headline, candidate.previous, candidate.following) if p is not None]
+    mine_all = _support(question, candidate.passage.pid, candidate.passage.terms, cache)
+    near_all = [_support(question, p.pid, p.terms, cache) for p in near]
+    article_all = _support(question, ("article", candidate.passage.article.id), candidate.article_terms, cache)
     own = local = article = 0.0
-    for word in counted:
-        mine, term = word.support(candidate.passage.terms)
-        context, context_term = max((word.support(p.terms) for p in near), key=lambda s: s[0], default=(0.0, None))
-        anywhere, _ = word.support(candidate.article_terms)
+    for i, word in enumerate(question.words):
+        if not (word.known or word.required):
+            continue
+        mine, term = mine_all[i]
+        context, context_term, where = 0.0, None, ""
+        for passage, support in zip(near, near_all, strict=True):
+            if support[i][0] > context:
+                context, context_term, where = support[i][0], support[i][1], _where(candidate, passage)
         weight = word.weight if word.counted else BRIDGED * word.weight
         own += weight * mine
         local += weight * max(mine, CONTEXT * context)
-        article += weight * anywhere
+        article += weight * article_all[i][0]
         if word.counted and max(mine, context) >= SPELLING:
             candidate.anchored = True
         if word.required and max(mine, context) < SUPPORTED:
@@ -431,10 +496,27 @@ def _read(question: ReadQuestion, candidate: Candidate) -> None:
         if mine > 0 and term is not None:
             candidate.supports[word.word] = f"{word.labels[term]}, sentence"
         elif context > 0 and context_term is not None:
-            where = next(_where(candidate, p) for p in near if word.support(p.terms)[1] == context_term)
             candidate.supports[word.word] = f"{word.labels[context_term]}, {where}"
     candidate.own, candidate.local = min(1.0, own / total), min(1.0, local / total)
     candidate.article = min(1.0, article / article_total)
+    gated = candidate.anchored and not candidate.missing and candidate.local >= ANSWER_FLOOR
+    if gated and candidate.own >= SENTENCE_FLOOR and candidate.article >= ARTICLE_FLOOR:
+        _answer_type(question, candidate)  # only for a candidate that may answer: it costs regular expressions
+    typed = 0.0
+    if candidate.answer_type_in is not None:
+        typed = 0.1 if candidate.answer_type_in == "sentence" else 0.05
+        if strong(question.kind, (candidate.passage if candidate.answer_type_in == "sentence" else candidate.previous
+                                  or candidate.passage).text, question.names):  # fmt: skip
+            typed += 0.1
+    candidate.score = (
+        0.45 * candidate.local + 0.35 * candidate.own + 0.2 * candidate.article
+        + 0.15 * candidate.bm25 + 0.15 * candidate.article_score + typed
+    )  # fmt: skip
+    if candidate.semantic is not None:
+        candidate.score += SEMANTIC_WEIGHT * candidate.semantic
+
+
+def _answer_type(question: ReadQuestion, candidate: Candidate) -> None:
     if question.kind in (*_TYPED_KINDS, "where", "how"):
         found = holds(question.kind, candidate.passage.text, question.names)
         if found is not None:
@@ -448,13 +530,6 @@ def _read(question: ReadQuestion, candidate: Candidate) -> None:
     else:
         candidate.answer_type = "any"
     candidate.with_previous = candidate.previous is not None and _leans_on_previous(question, candidate)
-    typed = 0.1 if candidate.answer_type_in == "sentence" else 0.05 if candidate.answer_type_in else 0.0
-    candidate.score = (
-        0.45 * candidate.local + 0.35 * candidate.own + 0.2 * candidate.article
-        + 0.15 * candidate.bm25 + 0.15 * candidate.article_score + typed
-    )  # fmt: skip
-    if candidate.semantic is not None:
-        candidate.score += SEMANTIC_WEIGHT * candidate.semantic
 
 
 def _where(candidate: Candidate, passage: Passage) -> str:
@@ -491,10 +566,11 @@ def answer_question(index: CoverageIndex, question: str, reader: Reader = NO_REA
             found, reader.similarities(read.text, [c.passage for c in found]), strict=True
         ):
             candidate.semantic = similarity
+    cache: dict[object, Support] = {}
     for candidate in found:
-        _read(read, candidate)
+        _read(read, candidate, cache)
     quotes = _pick_quotes(index, [c for c in found if c.answers])
-    headline_answers = [h for h in headline_hits if _headline_answers(index, read, h)]
+    headline_answers = [h for h in headline_hits[:HEADLINES] if _headline_answers(index, read, h)]
     answered = bool(quotes) or bool(headline_answers)
     answering = {h.passage.article.id for h in headline_answers}
     quoted = {q.article_id for q in quotes} - answering  # a headline that answers is shown even beside its quote

@@ -270,6 +270,13 @@ class CoverageIndex:
                 hits.append(Hit(passage, float(score), covered / total if total else 0.0))
             return hits
 
+    def ranked(self, terms: Sequence[str], kind: Kind, k: int) -> list[tuple[int, str, float]]:
+        """The best ``k`` passages of one kind as ``(pid, article id, BM25 score)``, best first, without reading
+        their text (for a caller that reads whole articles afterwards)."""
+        with self._lock:
+            found = self._collections[kind].top_k(list(terms), k)
+            return [(pid, owner, float(score)) for pid, score in found if (owner := self._owner[pid]) is not None]
+
     def _texts(self, pids: Sequence[int], kind: Kind) -> dict[int, str]:
         owners = {pid: self._owner[pid] for pid in pids}
         if kind == "headline":

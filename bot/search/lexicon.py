@@ -32,6 +32,7 @@ from pathlib import Path
 
 __all__ = [
     "WORDNET_VERSION",
+    "inflections",
     "lemmas",
     "lexical_file",
     "only_proper",
@@ -78,6 +79,7 @@ class _WordNet:
         self._data: dict[str, mmap.mmap] = {}
         self._exceptions: dict[str, dict[str, list[str]]] = {}
         self.lexnames: dict[int, str] = {}
+        self._inflections: dict[str, tuple[str, ...]] | None = None
         for line in (directory / "lexnames").read_text(encoding="utf-8").splitlines():
             number, name, *_ = line.split()
             self.lexnames[int(number)] = name
@@ -128,6 +130,18 @@ class _WordNet:
             pointers.append((symbol.decode(), int(target), pos_letter, int(source_target[:2], 16),
                              int(source_target[2:], 16)))  # fmt: skip
         return words, pointers
+
+    def inflections(self) -> dict[str, tuple[str, ...]]:
+        """Base form -> its irregular forms, over every part of speech (the exception lists reversed)."""
+        if self._inflections is None:
+            reverse: dict[str, list[str]] = {}
+            for table in self._exceptions.values():
+                for inflected, bases in table.items():
+                    for base in bases:
+                        if inflected != base and "_" not in inflected:
+                            reverse.setdefault(base, []).append(inflected)
+            self._inflections = {base: tuple(dict.fromkeys(forms)) for base, forms in reverse.items()}
+        return self._inflections
 
     def lexical_file(self, offset: int, pos: str) -> str:
         """The lexicographer file of a synset ("noun.person", "noun.group", "verb.motion", ...)."""
@@ -225,6 +239,15 @@ def proper_noun(word: str) -> bool:
             if any(w.casefold() == lemma and w[:1].isupper() for w in wordnet.synset(offset, "n")[0]):
                 return True
     return False
+
+
+@lru_cache(maxsize=20_000)
+def inflections(word: str) -> tuple[str, ...]:
+    """Irregular inflected forms of a lower-case base word, from WordNet's exception lists ("leave" -> "left")."""
+    wordnet = _open()
+    if wordnet is None:
+        return ()
+    return wordnet.inflections().get(word, ())
 
 
 @lru_cache(maxsize=20_000)

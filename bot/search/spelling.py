@@ -61,8 +61,11 @@ class Speller:
             return []
         self._ensure(version, vocabulary)
         scored: dict[str, tuple[int, float]] = {}
-        for probe in dict.fromkeys((word, term)):
-            limit = max_edits(probe)
+        probes = [word, term]
+        if len(word) >= 8:  # a long word against a stem: "rehabilitaion" -> "rehabilita" ~ "rehabilit"
+            probes += [word[:-2], word[:-3]]
+        for probe in dict.fromkeys(probes):
+            limit = max_edits(probe) if probe in (word, term) else 1
             pool = [t for n in range(len(probe) - limit, len(probe) + limit + 1)
                     for t in self._buckets.get((probe[0], n), [])]  # fmt: skip
             for found, distance, _ in process.extract(
