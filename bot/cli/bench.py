@@ -29,6 +29,10 @@ __all__ = ["bench"]
     "--cold-start", "cold_articles", type=int, default=0,
     help="Also time a data directory of this many articles (e.g. 100000): ingest, answers, a new process's first.",
 )  # fmt: skip
+@click.option(
+    "--answers", "answer_sizes", default="",
+    help="Instead, time whole answers (no model) over synthetic coverages of N sentences each (e.g. 100000,1000000).",
+)  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print every figure as JSON.")
 def bench(
     sizes: str,
@@ -37,6 +41,7 @@ def bench(
     no_huffpost: bool,
     engines: str,
     cold_articles: int,
+    answer_sizes: str,
     as_json: bool,
 ) -> None:
     """Benchmark retrieval against rank-bm25, rank-bm25-rs, bm25s, tantivy and SQLite FTS5 in one run; see
@@ -46,6 +51,9 @@ def bench(
 
         newsbot bench --sizes 10000,100000 --queries 100 --engines rank-bm25,bm25s
     """
+    if answer_sizes:
+        _answers(answer_sizes, queries, as_json)
+        return
     from bot.ops.bench import DEFAULT_HUFFPOST, run_benchmark
     from bot.ops.bench_report import format_report
 
@@ -90,3 +98,26 @@ def bench(
             f"({answers['ratio_p50']}x / {answers['ratio_p95']}x; "
             f"{answers['answered']} of {answers['questions']} answered)."
         )
+
+
+def _answers(sizes: str, queries: int, as_json: bool) -> None:
+    """``--answers``: the latency of a whole answer (:mod:`bot.ops.answer_bench`), one line per size."""
+    from bot.ops.answer_bench import answer_latency
+
+    try:
+        size_list = [int(s) for s in sizes.split(",") if s.strip()]
+    except ValueError:
+        raise InvalidInput(f"--answers: {sizes!r} is not a comma-separated list of numbers") from None
+    results = []
+    for size in size_list:  # each size is reported as soon as it is measured (a 1M coverage takes minutes)
+        r = answer_latency(size, queries, progress=lambda m: click.echo(m, err=True))
+        results.append(r)
+        wall, cpu = r["wall_ms"], r["cpu_ms"]
+        line = (
+            f"{r['sentences']:,} sentences: a whole answer p50 {wall['p50']} ms, p95 {wall['p95']} ms "
+            f"(CPU p50 {cpu['p50']} ms, p95 {cpu['p95']} ms) over {r['questions']} questions, "
+            f"{r['answered']} answered; built in {r['build_seconds']} s"
+        )
+        click.echo(line, err=as_json)
+    if as_json:
+        click.echo(json.dumps(results, indent=2))

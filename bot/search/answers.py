@@ -305,6 +305,9 @@ def _mark_names(question: ReadQuestion, texts: Iterable[str]) -> None:
                 word.name = True
                 word.settle()
             continue
+        known_name = proper_noun(word.word)
+        if not known_name and (lemmas(word.word) or not word.word.isalpha()):
+            continue  # a common word in WordNet: capitals in the coverage would not make it a name
         upper = lower = 0
         stem = re.escape(word.word[: max(3, len(word.word) - 2)])
         for match in re.finditer(rf"(?:^|(?<=[^\w'’-]))({stem})", text, re.IGNORECASE | re.MULTILINE):
@@ -316,7 +319,6 @@ def _mark_names(question: ReadQuestion, texts: Iterable[str]) -> None:
                 upper += 1
             else:
                 lower += 1
-        known_name = proper_noun(word.word)
         if upper >= 3 * lower and (upper >= 1 if known_name else upper >= 2 and not lemmas(word.word)):
             word.name = True
             word.alternatives = {
@@ -394,28 +396,48 @@ def candidates(index: CoverageIndex, question: ReadQuestion) -> tuple[list[Candi
         key = hit.passage.article.id
         merit[key] = merit.get(key, 0.0) + hit.score / top_headline
     ranked = sorted(merit, key=lambda a: (-merit[a], a))
-    chosen = ranked[:ARTICLES] + [article_id for _, article_id, _ in sentence_hits[:SENTENCE_HITS]]
-    articles = index.passages_of(chosen)
     top_merit = max(merit.values(), default=0.0) or 1.0
     article_rank = {a: rank for rank, a in enumerate(ranked, start=1)}
     found: list[Candidate] = []
-    for article_id, passages in articles.items():
+
+    def add(passage: Passage, previous: Passage | None, following: Passage | None, headline: Passage,
+            terms: frozenset[str]) -> None:  # fmt: skip
+        article_id = passage.article.id
+        found.append(
+            Candidate(
+                passage=passage,
+                previous=previous,
+                following=following,
+                headline=headline,
+                article_rank=article_rank[article_id],
+                bm25_rank=bm25_rank.get(passage.pid),
+                bm25=bm25.get(passage.pid, 0.0),
+                article_score=merit[article_id] / top_merit,
+                article_terms=terms,
+            )
+        )
+
+    whole = ranked[:ARTICLES]  # every sentence of these articles is read
+    for passages in index.passages_of(whole).values():
         headline, sentences = passages[0], passages[1:]
         terms = frozenset().union(*(p.terms for p in passages))
         for i, passage in enumerate(sentences):
-            found.append(
-                Candidate(
-                    passage=passage,
-                    previous=sentences[i - 1] if i > 0 else None,
-                    following=sentences[i + 1] if i + 1 < len(sentences) else None,
-                    headline=headline,
-                    article_rank=article_rank[article_id],
-                    bm25_rank=bm25_rank.get(passage.pid),
-                    bm25=bm25.get(passage.pid, 0.0),
-                    article_score=merit[article_id] / top_merit,
-                    article_terms=terms,
-                )
-            )
+            add(passage, sentences[i - 1] if i > 0 else None, sentences[i + 1] if i + 1 < len(sentences) else None,
+                headline, terms)  # fmt: skip
+    # ... and of other articles, the best BM25 sentences, each with its headline and neighbours (its "article",
+    # for the article floor, is then that context: reading whole articles for them would cost more than it finds)
+    others = [(pid, a) for pid, a, _ in sentence_hits[:SENTENCE_HITS] if a not in set(whole)]
+    needed = {p for pid, a in others for p in (index.first_pid(a), pid - 1, pid, pid + 1)}
+    near = index.passages_at(needed)
+    for pid, article_id in others:
+        sentence, title = near.get(pid), near.get(index.first_pid(article_id))
+        if sentence is None or title is None:
+            continue
+        before, after = near.get(pid - 1), near.get(pid + 1)
+        before = before if before is not None and before.kind == "sentence" else None
+        after = after if after is not None and after.article.id == article_id else None
+        context = [p for p in (title, before, sentence, after) if p is not None]
+        add(sentence, before, after, title, frozenset().union(*(p.terms for p in context)))
     return found, headline_hits
 
 
@@ -475,6 +497,12 @@ def _read(question: ReadQuestion, candidate: Candidate, cache: dict[object, Supp
     mine_all = _support(question, candidate.passage.pid, candidate.passage.terms, cache)
     near_all = [_support(question, p.pid, p.terms, cache) for p in near]
     article_all = _support(question, ("article", candidate.passage.article.id), candidate.article_terms, cache)
+    for i, word in enumerate(question.words):  # first the cheap test that rules most candidates out
+        if word.required and max(mine_all[i][0], *(n[i][0] for n in near_all)) < SUPPORTED:
+            if not _excused(question, word, [candidate.passage.terms, *(p.terms for p in near)]):
+                candidate.missing.append(word.word)
+    if candidate.missing:
+        return
     own = local = article = 0.0
     for i, word in enumerate(question.words):
         if not (word.known or word.required):
@@ -490,9 +518,6 @@ def _read(question: ReadQuestion, candidate: Candidate, cache: dict[object, Supp
         article += weight * article_all[i][0]
         if word.counted and max(mine, context) >= SPELLING:
             candidate.anchored = True
-        if word.required and max(mine, context) < SUPPORTED:
-            if not _excused(question, word, [candidate.passage.terms, *(p.terms for p in near)]):
-                candidate.missing.append(word.word)
         if mine > 0 and term is not None:
             candidate.supports[word.word] = f"{word.labels[term]}, sentence"
         elif context > 0 and context_term is not None:

@@ -221,6 +221,29 @@ class CoverageIndex:
                 result[article_id] = passages
             return result
 
+    def passages_at(self, pids: Iterable[int]) -> dict[int, Passage]:
+        """The passages (headline or sentence) with these pids, with their text and terms; absent ones left out."""
+        with self._lock:
+            live = [pid for pid in dict.fromkeys(pids) if 0 <= pid < len(self._owner) and self._owner[pid]]
+            owners = {pid: self._owner[pid] for pid in live}
+            bodies = self._load_bodies({o for pid, o in owners.items() if o and self._start[pid] >= 0})
+            found: dict[int, Passage] = {}
+            for pid, owner in owners.items():
+                assert owner is not None
+                ref = self._articles[owner]
+                if self._start[pid] < 0:
+                    terms = frozenset(self._collections["headline"].terms_of(pid))
+                    found[pid] = Passage(pid, ref, "headline", ref.title, terms)
+                else:
+                    terms = frozenset(self._collections["sentence"].terms_of(pid))
+                    text = bodies[owner][self._start[pid] : self._end[pid]]
+                    found[pid] = Passage(pid, ref, "sentence", text, terms)
+            return found
+
+    def first_pid(self, article_id: str) -> int:
+        """The pid of an article's headline; its sentences follow it."""
+        return self._span[article_id][0]
+
     def excerpt(self, first_pid: int, last_pid: int) -> str:
         """The stored text from the start of one sentence to the end of a later one of the same article: a
         verbatim slice (for a quote that needs the sentence before it)."""

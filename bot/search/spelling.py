@@ -6,13 +6,16 @@ A term is corrected only when the coverage does not use it at all, to the closes
 distance (Levenshtein, by rapidfuzz: 1 edit for terms of up to 5 letters, 2 beyond), the most used one when
 several are as close.
 
-The vocabulary is grouped by first letter and length once per index version (terms of a 1M-sentence coverage
-take a fraction of a second), so a correction compares a word with a few thousand terms, in C.
+The vocabulary is grouped by first letter and length once per index version, at most every
+:data:`REBUILD_AFTER` seconds (grouping a 1M-sentence coverage's terms takes about a second; a term removed since
+is never suggested, one added since is suggested after the next regrouping), so a correction compares a word with
+a few thousand terms, in C.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable
 
 from rapidfuzz import process
@@ -20,6 +23,7 @@ from rapidfuzz.distance import Indel, Levenshtein
 
 __all__ = ["Speller"]
 
+REBUILD_AFTER = 600.0  # seconds: a changed vocabulary is regrouped at most this often (1M sentences: ~1 s)
 MIN_LENGTH = 3  # shorter words are too ambiguous to correct ("us", "un")
 
 
@@ -34,11 +38,15 @@ class Speller:
         self._lock = threading.Lock()
         self._version: object = None
         self._buckets: dict[tuple[str, int], list[str]] = {}
+        self._built = 0.0
 
     def _ensure(self, version: object, vocabulary: Callable[[], Iterable[str]]) -> None:
         with self._lock:
             if self._version == version:
                 return
+            if self._version is not None and time.monotonic() - self._built < REBUILD_AFTER:
+                return  # recent enough: words added since are not correction targets for a few minutes
+            self._built = time.monotonic()
             buckets: dict[tuple[str, int], list[str]] = {}
             for term in vocabulary():
                 if len(term) >= MIN_LENGTH - 1 and term.isalpha():
@@ -79,5 +87,5 @@ class Speller:
         if not scored:
             return []
         best = min(d for d, _ in scored.values())
-        closest = [t for t, (d, _) in scored.items() if d == best]
+        closest = [t for t, (d, _) in scored.items() if d == best and doc_freq(t) > 0]
         return sorted(closest, key=lambda t: (scored[t][1], -doc_freq(t), t))[:2]

@@ -135,3 +135,13 @@ def test_the_shipped_question_set_is_well_formed() -> None:
     questions = load_questions([path, path.with_name("questions-full.jsonl")])
     assert len(questions) >= 250
     assert {q.half for q in questions} == {"even", "odd"}
+
+
+def test_the_answer_latency_benchmark_answers_its_questions() -> None:
+    from bot.ops.answer_bench import answer_latency
+
+    result = answer_latency(400, questions=10, seed=1)
+    assert (result["articles"], result["questions"]) == (20, 10)
+    assert 380 <= result["sentences"] <= 400  # a few pseudo-words end in what reads as an abbreviation
+    assert result["answered"] >= 1  # its questions are built from the coverage's own sentences
+    assert result["cpu_ms"]["p50"] <= result["cpu_ms"]["p95"] <= result["cpu_ms"]["max"]

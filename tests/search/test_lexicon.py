@@ -56,7 +56,8 @@ def test_spelling_corrects_to_the_coverage_vocabulary(typed: str, term: str, exp
     assert speller.corrections(typed, term, 1, lambda: VOCABULARY, lambda t: DF.get(t, 1)) == expected
 
 
-def test_the_speller_rebuilds_when_the_vocabulary_changes() -> None:
+def test_the_speller_rebuilds_when_the_vocabulary_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("bot.search.spelling.REBUILD_AFTER", 0.0)
     speller = Speller()
     assert speller.corrections("amazn", "amazn", 1, lambda: ["letter"], lambda t: 1) == []
     assert speller.corrections("amazn", "amazn", 1, lambda: ["amazon"], lambda t: 1) == []  # same version: cached
