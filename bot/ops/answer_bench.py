@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from bot.core.models import Article
-from bot.ops.bench import VOCABULARY, _words, _zipf_ranks
+from bot.ops.bench_corpora import VOCABULARY, _words, _zipf_ranks
 from bot.search.answers import answer_question
 from bot.search.index import CoverageIndex
 
