@@ -33,6 +33,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from bot.core.files import fsync_path
 from bot.core.models import Article
 from bot.core.text import sentence_spans, tokenize
 from bot.search.bm25 import BM25Index
@@ -353,7 +354,7 @@ class CoverageIndex:
                 shutil.rmtree(old, ignore_errors=True)
             else:
                 os.replace(tmp, directory)
-            _fsync(directory.parent)
+            fsync_path(directory.parent)
 
     @classmethod
     def load(cls, directory: Path, body_loader: BodyLoader | None) -> tuple[CoverageIndex, dict[str, Any]]:
@@ -398,21 +399,7 @@ class CoverageIndex:
             raise ValueError(f"cannot load the index in {directory}: {exc}") from exc
 
 
-def _fsync(path: Path) -> None:
-    """Flush a file or directory to disk (a directory where the platform allows opening one)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def _fsync_tree(directory: Path) -> None:
     for path in directory.iterdir():
-        _fsync(path)
-    _fsync(directory)
+        fsync_path(path)
+    fsync_path(directory)

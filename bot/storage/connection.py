@@ -22,6 +22,7 @@ from importlib import resources
 from pathlib import Path
 
 from bot.core.errors import StoreError
+from bot.core.files import fsync_path
 from bot.core.models import now_iso
 from bot.storage.health import check_file, check_tables, disk_full, quick_check, store_error
 
@@ -102,7 +103,7 @@ class Connection:
             except OSError:  # a file system without hard links
                 if not file.exists():
                     os.replace(tmp, file)
-            _fsync_dir(file.parent)
+            fsync_path(file.parent)
         except OSError as exc:
             if exc.errno == errno.ENOSPC:
                 raise disk_full(str(file)) from None
@@ -241,20 +242,6 @@ def _write(db: sqlite3.Connection) -> Iterator[None]:
             except sqlite3.Error:
                 pass  # the original error says more
         raise
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make a rename or link in ``folder`` durable (where the platform allows opening a directory)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _migrations() -> Iterable[tuple[int, str, str]]:
