@@ -354,3 +354,23 @@ def test_shipped_corpus_by_month() -> None:
     assert sum(data.counts["Associated Press"]) == 6
     assert data.counts["other"][data.bins.index("2018-10")] == 2  # Washington Post and LA Times
     assert png_size(chart_png(items, topic=None)) == (1200, 600)
+
+
+def test_the_chart_cache_draws_a_chart_once_while_it_is_kept() -> None:
+    from bot.present.chart.cache import ChartCache
+
+    cache = ChartCache(kept=2)
+    first = [item(f"2021-{m:02d}-01", "AP", f"Story {m}") for m in range(1, 4)]
+    second = [*first[:2], item("2021-03-01", "AP", "Story 3, corrected")]  # one headline changed: another chart
+    third = [item("2020-01-01", "Reuters")]
+    png = cache.png(first, topic="cache")
+    assert png == chart_png(first, topic="cache")
+    assert cache.png(list(first), topic="cache") is png  # the same items: not drawn again
+    other = cache.png(second, topic="cache")
+    assert other != png and cache.png(first, topic="other topic") != png
+    assert len(cache) == 2  # the oldest (first, "cache") was dropped for (first, "other topic")
+    cache.png(third, topic="cache")
+    redrawn = cache.png(first, topic="cache")
+    assert redrawn == png and redrawn is not png  # drawn again, the same picture
+    with pytest.raises(InvalidInput, match="no coverage on 'cache' to chart"):
+        cache.png([], topic="cache")  # an error is not kept

@@ -5,13 +5,13 @@ from pathlib import Path
 import pytest
 
 from bot.core.errors import InvalidDate
-from bot.core.models import format_date
+from bot.core.models import TimelineQuery, format_date
 from bot.present.render import PLAIN, render_timeline
 from bot.service import NewsService
 
 
 def test_whole_timeline_is_oldest_first_with_undated_last(service: NewsService) -> None:
-    entries = service.timeline().entries
+    entries = service.timeline(TimelineQuery()).entries
     assert len(entries) == 31
     dated = [e.date for e in entries if e.date]
     assert dated == sorted(dated)
@@ -22,7 +22,7 @@ def test_whole_timeline_is_oldest_first_with_undated_last(service: NewsService) 
 
 
 def test_dates_keep_their_precision(service: NewsService) -> None:
-    text = render_timeline(service.timeline(), PLAIN)
+    text = render_timeline(service.timeline(TimelineQuery()), PLAIN)
     lines = text.splitlines()
     assert lines[0] == "Timeline of the coverage (31 articles)"
     assert lines[1] == (
@@ -35,7 +35,7 @@ def test_dates_keep_their_precision(service: NewsService) -> None:
 
 
 def test_topic_filter(service: NewsService) -> None:
-    titles = [e.title for e in service.timeline("Microsoft").entries]
+    titles = [e.title for e in service.timeline(TimelineQuery("Microsoft")).entries]
     assert titles == [
         "Amazon met with ICE officials over facial-recognition system that could identify immigrants",
         "Amazon met with ICE officials over facial-recognition system that could identify immigrants",
@@ -46,7 +46,7 @@ def test_topic_filter(service: NewsService) -> None:
 
 
 def test_since_until_and_outlet(service: NewsService) -> None:
-    entries = service.timeline(since="2020-06", until="2020-06-11", outlet="associated press").entries
+    entries = service.timeline(TimelineQuery(since="2020-06", until="2020-06-11", outlet="associated press")).entries
     assert [(e.date, e.title) for e in entries] == [
         ("2020-06-10", "Amazon bans police use of its face recognition for a year"),
         ("2020-06-11", "Microsoft joins Amazon, IBM in pausing face scans for police"),
@@ -54,24 +54,24 @@ def test_since_until_and_outlet(service: NewsService) -> None:
 
 
 def test_a_month_overlaps_a_day_range(service: NewsService) -> None:
-    entries = service.timeline(since="2017-10-15", until="2017-10-20").entries
+    entries = service.timeline(TimelineQuery(since="2017-10-15", until="2017-10-20")).entries
     assert [e.date for e in entries] == ["2017-10"]
-    assert service.timeline(since="2017-11", until="2018-01").entries == []
+    assert service.timeline(TimelineQuery(since="2017-11", until="2018-01")).entries == []
 
 
 @pytest.mark.parametrize("bad", ["2019-13", "2019-02-30", "last year", "19-01-01"])
 def test_bad_dates_are_errors(service: NewsService, bad: str) -> None:
     with pytest.raises(InvalidDate, match="since"):
-        service.timeline(since=bad)
+        service.timeline(TimelineQuery(since=bad))
 
 
 def test_since_after_until_is_an_error(service: NewsService) -> None:
     with pytest.raises(InvalidDate, match="after"):
-        service.timeline(since="2020", until="2019")
+        service.timeline(TimelineQuery(since="2020", until="2019"))
 
 
 def test_topic_with_no_coverage(service: NewsService) -> None:
-    timeline = service.timeline("volcanoes")
+    timeline = service.timeline(TimelineQuery("volcanoes"))
     assert timeline.entries == []
     assert (
         render_timeline(timeline)
@@ -93,9 +93,9 @@ def test_the_chart_of_a_timeline_counts_its_entries_per_month(service: NewsServi
     assert result.exit_code == 0 and result.stderr == f"Wrote the chart to {target}\n"
     png = target.read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", png[16:24]) == (1200, 600)
-    assert png == service.timeline_chart()  # the same picture from the same corpus version
+    assert png == service.timeline_chart(TimelineQuery())  # the same picture from the same corpus version
 
-    entries = service.timeline().entries
+    entries = service.timeline(TimelineQuery()).entries
     data = chart_data([ChartItem(e.date, e.source, e.title) for e in entries])
     assert data.period == "month" and data.undated == 3 and data.total == 31
     per_month = Counter(e.date[:7] for e in entries if e.date)
@@ -106,4 +106,4 @@ def test_no_chart_for_a_topic_without_coverage(service: NewsService) -> None:
     from bot.core.errors import InvalidInput
 
     with pytest.raises(InvalidInput, match="no coverage on 'volcanoes' to chart"):
-        service.timeline_chart("volcanoes")
+        service.timeline_chart(TimelineQuery("volcanoes"))

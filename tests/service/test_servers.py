@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from bot.cli.main import cli
 from bot.core.config import load_settings
 from bot.core.errors import PermissionDenied
-from bot.core.models import ArticleIn
+from bot.core.models import ArticleIn, TimelineQuery
 from bot.service import NewsService
 from bot.storage.store import Store
 from tests.paths import DATA
@@ -50,8 +50,8 @@ def test_a_change_in_one_server_never_reaches_another(service: NewsService) -> N
     assert SHIPPED_ID in {r.id for r in service.find_articles("", 100, server=B)}
     after_b = [(q.text, q.source) for q in service.ask("What did Amazon pitch to ICE?", server=B).quotes]
     assert after_b == before_b
-    assert [e.title for e in service.timeline("Glenmoor", server=B).entries] == []
-    assert [e.title for e in service.timeline("Glenmoor", server=A).entries] == [STORY.title]
+    assert [e.title for e in service.timeline(TimelineQuery("Glenmoor"), server=B).entries] == []
+    assert [e.title for e in service.timeline(TimelineQuery("Glenmoor"), server=A).entries] == [STORY.title]
     # the same URL is a duplicate in A only; B may add it on its own
     service.add(STORY, actor="discord:2 (bob)", server=B)
     assert service.count(server=B) == 32
