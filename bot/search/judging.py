@@ -1,0 +1,114 @@
+"""Judging the answerer's candidates: whether each answers the question, and how well.
+
+Step 3 of the answerer (:mod:`bot.search.answers`). A candidate answers when it passes the relevance test
+(:func:`bot.search.relevance.judge`: the question's names, numbers and rare words supported near it, its share of
+the question's weight) and, for a who / when / how-many / why question, it or the sentence before it states a fact
+of that kind (a person or organisation, a date or time, a quantity, a reason: :mod:`bot.search.answer_type`). The
+candidates that answer are scored by their support (own sentence first, then context, then article), a share of
+their sentence's and their article's normalised BM25, the answer kind found in the sentence itself and, when a
+semantic reader scored them, its similarity. A sentence that opens with a pronoun or "the company" and leans on
+the sentence before it is marked to be quoted with that sentence.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.search.answer_type import holds, strong
+from bot.search.candidates import Candidate
+from bot.search.question import SUPPORTED, ReadQuestion
+from bot.search.relevance import Support, judge
+
+__all__ = ["SEMANTIC_WEIGHT", "judge_candidates"]
+
+SEMANTIC_WEIGHT = 0.5
+_TYPED_KINDS = ("who", "when", "how_many", "why")
+
+# A sentence that leans on the one before it: it names its subject only by a pronoun or a role.
+_LEANS = re.compile(
+    r"^[\"“‘']?(?:he|she|it|they|his|her|its|their|this|that|these|those|there|the\s+(?:company|firm|agency|group|"
+    r"department|organi[sz]ation|man|woman|men|women|couple|government|bank|team|club|city|state|country|"
+    r"official|president|minister|court|judge|school|university|computer|device|program|programme|plan|bill|"
+    r"law|report|study|move|decision|deal|system|technology|service|network|station|airline|carrier|"
+    r"retailer|giant|startup|[a-z]+-old))\b",
+    re.IGNORECASE,
+)
+
+
+def judge_candidates(question: ReadQuestion, found: list[Candidate]) -> None:
+    """Judge every candidate in place (:attr:`Candidate.relevance`, its answer type, its score). The support of
+    each passage is computed once: neighbours and whole articles are shared by many candidates."""
+    cache: dict[object, Support] = {}
+    for candidate in found:
+        _judge(question, candidate, cache)
+
+
+def _support(question: ReadQuestion, key: object, terms: frozenset[str], cache: dict[object, Support]) -> Support:
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = [w.support(terms) for w in question.words]
+    return found
+
+
+def _judge(question: ReadQuestion, candidate: Candidate, cache: dict[object, Support]) -> None:
+    """Score one candidate: what of the question it and its context hold, what is missing, the kind it states."""
+    near = [
+        (where, p)
+        for where, p in (("headline", candidate.headline), ("previous sentence", candidate.previous),
+                         ("next sentence", candidate.following))
+        if p is not None
+    ]  # fmt: skip
+    candidate.relevance = found = judge(
+        question,
+        candidate.passage.terms,
+        _support(question, candidate.passage.pid, candidate.passage.terms, cache),
+        [(where, p.terms, _support(question, p.pid, p.terms, cache)) for where, p in near],
+        _support(question, ("article", candidate.passage.article.id), candidate.article_terms, cache),
+    )
+    if found.missing:
+        return
+    if found.relevant:
+        _answer_type(question, candidate)  # only for a candidate that may answer: it costs regular expressions
+    typed = 0.0
+    if candidate.answer_type_in is not None:
+        typed = 0.1 if candidate.answer_type_in == "sentence" else 0.05
+        if strong(question.kind, (candidate.passage if candidate.answer_type_in == "sentence" else candidate.previous
+                                  or candidate.passage).text, question.names):  # fmt: skip
+            typed += 0.1
+    candidate.score = (
+        0.45 * found.local + 0.35 * found.own + 0.2 * found.article
+        + 0.15 * candidate.bm25 + 0.15 * candidate.article_score + typed
+    )  # fmt: skip
+    if candidate.semantic is not None:
+        candidate.score += SEMANTIC_WEIGHT * candidate.semantic
+
+
+def _answer_type(question: ReadQuestion, candidate: Candidate) -> None:
+    if question.kind in (*_TYPED_KINDS, "where", "how"):
+        found = holds(question.kind, candidate.passage.text, question.names)
+        if found is not None:
+            candidate.answer_type, candidate.answer_type_in = found, "sentence"
+        elif candidate.previous is not None:
+            before = holds(question.kind, candidate.previous.text, question.names)
+            if before is not None:
+                candidate.answer_type, candidate.answer_type_in = before, "previous sentence"
+        if question.kind in ("where", "how") and candidate.answer_type is None:
+            candidate.answer_type = "any"  # helps when stated, not required
+    else:
+        candidate.answer_type = "any"
+    candidate.with_previous = candidate.previous is not None and _leans_on_previous(question, candidate)
+
+
+def _leans_on_previous(question: ReadQuestion, candidate: Candidate) -> bool:
+    """Whether the sentence opens with a pronoun or a role ("The company") and the sentence before it holds what
+    this one lacks: a required word, or the fact of the asked kind."""
+    if not _LEANS.match(candidate.passage.text) or candidate.previous is None:
+        return False
+    if candidate.answer_type_in == "previous sentence":
+        return True
+    for word in question.words:
+        if word.required and word.support(candidate.passage.terms)[0] < SUPPORTED:
+            if word.support(candidate.previous.terms)[0] >= SUPPORTED:
+                if word.support(candidate.headline.terms)[0] < SUPPORTED:
+                    return True
+    return False

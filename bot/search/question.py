@@ -1,0 +1,271 @@
+"""Reading a question: its words, what may stand for each in the coverage, and the kind of fact it asks for.
+
+Step 1 of the answerer (:mod:`bot.search.answers`). Each word becomes an index term (the articles' tokenizer) and
+gets what may stand for it in the coverage: itself; for a word the coverage never uses, its spelling corrections
+against the coverage's own vocabulary (:mod:`bot.search.spelling`); for a common word, its WordNet synonyms,
+derived forms and hypernyms that the coverage uses (:mod:`bot.search.lexicon`), each with a closeness. A word is a
+*name* when it is typed as one ("Amazon", "ICE") or when the coverage writes it capitalised ("marisa mayer"), and a
+*number* when it has digits. The question's kind ("when", "how many", "who", "why", ...) is read from its question
+word (:mod:`bot.search.answer_type`).
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from bot.core.errors import InvalidQuestion
+from bot.core.text import tokenize
+from bot.search.answer_type import Kind, question_kind
+from bot.search.index import CoverageIndex
+from bot.search.lexicon import inflections, lemmas, only_proper, proper_noun, related_words
+from bot.search.query import question_terms
+from bot.search.spelling import Speller
+
+__all__ = [
+    "SPELLING",
+    "SUPPORTED",
+    "QuestionWord",
+    "ReadQuestion",
+    "excused",
+    "mark_names",
+    "name_terms",
+    "read_question",
+]
+
+COMMON_SHARE = 0.01  # a WordNet alternative in more passages than this share is too common to bridge with
+COMMON_MIN = 50  # ... but one in fewer passages than this never is
+RARE_SHARE = 0.001  # a term in fewer than this share of the passages must be supported like a name
+SUPPORTED = 0.8  # closeness a word must reach to support a required question word
+SPELLING = 0.95  # closeness of a spelling correction
+KEY_SHARE = 0.99  # content words within this share of the rarest one's weight are key words too
+KEY_WORD = True  # the question's rarest content word must be supported like a name
+INFLECTED = 0.9  # closeness of an irregular form ("left" for "leave")
+
+_spellers: weakref.WeakKeyDictionary[CoverageIndex, Speller] = weakref.WeakKeyDictionary()
+
+
+def name_terms(question: str) -> set[str]:
+    """Terms of the words written as names in the question: capitalised ("Amazon", "Tesla") or in capitals
+    ("ICE"). The first word counts too unless it is a common word ("What", "Did")."""
+    names: set[str] = set()
+    for position, match in enumerate(re.finditer(r"[^\W\d_][\w.'’-]*", question)):
+        word = match.group()
+        if word[0].isupper() and not (position == 0 and not tokenize(word.lower())):
+            names.update(tokenize(word))
+    return names
+
+
+@dataclass
+class QuestionWord:
+    """One search term of the question and what may stand for it in the coverage."""
+
+    word: str  # as typed, lower case
+    term: str  # its index term
+    weight: float  # idf over sentences and headlines
+    alternatives: dict[str, float] = field(default_factory=dict)  # index term -> closeness (1.0: itself)
+    labels: dict[str, str] = field(default_factory=dict)  # index term -> how it stands for the word
+    position: int = 0  # among the question's words
+    name: bool = False
+    number: bool = False
+    rare: bool = False
+    key: bool = False  # the question's rarest content word that the coverage uses as typed
+    first_name: bool = False  # a name the coverage writes just before the next question word ("Jeff Bezos")
+
+    def settle(self) -> None:
+        """Fix :attr:`known`, :attr:`is_required` and :attr:`is_counted` once the alternatives are final."""
+        self.known = bool(self.alternatives)
+        self.is_required = self._required()
+        self.is_counted = self._counted()
+
+    known: bool = False
+    is_required: bool = False
+    is_counted: bool = False
+
+    @property
+    def required(self) -> bool:
+        return self.is_required
+
+    @property
+    def counted(self) -> bool:
+        return self.is_counted
+
+    def _required(self) -> bool:
+        """Must be supported near the quote: a name, a number or a rare word. A lower-case word the coverage
+        never uses (and cannot be corrected to) is a paraphrase, left out; a name never is."""
+        if not self.alternatives:
+            return self.name or self.number
+        return self.name or self.number or self.rare or self.key
+
+    def _counted(self) -> bool:
+        """Counts in the question's weight: a word the coverage uses as typed (or misspelt), or a required one.
+        A paraphrase word that only WordNet bridges counts only where it is matched; one that nothing matches
+        never does."""
+        return self._required() or any(c >= SPELLING for c in self.alternatives.values())
+
+    def support(self, terms: frozenset[str] | set[str]) -> tuple[float, str | None]:
+        best, which = 0.0, None
+        for term, closeness in self.alternatives.items():
+            if closeness > best and term in terms:
+                best, which = closeness, term
+        return best, which
+
+
+@dataclass
+class ReadQuestion:
+    text: str
+    kind: Kind
+    words: list[QuestionWord]
+
+    @property
+    def names(self) -> frozenset[str]:
+        return frozenset(w.word for w in self.words if w.name)
+
+
+_WORD = re.compile(r"[^\W_][\w.'’-]*")
+# Words typed in chat that carry no content: contractions without their apostrophe, question scaffolding.
+_CHAT = frozenset(
+    """whats wats whos hows whens wheres whys didnt doesnt dont isnt wasnt werent arent hasnt havent hadnt wont
+    cant couldnt wouldnt shouldnt aint im ive youre theyre thats theres name names guy guys ppl pls plz u ur
+    happend wich wat whn wen hw whem whne""".split()
+)
+# Numbers written as words: a question that says "second" is not answered by a sentence about the first.
+_NUMBER_WORDS = frozenset(
+    """two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred thousand
+    million billion trillion second third fourth fifth sixth seventh eighth ninth tenth""".split()
+)
+# The adjective of "how tall", "how far", "how old": it names the kind of fact, not the subject.
+_HOW = re.compile(
+    r"\bhow\s+(?:many|much|old|long|far|big|large|high|tall|deep|fast|often|heavy|wide|come)\s+(\w+)?", re.IGNORECASE
+)
+
+
+def read_question(index: CoverageIndex, question: str) -> ReadQuestion:
+    """The question's words, what may stand for each in ``index``, and the kind of fact it asks for."""
+    terms = question_terms(question)  # InvalidQuestion when there is nothing to search for
+    skipped = {t for w in _CHAT for t in tokenize(w)}
+    for match in _HOW.finditer(question):
+        skipped.update(tokenize(match.group().split()[1]))
+    wanted = {t for t in terms if t not in skipped}
+    if not wanted:
+        raise InvalidQuestion(
+            f"{question.strip()!r} has no word to search for (only words like 'what' or 'whats'): "
+            "name who or what you are asking about"
+        )
+    typed_names = name_terms(question)
+    total = max(1, index.size("sentence") + index.size("headline"))
+    weights = index.term_weights(terms)
+    words: dict[str, QuestionWord] = {}
+    for match in _WORD.finditer(question):
+        raw = match.group().strip(".'’-")
+        if raw.casefold() in _CHAT:
+            continue
+        for term in tokenize(raw):
+            if term not in wanted or term in words:
+                continue
+            typed = re.sub(r"['’]s$", "", raw.casefold())
+            word = QuestionWord(typed, term, weights[term], position=len(words))
+            word.number = any(c.isdigit() for c in term) or typed in _NUMBER_WORDS
+            word.name = (term in typed_names or only_proper(word.word)) and not word.number
+            _bridge(index, word)
+            df = max((index.doc_freq(t) for t in word.alternatives), default=0)
+            word.rare = 0 < df < RARE_SHARE * total
+            word.settle()
+            words[term] = word
+    content = [w for w in words.values() if not w.name and not w.number and w.alternatives.get(w.term) == 1.0]
+    if len(content) > 1 and KEY_WORD:
+        top = max(w.weight for w in content)
+        for word in content:
+            word.key = word.weight >= KEY_SHARE * top  # the rarest, and any as rare as it
+    for word in words.values():  # one word of a sentence stands for one word of the question: its own
+        for other in words:
+            if other != word.term and other in word.alternatives:
+                del word.alternatives[other]
+        word.settle()
+    return ReadQuestion(question.strip(), question_kind(question), list(words.values()))
+
+
+def _bridge(index: CoverageIndex, word: QuestionWord) -> None:
+    """Fill ``word.alternatives``: itself, a spelling correction, and WordNet's related words, as index terms.
+    A related word in more than :data:`COMMON_SHARE` of the passages ("go" for "rifle", "make" for "create")
+    is left out: it would support anything."""
+    common = max(COMMON_MIN, COMMON_SHARE * (index.size("sentence") + index.size("headline")))
+    if index.doc_freq(word.term) > 0:
+        word.alternatives[word.term] = 1.0
+        word.labels[word.term] = word.word
+    elif not word.number:
+        speller = _spellers.get(index)
+        if speller is None:
+            speller = _spellers.setdefault(index, Speller())
+        for term in speller.corrections(word.word, word.term, index.version, index.vocabulary, index.doc_freq):
+            word.alternatives[term] = SPELLING
+            word.labels[term] = f"{term} (spelling)"
+    if word.number or not word.word.isalpha():
+        return
+    for form in inflections(word.word):  # "leave" -> "left", which the tokenizer keeps apart (a direction too)
+        for term in tokenize(form):
+            if term not in word.alternatives and 0 < index.doc_freq(term):
+                word.alternatives[term] = INFLECTED
+                word.labels[term] = f"{form} (inflection)"
+    for related, closeness in related_words(word.word).items():
+        if word.name and not _same_family(word.word, related):
+            continue  # a name keeps only its own forms ("japanese" -> "japan"), never a synonym
+        for term in tokenize(related):
+            if term not in word.alternatives and 0 < index.doc_freq(term) <= common:
+                word.alternatives[term] = closeness
+                word.labels[term] = f"{related} (WordNet)"
+
+
+def _same_family(word: str, other: str) -> bool:
+    """Two forms of one name: "japanese" and "japan", "israeli" and "israel"."""
+    return len(word) >= 4 and len(other) >= 4 and word[:4] == other[:4]
+
+
+def mark_names(question: ReadQuestion, texts: Iterable[str]) -> None:
+    """Lower-case question words that the candidate sentences write capitalised in mid-sentence are names
+    ("marisa mayer" -> Marisa Mayer), when WordNet knows them as a name or not at all; a word the coverage and
+    WordNet both lack is one too (an unknown name, not a paraphrase). Headlines are not counted: many outlets
+    capitalise every word of them."""
+    text = "\n".join(texts)
+    for word, following in zip(question.words, question.words[1:], strict=False):
+        if following.position == word.position + 1 and word.word.isalpha() and following.word.isalpha():
+            pair = rf"(?<![\w'’-]){re.escape(word.word)}\s+{re.escape(following.word)}(?![\w'’-])"
+            word.first_name = re.search(pair, text, re.IGNORECASE) is not None
+    for word in question.words:
+        if word.name or word.number or not word.known:
+            if not word.known and not word.number and word.word.isalpha() and not lemmas(word.word):
+                word.name = True
+                word.settle()
+            continue
+        known_name = proper_noun(word.word)
+        if not known_name and (lemmas(word.word) or not word.word.isalpha()):
+            continue  # a common word in WordNet: capitals in the coverage would not make it a name
+        upper = lower = 0
+        stem = re.escape(word.word[: max(3, len(word.word) - 2)])
+        for match in re.finditer(rf"(?:^|(?<=[^\w'’-]))({stem})", text, re.IGNORECASE | re.MULTILINE):
+            start = match.start(1)
+            before = text[max(0, start - 3) : start].rstrip(" ")
+            if not before or before[-1] in '.!?:"“‘(\n':
+                continue  # sentence-initial: capitalised anyway
+            if text[start].isupper():
+                upper += 1
+            else:
+                lower += 1
+        if upper >= 3 * lower and (upper >= 1 if known_name else upper >= 2 and not lemmas(word.word)):
+            word.name = True
+            word.alternatives = {
+                t: c for t, c in word.alternatives.items() if c >= SPELLING or _same_family(word.word, t)
+            }
+            word.settle()
+
+
+def excused(question: ReadQuestion, word: QuestionWord, terms: Iterable[frozenset[str]]) -> bool:
+    """A first name need not be repeated: "jeff bezos" is held by "Bezos" (the last word of a run of names)."""
+    if not (word.name or word.rare) or not word.first_name:
+        return False
+    following = [w for w in question.words if w.position == word.position + 1]
+    if not following:
+        return False
+    return any(following[0].support(t)[0] >= SUPPORTED for t in terms) or excused(question, following[0], terms)

@@ -1,0 +1,222 @@
+"""The relevance test: does a sentence, read with its headline and neighbours, hold a question or a topic?
+
+One test for everything that must decide whether coverage is *about* what was asked: the answerer's candidate
+sentences and headlines (:mod:`bot.search.answers`), and any other feature that picks "the most relevant sentence"
+or asks whether an article matches a topic, so that they all mean the same thing by it.
+
+A question word is *supported* by a sentence when the sentence holds the word or what stands for it (its spelling
+corrections, WordNet relatives; :mod:`bot.search.question`); it is supported *in context* when the headline or a
+neighbouring sentence does, at :data:`CONTEXT` of its closeness. A sentence is relevant only if
+
+- every name and number of the question, and every rare or key content word, is supported by the sentence, its
+  headline or a neighbouring sentence at :data:`~bot.search.question.SUPPORTED` closeness (synonyms and typos
+  allowed, another name or number not: "India" is not supported by a sentence about China);
+- one of the question's own words (as typed or misspelt, not only a WordNet relative) is held near it;
+- it and its context hold :data:`ANSWER_FLOOR` of the question's weight (idf), it alone :data:`SENTENCE_FLOOR`,
+  and its whole article :data:`ARTICLE_FLOOR`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from bot.search.answer_type import holds
+from bot.search.index import CoverageIndex, Hit, Passage
+from bot.search.question import SPELLING, SUPPORTED, QuestionWord, ReadQuestion, excused
+
+__all__ = [
+    "ANSWER_FLOOR",
+    "ARTICLE_FLOOR",
+    "HEADLINE_FLOOR",
+    "SENTENCE_FLOOR",
+    "Relevance",
+    "best_sentence",
+    "headline_relevant",
+    "missing",
+    "relevance",
+]
+
+ANSWER_FLOOR = 0.5  # share of the question's weight a sentence and its context must hold
+SENTENCE_FLOOR = 0.0  # ... the sentence alone
+ARTICLE_FLOOR = 0.65  # ... its whole article (headline and every sentence)
+HEADLINE_FLOOR = 0.5  # ... a headline, to answer or to be shown as related
+CONTEXT = 0.8  # a word held by the headline or a neighbouring sentence counts at this share
+BRIDGED = 0.5  # share of its weight a word only WordNet bridges counts with
+
+Support = list[tuple[float, str | None]]  # per question word: closeness and the term that stands for it
+
+
+@dataclass(frozen=True)
+class Relevance:
+    """How much of a question one sentence holds, read in its article (see the module doc)."""
+
+    own: float = 0.0  # share of the question's weight the sentence alone holds
+    local: float = 0.0  # ... the sentence with its headline and neighbours
+    article: float = 0.0  # ... its whole article
+    missing: tuple[str, ...] = ()  # required question words nothing near the sentence supports
+    anchored: bool = False  # one of the question's own words is held near the sentence
+    supports: dict[str, str] = field(default_factory=dict)  # question word -> "what stands for it, where"
+
+    @property
+    def relevant(self) -> bool:
+        """Whether the sentence passes every floor: it is about what was asked."""
+        return (
+            self.anchored
+            and not self.missing
+            and self.local >= ANSWER_FLOOR
+            and self.own >= SENTENCE_FLOOR
+            and self.article >= ARTICLE_FLOOR
+        )
+
+
+def relevance(
+    question: ReadQuestion,
+    sentence: Passage,
+    *,
+    headline: Passage | None = None,
+    previous: Passage | None = None,
+    following: Passage | None = None,
+    article_terms: frozenset[str] | None = None,
+) -> Relevance:
+    """The relevance test of ``sentence`` for ``question`` (from :func:`bot.search.question.read_question` over the
+    same index), with its article's headline and the sentences before and after it as context.
+
+    ``article_terms`` are the terms of the whole article (default: those of the passages given). The result's
+    :attr:`Relevance.relevant` is the answerer's own floor; :attr:`Relevance.local` ranks relevant sentences."""
+    near = [p for p in (headline, previous, following) if p is not None]
+    where = {id(headline): "headline", id(previous): "previous sentence", id(following): "next sentence"}
+    if article_terms is None:
+        article_terms = frozenset().union(sentence.terms, *(p.terms for p in near))
+    return judge(
+        question,
+        sentence.terms,
+        [w.support(sentence.terms) for w in question.words],
+        [(where[id(p)], p.terms, [w.support(p.terms) for w in question.words]) for p in near],
+        [w.support(article_terms) for w in question.words],
+    )
+
+
+def best_sentence(question: ReadQuestion, passages: Sequence[Passage]) -> tuple[Passage, Relevance] | None:
+    """The sentence of one article that holds ``question`` best by :func:`relevance`, or None when none is
+    relevant. ``passages`` are the article's headline then its sentences in order, as
+    :meth:`bot.search.index.CoverageIndex.passages_of` gives them. Ties go to the earlier sentence."""
+    if len(passages) < 2:
+        return None
+    headline, sentences = passages[0], passages[1:]
+    terms = frozenset().union(*(p.terms for p in passages))
+    best: tuple[Passage, Relevance] | None = None
+    for i, sentence in enumerate(sentences):
+        found = relevance(
+            question,
+            sentence,
+            headline=headline,
+            previous=sentences[i - 1] if i > 0 else None,
+            following=sentences[i + 1] if i + 1 < len(sentences) else None,
+            article_terms=terms,
+        )
+        if found.relevant and (best is None or (found.local, found.own) > (best[1].local, best[1].own)):
+            best = (sentence, found)
+    return best
+
+
+def totals(question: ReadQuestion) -> tuple[float, float]:
+    """The question's weight for a sentence and its context, and for a whole article.
+
+    A word the coverage uses as typed (or misspelt), and a required word, count in full. A word only WordNet
+    bridges counts half: matching it helps, missing it costs less. A word nothing in the coverage matches counts
+    in full for the sentence ("What did Amazon say about its quarterly earnings?" is not answered by a sentence
+    about Amazon) but not for the article, where it is a paraphrase the reporters put in other words."""
+    local = article = 0.0
+    for word in question.words:
+        if word.counted:
+            local += word.weight
+            article += word.weight
+        elif word.known:
+            local += BRIDGED * word.weight
+            article += BRIDGED * word.weight
+        else:
+            local += word.weight
+    return local or 1.0, article or 1.0
+
+
+def judge(
+    question: ReadQuestion,
+    terms: frozenset[str],
+    mine_all: Support,
+    near_all: Sequence[tuple[str, frozenset[str], Support]],
+    article_all: Support,
+) -> Relevance:
+    """:func:`relevance` from supports already computed (the answerer caches them per passage): the sentence's
+    ``terms`` and support, each context passage's (where, terms, support), and the article's support."""
+    absent = [
+        word.word
+        for i, word in enumerate(question.words)  # first the cheap test that rules most candidates out
+        if word.required
+        and max((mine_all[i][0], *(n[2][i][0] for n in near_all))) < SUPPORTED
+        and not excused(question, word, [terms, *(n[1] for n in near_all)])
+    ]
+    if absent:
+        return Relevance(missing=tuple(absent))
+    total, article_total = totals(question)
+    own = local = article = 0.0
+    anchored = False
+    supports: dict[str, str] = {}
+    for i, word in enumerate(question.words):
+        if not (word.known or word.required):
+            continue
+        mine, term = mine_all[i]
+        context, context_term, where = 0.0, None, ""
+        for place, _, support in near_all:
+            if support[i][0] > context:
+                context, context_term, where = support[i][0], support[i][1], place
+        weight = _weight(word)
+        own += weight * mine
+        local += weight * max(mine, CONTEXT * context)
+        article += weight * article_all[i][0]
+        if word.counted and max(mine, context) >= SPELLING:
+            anchored = True
+        if mine > 0 and term is not None:
+            supports[word.word] = f"{word.labels[term]}, sentence"
+        elif context > 0 and context_term is not None:
+            supports[word.word] = f"{word.labels[context_term]}, {where}"
+    return Relevance(
+        own=min(1.0, own / total),
+        local=min(1.0, local / total),
+        article=min(1.0, article / article_total),
+        anchored=anchored,
+        supports=supports,
+    )
+
+
+def missing(question: ReadQuestion, terms: frozenset[str]) -> list[str]:
+    """The required question words (names, numbers, rare and key words) that ``terms`` alone do not support."""
+    return [
+        w.word
+        for w in question.words
+        if w.required and w.support(terms)[0] < SUPPORTED and not excused(question, w, [terms])
+    ]
+
+
+def headline_relevant(index: CoverageIndex, question: ReadQuestion, hit: Hit) -> bool:
+    """A headline answers when it holds the question as a sentence must (names, numbers, rare words),
+    :data:`HEADLINE_FLOOR` of its weight, and its article :data:`ARTICLE_FLOOR`; for a who, how-many or why
+    question it must state a fact of that kind (for "when", the article's date answers)."""
+    total, article_total = totals(question)
+    words = [w for w in question.words if w.known]
+    held = _held(words, hit.passage.terms) / total
+    anchored = any(w.counted and w.support(hit.passage.terms)[0] >= SPELLING for w in words)
+    if not anchored or held < HEADLINE_FLOOR or missing(question, hit.passage.terms):
+        return False
+    if question.kind in ("who", "how_many", "why") and holds(question.kind, hit.passage.text, question.names) is None:
+        return False
+    terms = index.article_terms(hit.passage.article.id)
+    return _held(words, terms) / article_total >= ARTICLE_FLOOR
+
+
+def _held(words: Iterable[QuestionWord], terms: frozenset[str]) -> float:
+    return sum(_weight(w) * w.support(terms)[0] for w in words)
+
+
+def _weight(word: QuestionWord) -> float:
+    return word.weight if word.counted else BRIDGED * word.weight

@@ -1,0 +1,78 @@
+"""The public relevance test (bot.search.relevance), as other features call it: the answerer's own floor on one
+sentence read with its headline and neighbours, and the best sentence of one article."""
+
+from __future__ import annotations
+
+from bot.core.models import Article
+from bot.search.answers import answer_question
+from bot.search.index import CoverageIndex
+from bot.search.question import read_question
+from bot.search.relevance import best_sentence, relevance
+
+
+def article(article_id: str, title: str, body: str) -> Article:
+    return Article(
+        id=article_id, title=title, source="Example", date="2020-01-02", url=None, body=body, added_at="t", added_by="t"
+    )
+
+
+def coverage() -> CoverageIndex:
+    index = CoverageIndex()
+    index.add_articles(
+        [
+            article(
+                "pitch",
+                "Amazon met with immigration officials",
+                "The meeting took place in June. Amazon pitched its face-matching software to immigration officials "
+                "as a way to identify people. It declined to comment.",
+            ),
+            article(
+                "cloud",
+                "Microsoft wins a cloud contract",
+                "Microsoft signed a cloud contract with the Pentagon in October. The deal is worth ten billion dollars.",
+            ),
+            article("weather", "Storm hits the coast", "The storm knocked out power to thousands of homes on Monday."),
+        ]
+    )
+    return index
+
+
+def test_the_best_sentence_of_an_article_is_the_one_the_answerer_quotes() -> None:
+    index = coverage()
+    question = read_question(index, "what software did amazon pitch to immigration officials")
+    passages = index.passages_of(["pitch"])["pitch"]
+    best = best_sentence(question, passages)
+    assert best is not None
+    sentence, found = best
+    assert sentence.text.startswith("Amazon pitched its face-matching software")
+    assert found.relevant and not found.missing
+    assert found.supports["amazon"] == "amazon, sentence"
+    assert found.own == found.local == 1.0
+    answer = answer_question(index, "what software did amazon pitch to immigration officials")
+    assert answer.answered and answer.quotes[0].text == sentence.text
+
+
+def test_a_changed_name_is_missing_however_much_else_matches() -> None:
+    index = coverage()
+    question = read_question(index, "what software did Microsoft pitch to immigration officials")
+    passages = index.passages_of(["pitch"])["pitch"]
+    headline, sentences = passages[0], passages[1:]
+    found = relevance(question, sentences[1], headline=headline, previous=sentences[0], following=sentences[2])
+    assert found.missing == ("microsoft",)
+    assert not found.relevant
+    assert best_sentence(question, passages) is None
+    assert not answer_question(index, "what software did Microsoft pitch to immigration officials").answered
+
+
+def test_context_supports_a_word_the_sentence_leaves_to_its_headline() -> None:
+    index = coverage()
+    question = read_question(index, "did Amazon decline to comment")
+    passages = index.passages_of(["pitch"])["pitch"]
+    headline, sentences = passages[0], passages[1:]
+    alone = relevance(question, sentences[2])
+    assert alone.missing == ("amazon",) and not alone.relevant
+    read = relevance(question, sentences[2], headline=headline, previous=sentences[1])
+    assert not read.missing and read.supports["amazon"] == "amazon, headline"
+    assert read.own < read.local
+    assert best_sentence(question, passages[:1]) is None  # a headline alone has no sentence
+    assert best_sentence(read_question(index, "storm power homes"), index.passages_of(["pitch"])["pitch"]) is None
