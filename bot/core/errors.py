@@ -119,6 +119,10 @@ class ArticleNotFound(InvalidInput):
     """No article with that id (bad input: exit status 2, like every other mistake in what was typed)."""
 
 
+class AnswerNotFound(InvalidInput):
+    """A button names an answer the bot no longer keeps, or one given in another server."""
+
+
 class FetchError(NewsBotError):
     """Fetching or extracting a page failed."""
 

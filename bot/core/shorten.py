@@ -6,7 +6,7 @@ them should own it. Shortening never rewrites what it keeps: the result is a pre
 
 from __future__ import annotations
 
-__all__ = ["ELLIPSIS", "clip", "shorten"]
+__all__ = ["ELLIPSIS", "clip", "shorten", "shorten_start"]
 
 ELLIPSIS = "…"
 
@@ -26,3 +26,16 @@ def shorten(text: str, limit: int, *, trailing: str | None = None) -> str:
     if cut < limit // 2:
         cut = limit - 1
     return text[:cut].rstrip(trailing) + ELLIPSIS
+
+
+def shorten_start(text: str, limit: int) -> str:
+    """``text`` cut from its start at a word boundary to at most ``limit`` characters, "…" included: what is kept
+    is the end of the text (the part of a sentence nearest to what follows it)."""
+    if len(text) <= limit:
+        return text
+    if limit <= 1:
+        return ELLIPSIS[:limit]
+    cut = text.find(" ", len(text) - limit + 1)
+    if cut < 0 or cut > len(text) - limit // 2:
+        cut = len(text) - limit + 1
+    return ELLIPSIS + text[cut:].lstrip()

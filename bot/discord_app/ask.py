@@ -13,8 +13,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.errors import InvalidQuestion, NewsBotError
+from bot.core.errors import InvalidQuestion, NewsBotError, StoreError
 from bot.core.models import Answer
+from bot.discord_app.answer_view import ANSWER_BUTTONS, answer_view
 from bot.discord_app.replies import CONTENT_LIMIT, NO_PINGS, acknowledge, send
 from bot.present.render import DISCORD, render_answer
 
@@ -40,6 +41,16 @@ ROLE_HELP = (
 DM_FOOTER = "-# From the default collection: in a server, I answer from that server's coverage."
 
 
+def kept_answer(bot: NewsBot, answer: Answer, server: int | None) -> int | None:
+    """Keep an answer for the buttons under it (runs in the worker thread); its id, or None when it quotes nothing
+    or the store cannot take it now (the answer is sent without buttons rather than not at all)."""
+    try:
+        return bot.service.record_answer(answer, server=server)
+    except StoreError:
+        log.warning("answer sent without buttons: the store could not keep it", exc_info=True)
+        return None
+
+
 def answer_text(bot: NewsBot, question: str, server: int | None = None) -> tuple[Answer, str]:
     """Answer from the coverage of ``server`` (None: a direct message, the default collection) and render (runs
     in a worker thread: SQLite and BM25 never block the event loop). A direct message's reply says where it
@@ -62,6 +73,12 @@ class AskCog(commands.Cog):
         self.bot = bot
         self._cooldowns: dict[int, app_commands.Cooldown] = {}
 
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(*ANSWER_BUTTONS)  # buttons under any answer, sent before a restart too
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(*ANSWER_BUTTONS)
+
     def _retry_after(self, user_id: int) -> float | None:
         """Per-user cooldown shared by /ask and mentions; the seconds to wait, or None."""
         settings = self.bot.settings
@@ -77,7 +94,8 @@ class AskCog(commands.Cog):
                     del self._cooldowns[key]
         return cooldown.update_rate_limit()
 
-    async def _answer(self, question: str, where: str, server: int | None) -> str:
+    async def _answer(self, question: str, where: str, server: int | None) -> tuple[str, dict[str, Any]]:
+        """The reply's text, and its buttons (``view``) when the answer quotes something."""
         started = time.perf_counter()
         answer, text = await asyncio.to_thread(answer_text, self.bot, question, server)
         log.info(
@@ -85,7 +103,8 @@ class AskCog(commands.Cog):
             where, answer.answered, len(answer.quotes), (time.perf_counter() - started) * 1000,
         )  # fmt: skip
         log.debug("question %s text=%r", where, question)
-        return text
+        answer_id = await asyncio.to_thread(kept_answer, self.bot, answer, server) if answer.quotes else None
+        return text, {} if answer_id is None else {"view": answer_view(answer_id)}
 
     @app_commands.command(name="ask")
     @app_commands.describe(question="What you want to know about the coverage")
@@ -102,11 +121,11 @@ class AskCog(commands.Cog):
             await acknowledge(interaction, ephemeral=False)
             where = f"guild={interaction.guild_id} command=ask"
             try:
-                text = await self._answer(question, where, interaction.guild_id)
+                text, buttons = await self._answer(question, where, interaction.guild_id)
             except InvalidQuestion as exc:
                 await send(interaction, str(exc), ephemeral=True)  # private: the public placeholder goes away
                 return
-            await send(interaction, text)
+            await send(interaction, text, **buttons)
 
     def _question_in(self, message: discord.Message) -> str | None:
         """The question a message asks the bot, or None if it is not addressed to the bot: a DM, a mention of
@@ -141,12 +160,13 @@ class AskCog(commands.Cog):
             return
         where = f"guild={message.guild.id if message.guild else None} command=mention"
         async with self.bot.reply_in_flight():
+            buttons: dict[str, Any] = {}
             try:
                 async with message.channel.typing():
-                    text = await self._answer(question, where, message.guild.id if message.guild else None)
+                    text, buttons = await self._answer(question, where, message.guild.id if message.guild else None)
             except NewsBotError as exc:
                 text = str(exc)[:1].upper() + str(exc)[1:]
-            await _reply(message, text)
+            await _reply(message, text, **buttons)
 
 
 async def _reply(message: discord.Message, text: str, **kwargs: Any) -> None:

@@ -29,6 +29,7 @@ __all__ = [
     "DISCORD",
     "PLAIN",
     "Style",
+    "attribution_line",
     "escape_markdown",
     "render_answer",
     "render_sources",
@@ -123,7 +124,7 @@ def _quote_block(quote: Quote, style: Style, limit: int | None) -> str:
     if limit is not None and len(text) > limit:
         text = shorten(text, limit)
     body = "\n".join("> " + style.escape(line) for line in text.split("\n"))
-    return body + "\n" + _attribution(quote, style)
+    return body + "\n" + attribution_line(quote, style)
 
 
 LINK_MAX_CHARS = 512  # a longer address (a tracking redirect) would crowd out the quotes: the headline goes unlinked
@@ -133,7 +134,8 @@ def _linkable(url: str | None) -> str | None:
     return url if url is not None and len(url) <= LINK_MAX_CHARS else None
 
 
-def _attribution(item: Attribution, style: Style) -> str:
+def attribution_line(item: Attribution, style: Style) -> str:
+    """Where a quote comes from: "— **outlet**, date (also in ...) · headline", the headline linked."""
     also = f" (also in {', '.join(style.escape(o) for o in item.also_in)})" if item.also_in else ""
     headline = style.link(style.escape(item.title), _linkable(item.url))
     return f"— {style.bold(style.escape(item.source))}, {format_date(item.date)}{also} · {headline}"

@@ -3,8 +3,8 @@ close).
 
 Each area's operations are a part of their own (:mod:`bot.service.articles`, :mod:`~bot.service.questions`,
 :mod:`~bot.service.vectors`, :mod:`~bot.service.feeds`, :mod:`~bot.service.servers`,
-:mod:`~bot.service.operations`); this module sets up the state they share (:class:`bot.service.part.ServicePart`)
-and is the only one that opens a store.
+:mod:`~bot.service.operations`, :mod:`~bot.service.answer_records`); this module sets up the state they share
+(:class:`bot.service.part.ServicePart`) and is the only one that opens a store.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from bot.core.errors import ConfigError
 from bot.search.embedding import EmbeddingWorker
 from bot.search.keeper import Indexes
 from bot.search.semantic import EmbeddingReader, open_reader
+from bot.service.answer_records import AnswerRecordsPart
 from bot.service.articles import ArticlesPart
 from bot.service.feeds import FeedsPart
 from bot.service.operations import OperationsPart
@@ -31,7 +32,7 @@ from bot.storage.store import Store, restore_database
 __all__ = ["NewsService"]
 
 
-class NewsService(ArticlesPart, QuestionsPart, VectorsPart, FeedsPart, ServersPart, OperationsPart):
+class NewsService(ArticlesPart, QuestionsPart, VectorsPart, FeedsPart, ServersPart, OperationsPart, AnswerRecordsPart):
     """Coverage questions, timelines and corpus changes over one data directory, per Discord server."""
 
     def __init__(

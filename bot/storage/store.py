@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bot.core.errors import InvalidInput, StoreDamaged
 from bot.core.models import now_iso
+from bot.storage.answers import AnswerRows
 from bot.storage.articles import ArticleRows
 from bot.storage.changes import Change, ChangeLog
 from bot.storage.connection import latest_schema_version
@@ -38,7 +39,7 @@ class Health:
     commands_synced_to: str | None
 
 
-class Store(ArticleRows, ChangeLog, FeedRows, ServerRows):
+class Store(ArticleRows, ChangeLog, FeedRows, ServerRows, AnswerRows):
     """Articles in SQLite. Thread-safe: one connection guarded by a lock (callers run it off the event loop)."""
 
     def health(self) -> Health:

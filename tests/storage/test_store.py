@@ -18,10 +18,10 @@ def make(title: str, body: str = "", url: str | None = None) -> ArticleIn:
 
 def test_migrations_are_numbered_and_recorded(tmp_path: Path) -> None:
     store = Store(tmp_path / "db.sqlite3")
-    assert store.schema_version() == 3
+    assert store.schema_version() == 4
     assert store.migrate() == []  # nothing left to apply
     rows = store._db.execute("SELECT version, name FROM schema_migrations").fetchall()
-    assert [tuple(r) for r in rows] == [(1, "initial"), (2, "feeds"), (3, "servers")]
+    assert [tuple(r) for r in rows] == [(1, "initial"), (2, "feeds"), (3, "servers"), (4, "answers")]
     store.close()
 
 
