@@ -10,6 +10,7 @@ import pytest
 
 from bot.core.config import load_settings
 from bot.service import NewsService
+from tests.pg import pg_admin, pg_server, pg_url, store_backend  # noqa: F401 - fixtures for every test
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"

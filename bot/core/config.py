@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Field(default_factory=default_data_dir, description="Where the SQLite store and index live.")
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="A PostgreSQL store shared by processes on several hosts (postgresql://user:password@host/db, "
+        "`postgresql` extra); default: SQLite in the data directory.",
+    )
     corpus_dir: Path | None = Field(
         default=None,
         description="The corpus seeded into a new store; default: the coverage shipped with newsbot.",
@@ -100,6 +105,13 @@ class Settings(BaseSettings):
     def _comma_list(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [int(v) for v in value.replace(" ", "").split(",") if v]
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgresql_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(("postgresql://", "postgres://")):
+            raise ValueError("must be a PostgreSQL URL: postgresql://user:password@host:port/database")
         return value
 
     @field_validator("log_level")

@@ -21,6 +21,7 @@ Hierarchy::
      ├── PermissionDenied        the user may not change the corpus
      ├── StoreError              the database cannot be opened or used
      │    ├── StoreBusy          another process holds the write lock: try again (nothing is wrong)
+     │    ├── StoreUnavailable   the database server cannot be reached or is restarting: try again
      │    ├── StoreDamaged       the database is damaged, truncated or not newsbot's: restore a backup
      │    └── DiskFull           the disk is full; nothing was changed
      └── ConfigError             a setting is missing or wrong (e.g. no DISCORD_TOKEN)
@@ -51,6 +52,7 @@ __all__ = [
     "StoreBusy",
     "StoreDamaged",
     "StoreError",
+    "StoreUnavailable",
     "UnsafeURL",
 ]
 
@@ -137,6 +139,10 @@ class StoreError(NewsBotError):
 
 class StoreBusy(StoreError):
     """Another process is writing and did not finish within the busy timeout. The data is fine: try again."""
+
+
+class StoreUnavailable(StoreError):
+    """The database server (PostgreSQL) is down, restarting or unreachable. Nothing was changed: try again."""
 
 
 class StoreDamaged(StoreError):

@@ -27,7 +27,7 @@ from bot.service.seeding import shipped_corpus_dir
 from bot.service.servers import ServersPart
 from bot.service.vectors import VectorsPart
 from bot.storage.protocol import NewsStore
-from bot.storage.store import Store, restore_database
+from bot.storage.store import check_store, open_store, restore_store
 
 __all__ = ["NewsService"]
 
@@ -70,12 +70,13 @@ class NewsService(ArticlesPart, QuestionsPart, VectorsPart, FeedsPart, ServersPa
 
     @classmethod
     def open(cls, settings: Settings, *, seed: bool = True) -> NewsService:
-        """Open (creating and seeding on first use) the store in ``settings.data_dir``."""
+        """Open (creating and seeding on first use) the store ``settings`` select: SQLite in ``settings.data_dir``,
+        or PostgreSQL at ``settings.database_url``; the indexes are kept in the data directory either way."""
         try:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ConfigError(f"cannot create the data directory {settings.data_dir}: {exc.strerror}") from None
-        store = Store(settings.database_path)
+        store = open_store(settings)
         try:
             reader = open_reader(settings.reader, settings.data_dir / "vectors")
         except BaseException:
@@ -98,19 +99,13 @@ class NewsService(ArticlesPart, QuestionsPart, VectorsPart, FeedsPart, ServersPa
     def verify_database(settings: Settings) -> None:
         """Refuse a damaged database (:class:`bot.core.errors.StoreDamaged`) after SQLite's quick check of every
         page, so that the bot never starts on one; nothing to check if there is none yet."""
-        if not settings.database_path.exists():
-            return
-        store = Store(settings.database_path)
-        try:
-            store.verify()
-        finally:
-            store.close()
+        check_store(settings)
 
     @staticmethod
     def restore(settings: Settings, source: Path) -> tuple[int, Path | None]:
         """Replace the data directory's database with the backup at ``source`` (checked first); the number of
         articles restored, and where a damaged database was moved aside. Run it while no service is open."""
-        return restore_database(settings.database_path, source)
+        return restore_store(settings, source)
 
     def warm_up(self) -> None:
         """Load (or build) the default index and the compiled search loops before the first question: what a

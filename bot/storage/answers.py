@@ -6,12 +6,12 @@ from collections.abc import Sequence
 
 from bot.core.models import now_iso
 from bot.core.quoting import AnswerRecord, QuoteSpan
-from bot.storage.connection import Connection
+from bot.storage.database import Database
 
 __all__ = ["AnswerRows"]
 
 
-class AnswerRows(Connection):
+class AnswerRows(Database):
     """The ``answers`` and ``answer_quotes`` tables."""
 
     def record_answer(self, server: int, question: str, quotes: Sequence[QuoteSpan]) -> int:

@@ -9,7 +9,6 @@ change's number) tells another process that it must reload.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Collection, Iterator, Sequence
 
 from bot.core.errors import ArticleNotFound, DuplicateArticle
@@ -19,7 +18,7 @@ from bot.core.models import (
     make_article_id,
     now_iso,
 )
-from bot.storage.connection import Connection
+from bot.storage.database import Database, Db, Row, set_meta
 from bot.storage.keys import DuplicateKeys, body_key, url_key
 
 __all__ = ["ArticleRows"]
@@ -34,41 +33,41 @@ _VISIBLE = (
 )
 
 
-class ArticleRows(Connection):
+class ArticleRows(Database):
     """The articles table (and the overrides that make a default article a server's own)."""
 
     def version(self) -> int:
         """The number of the newest change: it grows with every add, remove or seed, in any process."""
-        with self._reading():
-            row = self._db.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()
+        with self._reading() as db:
+            row = db.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()
         return int(row[0])
 
     def versions(self, server: int) -> tuple[int, int]:
         """The newest change of the default collection, and of ``server``'s own (0 for none): a server's
         coverage changed when either grew; a server whose own is 0 has the default collection as it is."""
-        with self._reading():
-            rows = self._db.execute(
+        with self._reading() as db:
+            rows = db.execute(
                 "SELECT server_id, max(seq) FROM changes WHERE server_id IN (0, ?) GROUP BY server_id", (server,)
             ).fetchall()
         found = {int(r[0]): int(r[1]) for r in rows}
         return found.get(0, 0), (found.get(server, 0) if server else 0)
 
     def count(self, server: int = 0) -> int:
-        with self._reading():
-            row = self._db.execute(f"SELECT count(*) FROM articles a WHERE {_VISIBLE}", {"server": server}).fetchone()
+        with self._reading() as db:
+            row = db.execute(f"SELECT count(*) FROM articles a WHERE {_VISIBLE}", {"server": server}).fetchone()
         return int(row[0])
 
     def get(self, server: int, article_id: str) -> Article:
         """The article with this id in ``server``'s coverage; :class:`ArticleNotFound` if there is none."""
-        with self._reading():
-            row = self._get(self._db, server, article_id)
+        with self._reading() as db:
+            row = self._get(db, server, article_id)
         if row is None:
             raise ArticleNotFound(f"no article has the id {article_id!r} (see `newsbot list`)")
         return _article(row)
 
-    def _get(self, db: sqlite3.Connection, server: int, article_id: str) -> sqlite3.Row | None:
+    def _get(self, db: Db, server: int, article_id: str) -> Row | None:
         query = f"SELECT {_COLUMNS} FROM articles a WHERE a.id = :id AND {_VISIBLE}"
-        row: sqlite3.Row | None = db.execute(query, {"server": server, "id": article_id}).fetchone()
+        row: Row | None = db.execute(query, {"server": server, "id": article_id}).fetchone()
         return row
 
     def all(self, server: int = 0) -> list[Article]:
@@ -79,8 +78,8 @@ class ArticleRows(Connection):
         """Every article of ``server``'s coverage in insertion order, without holding them all at once."""
         last = 0
         while True:
-            with self._reading():
-                rows = self._db.execute(
+            with self._reading() as db:
+                rows = db.execute(
                     f"SELECT a.seq, {_COLUMNS} FROM articles a WHERE a.seq > :last AND {_VISIBLE} "
                     "ORDER BY a.seq LIMIT :batch",
                     {"server": server, "last": last, "batch": batch},
@@ -94,8 +93,8 @@ class ArticleRows(Connection):
         """Every stored article of every coverage (a server's own and the default collection's), once each."""
         last = 0
         while True:
-            with self._reading():
-                rows = self._db.execute(
+            with self._reading() as db:
+                rows = db.execute(
                     f"SELECT a.seq, {_COLUMNS} FROM articles a WHERE a.seq > ? ORDER BY a.seq LIMIT ?", (last, batch)
                 ).fetchall()
             if not rows:
@@ -105,20 +104,20 @@ class ArticleRows(Connection):
 
     def ids_in_order(self, server: int = 0) -> list[str]:
         """The ids of ``server``'s coverage, in insertion order."""
-        with self._reading():
-            rows = self._db.execute(f"SELECT a.id FROM articles a WHERE {_VISIBLE} ORDER BY a.seq", {"server": server})
+        with self._reading() as db:
+            rows = db.execute(f"SELECT a.id FROM articles a WHERE {_VISIBLE} ORDER BY a.seq", {"server": server})
             return [r[0] for r in rows]
 
     def rows_of(self, server: int, article_ids: Sequence[str]) -> dict[str, Article]:
         """The articles stored under exactly this ``server`` (0: the default collection's own rows), by id."""
         found: dict[str, Article] = {}
         ids = list(dict.fromkeys(article_ids))
-        with self._reading():
+        with self._reading() as db:
             for i in range(0, len(ids), 500):
                 chunk = ids[i : i + 500]
                 marks = ",".join("?" * len(chunk))
                 query = f"SELECT {_COLUMNS} FROM articles a WHERE a.server_id = ? AND a.id IN ({marks})"
-                for row in self._db.execute(query, (server, *chunk)):
+                for row in db.execute(query, (server, *chunk)):
                     found[row["id"]] = _article(row)
         return found
 
@@ -126,12 +125,12 @@ class ArticleRows(Connection):
         """Of these ids, those ``server`` made its own, with the change from which on it did."""
         found: dict[str, int] = {}
         ids = list(dict.fromkeys(article_ids))
-        with self._reading():
+        with self._reading() as db:
             for i in range(0, len(ids), 500):
                 chunk = ids[i : i + 500]
                 marks = ",".join("?" * len(chunk))
                 query = f"SELECT article_id, since FROM overrides WHERE server_id = ? AND article_id IN ({marks})"
-                for row in self._db.execute(query, (server, *chunk)):
+                for row in db.execute(query, (server, *chunk)):
                     found[row[0]] = int(row[1])
         return found
 
@@ -139,30 +138,30 @@ class ArticleRows(Connection):
         """The texts of the given articles of ``server``'s coverage (missing ids are left out)."""
         found: dict[str, str] = {}
         ids = list(article_ids)
-        with self._reading():
+        with self._reading() as db:
             for i in range(0, len(ids), 500):
                 chunk = ids[i : i + 500]
                 params: dict[str, object] = {f"i{n}": v for n, v in enumerate(chunk)}
                 params["server"] = server
                 marks = ",".join(f":i{n}" for n in range(len(chunk)))
                 query = f"SELECT a.id, a.body FROM articles a WHERE a.id IN ({marks}) AND {_VISIBLE}"
-                for row in self._db.execute(query, params):
+                for row in db.execute(query, params):
                     found[row["id"]] = row["body"]
         return found
 
     def find_duplicate(self, server: int, article: ArticleIn) -> DuplicateArticle | None:
         """The error that adding ``article`` to ``server`` would raise as a duplicate, or None."""
-        with self._reading():
-            return self._duplicate(self._db, server, article, allow_same_text=False)
+        with self._reading() as db:
+            return self._duplicate(db, server, article, allow_same_text=False)
 
     def articles_by_id(self, server: int, ids: Collection[str]) -> dict[str, Article]:
         """The articles of ``server``'s coverage among ``ids`` (a bulk import asks for the ids of its lines)."""
         found: dict[str, Article] = {}
-        with self._reading():
+        with self._reading() as db:
             for chunk in _chunks(list(dict.fromkeys(ids))):
                 marks, values = _named(chunk)
                 query = f"SELECT {_COLUMNS} FROM articles a WHERE a.id IN ({marks}) AND {_VISIBLE} ORDER BY a.seq"
-                for row in self._db.execute(query, {"server": server, **values}):
+                for row in db.execute(query, {"server": server, **values}):
                     found[row["id"]] = _article(row)
         return found
 
@@ -174,13 +173,13 @@ class ArticleRows(Connection):
         by_url: dict[str, str] = {}
         by_text: dict[tuple[str, str], str] = {}
         texts = {k.text for k in keys if k.text}
-        with self._reading():
+        with self._reading() as db:
             for chunk in _chunks(list(dict.fromkeys(k.url for k in keys if k.url))):
                 marks, values = _named(chunk)
                 query = (
                     f"SELECT a.url_key, a.id FROM articles a WHERE a.url_key IN ({marks}) AND {_VISIBLE} ORDER BY a.seq"
                 )
-                for row in self._db.execute(query, {"server": server, **values}):
+                for row in db.execute(query, {"server": server, **values}):
                     by_url.setdefault(row["url_key"], row["id"])
             for chunk in _chunks(list(dict.fromkeys(body for body, _ in texts))):
                 marks, values = _named(chunk)
@@ -188,7 +187,7 @@ class ArticleRows(Connection):
                     f"SELECT a.body_key, a.source, a.id FROM articles a WHERE a.body_key IN ({marks}) AND {_VISIBLE} "
                     "ORDER BY a.seq"
                 )
-                for row in self._db.execute(query, {"server": server, **values}):
+                for row in db.execute(query, {"server": server, **values}):
                     key = (row["body_key"], row["source"].casefold())
                     if key in texts:
                         by_text.setdefault(key, row["id"])
@@ -199,8 +198,8 @@ class ArticleRows(Connection):
         key = url_key(url)
         if not key:
             return None
-        with self._reading():
-            row = self._db.execute(
+        with self._reading() as db:
+            row = db.execute(
                 f"SELECT {_COLUMNS} FROM articles a WHERE a.url_key = :key AND {_VISIBLE} ORDER BY a.seq",
                 {"server": server, "key": key},
             ).fetchone()
@@ -265,8 +264,7 @@ class ArticleRows(Connection):
                 )  # fmt: skip
                 self._log(db, server, guild_id, at, actor, action, record.id, record.title, None)
                 stored.append(record)
-            for key, value in (meta or {}).items():
-                db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+            set_meta(db, meta or {})
         return stored
 
     def remove(
@@ -285,7 +283,7 @@ class ArticleRows(Connection):
 
     @staticmethod
     def _log(
-        db: sqlite3.Connection,
+        db: Db,
         server: int,
         guild_id: int | None,
         at: str,
@@ -296,20 +294,18 @@ class ArticleRows(Connection):
         detail: str | None,
     ) -> None:
         """One line of the change log; in a server, the article id becomes that server's own from now on."""
-        cursor = db.execute(
+        seq = db.execute(
             "INSERT INTO changes (at, actor, action, article_id, title, detail, server_id, guild_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
             (at, actor, action, article_id, title, detail, server, guild_id),
-        )
+        ).fetchone()[0]
         if server:
             db.execute(
-                "INSERT OR IGNORE INTO overrides (server_id, article_id, since) VALUES (?, ?, ?)",
-                (server, article_id, cursor.lastrowid),
+                "INSERT INTO overrides (server_id, article_id, since) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                (server, article_id, seq),
             )
 
-    def _duplicate(
-        self, db: sqlite3.Connection, server: int, article: ArticleIn, allow_same_text: bool
-    ) -> DuplicateArticle | None:
+    def _duplicate(self, db: Db, server: int, article: ArticleIn, allow_same_text: bool) -> DuplicateArticle | None:
         """The duplicate rule (:mod:`bot.storage.keys`) in ``server``'s coverage: the same URL (normalised), or the
         same text from the same outlet. The same text from another outlet is a syndicated copy (an AP story in
         The Hindu): it is stored, and shown as "also in"."""
@@ -345,7 +341,7 @@ def _named(values: list[str]) -> tuple[str, dict[str, str]]:
     return ",".join(f":{name}" for name in names), names
 
 
-def _article(row: sqlite3.Row) -> Article:
+def _article(row: Row) -> Article:
     return Article.model_construct(
         id=row["id"],
         title=row["title"],

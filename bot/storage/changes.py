@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 
 from bot.core.models import AuditEntry
-from bot.storage.connection import Connection
+from bot.storage.database import Database, Row
 
 __all__ = ["Change", "ChangeLog"]
 
@@ -16,7 +15,7 @@ class Change:
 
     __slots__ = ("action", "actor", "article_id", "at", "detail", "guild_id", "seq", "server_id", "title")
 
-    def __init__(self, row: sqlite3.Row) -> None:
+    def __init__(self, row: Row) -> None:
         self.seq: int = row["seq"]
         self.server_id: int = row["server_id"]
         self.guild_id: int | None = row["guild_id"]
@@ -28,7 +27,7 @@ class Change:
         self.detail: str | None = row["detail"]
 
 
-class ChangeLog(Connection):
+class ChangeLog(Database):
     """Reading the ``changes`` table (articles) and the feeds' log, newest first."""
 
     def changes(self, limit: int = 50, since: int = 0, servers: Sequence[int] | None = None) -> list[Change]:
@@ -37,8 +36,8 @@ class ChangeLog(Connection):
         if servers is not None:
             where += f" AND server_id IN ({','.join('?' * len(servers))})"
             params.extend(servers)
-        with self._reading():
-            rows = self._db.execute(
+        with self._reading() as db:
+            rows = db.execute(
                 f"SELECT * FROM changes WHERE {where} ORDER BY seq DESC LIMIT ?", (*params, limit)
             ).fetchall()
         return [Change(r) for r in rows]
@@ -56,10 +55,10 @@ class ChangeLog(Connection):
             "UNION ALL "
             f"SELECT at, after_change, 1, seq, server_id, guild_id, actor, action, NULL, feed_id, outlet, url "
             f"FROM feed_changes {where}"
-            ") ORDER BY place DESC, kind DESC, seq DESC LIMIT ?"
+            ") AS trail ORDER BY place DESC, kind DESC, seq DESC LIMIT ?"
         )
-        with self._reading():
-            rows = self._db.execute(query, (*params, *params, max(limit, 0))).fetchall()
+        with self._reading() as db:
+            rows = db.execute(query, (*params, *params, max(limit, 0))).fetchall()
         return [
             AuditEntry(
                 at=r["at"], server_id=int(r["server_id"]), guild_id=r["guild_id"], actor=r["actor"],
@@ -71,14 +70,14 @@ class ChangeLog(Connection):
 
     def removed_ids(self) -> set[str]:
         """Ids removed from the default collection at some time (seeding never brings them back)."""
-        with self._reading():
-            rows = self._db.execute(
+        with self._reading() as db:
+            rows = db.execute(
                 "SELECT DISTINCT article_id FROM changes WHERE action = 'remove' AND server_id = 0"
             ).fetchall()
         return {r[0] for r in rows}
 
     def change_at(self, seq: int) -> str | None:
         """A fingerprint of the change numbered ``seq`` (to tell one history from another after a restore)."""
-        with self._reading():
-            row = self._db.execute("SELECT at, action, article_id FROM changes WHERE seq = ?", (seq,)).fetchone()
+        with self._reading() as db:
+            row = db.execute("SELECT at, action, article_id FROM changes WHERE seq = ?", (seq,)).fetchone()
         return None if row is None else f"{row['at']}|{row['action']}|{row['article_id']}"

@@ -16,7 +16,7 @@ import re
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -24,14 +24,15 @@ from pathlib import Path
 from bot.core.errors import StoreError
 from bot.core.files import fsync_path
 from bot.core.models import now_iso
+from bot.storage.database import STORE_ID_SQL, ConstraintViolation, Database
 from bot.storage.health import check_file, check_tables, disk_full, quick_check, store_error
 
-__all__ = ["Connection", "latest_schema_version"]
+__all__ = ["Connection", "latest_schema_version", "migration_files", "statements"]
 
 _BUSY_S = 10.0  # how long a writer waits for another writer before the store reports itself busy
 
 
-class Connection:
+class Connection(Database):
     """One SQLite connection guarded by a lock (callers run it off the event loop), and the schema it holds."""
 
     def __init__(self, path: Path | str, *, migrate: bool = True) -> None:
@@ -91,7 +92,7 @@ class Connection:
                 try:
                     db.execute("PRAGMA synchronous = FULL")  # a rollback journal until it is in place
                     self._apply_migrations(db)
-                    db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', ?)", (uuid.uuid4().hex,))
+                    db.execute(STORE_ID_SQL, (uuid.uuid4().hex,))
                 finally:
                     db.close()
             except sqlite3.Error as exc:
@@ -140,7 +141,7 @@ class Connection:
                 with _write(db):
                     if db.execute("SELECT 1 FROM schema_migrations WHERE version = ?", (version,)).fetchone():
                         continue  # applied, by another process since this one looked
-                    for statement in _statements(sql):
+                    for statement in statements(sql):
                         db.execute(statement)
                     broken = db.execute("PRAGMA foreign_key_check").fetchall()
                     if broken:
@@ -168,14 +169,14 @@ class Connection:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction (BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error), holding the lock.
 
-        SQLite errors come out as newsbot's (busy, disk full, damaged); a constraint violation
-        (:class:`sqlite3.IntegrityError`) is left as it is, for callers that expect one."""
+        SQLite errors come out as newsbot's (busy, disk full, damaged); a constraint violation as
+        :class:`bot.storage.database.ConstraintViolation`, for callers that expect one."""
         with self._lock:
             try:
                 with _write(self._db):
                     yield self._db
-            except sqlite3.IntegrityError:
-                raise
+            except sqlite3.IntegrityError as exc:
+                raise ConstraintViolation(f"the database {self.path} refused a change: {exc}") from exc
             except sqlite3.Error as exc:
                 raise store_error(exc, self.path) from None
 
@@ -189,25 +190,6 @@ class Connection:
                 raise
             except sqlite3.Error as exc:
                 raise store_error(exc, self.path) from None
-
-    def get_meta(self, key: str) -> str | None:
-        with self._reading():
-            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return None if row is None else str(row[0])
-
-    def set_meta(self, key: str, value: str) -> None:
-        with self.transaction() as db:
-            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
-
-    def store_id(self) -> str:
-        """A random id given to this database when it was created (a saved index names the store it belongs to)."""
-        value = self.get_meta("store_id")
-        if value is None:
-            with self.transaction() as db:
-                db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', ?)", (uuid.uuid4().hex,))
-            value = self.get_meta("store_id")
-        assert value is not None
-        return value
 
     def backup_to(self, destination: sqlite3.Connection) -> None:
         """Copy the whole database into ``destination`` with SQLite's online backup (consistent while writing)."""
@@ -244,16 +226,24 @@ def _write(db: sqlite3.Connection) -> Iterator[None]:
         raise
 
 
-def _migrations() -> Iterable[tuple[int, str, str]]:
+def _migrations() -> list[tuple[int, str, str]]:
+    return migration_files(".sql")
+
+
+def migration_files(suffix: str) -> list[tuple[int, str, str]]:
+    """The migrations ``NNNN_name<suffix>`` in ``bot/storage/migrations/`` as (number, name, SQL), in order:
+    ``.sql`` are SQLite's, ``.pg.sql`` their PostgreSQL twins."""
     folder = resources.files("bot.storage") / "migrations"
+    pattern = re.compile(r"(\d{4})_(\w+)" + re.escape(suffix))
     found = []
     for entry in folder.iterdir():
-        match = re.fullmatch(r"(\d{4})_(\w+)\.sql", entry.name)
+        match = pattern.fullmatch(entry.name)
         if match:
             found.append((int(match.group(1)), match.group(2), entry.read_text(encoding="utf-8")))
     return sorted(found)
 
 
-def _statements(sql: str) -> list[str]:
+def statements(sql: str) -> list[str]:
+    """A migration's statements (split at ``;``, which no migration may hold in a comment or a literal)."""
     lines = [line for line in sql.splitlines() if not line.strip().startswith("--")]
     return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]

@@ -2,41 +2,39 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from bot.core.models import (
     FeedLogEntry,
     FeedRecord,
     now_iso,
 )
-from bot.storage.connection import Connection
+from bot.storage.database import ConstraintViolation, Database, Row
 
 __all__ = ["FeedRows"]
 
 
-class FeedRows(Connection):
+class FeedRows(Database):
     """The ``feeds`` and ``feed_items`` tables."""
 
     def feeds(self, server: int | None) -> list[FeedRecord]:
         """The feeds subscribed for ``server``'s coverage (None: every coverage's), oldest subscription first,
         with their counts and last poll."""
-        with self._reading():
+        with self._reading() as db:
             if server is None:
-                rows = self._db.execute(_SELECT_FEEDS + " GROUP BY f.id ORDER BY f.id").fetchall()
+                rows = db.execute(_SELECT_FEEDS + " GROUP BY f.id ORDER BY f.id").fetchall()
             else:
                 query = _SELECT_FEEDS + " WHERE f.server_id = ? GROUP BY f.id ORDER BY f.id"
-                rows = self._db.execute(query, (server,)).fetchall()
+                rows = db.execute(query, (server,)).fetchall()
         return [_feed(r) for r in rows]
 
     def feed(self, feed_id: int) -> FeedRecord | None:
-        with self._reading():
-            row = self._db.execute(_SELECT_FEEDS + " WHERE f.id = ? GROUP BY f.id", (feed_id,)).fetchone()
+        with self._reading() as db:
+            row = db.execute(_SELECT_FEEDS + " WHERE f.id = ? GROUP BY f.id", (feed_id,)).fetchone()
         return None if row is None else _feed(row)
 
     def feed_by_url_key(self, server: int, key: str) -> FeedRecord | None:
-        with self._reading():
+        with self._reading() as db:
             query = _SELECT_FEEDS + " WHERE f.server_id = ? AND f.url_key = ? GROUP BY f.id"
-            row = self._db.execute(query, (server, key)).fetchone()
+            row = db.execute(query, (server, key)).fetchone()
         return None if row is None else _feed(row)
 
     def add_feed(
@@ -47,19 +45,20 @@ class FeedRows(Connection):
         at = now_iso()
         try:
             with self.transaction() as db:
-                cursor = db.execute(
-                    "INSERT INTO feeds (server_id, url, url_key, title, outlet, added_at, added_by) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (server, url, key, title, outlet, at, actor),
+                feed_id = int(
+                    db.execute(
+                        "INSERT INTO feeds (server_id, url, url_key, title, outlet, added_at, added_by) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                        (server, url, key, title, outlet, at, actor),
+                    ).fetchone()[0]
                 )
-                feed_id = int(cursor.lastrowid or 0)
                 db.execute(
                     "INSERT INTO feed_changes (at, actor, action, feed_id, url, outlet, server_id, guild_id, "
                     "after_change) VALUES (?, ?, 'subscribe', ?, ?, ?, ?, ?, "
                     "(SELECT coalesce(max(seq), 0) FROM changes))",
                     (at, actor, feed_id, url, outlet, server, guild_id),
                 )
-        except sqlite3.IntegrityError:  # subscribed by someone else since the caller checked
+        except ConstraintViolation:  # subscribed by someone else since the caller checked
             return None
         return feed_id
 
@@ -77,14 +76,14 @@ class FeedRows(Connection):
 
     def feed_entry_keys(self, feed_id: int) -> set[str]:
         """The entries of a feed that a poll already took (added, skipped or failed for good)."""
-        with self._reading():
-            rows = self._db.execute("SELECT entry_key FROM feed_items WHERE feed_id = ?", (feed_id,)).fetchall()
+        with self._reading() as db:
+            rows = db.execute("SELECT entry_key FROM feed_items WHERE feed_id = ?", (feed_id,)).fetchall()
         return {r[0] for r in rows}
 
     def feed_log(self, feed_id: int, limit: int) -> list[FeedLogEntry]:
         """The newest ``limit`` outcomes of a feed's entries, newest first."""
-        with self._reading():
-            rows = self._db.execute(
+        with self._reading() as db:
+            rows = db.execute(
                 "SELECT * FROM feed_items WHERE feed_id = ? ORDER BY seq DESC LIMIT ?", (feed_id, max(limit, 0))
             ).fetchall()
         return [_feed_log_entry(r) for r in rows]
@@ -114,14 +113,14 @@ class FeedRows(Connection):
 
 _SELECT_FEEDS = (
     "SELECT f.*, "
-    "coalesce(sum(i.status = 'added'), 0) AS n_added, "
-    "coalesce(sum(i.status = 'skipped'), 0) AS n_skipped, "
-    "coalesce(sum(i.status = 'failed'), 0) AS n_failed "
+    "count(*) FILTER (WHERE i.status = 'added') AS n_added, "
+    "count(*) FILTER (WHERE i.status = 'skipped') AS n_skipped, "
+    "count(*) FILTER (WHERE i.status = 'failed') AS n_failed "
     "FROM feeds f LEFT JOIN feed_items i ON i.feed_id = f.id"
 )
 
 
-def _feed(row: sqlite3.Row) -> FeedRecord:
+def _feed(row: Row) -> FeedRecord:
     return FeedRecord(
         id=int(row["id"]),
         server_id=int(row["server_id"]),
@@ -138,7 +137,7 @@ def _feed(row: sqlite3.Row) -> FeedRecord:
     )
 
 
-def _feed_log_entry(row: sqlite3.Row) -> FeedLogEntry:
+def _feed_log_entry(row: Row) -> FeedLogEntry:
     return FeedLogEntry(
         feed_id=int(row["feed_id"]),
         entry_key=row["entry_key"],

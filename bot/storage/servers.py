@@ -8,12 +8,12 @@ from bot.core.models import (
     ServerSummary,
     now_iso,
 )
-from bot.storage.connection import Connection
+from bot.storage.database import Database
 
 __all__ = ["ServerRows"]
 
 
-class ServerRows(Connection):
+class ServerRows(Database):
     """The ``servers`` table and the per-server counts of ``newsbot servers``."""
 
     def record_servers(self, servers: Sequence[tuple[int, str | None]]) -> None:
@@ -24,8 +24,8 @@ class ServerRows(Connection):
         with self.transaction() as db:
             db.executemany(
                 "INSERT INTO servers (id, name, first_seen, last_seen) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (id) DO UPDATE SET name = coalesce(excluded.name, name), last_seen = excluded.last_seen, "
-                "left_at = NULL",
+                "ON CONFLICT (id) DO UPDATE SET name = coalesce(excluded.name, servers.name), "
+                "last_seen = excluded.last_seen, left_at = NULL",
                 [(int(i), name, at, at) for i, name in servers],
             )
 
@@ -36,8 +36,8 @@ class ServerRows(Connection):
 
     def known_server(self, server: int) -> bool:
         """Whether the bot has been in this server, or the server has a coverage of its own."""
-        with self._reading():
-            row = self._db.execute(
+        with self._reading() as db:
+            row = db.execute(
                 "SELECT EXISTS (SELECT 1 FROM servers WHERE id = :s) OR EXISTS (SELECT 1 FROM changes "
                 "WHERE server_id = :s) OR EXISTS (SELECT 1 FROM feeds WHERE server_id = :s)",
                 {"s": server},
@@ -46,8 +46,7 @@ class ServerRows(Connection):
 
     def servers(self) -> list[ServerSummary]:
         """The default collection, then every server known or with a coverage of its own, by id."""
-        with self._reading():
-            db = self._db
+        with self._reading() as db:
             names = {int(r[0]): (r[1], r[2]) for r in db.execute("SELECT id, name, left_at FROM servers")}
             own = dict(db.execute("SELECT server_id, count(*) FROM articles GROUP BY server_id").fetchall())
             hidden = dict(

@@ -14,17 +14,31 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.core.errors import InvalidInput, StoreDamaged
+from bot.core.config import Settings
+from bot.core.errors import ConfigError, InvalidInput, StoreDamaged
 from bot.core.models import now_iso
 from bot.storage.answers import AnswerRows
 from bot.storage.articles import ArticleRows
 from bot.storage.changes import Change, ChangeLog
-from bot.storage.connection import latest_schema_version
+from bot.storage.connection import Connection, latest_schema_version
 from bot.storage.feeds import FeedRows
 from bot.storage.keys import body_key, url_key
+from bot.storage.protocol import NewsStore
 from bot.storage.servers import ServerRows
 
-__all__ = ["Change", "Health", "Store", "body_key", "latest_schema_version", "now_iso", "restore_database", "url_key"]
+__all__ = [
+    "Change",
+    "Health",
+    "Store",
+    "body_key",
+    "check_store",
+    "latest_schema_version",
+    "now_iso",
+    "open_store",
+    "restore_database",
+    "restore_store",
+    "url_key",
+]
 
 
 @dataclass(frozen=True)
@@ -39,7 +53,7 @@ class Health:
     commands_synced_to: str | None
 
 
-class Store(ArticleRows, ChangeLog, FeedRows, ServerRows, AnswerRows):
+class Store(ArticleRows, ChangeLog, FeedRows, ServerRows, AnswerRows, Connection):
     """Articles in SQLite. Thread-safe: one connection guarded by a lock (callers run it off the event loop)."""
 
     def health(self) -> Health:
@@ -119,3 +133,38 @@ def restore_database(database: Path, source: Path) -> tuple[int, Path | None]:
     finally:
         backup_db.close()
     return int(articles), moved
+
+
+def open_store(settings: Settings) -> NewsStore:
+    """The store ``settings`` select: PostgreSQL at ``NEWSBOT_DATABASE_URL``, else SQLite in the data directory."""
+    if settings.database_url is None:
+        return Store(settings.database_path)
+    try:
+        from bot.storage.pg_store import PgStore
+    except ImportError as exc:
+        raise ConfigError(
+            f"NEWSBOT_DATABASE_URL is set, but PostgreSQL support is not installed ({exc}): "
+            "pip install 'newsbot[postgresql]'"
+        ) from None
+    return PgStore(settings.database_url.get_secret_value())
+
+
+def check_store(settings: Settings) -> None:
+    """Refuse a damaged store (:class:`bot.core.errors.StoreDamaged`) before anything uses it; nothing to check
+    where there is no SQLite database yet."""
+    if settings.database_url is None and not settings.database_path.exists():
+        return
+    store = open_store(settings)
+    try:
+        store.verify()
+    finally:
+        store.close()
+
+
+def restore_store(settings: Settings, source: Path) -> tuple[int, Path | None]:
+    """:func:`restore_database` into the data directory's database; PostgreSQL's are restored with pg_restore."""
+    if settings.database_url is not None:
+        from bot.storage.pg_store import BACKUP_ADVICE
+
+        raise InvalidInput(BACKUP_ADVICE)
+    return restore_database(settings.database_path, source)

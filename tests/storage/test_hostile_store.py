@@ -120,7 +120,7 @@ def old_database(path: Path) -> Path:
     with sqlite3.connect(path) as db:
         db.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT)")
         for version, name, sql in migrations[:-1]:
-            for statement in connection_module._statements(sql):
+            for statement in connection_module.statements(sql):
                 db.execute(statement)
             db.execute("INSERT INTO schema_migrations VALUES (?, ?, 'then')", (version, name))
     db.close()

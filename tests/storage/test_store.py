@@ -1,6 +1,9 @@
+"""The store's promises, on both backends (``store_backend``: SQLite, PostgreSQL): migrations, seeding, one
+transaction per change, the change log and who made each change, the database's own unique keys."""
+
 from __future__ import annotations
 
-import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -9,48 +12,54 @@ from bot.core.config import load_settings
 from bot.core.errors import ArticleNotFound, DuplicateArticle
 from bot.core.models import ArticleIn
 from bot.service import NewsService, shipped_corpus_dir
-from bot.storage.store import Store
+from bot.storage.connection import migration_files
+from bot.storage.database import ConstraintViolation
+from bot.storage.protocol import NewsStore
 
 
 def make(title: str, body: str = "", url: str | None = None) -> ArticleIn:
     return ArticleIn(title=title, source="Test Wire", date="2020-01-02", url=url, body=body)
 
 
-def test_migrations_are_numbered_and_recorded(tmp_path: Path) -> None:
-    store = Store(tmp_path / "db.sqlite3")
-    assert store.schema_version() == 4
+def test_every_migration_has_its_postgresql_twin() -> None:
+    """A table added for SQLite (NNNN_name.sql) is added for PostgreSQL too (NNNN_name.pg.sql), same number."""
+    sqlite = [(v, n) for v, n, _ in migration_files(".sql")]
+    postgresql = [(v, n) for v, n, _ in migration_files(".pg.sql")]
+    assert sqlite == postgresql
+    assert [v for v, _ in sqlite] == list(range(1, len(sqlite) + 1))
+
+
+def test_migrations_are_numbered_and_recorded(store: NewsStore) -> None:
+    latest = len(migration_files(".sql"))
+    assert store.health().schema_version == latest == 3
     assert store.migrate() == []  # nothing left to apply
-    rows = store._db.execute("SELECT version, name FROM schema_migrations").fetchall()
-    assert [tuple(r) for r in rows] == [(1, "initial"), (2, "feeds"), (3, "servers"), (4, "answers")]
-    store.close()
+    with store._reading() as db:  # type: ignore[attr-defined]
+        rows = db.execute("SELECT version, name FROM schema_migrations ORDER BY version").fetchall()
+    assert [tuple(r) for r in rows] == [(1, "initial"), (2, "feeds"), (3, "servers")]
 
 
-def test_seeding_is_idempotent(tmp_path: Path) -> None:
-    store = Store(tmp_path / "db.sqlite3")
-    service = NewsService(store, corpus_dir=shipped_corpus_dir())
-    assert store.count() == 31
-    version = store.version()
+def test_seeding_is_idempotent(store_backend: str) -> None:
+    service = NewsService.open(load_settings())
+    assert service.count() == 31
+    version = service.version()
     assert service.seed(shipped_corpus_dir()) == 0
-    store.close()
-    again = NewsService(Store(tmp_path / "db.sqlite3"), corpus_dir=shipped_corpus_dir())
+    service.close()
+    again = NewsService.open(load_settings())
     assert again.count() == 31 and again.version() == version
     again.close()
 
 
-def test_seeding_is_one_transaction(tmp_path: Path) -> None:
+def test_seeding_is_one_transaction(store_backend: str, tmp_path: Path, open_store: Callable[[], NewsStore]) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "a.md").write_text("---\ntitle: Fine\nsource: AP\n---\nText.\n")
     (corpus / "b.md").write_text("---\ntitle: Broken\nsource: AP\ndate: 2020-02-31\n---\n")
     with pytest.raises(Exception, match="b.md"):
-        NewsService(Store(tmp_path / "db.sqlite3"), corpus_dir=corpus)
-    store = Store(tmp_path / "db.sqlite3")
-    assert store.count() == 0
-    store.close()
+        NewsService.open(load_settings(corpus_dir=corpus))
+    assert open_store().count() == 0
 
 
-def test_a_failed_batch_leaves_nothing_behind(tmp_path: Path) -> None:
-    store = Store(tmp_path / "db.sqlite3")
+def test_a_failed_batch_leaves_nothing_behind(store: NewsStore) -> None:
     text = (
         "The council met on Monday and voted to close the old harbour bridge to all traffic until the end of the year."
     )
@@ -59,11 +68,9 @@ def test_a_failed_batch_leaves_nothing_behind(tmp_path: Path) -> None:
         store.add_many(0, [make("Two", "Second text."), make("Three", text)], actor="test")
     assert [a.title for a in store.all()] == ["One"]
     assert len(store.changes()) == 1
-    store.close()
 
 
-def test_every_change_is_logged_with_who_and_when(tmp_path: Path) -> None:
-    store = Store(tmp_path / "db.sqlite3")
+def test_every_change_is_logged_with_who_and_when(store: NewsStore) -> None:
     article = store.add(0, make("One", "Text."), actor="discord:42")
     store.remove(0, article.id, actor="cli:alice", reason="wrong story")
     log = store.changes()
@@ -74,22 +81,20 @@ def test_every_change_is_logged_with_who_and_when(tmp_path: Path) -> None:
     assert all(c.at.endswith("Z") for c in log)
     with pytest.raises(ArticleNotFound):
         store.get(0, article.id)
-    store.close()
 
 
-def test_the_url_is_unique_in_the_database_itself(tmp_path: Path) -> None:
-    store = Store(tmp_path / "db.sqlite3")
+def test_the_url_is_unique_in_the_database_itself(store: NewsStore) -> None:
     store.add(0, make("One", url="https://example.com/a"), actor="test")
-    with pytest.raises(sqlite3.IntegrityError):
-        store._db.execute(
+    with pytest.raises(ConstraintViolation), store.transaction() as db:  # type: ignore[attr-defined]
+        db.execute(
             "INSERT INTO articles (id, title, source, url_key, added_at, added_by) VALUES ('x-1', 't', 's', ?, 'now', 't')",
             ("https://example.com/a",),
         )
-    store.close()
+    assert store.count() == 1
 
 
-def test_another_process_sees_changes(tmp_path: Path) -> None:
-    settings = load_settings(data_dir=tmp_path)
+def test_another_process_sees_changes(store_backend: str) -> None:
+    settings = load_settings()
     first, second = NewsService.open(settings), NewsService.open(settings)
     assert not second.ask("Why did the Zanzibar council ban drones?").answered
     first.add(make("Zanzibar bans drones", "The Zanzibar council banned drones over the harbour."), actor="test")

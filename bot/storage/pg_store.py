@@ -1,0 +1,47 @@
+"""The PostgreSQL store: the same rows classes as the SQLite store, over :class:`PgConnection`.
+
+For processes on several hosts that answer from one coverage (``NEWSBOT_DATABASE_URL``). What differs from SQLite is
+only what the server does for itself: backups are the operator's ``pg_dump`` (the server's tools, consistent while
+newsbot writes, and what its replicas build on), so :meth:`PgStore.backup_file` says so instead of copying a file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.core.errors import InvalidInput, StoreDamaged
+from bot.storage.articles import ArticleRows
+from bot.storage.changes import ChangeLog
+from bot.storage.feeds import FeedRows
+from bot.storage.pg_connection import PgConnection
+from bot.storage.servers import ServerRows
+from bot.storage.store import Health
+
+__all__ = ["BACKUP_ADVICE", "PgStore"]
+
+BACKUP_ADVICE = (
+    "the store is PostgreSQL (NEWSBOT_DATABASE_URL): back it up with the server's own tool, "
+    "`pg_dump --format=custom --file=newsbot.dump DBNAME`, and restore with `pg_restore --clean --dbname=DBNAME "
+    "newsbot.dump` while newsbot is stopped (the index caches in each data directory rebuild themselves)"
+)
+
+
+class PgStore(ArticleRows, ChangeLog, FeedRows, ServerRows, PgConnection):
+    """Articles in PostgreSQL. Thread-safe: a small pool of connections (callers run it off the event loop)."""
+
+    def health(self) -> Health:
+        try:
+            self.verify()
+            integrity = "ok"
+        except StoreDamaged as exc:
+            integrity = str(exc)
+        return Health(
+            path=self.path,
+            schema_version=self.schema_version(),
+            integrity=integrity,
+            commands_signature=self.get_meta("commands_signature"),
+            commands_synced_to=self.get_meta("commands_synced_to"),
+        )
+
+    def backup_file(self, target: Path) -> int:
+        raise InvalidInput(BACKUP_ADVICE)
