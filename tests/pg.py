@@ -68,7 +68,7 @@ def pg_admin(pg_server: str) -> Iterator[PgAdmin]:
     with psycopg.connect(pg_server, autocommit=True) as conn:
 
         def run(sql: str, *params: Any) -> list[tuple[Any, ...]]:
-            cursor = conn.execute(sql, params or None)  # type: ignore[call-overload]
+            cursor = conn.execute(sql, params or None)
             return list(cursor.fetchall()) if cursor.description else []
 
         yield run

@@ -69,11 +69,13 @@ class PgConnection(Database):
             name=f"newsbot-{uuid.uuid4().hex[:6]}",
         )
         try:
+            psycopg.connect(url, connect_timeout=_CONNECT_S).close()  # fails at once, with the server's reason
             self._pool.open(wait=True, timeout=_CONNECT_S)
+        except psycopg.Error as exc:
+            raise pg_error(exc, self.path) from None
         except PoolTimeout:
-            reason = self._why_not_connected()
             self._pool.close()
-            raise StoreUnavailable(f"the database {self.path} is unavailable ({reason}); try again") from None
+            raise StoreUnavailable(f"the database {self.path} is unavailable (no connection); try again") from None
         try:
             version, latest = self.schema_version(), latest_pg_schema_version()
             if version > latest:
@@ -88,14 +90,6 @@ class PgConnection(Database):
         except BaseException:
             self._pool.close()
             raise
-
-    def _why_not_connected(self) -> str:
-        """What the server said to one direct attempt (the pool only says it timed out)."""
-        try:
-            psycopg.connect(self.url, connect_timeout=_CONNECT_S).close()
-        except psycopg.Error as exc:
-            return _first_line(exc)
-        return "no connection within the time allowed"
 
     def close(self) -> None:
         self._pool.close()
@@ -261,6 +255,10 @@ def _tables(conn: psycopg.Connection[Any]) -> set[str]:
     return {str(r[0]) for r in rows}
 
 
+# What a server says while it starts, stops or is full: worth trying again soon.
+_TRANSIENT = ("starting up", "shutting down", "too many clients", "recovery mode", "terminating connection")
+
+
 def pg_error(exc: psycopg.Error, where: str) -> StoreError:
     """The newsbot error for a PostgreSQL error: unavailable, busy, disk full, permission, or other."""
     text = _first_line(exc)
@@ -275,7 +273,10 @@ def pg_error(exc: psycopg.Error, where: str) -> StoreError:
     if isinstance(exc, psycopg.errors.UndefinedTable):
         return StoreDamaged(f"the database {where} has lost a table ({text}); run `newsbot doctor`")
     if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
-        return StoreUnavailable(f"the database {where} is unavailable ({text}); try again")
+        reason = text.rsplit(" failed: ", 1)[-1].replace("FATAL:  ", "").strip()
+        if "FATAL:" in text and not any(word in text for word in _TRANSIENT):
+            return StoreError(f"the database {where} refused newsbot ({reason}): check NEWSBOT_DATABASE_URL")
+        return StoreUnavailable(f"the database {where} is unavailable ({reason}); try again")
     return StoreError(f"the database {where} failed: {text}")
 
 

@@ -7,21 +7,23 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage.protocol import NewsStore
+from bot.storage.pg_store import PgStore
 from bot.storage.store import Store
+
+#: Either backend's store: the rows classes over SQLite's connection or PostgreSQL's.
+AnyStore = Store | PgStore
 
 
 @pytest.fixture
-def open_store(store_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[[], NewsStore]]:
+def open_store(store_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[[], AnyStore]]:
     """Open the test's store (the same one each call: another process's connection to it); closed at the end."""
-    opened: list[NewsStore] = []
+    opened: list[AnyStore] = []
 
-    def make() -> NewsStore:
+    def make() -> AnyStore:
+        store: AnyStore
         if store_backend == "sqlite":
-            store: NewsStore = Store(tmp_path / "db.sqlite3")
+            store = Store(tmp_path / "db.sqlite3")
         else:
-            from bot.storage.pg_store import PgStore
-
             store = PgStore(request.getfixturevalue("pg_url"))
         opened.append(store)
         return store
@@ -32,5 +34,5 @@ def open_store(store_backend: str, tmp_path: Path, request: pytest.FixtureReques
 
 
 @pytest.fixture
-def store(open_store: Callable[[], NewsStore]) -> NewsStore:
+def store(open_store: Callable[[], AnyStore]) -> AnyStore:
     return open_store()

@@ -14,7 +14,7 @@ from bot.core.models import ArticleIn
 from bot.service import NewsService, shipped_corpus_dir
 from bot.storage.connection import migration_files
 from bot.storage.database import ConstraintViolation
-from bot.storage.protocol import NewsStore
+from tests.storage.conftest import AnyStore
 
 
 def make(title: str, body: str = "", url: str | None = None) -> ArticleIn:
@@ -29,11 +29,11 @@ def test_every_migration_has_its_postgresql_twin() -> None:
     assert [v for v, _ in sqlite] == list(range(1, len(sqlite) + 1))
 
 
-def test_migrations_are_numbered_and_recorded(store: NewsStore) -> None:
+def test_migrations_are_numbered_and_recorded(store: AnyStore) -> None:
     latest = len(migration_files(".sql"))
     assert store.health().schema_version == latest == 3
     assert store.migrate() == []  # nothing left to apply
-    with store._reading() as db:  # type: ignore[attr-defined]
+    with store._reading() as db:
         rows = db.execute("SELECT version, name FROM schema_migrations ORDER BY version").fetchall()
     assert [tuple(r) for r in rows] == [(1, "initial"), (2, "feeds"), (3, "servers")]
 
@@ -49,7 +49,7 @@ def test_seeding_is_idempotent(store_backend: str) -> None:
     again.close()
 
 
-def test_seeding_is_one_transaction(store_backend: str, tmp_path: Path, open_store: Callable[[], NewsStore]) -> None:
+def test_seeding_is_one_transaction(store_backend: str, tmp_path: Path, open_store: Callable[[], AnyStore]) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "a.md").write_text("---\ntitle: Fine\nsource: AP\n---\nText.\n")
@@ -59,7 +59,7 @@ def test_seeding_is_one_transaction(store_backend: str, tmp_path: Path, open_sto
     assert open_store().count() == 0
 
 
-def test_a_failed_batch_leaves_nothing_behind(store: NewsStore) -> None:
+def test_a_failed_batch_leaves_nothing_behind(store: AnyStore) -> None:
     text = (
         "The council met on Monday and voted to close the old harbour bridge to all traffic until the end of the year."
     )
@@ -70,7 +70,7 @@ def test_a_failed_batch_leaves_nothing_behind(store: NewsStore) -> None:
     assert len(store.changes()) == 1
 
 
-def test_every_change_is_logged_with_who_and_when(store: NewsStore) -> None:
+def test_every_change_is_logged_with_who_and_when(store: AnyStore) -> None:
     article = store.add(0, make("One", "Text."), actor="discord:42")
     store.remove(0, article.id, actor="cli:alice", reason="wrong story")
     log = store.changes()
@@ -83,9 +83,9 @@ def test_every_change_is_logged_with_who_and_when(store: NewsStore) -> None:
         store.get(0, article.id)
 
 
-def test_the_url_is_unique_in_the_database_itself(store: NewsStore) -> None:
+def test_the_url_is_unique_in_the_database_itself(store: AnyStore) -> None:
     store.add(0, make("One", url="https://example.com/a"), actor="test")
-    with pytest.raises(ConstraintViolation), store.transaction() as db:  # type: ignore[attr-defined]
+    with pytest.raises(ConstraintViolation), store.transaction() as db:
         db.execute(
             "INSERT INTO articles (id, title, source, url_key, added_at, added_by) VALUES ('x-1', 't', 's', ?, 'now', 't')",
             ("https://example.com/a",),
