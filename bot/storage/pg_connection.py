@@ -175,7 +175,7 @@ class PgConnection(Database):
                 tables = _tables(conn)
             except psycopg.Error as exc:
                 raise pg_error(exc, self.path) from None
-        missing = [t for t in (*REQUIRED_TABLES, "feeds", "feed_items", "servers", "overrides") if t not in tables]
+        missing = [t for t in _created_tables() if t not in tables]
         if missing:
             raise StoreDamaged(
                 f"the database {self.path} has lost its tables {', '.join(missing)}; restore it from a backup "
@@ -248,6 +248,13 @@ def _translate(sql: str) -> LiteralString:
 def _configure(conn: psycopg.Connection[Any]) -> None:
     """Every pooled connection: a writer waits this long for the write lock, then the store is busy."""
     conn.execute(f"SET lock_timeout = '{_BUSY_S}s'")
+
+
+@lru_cache(maxsize=1)
+def _created_tables() -> tuple[str, ...]:
+    """Every table the migrations create (what a current store must have)."""
+    sql = "\n".join(text for _, _, text in pg_migrations())
+    return tuple(dict.fromkeys(re.findall(r"^CREATE TABLE (\w+)", sql, flags=re.M)))
 
 
 def _tables(conn: psycopg.Connection[Any]) -> set[str]:

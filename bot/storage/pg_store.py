@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.core.errors import InvalidInput, StoreDamaged
+from bot.storage.answers import AnswerRows
 from bot.storage.articles import ArticleRows
 from bot.storage.changes import ChangeLog
 from bot.storage.feeds import FeedRows
@@ -26,7 +27,7 @@ BACKUP_ADVICE = (
 )
 
 
-class PgStore(ArticleRows, ChangeLog, FeedRows, ServerRows, PgConnection):
+class PgStore(ArticleRows, ChangeLog, FeedRows, ServerRows, AnswerRows, PgConnection):
     """Articles in PostgreSQL. Thread-safe: a small pool of connections (callers run it off the event loop)."""
 
     def health(self) -> Health:

@@ -10,6 +10,7 @@ import pytest
 
 from bot.core.errors import ArticleNotFound, DuplicateArticle
 from bot.core.models import ArticleIn, FeedLogEntry, FeedStatus
+from bot.core.quoting import QuoteSpan
 from bot.storage.keys import DuplicateKeys
 from tests.storage.conftest import AnyStore
 
@@ -215,8 +216,20 @@ def test_writers_on_two_connections_take_turns(store: AnyStore, open_store: Call
 
 def test_health_names_the_store_and_its_schema(store: AnyStore, store_backend: str) -> None:
     health = store.health()
-    assert (health.schema_version, health.integrity, health.commands_signature) == (3, "ok", None)
+    assert (health.schema_version, health.integrity, health.commands_signature) == (4, "ok", None)
     if store_backend == "postgresql":
         assert health.path.startswith("postgresql://postgres@127.0.0.1:5432/newsbot_t_")
     else:
         assert health.path.endswith("db.sqlite3")
+
+
+def test_sent_answers_are_kept_with_their_quotes_in_order(store: AnyStore) -> None:
+    quotes = [QuoteSpan("a-1", 0, 12, "First quote."), QuoteSpan("b-2", 40, 53, "Second quote.")]
+    first = store.record_answer(GUILD, "Why?", quotes)
+    second = store.record_answer(0, "How?", [])
+    assert second > first
+    record = store.answer_record(first)
+    assert record is not None
+    assert (record.id, record.server_id, record.question, record.quotes) == (first, GUILD, "Why?", tuple(quotes))
+    assert record.at.endswith("Z")
+    assert store.answer_record(second + 100) is None
