@@ -12,6 +12,7 @@ import click
 from bot.cli.common import data_dir_option, echo_json, scoped_service, server_option
 from bot.core.errors import InvalidInput
 from bot.core.models import Answer
+from bot.present.notices import render_batch_answer, render_error
 from bot.present.render import render_answer
 from bot.service import NewsService
 
@@ -54,7 +55,7 @@ def ask(question: str | None, batch: Any, as_json: bool, server: str | None, dat
             answer = service.ask(line, server=where)
         except InvalidInput as exc:
             failed += 1
-            click.echo(f"newsbot: error: {getattr(batch, 'name', '-')}:{number}: {exc}", err=True)
+            click.echo(render_error(exc, where=f"{getattr(batch, 'name', '-')}:{number}"), err=True)
             if as_json:
                 error = {"line": number, "question": line.strip(), "error": str(exc)}
                 click.echo(json.dumps(error, ensure_ascii=False))
@@ -62,7 +63,7 @@ def ask(question: str | None, batch: Any, as_json: bool, server: str | None, dat
         if as_json:
             click.echo(json.dumps(answer.model_dump(mode="json"), ensure_ascii=False))
         else:
-            click.echo(f"## {answer.question}\n\n{_render(service, answer, where)}\n")
+            click.echo(render_batch_answer(answer.question, _render(service, answer, where)))
     if failed:
         sys.exit(2)
 

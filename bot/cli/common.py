@@ -17,6 +17,7 @@ import click
 
 from bot.core.config import Settings, load_settings
 from bot.core.errors import InvalidInput, NewsBotError
+from bot.present.notices import render_error
 from bot.service import NewsService
 
 __all__ = [
@@ -43,7 +44,7 @@ class ErrorHandlingGroup(click.Group):
         try:
             return super().invoke(ctx)
         except NewsBotError as exc:
-            click.echo(f"newsbot: error: {exc}", err=True)
+            click.echo(render_error(exc), err=True)
             sys.exit(exc.exit_code)
 
 

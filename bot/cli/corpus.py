@@ -17,6 +17,7 @@ from bot.cli.common import actor, data_dir_option, echo_json, scoped_service, se
 from bot.cli.embed import wait_for_vectors
 from bot.intake.article_files import read_article_file
 from bot.present.listings import render_article_list, render_import_problems, render_import_report, render_removed
+from bot.present.notices import render_exported, render_import_refused
 
 __all__ = ["add", "export", "import_", "list_", "remove"]
 
@@ -110,9 +111,7 @@ def import_(path: Path, fmt: str, skip_invalid: bool, as_json: bool, server: str
     for line in render_import_problems(plan.duplicates, plan.errors):
         click.echo(line, err=True)
     if plan.errors and not skip_invalid:
-        click.echo(
-            f"newsbot: nothing was imported: {len(plan.errors)} bad line(s); fix them or use --skip-invalid", err=True
-        )
+        click.echo(render_import_refused(len(plan.errors)), err=True)
         sys.exit(2)
     stored = service.add_many(plan.to_add, actor=actor(), action="import", server=where) if plan.to_add else []
     wait_for_vectors(service)
@@ -153,7 +152,7 @@ def export(directory: Path, force: bool, server: str | None, data_dir: Path | No
     """
     service, where = scoped_service(data_dir, server)
     count = service.export(directory, server=where, replace=force)
-    click.echo(f"Exported {count} articles to {directory / 'articles'}")
+    click.echo(render_exported(count, directory / "articles"))
 
 
 @click.command()

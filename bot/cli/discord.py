@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from bot.cli.common import data_dir_option, service_for, settings_for
+from bot.present.notices import render_commands_cleared, render_commands_synced, render_commands_twice
 
 __all__ = ["run", "sync"]
 
@@ -47,18 +48,12 @@ def sync(guild_id: int | None, clear: bool, data_dir: Path | None) -> None:
 
     settings = settings_for(data_dir)
     names = sync_commands(settings, guild_id, clear=clear)
-    where = f"guild {guild_id}" if guild_id else "all guilds (global; Discord may take up to an hour)"
-    listed = ", ".join("/" + n for n in sorted(names))
     if clear:
-        scope = f"guild {guild_id}" if guild_id else "the global scope"
-        click.echo(f"Removed {len(names)} commands from {scope}: {listed}" if names else f"No commands in {scope}.")
+        click.echo(render_commands_cleared(names, guild_id))
         return
-    click.echo(f"Synced {len(names)} commands to {where}: {listed}")
+    click.echo(render_commands_synced(names, guild_id))
     service = service_for(data_dir)
     scopes = service.command_scopes()
     twice = [s for s in scopes if s.startswith("guild ")] if "global" in scopes else []
     for scope in twice:
-        click.echo(
-            f"Note: {scope} also has its own copy, so every command shows twice there; remove it with "
-            f"`newsbot sync --guild {scope.removeprefix('guild ')} --clear`."
-        )
+        click.echo(render_commands_twice(scope))

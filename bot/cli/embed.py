@@ -10,6 +10,7 @@ import click
 
 from bot.cli.common import data_dir_option, open_service, settings_for
 from bot.core.errors import ConfigError, ModelUnavailable
+from bot.present.notices import EMBEDDING_STOPPED, render_embedded
 from bot.search.embedding import EmbeddingProgress
 from bot.search.semantic import NO_READER
 from bot.service import NewsService
@@ -36,11 +37,7 @@ def wait_for_vectors(service: NewsService, *, catch_up: bool = False) -> Embeddi
             bar.length = max(done.done, 1)
             bar.update(done.done - bar.pos)
     except KeyboardInterrupt:  # the articles are stored; only their vectors wait
-        click.echo(
-            "newsbot: embedding stopped; the articles are stored and answerable, and `newsbot embed` (or the bot, "
-            "when it starts) computes the remaining vectors",
-            err=True,
-        )
+        click.echo(EMBEDDING_STOPPED, err=True)
         return EmbeddingProgress(0, 0)
     return done
 
@@ -71,4 +68,4 @@ def embed(as_json: bool, data_dir: Path | None) -> None:
     if as_json:
         click.echo(json.dumps({"model": reader.name, "embedded": done.done, "stored": stored}))
     else:
-        click.echo(f"embedded {done.done} texts with {reader.name}; {stored} vectors stored")
+        click.echo(render_embedded(done.done, reader.name, stored))

@@ -26,7 +26,7 @@ from bot.cli.common import (
     settings_for,
 )
 from bot.core.config import Settings
-from bot.present.feeds import describe_entry, describe_poll, render_feed_list, render_subscribed, render_unsubscribed
+from bot.present.feeds import render_feed_list, render_feed_log, render_poll, render_subscribed, render_unsubscribed
 
 if TYPE_CHECKING:
     from bot.feeds.subscriptions import Subscriptions
@@ -110,9 +110,6 @@ def list_(as_json: bool, server: str | None, data_dir: Path | None) -> None:
     if as_json:
         echo_json([r.to_json() for r in records])
         return
-    if not records:
-        click.echo("No feeds are subscribed (add one with: newsbot feeds add URL).")
-        return
     for line in render_feed_list(records):
         click.echo(line)
 
@@ -135,10 +132,8 @@ def log_(feed: str, limit: int, as_json: bool, server: str | None, data_dir: Pat
     if as_json:
         echo_json([e.to_json() for e in entries])
         return
-    if not entries:
-        click.echo("Nothing yet: the feed has not been polled (newsbot feeds poll).")
-    for entry in entries:
-        click.echo(f"{entry.at}  {describe_entry(entry)}")
+    for line in render_feed_log(entries):
+        click.echo(line)
 
 
 @feeds.command(name="poll")
@@ -159,10 +154,7 @@ def poll(feed: str | None, max_new: int, server: str | None, data_dir: Path | No
     """
     settings, subscriptions = _open(data_dir, server)
     report = asyncio.run(subscriptions.poll(feed, policy=_policy(settings), max_new_per_feed=max_new))
-    if not report.feeds:
-        click.echo("No feeds are subscribed (add one with: newsbot feeds add URL).")
-        return
-    for line in describe_poll(report):
+    for line in render_poll(report):
         click.echo(line)
-    if report.errors:
+    if report.feeds and report.errors:
         sys.exit(1)

@@ -14,6 +14,7 @@ import click
 from bot.cli.common import data_dir_option, open_service, scoped_service, server_option, settings_for
 from bot.core.errors import NewsBotError
 from bot.present.listings import render_findings, render_stats
+from bot.present.notices import render_backed_up, render_moved_aside, render_restored
 
 __all__ = ["backup", "doctor", "restore", "stats"]
 
@@ -45,7 +46,7 @@ def backup(target: Path, data_dir: Path | None) -> None:
     settings = settings_for(data_dir)
     service = open_service(settings, seed=False)
     size = service.backup(target)
-    click.echo(f"Backed up {settings.database_path} to {target} ({size:,} bytes)")
+    click.echo(render_backed_up(settings.database_path, target, size))
 
 
 @click.command()
@@ -72,8 +73,8 @@ def restore(source: Path, yes: bool, verbose: bool, data_dir: Path | None) -> No
             click.echo(exc.details, err=True)
         raise
     if moved is not None:
-        click.echo(f"The damaged database was moved to {moved}", err=True)
-    click.echo(f"Restored {count} articles from {source}")
+        click.echo(render_moved_aside(moved), err=True)
+    click.echo(render_restored(count, source))
 
 
 @click.command()

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from bot.cli.common import data_dir_option, echo_json, open_service, parse_server, server_option, settings_for
-from bot.present.servers import render_audit, render_servers
+from bot.present.servers import render_log, render_servers
 
 __all__ = ["log", "servers"]
 
@@ -57,8 +57,6 @@ def log(limit: int, as_json: bool, server: str | None, data_dir: Path | None) ->
     if as_json:
         echo_json([e.to_json() for e in entries])
         return
-    if not entries:
-        click.echo("No changes yet.")
     names = {s.id: s.name for s in service.servers()}
-    for line in render_audit(entries, names):
+    for line in render_log(entries, names):
         click.echo(line)

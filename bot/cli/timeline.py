@@ -8,6 +8,7 @@ import click
 
 from bot.cli.common import data_dir_option, echo_json, scoped_service, server_option
 from bot.core.models import TimelineQuery
+from bot.present.notices import render_chart_written
 from bot.present.render import render_timeline, timeline_filters
 
 __all__ = ["timeline"]
@@ -49,7 +50,7 @@ def timeline(
         partial = chart.with_name(chart.name + ".partial")
         partial.write_bytes(png)
         partial.replace(chart)
-        click.echo(f"Wrote the chart to {chart}", err=True)
+        click.echo(render_chart_written(chart), err=True)
     if as_json:
         echo_json(result.model_dump(mode="json"))
     else:

@@ -17,6 +17,7 @@ from bot.core.errors import InvalidQuestion, NewsBotError, StoreError
 from bot.core.models import Answer
 from bot.discord_app.answer_view import ANSWER_BUTTONS, answer_view
 from bot.discord_app.replies import CONTENT_LIMIT, NO_PINGS, acknowledge, send
+from bot.present.notices import render_slow_down
 from bot.present.render import DISCORD, render_answer
 
 if TYPE_CHECKING:
@@ -115,7 +116,7 @@ class AskCog(commands.Cog):
             return
         retry = self._retry_after(interaction.user.id)
         if retry is not None:
-            await send(interaction, f"You're asking quickly: try again in {retry:.0f} s.", ephemeral=True)
+            await send(interaction, render_slow_down(retry), ephemeral=True)
             return
         async with self.bot.reply_in_flight():
             await acknowledge(interaction, ephemeral=False)
@@ -156,7 +157,7 @@ class AskCog(commands.Cog):
             return
         retry = self._retry_after(message.author.id)
         if retry is not None:
-            await _reply(message, f"You're asking quickly: try again in {retry:.0f} s.", delete_after=10)
+            await _reply(message, render_slow_down(retry), delete_after=10)
             return
         where = f"guild={message.guild.id if message.guild else None} command=mention"
         async with self.bot.reply_in_flight():

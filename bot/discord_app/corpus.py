@@ -18,7 +18,7 @@ from discord.ext import commands
 
 from bot.core.config import Settings
 from bot.core.errors import InvalidArticle, InvalidInput, NewsBotError
-from bot.core.models import Article, ArticleIn, format_date
+from bot.core.models import Article, ArticleIn
 from bot.discord_app.replies import (
     EMBED_DESCRIPTION_LIMIT,
     EMBED_FIELD_LIMIT,
@@ -38,6 +38,7 @@ from bot.discord_app.replies import (
 from bot.intake.article_files import SUFFIXES, articles_from_text, too_large
 from bot.intake.ingest import article_from_fields, article_from_url, fetch_policy, looks_like_url
 from bot.present.listings import (
+    article_choice,
     render_added,
     render_added_from_file,
     render_article_digest,
@@ -45,8 +46,9 @@ from bot.present.listings import (
     render_removed,
     render_stats,
 )
-from bot.present.servers import render_audit
-from bot.present.style import DISCORD, escape_markdown
+from bot.present.notices import render_changes_title, render_count
+from bot.present.servers import render_audit_digest
+from bot.present.style import DISCORD
 
 if TYPE_CHECKING:
     from bot.discord_app.client import NewsBot
@@ -145,7 +147,7 @@ def preview_embed(article: ArticleIn) -> discord.Embed:
     url = embed_url(article.url)
     embed = discord.Embed(title=clip(article.title, EMBED_TITLE_LIMIT), url=url, colour=discord.Colour.gold())
     if article.url and url is None:
-        embed.add_field(name="Address", value=escape_markdown(clip(article.url, 200)), inline=False)
+        embed.add_field(name="Address", value=DISCORD.escape(clip(article.url, 200)), inline=False)
     for name, value, inline in render_preview_fields(article, DISCORD, field_chars=EMBED_FIELD_LIMIT):
         embed.add_field(name=name, value=value, inline=inline)
     return embed
@@ -283,10 +285,7 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Moder
         if server is None or not is_moderator(interaction.user, self.bot.settings, server):
             return []  # discord.py does not run interaction_check for autocomplete: the article list is for moderators
         refs = await within_budget(asyncio.to_thread(self.bot.service.find_articles, current, 25, server=server), [])
-        return [
-            app_commands.Choice(name=clip(f"{r.title} — {r.source}, {format_date(r.date)}", 100), value=r.id)
-            for r in refs
-        ]
+        return [app_commands.Choice(name=article_choice(r), value=r.id) for r in refs]
 
     @app_commands.command(name="list")
     async def list_(self, interaction: discord.Interaction[Any]) -> None:
@@ -294,7 +293,7 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Moder
         await acknowledge(interaction, ephemeral=True)
         refs = await asyncio.to_thread(self.bot.service.find_articles, "", 1_000_000, server=guild_of(interaction))
         text = render_article_digest(refs, DISCORD, max_chars=3800)
-        embed = discord.Embed(title=f"{len(refs)} articles, newest first", description=text)
+        embed = discord.Embed(title=render_count(len(refs), "article", "newest first"), description=text)
         await send(interaction, embed=embed, ephemeral=True)
 
     @app_commands.command(name="stats")
@@ -311,18 +310,11 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Moder
         server = guild_of(interaction)
         service = self.bot.service
 
-        def read() -> list[str]:
+        def read() -> str:
             names = {s.id: s.name for s in service.servers()}
-            return render_audit(service.log(25, server=server), names, DISCORD)
+            entries = service.log(25, server=server)
+            return render_audit_digest(entries, names, DISCORD, max_chars=EMBED_DESCRIPTION_LIMIT - 100)
 
-        lines = await asyncio.to_thread(read)
-        shown: list[str] = []
-        for line in lines:
-            line = clip(line, 400)
-            if sum(len(x) + 1 for x in shown) + len(line) > EMBED_DESCRIPTION_LIMIT - 100:
-                break
-            shown.append(line)
-        more = "" if len(shown) == len(lines) else "\n… (see `newsbot log --server` for more)"
-        text = "\n".join(shown) + more if shown else "No changes yet: this server reads the default collection."
-        embed = discord.Embed(title=f"Changes to {service.describe_coverage(server)}, newest first", description=text)
+        text = await asyncio.to_thread(read)
+        embed = discord.Embed(title=render_changes_title(service.describe_coverage(server)), description=text)
         await send(interaction, embed=embed, ephemeral=True)

@@ -19,7 +19,6 @@ from bot.discord_app.replies import (
     EMBED_DESCRIPTION_LIMIT,
     acknowledge,
     actor,
-    clip,
     guild_of,
     is_moderator,
     require_moderator,
@@ -28,7 +27,8 @@ from bot.discord_app.replies import (
 )
 from bot.feeds.subscriptions import Subscriptions
 from bot.intake.ingest import fetch_policy
-from bot.present.feeds import describe_poll, render_feed_digest, render_subscribed, render_unsubscribed
+from bot.present.feeds import describe_poll, feed_choice, render_feed_digest, render_subscribed, render_unsubscribed
+from bot.present.notices import render_count
 from bot.present.style import DISCORD
 
 if TYPE_CHECKING:
@@ -126,7 +126,7 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="Moderat
         if interaction.guild_id is None or not is_moderator(interaction.user, self.bot.settings, interaction.guild_id):
             return []  # autocomplete does not go through interaction_check
         found = await within_budget(asyncio.to_thread(self.subscriptions_of(interaction).find, current, 25), [])
-        return [app_commands.Choice(name=clip(f"{f.id}: {f.name} — {f.url}", 100), value=str(f.id)) for f in found]
+        return [app_commands.Choice(name=feed_choice(f), value=str(f.id)) for f in found]
 
     @app_commands.command(name="list")
     async def list_(self, interaction: discord.Interaction[Any]) -> None:
@@ -134,6 +134,5 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="Moderat
         await acknowledge(interaction, ephemeral=True)
         records = await asyncio.to_thread(self.subscriptions_of(interaction).list)
         text = render_feed_digest(records, DISCORD, max_chars=EMBED_DESCRIPTION_LIMIT - 200)
-        title = f"{len(records)} feed{'s' if len(records) != 1 else ''}"
-        embed = discord.Embed(title=title, description=text)
+        embed = discord.Embed(title=render_count(len(records), "feed"), description=text)
         await send(interaction, embed=embed, ephemeral=True)

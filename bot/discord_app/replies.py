@@ -12,6 +12,7 @@ from discord import app_commands
 
 from bot.core.config import Settings
 from bot.core.shorten import clip
+from bot.present.notices import render_slow_down
 
 __all__ = [
     "acknowledge",
@@ -161,7 +162,7 @@ def command_error_message(error: BaseException) -> str | None:
     if isinstance(original, NewsBotError):
         return str(original)
     if isinstance(error, app_commands.CommandOnCooldown):
-        return f"You're asking quickly: try again in {error.retry_after:.0f} s."
+        return render_slow_down(error.retry_after)
     if isinstance(error, ModeratorOnly):
         return str(error)
     if isinstance(error, app_commands.NoPrivateMessage):

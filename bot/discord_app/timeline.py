@@ -30,6 +30,7 @@ from bot.discord_app.replies import (
     send,
     within_budget,
 )
+from bot.present.notices import render_page_footer
 from bot.present.render import DISCORD, render_timeline, timeline_filters, timeline_pages
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ def timeline_embed(timeline: Timeline, page: int, filters: str = "", chart: bool
     embed = discord.Embed(description=clip(text, EMBED_DESCRIPTION_LIMIT), colour=discord.Colour.blurple())
     pages = timeline_pages(len(timeline.entries), PER_PAGE)
     if pages > 1:
-        embed.set_footer(text=f"Page {page + 1} of {pages}")
+        embed.set_footer(text=render_page_footer(page, pages))
     if chart:
         embed.set_image(url=f"attachment://{CHART_NAME}")
     return embed

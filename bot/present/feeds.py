@@ -10,17 +10,24 @@ from collections.abc import Sequence
 
 from bot.core.models import FeedLogEntry, FeedRecord, PollReport
 from bot.core.shorten import clip
-from bot.present.listings import fit_lines
-from bot.present.style import PLAIN, Style, link_target
+from bot.present.listings import CHOICE_CHARS, fit_lines
+from bot.present.style import PLAIN, Style
 
 __all__ = [
+    "NO_FEEDS",
     "describe_entry",
     "describe_poll",
+    "feed_choice",
     "render_feed_digest",
     "render_feed_list",
+    "render_feed_log",
+    "render_poll",
     "render_subscribed",
     "render_unsubscribed",
 ]
+
+
+NO_FEEDS = "No feeds are subscribed (add one with: newsbot feeds add URL)."
 
 
 def feed_name(feed: FeedRecord) -> str:
@@ -59,8 +66,15 @@ def _counts(feed: FeedRecord) -> str:
     return f"{feed.added} added, {feed.skipped} skipped, {feed.failed} failed"
 
 
+def feed_choice(feed: FeedRecord) -> str:
+    """A feed as an autocomplete choice names it (plain text: Discord shows choices without markdown)."""
+    return clip(f"{feed.id}: {feed.name} — {feed.url}", CHOICE_CHARS)
+
+
 def render_feed_list(records: Sequence[FeedRecord]) -> list[str]:
     """Two lines a feed for a terminal: id, outlet, title and URL; then its counts, last poll and last error."""
+    if not records:
+        return [NO_FEEDS]
     lines = []
     for r in records:
         polled = f"last polled {r.last_polled_at}" if r.last_polled_at else "not polled yet"
@@ -82,7 +96,7 @@ def _digest_line(feed: FeedRecord, style: Style) -> str:
     return (
         f"{style.code(str(feed.id))} {style.bold(style.escape(clip(feed.outlet, 100)))} · "
         f"{style.escape(clip(feed.name, 150))}\n"
-        f"  <{clip(link_target(feed.url) or style.escape(feed.url), 500)}> · {_counts(feed)} · {polled}{error}"
+        f"  {style.address(feed.url)} · {_counts(feed)} · {polled}{error}"
     )
 
 
@@ -91,6 +105,18 @@ def describe_entry(entry: FeedLogEntry) -> str:
     article = f" {entry.article_id}" if entry.article_id else ""
     title = entry.title or entry.url or entry.entry_key
     return PLAIN.escape(f"{entry.status:<7} feed {entry.feed_id}{article}: {title}: {entry.reason}")
+
+
+def render_feed_log(entries: Sequence[FeedLogEntry]) -> list[str]:
+    """A feed's log for a terminal, newest first: when, then what became of the entry."""
+    if not entries:
+        return ["Nothing yet: the feed has not been polled (newsbot feeds poll)."]
+    return [f"{PLAIN.escape(entry.at)}  {describe_entry(entry)}" for entry in entries]
+
+
+def render_poll(report: PollReport) -> list[str]:
+    """What ``newsbot feeds poll`` prints: :func:`describe_poll`, or that there is no feed to poll."""
+    return describe_poll(report) if report.feeds else [NO_FEEDS]
 
 
 def describe_poll(report: PollReport) -> list[str]:

@@ -18,6 +18,7 @@ from bot.present.style import PLAIN, Style
 __all__ = [
     "Finding",
     "Listed",
+    "article_choice",
     "describe_article",
     "fit_lines",
     "render_added",
@@ -67,6 +68,14 @@ class Listed(Protocol):
     def source(self) -> str: ...
     @property
     def title(self) -> str: ...
+
+
+CHOICE_CHARS = 100  # Discord's limit for an autocomplete choice's name
+
+
+def article_choice(article: Listed) -> str:
+    """An article as an autocomplete choice names it (plain text: Discord shows choices without markdown)."""
+    return clip(f"{article.title} — {article.source}, {format_date(article.date)}", CHOICE_CHARS)
 
 
 def render_article_list(articles: Sequence[Listed]) -> str:

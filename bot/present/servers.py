@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from bot.core.models import AuditEntry, ServerSummary
+from bot.core.shorten import clip
 from bot.present.style import PLAIN, Style
 
-__all__ = ["describe_change", "render_audit", "render_servers", "server_label"]
+__all__ = ["describe_change", "render_audit", "render_audit_digest", "render_log", "render_servers", "server_label"]
 
 
 def server_label(server: int, names: Mapping[int, str | None], style: Style = PLAIN) -> str:
@@ -27,7 +28,7 @@ def render_servers(servers: Sequence[ServerSummary]) -> str:
     for s in servers:
         ident = "default" if s.id == 0 else str(s.id)
         own = "-" if s.id == 0 else str(s.own_articles)
-        name = "(the default collection)" if s.id == 0 else (s.name or "(name not known)")
+        name = "(the default collection)" if s.id == 0 else PLAIN.escape(s.name or "(name not known)")
         if s.left_at:
             name += f" (left {s.left_at})"
         lines.append(f"{ident:<20}  {s.articles:>8}  {own:>5}  {s.feeds:>5}  {s.last_change or 'none':<20}  {name}")
@@ -54,3 +55,24 @@ def render_audit(entries: Sequence[AuditEntry], names: Mapping[int, str | None],
             where += f", from {server_label(e.guild_id, names, style)}"
         lines.append(f"{e.at}  {where}  {style.escape(e.actor)}  {describe_change(e, style)}")
     return lines
+
+
+def render_log(entries: Sequence[AuditEntry], names: Mapping[int, str | None]) -> list[str]:
+    """``newsbot log``: :func:`render_audit` on a terminal, or that nothing has changed."""
+    return render_audit(entries, names) or ["No changes yet."]
+
+
+def render_audit_digest(
+    entries: Sequence[AuditEntry], names: Mapping[int, str | None], style: Style, *, max_chars: int
+) -> str:
+    """The audit trail as ``/corpus log`` shows it: each change cut to 400 characters, as many as fit."""
+    lines = [clip(line, 400) for line in render_audit(entries, names, style)]
+    shown: list[str] = []
+    for line in lines:
+        if sum(len(x) + 1 for x in shown) + len(line) > max_chars:
+            break
+        shown.append(line)
+    if not shown:
+        return "No changes yet: this server reads the default collection."
+    more = "" if len(shown) == len(lines) else f"\n… (see {style.code('newsbot log --server')} for more)"
+    return "\n".join(shown) + more

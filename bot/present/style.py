@@ -12,6 +12,8 @@ What is defended, whatever the store holds (intake refuses most of it, but the r
   line, ``https\\://`` so a web address in a quote is not made a link);
 * a link's address: only http and https are linked, and every character that could end the ``(<...>)`` of a
   masked link or a line (``>``, spaces, controls, anything beyond ASCII) is percent-encoded (:func:`link_target`);
+  an address shown as itself (``<address>``, a feed's in ``/feeds list``) also has every character percent-encoded
+  that markdown or a mention could use, or is shown as escaped text (:func:`bare_address`);
 * control characters (a terminal escape sequence starts with one) and bidirectional overrides: shown as visible
   escapes on a terminal (:func:`bot.core.sanitize.terminal_safe`), dropped in Discord.
 """
@@ -21,11 +23,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from bot.core.sanitize import terminal_safe
+from bot.core.shorten import clip
 
-__all__ = ["DISCORD", "PLAIN", "Style", "escape_markdown", "link_target"]
+__all__ = ["DISCORD", "PLAIN", "Style", "bare_address", "escape_markdown", "link_target"]
 
 _MARKDOWN = re.compile(r"([\\*_~`|>#\-\[\]()<@])")
 _NUMBERED = re.compile(r"^(\s*\d+)\.(?=\s)", re.M)  # "1. " at the start of a line is an ordered list
@@ -33,6 +36,10 @@ _AUTOLINK = re.compile(r"(?i)\b(https?):(?=//)")  # Discord links a bare web add
 _INVISIBLE_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 # RFC 3986's characters, left as they are in an address; everything else is percent-encoded.
 _URL_SAFE = "-._~:/?#[]@!$&'()*+,;=%"
+# Of those, what the path and query of an address shown bare (``<address>``) keep: no markdown, mention or "://".
+_BARE_SAFE = "-./?#!$&'+,;=%"
+_PLAIN_HOST = re.compile(r"[A-Za-z0-9.\-]+(?::[0-9]+)?|\[[0-9A-Fa-f:.]+\](?::[0-9]+)?")
+ADDRESS_MAX_CHARS = 500  # a longer address (a tracking redirect) is shown cut, as text
 
 
 def escape_markdown(text: str) -> str:
@@ -54,6 +61,21 @@ def link_target(url: str | None) -> str | None:
     return quote(url, safe=_URL_SAFE)
 
 
+def bare_address(url: str) -> str:
+    """``url`` shown as itself in Discord: ``<address>`` (linked, without a preview) when it is http(s) with a
+    plain host and short enough, every character beyond :data:`_BARE_SAFE` percent-encoded (``_`` is ``%5F``: the
+    same address); otherwise the address as escaped text, cut to :data:`ADDRESS_MAX_CHARS`."""
+    target = link_target(url)
+    if target is not None:
+        parts = urlsplit(target)
+        rest = target[len(parts.scheme) + 3 + len(parts.netloc) :]
+        path = quote(rest, safe=_BARE_SAFE).replace("_", "%5F").replace("~", "%7E")  # quote() keeps these two
+        bare = f"{parts.scheme}://{parts.netloc}{path}"
+        if _PLAIN_HOST.fullmatch(parts.netloc) and len(bare) + 2 <= ADDRESS_MAX_CHARS:
+            return f"<{bare}>"
+    return escape_markdown(clip(url, ADDRESS_MAX_CHARS))
+
+
 @dataclass(frozen=True)
 class Style:
     """One way of showing text: how to escape what came from outside, how to make it bold, how to link it."""
@@ -63,6 +85,7 @@ class Style:
     link: Callable[[str, str | None], str]  # (escaped headline, url)
     code: Callable[[str], str]  # an id or a command line, shown as typed (never article text)
     command: Callable[[str], str]  # how to name one of newsbot's commands: "timeline" or `/timeline`
+    address: Callable[[str], str]  # a web address shown as itself (a feed's), not as a headline's link
 
 
 def _plain_link(title: str, url: str | None) -> str:
@@ -75,11 +98,19 @@ def _discord_link(title: str, url: str | None) -> str:
     return f"[{title}](<{target}>)" if target else f"*{title}*"
 
 
-PLAIN = Style(escape=terminal_safe, bold=lambda s: s, link=_plain_link, code=lambda s: s, command=lambda s: s)
+PLAIN = Style(
+    escape=terminal_safe,
+    bold=lambda s: s,
+    link=_plain_link,
+    code=lambda s: s,
+    command=lambda s: s,
+    address=terminal_safe,
+)
 DISCORD = Style(
     escape=escape_markdown,
     bold=lambda s: f"**{s}**",
     link=_discord_link,
     code=lambda s: f"`{s}`",
     command=lambda s: f"`/{s}`",
+    address=bare_address,
 )
