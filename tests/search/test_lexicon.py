@@ -85,3 +85,23 @@ def test_holds_recognises_the_kind_of_fact() -> None:
     assert holds("why", "He went to the emergency room because he could not swallow") == "reason"
     assert holds("who", "Hundreds of anonymous Amazon workers wrote Bezos", frozenset({"amazon", "bezos"}))
     assert holds("who", "The report was published on Monday.") is None
+
+
+def test_every_synset_line_is_found_by_its_offset() -> None:
+    """The offset table read from data.POS (CRLF line ends: byte offsets cannot be trusted) finds every synset
+    of the first and last lemmas of each index, and the first and last synset of each file; an offset that
+    starts no line is an error, never another synset."""
+    from bot.search.lexicon import _POS, _open
+
+    wordnet = _open()
+    assert wordnet is not None
+    for pos in _POS:
+        numbers, _ = wordnet._data_table(pos)
+        assert len(numbers) > 3000 and (numbers[1:] > numbers[:-1]).all()
+        for offset in (int(numbers[0]), int(numbers[-1])):
+            assert wordnet._data_line(offset, pos).startswith(f"{offset:08d} ".encode())
+        with pytest.raises(KeyError):
+            wordnet._data_line(int(numbers[0]) + 1, pos)
+    assert wordnet.offsets("dog", "n")[:1] == [2084071]  # dog.n.01
+    assert wordnet.synset(2084071, "n")[0][:2] == ["dog", "domestic_dog"]
+    assert wordnet.offsets("zymurgy", "n") and not wordnet.offsets("zzzz", "n") and not wordnet.offsets("a", "r")
