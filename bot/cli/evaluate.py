@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from bot.cli.common import data_dir_option, echo_json, open_service, settings_for
+from bot.cli.embed import wait_for_vectors
 
 __all__ = ["eval_command"]
 
@@ -23,6 +24,13 @@ __all__ = ["eval_command"]
     help="Build a temporary store from SPEC instead of using --data-dir: 'shipped' (the shipped corpus), a newsbot "
     ".jsonl file or corpus directory, or 'huffpost:FILE'. Repeat to combine.",
 )  # fmt: skip
+@click.option(
+    "--vectors",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="With --corpus and the semantic reader: keep its vector cache in DIR between runs, so that the corpora's "
+    "sentences are embedded once (the first run waits for them, with a progress bar).",
+)
 @click.option("--baseline/--no-baseline", default=True, show_default=True, help="Run the rank-bm25 baseline too.")
 @click.option("--halves", is_flag=True, help="Also count the even-id (development) and odd-id (held-out) halves.")
 @click.option("--json", "as_json", is_flag=True, help="Print every count and every question's quotes as JSON.")
@@ -30,6 +38,7 @@ __all__ = ["eval_command"]
 def eval_command(
     files: tuple[Path, ...],
     corpora: tuple[str, ...],
+    vectors: Path | None,
     baseline: bool,
     halves: bool,
     as_json: bool,
@@ -44,12 +53,16 @@ def eval_command(
         newsbot eval benchmarks/eval/questions.jsonl benchmarks/eval/questions-full.jsonl \\
           --corpus shipped --corpus huffpost:benchmarks/eval/huffpost.jsonl --corpus benchmarks/eval/lee.jsonl
     """
+    from bot.core.errors import InvalidInput
     from bot.ops.evaluate import build_store, format_report, load_questions, run_eval
 
+    if vectors is not None and not corpora:
+        raise InvalidInput("--vectors goes with --corpus (a data directory keeps its own vectors)")
     questions = load_questions(files)
     with tempfile.TemporaryDirectory(prefix="newsbot-eval-") as tmp:
-        service = build_store(Path(tmp), corpora) if corpora else open_service(settings_for(data_dir))
+        service = build_store(Path(tmp), corpora, vectors=vectors) if corpora else open_service(settings_for(data_dir))
         try:
+            wait_for_vectors(service, catch_up=True)  # the reader judges every sentence, or none is measured
             with click.progressbar(length=len(questions), label="Answering", file=sys.stderr) as bar:
                 report = run_eval(service, questions, baseline=baseline, on_question=lambda _: bar.update(1))
         finally:

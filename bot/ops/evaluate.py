@@ -142,13 +142,24 @@ def _question(raw: dict[str, Any], where: str) -> EvalQuestion:
 # --- the store ------------------------------------------------------------------------------------------------
 
 
-def build_store(data_dir: Path, specs: Sequence[str]) -> NewsService:
-    """A new store in ``data_dir`` holding the corpora named by ``specs`` (see the module docstring)."""
+def build_store(data_dir: Path, specs: Sequence[str], *, vectors: Path | None = None) -> NewsService:
+    """A new store in ``data_dir`` holding the corpora named by ``specs`` (see the module docstring).
+
+    ``vectors``: a directory that keeps the semantic reader's vector cache between runs (its vectors are keyed
+    by the text they embed, so a run over the same corpora embeds nothing again); without it, the cache lives
+    and dies with the temporary store."""
     from bot.intake.bulk import read_import
 
     shipped = "shipped" in specs
     empty = data_dir / "no-corpus" / "articles"
     empty.mkdir(parents=True, exist_ok=True)
+    if vectors is not None:
+        try:
+            vectors.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InvalidInput(f"--vectors {vectors}: cannot create it: {exc.strerror}") from None
+        (data_dir / "data").mkdir(parents=True, exist_ok=True)
+        (data_dir / "data" / "vectors").symlink_to(vectors.resolve(), target_is_directory=True)
     corpus = shipped_corpus_dir() if shipped else empty.parent
     service = NewsService.open(load_settings(data_dir=data_dir / "data", corpus_dir=corpus))
     try:

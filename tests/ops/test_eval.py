@@ -11,7 +11,14 @@ from click.testing import CliRunner
 
 from bot.cli.main import cli
 from bot.ops.evaluate import Baseline, load_questions
+from bot.search.minilm import DIMENSIONS, MODEL_NAME, missing_requirements
 from tests.paths import REPO
+
+needs_model = (
+    pytest.mark.skip(reason=f"the semantic extra is not installed ({missing_requirements()})")
+    if missing_requirements()
+    else pytest.mark.needs_model
+)
 
 ORLANDO = {
     "title": "Rekognition pilot ends in Orlando",
@@ -145,3 +152,48 @@ def test_the_answer_latency_benchmark_answers_its_questions() -> None:
     assert 380 <= result["sentences"] <= 400  # a few pseudo-words end in what reads as an abbreviation
     assert result["answered"] >= 1  # its questions are built from the coverage's own sentences
     assert result["cpu_ms"]["p50"] <= result["cpu_ms"]["p95"] <= result["cpu_ms"]["max"]
+
+
+def test_vectors_go_with_a_built_store(tmp_path: Path) -> None:
+    questions = write_set(tmp_path / "q.jsonl", QUESTIONS)
+    code, _, err = run("eval", str(questions), "--vectors", str(tmp_path / "vec"))
+    assert code == 2 and "--vectors goes with --corpus" in err
+    assert not (tmp_path / "vec").exists()
+
+
+@needs_model
+def test_the_reader_is_measured_with_every_vector_and_a_kept_cache_is_reused(
+    tmp_path: Path, orlando: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.core.config import load_settings
+    from bot.core.models import ArticleIn
+    from bot.search.semantic import article_texts
+    from bot.service import NewsService
+    from bot.storage.vectors import VectorCache, text_key
+
+    monkeypatch.setenv("NEWSBOT_READER", "minilm")
+    questions = write_set(tmp_path / "q.jsonl", QUESTIONS)
+    vectors = tmp_path / "vec"
+    args = ("eval", str(questions), "--corpus", "shipped", "--corpus", str(orlando), "--vectors", str(vectors))
+    code, out, err = run(*args, "--json")
+    assert code == 0, err
+    first = json.loads(out)
+    assert first["reader"] == MODEL_NAME
+    cache_file = vectors / f"{MODEL_NAME}.sqlite3"
+    shipped = NewsService.open(load_settings(data_dir=tmp_path / "shipped", reader="off"))
+    try:
+        texts = {t for a in shipped.articles() for t in article_texts(a)}
+        texts |= set(article_texts(shipped.add(ArticleIn(**ORLANDO), actor="test")))
+    finally:
+        shipped.close()
+    cache = VectorCache(cache_file, model=MODEL_NAME, dimensions=DIMENSIONS)
+    try:  # every headline and body sentence of the store has its vector, in the kept cache
+        assert len(cache) == len(texts) and cache.missing([text_key(t) for t in texts]) == []
+    finally:
+        cache.close()
+    before = cache_file.stat().st_mtime_ns  # (SQLite's WAL was checkpointed into it when the cache closed)
+    code, out, err = run(*args, "--json")
+    assert code == 0, err
+    assert cache_file.stat().st_mtime_ns == before  # nothing embedded again: the kept vectors were read
+    again = json.loads(out)
+    assert [r["newsbot"] for r in again["results"]] == [r["newsbot"] for r in first["results"]]
