@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.core.models import Article  # noqa: E402
 from bot.core.text import tokenize  # noqa: E402
-from bot.ops.bench import VOCABULARY, _words  # noqa: E402
+from bot.ops.bench_corpora import VOCABULARY, pseudo_words  # noqa: E402
 from bot.ops.bench_service import _articles  # noqa: E402
 from bot.search.answers import answer_question  # noqa: E402
 from bot.search.index import CoverageIndex  # noqa: E402
@@ -112,7 +112,7 @@ def whole_answer(encoder: MiniLMEncoder, sentences: int, questions: int, say: An
         del stored, batch
         reader = EmbeddingReader(lambda: encoder, cache, name=MODEL_NAME)
         reader.load()
-        words = _words(VOCABULARY)
+        words = pseudo_words(VOCABULARY)
         qrng = np.random.default_rng(7)
         texts = [" ".join(words[int(r)] for r in qrng.integers(0, 2000, size=4)) for _ in range(questions)]
         say(f"{sentences:,} sentences: {questions} questions")

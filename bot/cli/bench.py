@@ -31,8 +31,10 @@ __all__ = ["bench"]
 )  # fmt: skip
 @click.option(
     "--answers", "answer_sizes", default="",
-    help="Instead, time whole answers (no model) over synthetic coverages of N sentences each (e.g. 100000,1000000).",
+    help="Instead, time whole answers over synthetic coverages of N sentences each (e.g. 100000,1000000), next "
+    "to pure retrieval, without the semantic reader and, when it is installed, with it.",
 )  # fmt: skip
+@click.option("--no-reader", is_flag=True, help="With --answers: leave the semantic reader's round out.")
 @click.option("--json", "as_json", is_flag=True, help="Print every figure as JSON.")
 def bench(
     sizes: str,
@@ -42,6 +44,7 @@ def bench(
     engines: str,
     cold_articles: int,
     answer_sizes: str,
+    no_reader: bool,
     as_json: bool,
 ) -> None:
     """Benchmark retrieval against rank-bm25, rank-bm25-rs, bm25s, tantivy and SQLite FTS5 in one run; see
@@ -52,7 +55,7 @@ def bench(
         newsbot bench --sizes 10000,100000 --queries 100 --engines rank-bm25,bm25s
     """
     if answer_sizes:
-        _answers(answer_sizes, queries, as_json)
+        _answers(answer_sizes, queries, as_json, semantic=not no_reader)
         return
     from bot.ops.bench import DEFAULT_HUFFPOST, run_benchmark
     from bot.ops.bench_report import format_report
@@ -100,8 +103,8 @@ def bench(
         )
 
 
-def _answers(sizes: str, queries: int, as_json: bool) -> None:
-    """``--answers``: the latency of a whole answer (:mod:`bot.ops.answer_bench`), one line per size."""
+def _answers(sizes: str, queries: int, as_json: bool, *, semantic: bool) -> None:
+    """``--answers``: the latency of a whole answer (:mod:`bot.ops.answer_bench`), a few lines per size."""
     from bot.ops.answer_bench import answer_latency
 
     try:
@@ -110,14 +113,24 @@ def _answers(sizes: str, queries: int, as_json: bool) -> None:
         raise InvalidInput(f"--answers: {sizes!r} is not a comma-separated list of numbers") from None
     results = []
     for size in size_list:  # each size is reported as soon as it is measured (a 1M coverage takes minutes)
-        r = answer_latency(size, queries, progress=lambda m: click.echo(m, err=True))
+        r = answer_latency(size, queries, progress=lambda m: click.echo(m, err=True), semantic=semantic)
         results.append(r)
-        wall, cpu = r["wall_ms"], r["cpu_ms"]
-        line = (
-            f"{r['sentences']:,} sentences: a whole answer p50 {wall['p50']} ms, p95 {wall['p95']} ms "
-            f"(CPU p50 {cpu['p50']} ms, p95 {cpu['p95']} ms) over {r['questions']} questions, "
-            f"{r['answered']} answered; built in {r['build_seconds']} s"
-        )
-        click.echo(line, err=as_json)
+        retrieval = r["retrieval"]
+        lines = [
+            f"{r['sentences']:,} sentences, {r['questions']} questions (built in {r['build_seconds']} s): "
+            f"pure retrieval (BM25 top 10) p50 {retrieval['wall_ms']['p50']} ms, p95 {retrieval['wall_ms']['p95']} "
+            f"ms (CPU {retrieval['cpu_ms']['p50']} / {retrieval['cpu_ms']['p95']} ms)"
+        ]
+        for mode in ("lexical", "semantic"):
+            m = r[mode]
+            if "skipped" in m:
+                lines.append(f"  {mode}: skipped ({m['skipped']})")
+                continue
+            wall, cpu, ratio = m["wall_ms"], m["cpu_ms"], m["ratio_to_retrieval"]
+            lines.append(
+                f"  {mode} whole answer: p50 {wall['p50']} ms, p95 {wall['p95']} ms (CPU {cpu['p50']} / "
+                f"{cpu['p95']} ms: {ratio['p50']}x / {ratio['p95']}x retrieval); {m['answered']} answered"
+            )
+        click.echo("\n".join(lines), err=as_json)
     if as_json:
         click.echo(json.dumps(results, indent=2))

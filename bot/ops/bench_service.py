@@ -23,7 +23,7 @@ import numpy as np
 
 from bot.core.config import load_settings
 from bot.core.models import ArticleIn
-from bot.ops.bench_corpora import VOCABULARY, _words, _zipf_ranks
+from bot.ops.bench_corpora import VOCABULARY, pseudo_words, zipf_ranks
 from bot.service import NewsService
 
 __all__ = ["cold_start"]
@@ -33,12 +33,12 @@ QUESTION = "What did Amazon pitch to ICE?"
 
 def _articles(count: int, sentences: int, seed: int) -> Iterator[ArticleIn]:
     rng = np.random.default_rng([seed, count])
-    words = _words(VOCABULARY)
+    words = pseudo_words(VOCABULARY)
     batch = 1000
     for first in range(0, count, batch):
         n = min(batch, count - first)
         lengths = rng.integers(15, 36, size=n * sentences)
-        flat = np.asarray(words, dtype=object)[_zipf_ranks(rng, int(lengths.sum()))].tolist()
+        flat = np.asarray(words, dtype=object)[zipf_ranks(rng, int(lengths.sum()))].tolist()
         ends = np.cumsum(lengths).tolist()
         texts = [" ".join(flat[e - k : e]).capitalize() + "." for e, k in zip(ends, lengths.tolist(), strict=True)]
         for i in range(n):
@@ -64,10 +64,10 @@ def _first_answer(data_dir: Path) -> float:
 def _questions(count: int, seed: int) -> list[str]:
     """Questions in the synthetic articles' words: 2-5 words drawn like theirs, asked the way people ask."""
     rng = np.random.default_rng([seed, count, 7])
-    words = _words(VOCABULARY)
+    words = pseudo_words(VOCABULARY)
     forms = ("What about {}?", "Who said {}?", "Why did {}?", "{}")
     return [
-        forms[i % len(forms)].format(" ".join(words[r] for r in _zipf_ranks(rng, int(n)).tolist()))
+        forms[i % len(forms)].format(" ".join(words[r] for r in zipf_ranks(rng, int(n)).tolist()))
         for i, n in enumerate(rng.integers(2, 6, size=count).tolist())
     ]
 

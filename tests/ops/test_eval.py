@@ -147,11 +147,26 @@ def test_the_shipped_question_set_is_well_formed() -> None:
 def test_the_answer_latency_benchmark_answers_its_questions() -> None:
     from bot.ops.answer_bench import answer_latency
 
-    result = answer_latency(400, questions=10, seed=1)
+    result = answer_latency(400, questions=10, seed=1, semantic=False)
     assert (result["articles"], result["questions"]) == (20, 10)
     assert 380 <= result["sentences"] <= 400  # a few pseudo-words end in what reads as an abbreviation
-    assert result["answered"] >= 1  # its questions are built from the coverage's own sentences
-    assert result["cpu_ms"]["p50"] <= result["cpu_ms"]["p95"] <= result["cpu_ms"]["max"]
+    lexical = result["lexical"]
+    assert lexical["answered"] >= 1  # its questions are built from the coverage's own sentences
+    assert lexical["semantically_scored"] == 0
+    for figures in (lexical, result["retrieval"]):
+        assert figures["cpu_ms"]["p50"] <= figures["cpu_ms"]["p95"] <= figures["cpu_ms"]["max"]
+    assert lexical["ratio_to_retrieval"]["p50"] > 1  # a whole answer does a retrieval and more
+    assert result["semantic"] == {"skipped": "not asked for"}
+
+
+@needs_model
+def test_the_answer_latency_benchmark_times_the_reader_over_a_vector_for_every_text() -> None:
+    from bot.ops.answer_bench import answer_latency
+
+    result = answer_latency(400, questions=6, seed=1)
+    semantic, lexical = result["semantic"], result["lexical"]
+    assert semantic["answered"] >= 1 and semantic["semantically_scored"] == semantic["answered"]
+    assert lexical["semantically_scored"] == 0
 
 
 def test_vectors_go_with_a_built_store(tmp_path: Path) -> None:
