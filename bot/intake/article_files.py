@@ -284,15 +284,16 @@ def _from_plain_text(text: str, label: str) -> dict[str, Any]:
 
 
 def _from_html(data: bytes, label: str) -> dict[str, Any]:
-    """A saved web page: the article is extracted as from a fetched page (headline, text, date, outlet)."""
+    """A saved web page: the article is extracted as from a fetched page (headline, text, date, outlet), under the
+    same limits (:mod:`bot.intake.worker`)."""
     from bot.core.errors import FetchError
-    from bot.intake.extract import extract_article
     from bot.intake.page import FetchedPage, decode_html
+    from bot.intake.worker import DEFAULT_MEMORY, DEFAULT_TIMEOUT, extract_in_worker
 
     text, charset = decode_html(data)
     page = FetchedPage(url="", final_url="", status=200, content_type="text/html", charset=charset, text=text)
     try:
-        extracted = extract_article(page)
+        extracted = extract_in_worker(page, timeout=DEFAULT_TIMEOUT, max_memory=DEFAULT_MEMORY)
     except FetchError as exc:
         raise InvalidArticle(f"{label}: {exc}") from None
     fields: dict[str, Any] = {"title": extracted.title, "body": extracted.body, "authors": extracted.authors}

@@ -34,6 +34,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from bot import __version__
 from bot.core.errors import FetchError, UnsafeURL
 from bot.core.sanitize import quoted
+from bot.intake.worker import DEFAULT_MEMORY, DEFAULT_TIMEOUT
 
 __all__ = [
     "DEFAULT_USER_AGENT",
@@ -62,8 +63,9 @@ class FetchPolicy:
 
     allow_private: bool = False
     allowed_networks: tuple[IPNetwork, ...] = ()
-    timeout: float = 15.0  # seconds, for the whole fetch: every DNS lookup, redirect and byte of the body
+    timeout: float = DEFAULT_TIMEOUT  # seconds, for the whole fetch: DNS, redirects, the body and its extraction
     max_bytes: int = 5_000_000  # of (decompressed) body
+    max_extract_memory: int = DEFAULT_MEMORY  # bytes of address space for the worker that extracts the article
     max_redirects: int = 5
     user_agent: str = DEFAULT_USER_AGENT
 
@@ -72,6 +74,8 @@ class FetchPolicy:
             raise ValueError(f"FetchPolicy.timeout must be positive, not {self.timeout!r}")
         if self.max_bytes <= 0:
             raise ValueError(f"FetchPolicy.max_bytes must be positive, not {self.max_bytes!r}")
+        if self.max_extract_memory <= 0:
+            raise ValueError(f"FetchPolicy.max_extract_memory must be positive, not {self.max_extract_memory!r}")
         if self.max_redirects < 0:
             raise ValueError(f"FetchPolicy.max_redirects must not be negative, not {self.max_redirects!r}")
         for network in self.allowed_networks:

@@ -8,7 +8,8 @@
   content types (web pages and plain text, or the types a caller names, such as
   :data:`bot.intake.page.FEED_TYPES`).
 
-Extraction (trafilatura) is CPU-bound, so :func:`fetch_article` runs it in a worker thread.
+Extraction (trafilatura) is CPU-bound and, on a hostile page, unbounded, so :func:`fetch_article` runs it in a
+worker process (:mod:`bot.intake.worker`) within what is left of the same deadline and a memory cap.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from yarl import URL
 from bot.core.errors import FetchError, UnsafeURL
 from bot.core.sanitize import excerpt, quoted
 from bot.core.urls import check_url, parse_url, without_credentials
-from bot.intake.extract import ExtractedArticle, extract_article
+from bot.intake.extract import ExtractedArticle
 from bot.intake.guard import PINS, FetchPolicy, PinnedConnector, open_session, resolve_and_check
 from bot.intake.page import HTML_TYPES, TEXT_TYPES, FetchedPage, decode_body, is_xml
+from bot.intake.worker import extract_in_worker_async
 
 __all__ = ["fetch_article", "fetch_page"]
 
@@ -152,10 +154,16 @@ async def _read_page(
 async def fetch_article(
     url: str, policy: FetchPolicy, session: aiohttp.ClientSession | None = None
 ) -> ExtractedArticle:
-    """Fetch ``url`` safely and extract its article; extraction runs in a worker thread.
+    """Fetch ``url`` safely and extract its article, all within ``policy.timeout``.
 
-    trafilatura can take hundreds of milliseconds on a large page; running it on the event loop would freeze
-    the Discord connection (heartbeats included) for that long.
+    Extraction runs in a worker process (:func:`bot.intake.worker.extract_in_worker_async`) with what is left of
+    the deadline and ``policy.max_extract_memory``: trafilatura can take seconds on a large page, and running it
+    on the event loop would freeze the Discord connection (heartbeats included) for that long.
     """
+    loop = asyncio.get_running_loop()
+    started = loop.time()
     page = await fetch_page(url, policy, session)
-    return await asyncio.to_thread(extract_article, page)
+    left = policy.timeout - (loop.time() - started)
+    if left <= 0:
+        raise FetchError(f"timed out after {policy.timeout:g} s fetching {url}")
+    return await extract_in_worker_async(page, timeout=left, max_memory=policy.max_extract_memory)
