@@ -32,7 +32,8 @@ __all__ = ["DISCORD", "PLAIN", "Style", "bare_address", "escape_markdown", "link
 
 _MARKDOWN = re.compile(r"([\\*_~`|>#\-\[\]()<@])")
 _NUMBERED = re.compile(r"^(\s*\d+)\.(?=\s)", re.M)  # "1. " at the start of a line is an ordered list
-_AUTOLINK = re.compile(r"(?i)\b(https?):(?=//)")  # Discord links a bare web address
+# Discord links a bare web address even glued to a word ("0https://..."): its text rule stops before any "word:"
+_AUTOLINK = re.compile(r"(?i)(https?):(?=//)")
 _INVISIBLE_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 # RFC 3986's characters, left as they are in an address; everything else is percent-encoded.
 _URL_SAFE = "-._~:/?#[]@!$&'()*+,;=%"
@@ -93,9 +94,20 @@ def _plain_link(title: str, url: str | None) -> str:
     return f"{title} <{target}>" if target else title
 
 
+def _one_line(text: str) -> str:
+    """A link's or a bold text's label on one line: markup split by a line break is not markup any more, and
+    its second half would start a line (where ``*`` begins a list item)."""
+    return " ".join(text.splitlines())
+
+
 def _discord_link(title: str, url: str | None) -> str:
     target = link_target(url)
+    title = _one_line(title)
     return f"[{title}](<{target}>)" if target else f"*{title}*"
+
+
+def _discord_bold(text: str) -> str:
+    return f"**{_one_line(text)}**"
 
 
 PLAIN = Style(
@@ -108,7 +120,7 @@ PLAIN = Style(
 )
 DISCORD = Style(
     escape=escape_markdown,
-    bold=lambda s: f"**{s}**",
+    bold=_discord_bold,
     link=_discord_link,
     code=lambda s: f"`{s}`",
     command=lambda s: f"`/{s}`",

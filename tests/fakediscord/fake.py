@@ -95,7 +95,7 @@ class FakeDiscord(Interactions):
         bot: discord.Client,
         token: str | None = None,
         *,
-        timeout: float = 10.0,
+        timeout: float = 60.0,  # generous: a loaded CI machine; a bot that never gets ready still fails
         guild_ready_timeout: float | None = 0.05,
     ) -> None:
         """Run ``bot.start(token)`` in a task and wait until the bot is ready.
