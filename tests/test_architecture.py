@@ -151,6 +151,21 @@ def wrong_arrows(module: str, source: str, *, is_package: bool = False) -> list[
     return list(wrong.values())
 
 
+#: What of bot/storage/ the layers that may import it know: the store's interface (protocol), its keys and the
+#: vector cache. Every other module of it is the store itself (its connections, rows classes, opening), which only
+#: the service opens.
+STORAGE_FOR_ALL = {"bot.storage", "bot.storage.protocol", "bot.storage.keys", "bot.storage.vectors"}
+
+
+def opens_the_store(module: str, source: str) -> bool:
+    """Whether ``module`` imports a module of the store itself (anything of bot/storage/ but its interface)."""
+    for _, name in imports(source, module):
+        parts = name.split(".")
+        if parts[:2] == ["bot", "storage"] and ".".join(parts[:3]) not in STORAGE_FOR_ALL:
+            return True
+    return False
+
+
 # --- the rules, on synthetic modules -----------------------------------------------------------------------------
 
 WRONG = [
@@ -162,12 +177,32 @@ WRONG = [
         "def _from_html(data):\n    from bot.intake.http import fetch_article\n",
     ),  # corpus -> fetch
     ("bot.intake.article_files", "from bot.intake.http import fetch_page\n"),
+    ("bot.storage.store", "from bot.intake.extract import extract_article\n"),  # storage -> intake's extraction
+    ("bot.storage.articles", "def body(html):\n    from bot.intake.page import decode_page\n"),
     ("bot.present.render", "from bot.search.sources import Sources\n"),  # render -> sources
+    ("bot.present.listings", "from bot.search.index import ArticleRef\n"),  # present -> search, any of it
     ("bot.search.timeline", "from bot.search.answers import question_terms\n"),  # timeline -> answers
+    ("bot.search.timeline", "from bot.search.sources import outlet_coverage\n"),  # timeline -> sources
     ("bot.search.sources", "from bot.search.timeline import matching_articles\n"),  # sources -> timeline
+    ("bot.search.sources", "from bot.search.answers import answer_question\n"),  # sources -> answers
+    ("bot.search.answers", "from bot.search.sources import outlet_coverage\n"),  # answers -> sources
+    ("bot.search.answers", "from bot.search import timeline\n"),  # answers -> timeline
     ("bot.discord_app.client", "from bot.ops.maintenance import command_signature\n"),  # discord_app -> ops
-    # and the other ways an arrow can go wrong
+    ("bot.discord_app.corpus", "def f():\n    from bot.ops import maintenance\n"),
+    # the core imports nothing of bot/, nor discord, click or aiohttp
     ("bot.core.models", "import discord\n"),
+    ("bot.core.models", "import click\n"),
+    ("bot.core.config", "import aiohttp\n"),
+    ("bot.core.text", "from bot.storage.keys import url_key\n"),
+    ("bot.core.errors", "from bot.search.index import CoverageIndex\n"),
+    ("bot.core.models", "from bot.present.style import DISCORD\n"),
+    ("bot.core.urls", "from bot.intake.guard import check_address\n"),
+    ("bot.core.models", "from bot.service import NewsService\n"),
+    ("bot.core.config", "def f():\n    from bot.feeds.subscriptions import Subscriptions\n"),
+    ("bot.core.config", "from bot.ops.maintenance import doctor\n"),
+    ("bot.core.config", "from bot.discord_app.client import NewsBot\n"),
+    ("bot.core.config", "from bot.cli.main import cli\n"),
+    # and the other ways an arrow can go wrong
     (
         "bot.search.index",
         "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from bot.service import NewsService\n",
@@ -178,7 +213,6 @@ WRONG = [
     ("bot.service", "def f():\n    import click\n"),
     ("bot.ops.maintenance", "from bot.discord_app.client import command_payload\n"),
     ("bot.feeds.subscriptions", "from bot.ops.maintenance import doctor\n"),
-    ("bot.search.answers", "from bot.search import timeline\n"),
     ("bot.service", "from bot.plugins import thing\n"),
     ("bot.service.questions", "from bot.service.articles import ArticlesPart\n"),  # parts do not know each other
     ("bot.service.part", "from bot.service.news import NewsService\n"),
@@ -204,6 +238,29 @@ def test_a_wrong_arrow_is_caught(module: str, source: str) -> None:
 @pytest.mark.parametrize(("module", "source"), RIGHT, ids=[m for m, _ in RIGHT])
 def test_arrows_that_run_down_pass(module: str, source: str) -> None:
     assert wrong_arrows(module, source) == []
+
+
+OPENS_THE_STORE = [
+    ("bot.cli.ops", "from bot.storage.store import Store\n"),
+    ("bot.ops.maintenance", "def f():\n    from bot.storage import pg_store\n"),
+    ("bot.feeds.subscriptions", "from bot.storage.feeds import FeedRows\n"),  # raw SQL on a table
+    ("bot.discord_app.client", "from ..storage.connection import Database\n"),
+]
+KNOWS_ONLY_THE_INTERFACE = [
+    ("bot.search.keeper", "from bot.storage.protocol import ChangeRecord, CoverageStore\n"),
+    ("bot.intake.bulk", "from bot.storage.keys import DuplicateKeys\n"),
+    ("bot.search.semantic", "from bot.storage import vectors\n"),
+]
+
+
+@pytest.mark.parametrize(("module", "source"), OPENS_THE_STORE, ids=[m for m, _ in OPENS_THE_STORE])
+def test_a_module_that_opens_the_store_is_found(module: str, source: str) -> None:
+    assert opens_the_store(module, source)
+
+
+@pytest.mark.parametrize(("module", "source"), KNOWS_ONLY_THE_INTERFACE, ids=[m for m, _ in KNOWS_ONLY_THE_INTERFACE])
+def test_the_stores_interface_is_not_the_store(module: str, source: str) -> None:
+    assert not opens_the_store(module, source)
 
 
 def test_a_relative_import_is_resolved_from_the_module_or_the_package() -> None:
@@ -247,8 +304,7 @@ def test_only_the_service_opens_the_store() -> None:
     users = {
         p.relative_to(BOT).as_posix()
         for p in MODULES
-        if any(name == "bot.storage.store" for _, name in imports(p.read_text(encoding="utf-8"), module_name(p)))
-        and p.relative_to(BOT).parts[0] != "storage"
+        if p.relative_to(BOT).parts[0] != "storage" and opens_the_store(module_name(p), p.read_text(encoding="utf-8"))
     }
     assert users == {"service/news.py"}
     for path in MODULES:

@@ -14,18 +14,21 @@ Hierarchy::
      │    ├── DuplicateArticle   the same URL or the same text is already stored
      │    ├── DuplicateFeed      that feed (its URL normalised) is already subscribed
      │    ├── NotAFeed           the URL serves something that is not an RSS or Atom feed
-     │    └── UnsafeURL          a URL newsbot refuses to fetch (scheme, credentials, private address)
-     ├── ArticleNotFound         no stored article has that id
-     ├── FeedNotFound            no subscribed feed has that id or URL
+     │    ├── UnsafeURL          a URL newsbot refuses to fetch (scheme, credentials, private address)
+     │    ├── ArticleNotFound    no stored article has that id
+     │    ├── FeedNotFound       no subscribed feed has that id or URL
+     │    └── AnswerNotFound     a button names an answer no longer kept, or one given in another server
      ├── FetchError              a page could not be fetched or yielded no article
-     ├── PermissionDenied        the user may not change the corpus
+     ├── PermissionDenied        this server or user may not change the coverage (the service's rule in shared
+     │                           mode; in Discord also bot.discord_app.replies.ModeratorOnly, a non-moderator)
      ├── StoreError              the database cannot be opened or used
      │    ├── StoreBusy          another process holds the write lock: try again (nothing is wrong)
      │    ├── StoreUnavailable   the database server cannot be reached or is restarting: try again
      │    ├── StoreDamaged       the database is damaged, truncated or not newsbot's: restore a backup
      │    └── DiskFull           the disk is full; nothing was changed
-     └── ConfigError             a setting is missing or wrong (e.g. no DISCORD_TOKEN)
-          └── ModelUnavailable   the semantic reader's extra or model package is missing or damaged
+     ├── ConfigError             a setting is missing or wrong (e.g. no DISCORD_TOKEN)
+     │    └── ModelUnavailable   the semantic reader's extra or model package is missing or damaged
+     └── DiscordUnreachable      Discord's gateway or API cannot be reached (network, proxy, outage)
 """
 
 from __future__ import annotations
@@ -130,7 +133,7 @@ class FetchError(NewsBotError):
 
 
 class PermissionDenied(NewsBotError):
-    """Only moderators may change the corpus."""
+    """The change is not this server's or this user's to make (nothing was changed)."""
 
 
 class StoreError(NewsBotError):

@@ -46,7 +46,7 @@ from bot.present.listings import (
     render_removed,
     render_stats,
 )
-from bot.present.notices import render_changes_title, render_count
+from bot.present.notices import NOTHING_ADDED, render_changes_title, render_count, render_nothing_added
 from bot.present.servers import render_audit_digest
 from bot.present.style import DISCORD
 
@@ -101,7 +101,7 @@ class ArticleModal(discord.ui.Modal, title="Add an article"):
         await self.cog.store_article(interaction, article)
 
     async def on_error(self, interaction: discord.Interaction[Any], error: Exception, /) -> None:  # type: ignore[override]
-        await report_error(interaction, error, prefix="Nothing was added: ")
+        await report_error(interaction, error, prefix=NOTHING_ADDED)
 
 
 class ConfirmView(discord.ui.View):
@@ -260,7 +260,7 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Moder
         try:
             await self.store_article(view.interaction, article, edit=True)
         except NewsBotError as exc:
-            await view.interaction.edit_original_response(content=f"Nothing was added: {exc}", embed=None, view=None)
+            await view.interaction.edit_original_response(content=render_nothing_added(exc), embed=None, view=None)
         except Exception:  # a bug: the moderator sees it on the preview they confirmed, the log has the details
             log.exception("storing a confirmed article failed")
             await view.interaction.edit_original_response(

@@ -11,6 +11,7 @@ import discord
 from discord import app_commands
 
 from bot.core.config import Settings
+from bot.core.errors import NewsBotError, PermissionDenied
 from bot.core.shorten import clip
 from bot.present.notices import render_slow_down
 
@@ -81,8 +82,9 @@ def guild_of(interaction: discord.Interaction[Any]) -> int:
     return interaction.guild_id
 
 
-class ModeratorOnly(app_commands.CheckFailure):
-    """A refused change; its message says why (the tree's error handler shows it ephemerally)."""
+class ModeratorOnly(app_commands.CheckFailure, PermissionDenied):
+    """A refused change; its message says why (the tree's error handler shows it ephemerally). A discord.py check
+    failure, so that discord.py reports it as one, and a :class:`PermissionDenied` of the one error tree."""
 
 
 def require_moderator(interaction: discord.Interaction[Any], settings: Settings) -> None:
@@ -155,16 +157,13 @@ def _consume(task: asyncio.Future[Any]) -> None:
 
 
 def command_error_message(error: BaseException) -> str | None:
-    """A message fit for the user for an expected error, or None for a bug."""
-    from bot.core.errors import NewsBotError
-
+    """A message fit for the user for an expected error (a :class:`NewsBotError`, :class:`ModeratorOnly` among
+    them), or None for a bug."""
     original = getattr(error, "original", error)
     if isinstance(original, NewsBotError):
         return str(original)
     if isinstance(error, app_commands.CommandOnCooldown):
         return render_slow_down(error.retry_after)
-    if isinstance(error, ModeratorOnly):
-        return str(error)
     if isinstance(error, app_commands.NoPrivateMessage):
         return "This command works in a server, not in direct messages."
     if isinstance(error, app_commands.CheckFailure):

@@ -14,6 +14,7 @@ from bot.present.style import PLAIN
 
 __all__ = [
     "EMBEDDING_STOPPED",
+    "NOTHING_ADDED",
     "render_backed_up",
     "render_batch_answer",
     "render_changes_title",
@@ -27,6 +28,7 @@ __all__ = [
     "render_exported",
     "render_import_refused",
     "render_moved_aside",
+    "render_nothing_added",
     "render_page_footer",
     "render_restored",
     "render_slow_down",
@@ -54,6 +56,14 @@ def render_error(message: object, *, where: str | None = None) -> str:
 def render_batch_answer(question: str, answer: str) -> str:
     """One question of ``newsbot ask --batch`` and its rendered answer, as a Markdown section."""
     return f"## {PLAIN.escape(question)}\n\n{answer}\n"
+
+
+NOTHING_ADDED = "Nothing was added: "  # before the reason a change was refused
+
+
+def render_nothing_added(reason: object) -> str:
+    """A refused addition and why (the error's message)."""
+    return f"{NOTHING_ADDED}{reason}"
 
 
 def render_slow_down(retry_after: float) -> str:

@@ -68,3 +68,15 @@ def test_an_uploaded_file_name_cannot_inject_markdown() -> None:
         "Added 2 articles from \\[x\\]\\(https\\://evil.example\\)\\_\\@here.jsonl."
     )
     assert render_added_from_file(2, "a_b.jsonl") == "Added 2 articles from a_b.jsonl."
+
+
+def test_a_server_name_reaches_the_terminal_with_its_control_characters_shown() -> None:
+    from bot.core.models import ServerSummary
+    from bot.present.servers import render_servers
+
+    server = ServerSummary(
+        id=42, name="Evil\x1b]0;pwned\x07", articles=3, own_articles=1, feeds=0, last_change=None, left_at=None
+    )
+    last = render_servers([server]).splitlines()[-1]
+    assert "\x1b" not in last and "\x07" not in last
+    assert last.endswith("  Evil\\x1b]0;pwned\\x07")
