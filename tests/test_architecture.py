@@ -46,8 +46,8 @@ class Tier:
 
 #: Inside a package, tiers lowest first: a module may import its own tier and the tiers below.
 TIERS: dict[str, list[Tier]] = {
-    # The three pickers each answer their own question over the shared query parsing and index below them.
-    "search": [Tier(None), Tier(frozenset({"answers", "timeline", "sources"}), peers=True)],
+    # The four pickers each answer their own question over the shared query parsing and index below them.
+    "search": [Tier(None), Tier(frozenset({"answers", "timeline", "sources", "compare"}), peers=True)],
     # Article files, pages, extraction and the feed format work offline; only these modules reach the network.
     "intake": [Tier(None), Tier(frozenset({"guard", "http", "discovery", "ingest"}))],
     # The service's parts share only what is below them (its state and coverage rules, seeding); news composes them.

@@ -15,12 +15,12 @@ README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encodi
 
 
 def sessions() -> list[tuple[str, str]]:
-    """(command, expected output) for each `$ newsbot ask ...` in a console block."""
+    """(command, expected output) for each `$ newsbot ask ...` and `$ newsbot compare ...` in a console block."""
     found = []
     for block in re.findall(r"```console\n(.*?)```", README, flags=re.S):
         lines = block.splitlines()
         for i, line in enumerate(lines):
-            if line.startswith("$ newsbot ask "):
+            if line.startswith(("$ newsbot ask ", "$ newsbot compare ")):
                 output = []
                 for following in lines[i + 1 :]:
                     if following.startswith("$ "):

@@ -17,6 +17,7 @@ import click
 from bot.cli.ask import ask
 from bot.cli.bench import bench
 from bot.cli.common import ErrorHandlingGroup, data_dir_option
+from bot.cli.compare import compare
 from bot.cli.corpus import add, export, import_, list_, remove
 from bot.cli.discord import run, sync
 from bot.cli.embed import embed
@@ -51,6 +52,7 @@ def cli(data_dir: Path | None) -> None:
 cli.add_command(ask)
 cli.add_command(timeline)
 cli.add_command(sources)
+cli.add_command(compare)
 cli.add_command(add)
 cli.add_command(import_)
 cli.add_command(export)

@@ -58,9 +58,10 @@ class QuoteContext:
 class OutletQuote:
     """How one outlet put it: its most relevant sentence on the topic, with that article's attribution."""
 
-    text: str
-    article: Attribution
+    text: str  # a sentence of the article, verbatim, or its headline (``headline``) when no sentence holds it
+    article: Attribution  # ``also_in``: the outlets that printed the same sentence
     articles: int  # how many of the outlet's articles are on the topic
+    headline: bool = False
 
 
 @dataclass(frozen=True)

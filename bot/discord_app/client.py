@@ -106,12 +106,20 @@ class NewsBot(commands.AutoShardedBot):
     async def add_cogs(self) -> None:
         """Every feature's cog; done in setup_hook, and without logging in to compute the command payload."""
         from bot.discord_app.ask import AskCog
+        from bot.discord_app.compare import CompareCog
         from bot.discord_app.corpus import CorpusCog
         from bot.discord_app.feeds import FeedsCog
         from bot.discord_app.sources import SourcesCog
         from bot.discord_app.timeline import TimelineCog
 
-        for cog in (AskCog(self), TimelineCog(self), SourcesCog(self), CorpusCog(self), FeedsCog(self)):
+        for cog in (
+            AskCog(self),
+            TimelineCog(self),
+            SourcesCog(self),
+            CompareCog(self),
+            CorpusCog(self),
+            FeedsCog(self),
+        ):
             await self.add_cog(cog)
 
     def command_payload(self) -> list[dict[str, Any]]:

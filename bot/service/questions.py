@@ -1,7 +1,7 @@
 """The questions part of the service: what a coverage says (answers, timelines and their charts, outlets, stats).
 
 Every method reads the index of the coverage ``server`` reads, caught up with the store first, and hands it to a
-picker of :mod:`bot.search` (answers, timeline, sources); none of them changes anything.
+picker of :mod:`bot.search` (answers, timeline, sources, compare); none of them changes anything.
 """
 
 from __future__ import annotations
@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections import Counter
 
 from bot.core.models import Answer, Sources, Stats, Timeline, TimelineQuery
+from bot.core.quoting import OutletComparison
 from bot.search.answers import answer_question
+from bot.search.compare import compare_outlets
 from bot.search.keeper import DEFAULT
 from bot.search.sources import outlet_coverage
 from bot.search.timeline import build_timeline
@@ -49,6 +51,11 @@ class QuestionsPart(ServicePart):
     def sources(self, topic: str | None = None, *, server: int | None = None) -> Sources:
         """Which outlets covered ``topic`` (or anything), best first."""
         return outlet_coverage(self.index_of(server), topic)
+
+    def compare(self, topic: str, *, server: int | None = None) -> OutletComparison:
+        """How each outlet that covered ``topic`` put it: its most relevant sentence, the most relevant outlet
+        first (none when no outlet's coverage holds it)."""
+        return compare_outlets(self.index_of(server), topic)
 
     def outlets(self, *, server: int | None = None) -> list[tuple[str, int]]:
         """Outlets with their article counts, most articles first."""

@@ -313,3 +313,32 @@ def test_sources_lists_the_associated_press_first(clean_env: Path) -> None:
         "• Washington Post: 1 article, 23 Oct 2018; first: "
         "Amazon met with ICE officials over facial-recognition system that could identify immigrants",
     ]
+
+
+def test_compare_json_names_each_outlets_sentence_and_refuses_a_wordless_topic(clean_env: Path) -> None:
+    _, out, _ = run("compare", "Amazon ICE", "--json")
+    assert json.loads(out) == {
+        "topic": "Amazon ICE",
+        "outlets": [
+            {
+                "source": "Washington Post",
+                "text": "An Amazon Web Service official specializing in federal sales contracts, whose name was redacted "
+                "in the emails, wrote that the conversation involved “predictive analytics” and “Rekognition Video "
+                "tagging/analysis” that could possibly enable ICE to identify people’s faces from afar — a type of "
+                "technology that immigration officials have voiced interest in for its potential enforcement use on "
+                "the nation’s southern border.",
+                "headline": False,
+                "articles": 1,
+                "article_id": "amazon-met-with-ice-officials-over-173ada",
+                "title": "Amazon met with ICE officials over facial-recognition system that could identify immigrants",
+                "date": "2018-10-23",
+                "url": None,
+                "also_in": ["LA Times"],
+            }
+        ],
+    }
+    _, out, _ = run("compare", "Who won the World Cup?", "--json")
+    assert json.loads(out) == {"topic": "Who won the World Cup?", "outlets": []}
+    code, out, err = run("compare", "what is the", ok=False)
+    assert (code, out) == (2, "")
+    assert err.startswith("newsbot: error: 'what is the' has no word to search for")
