@@ -23,6 +23,7 @@ from bot.cli.discord import run, sync
 from bot.cli.embed import embed
 from bot.cli.evaluate import eval_command
 from bot.cli.feeds import feeds
+from bot.cli.migrate_store import migrate_store
 from bot.cli.ops import backup, doctor, restore, stats
 from bot.cli.servers import log, servers
 from bot.cli.sources import sources
@@ -64,6 +65,7 @@ cli.add_command(log)
 cli.add_command(backup)
 cli.add_command(restore)
 cli.add_command(doctor)
+cli.add_command(migrate_store)
 cli.add_command(run)
 cli.add_command(sync)
 cli.add_command(bench)

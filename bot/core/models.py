@@ -40,6 +40,7 @@ __all__ = [
     "ServerSummary",
     "Sources",
     "Stats",
+    "StoreCopy",
     "Timeline",
     "TimelineEntry",
     "TimelineQuery",
@@ -449,3 +450,21 @@ class ServerSummary:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class StoreCopy:
+    """What ``newsbot migrate-store`` did: ``tables`` are (name, rows in the SQLite store, rows in PostgreSQL)."""
+
+    source: str
+    target: str
+    store_id: str
+    copied: bool  # False: the target held this store already (verified, nothing written)
+    tables: tuple[tuple[str, int, int], ...]
+    newer_changes: int  # changes (of articles, feeds) the target has beyond the source's, made there since a copy
+    seconds: float
+
+    @property
+    def verified(self) -> bool:
+        """Every table holds as many rows in PostgreSQL as in SQLite (or the target went on from the copy)."""
+        return self.newer_changes > 0 or all(a == b for _, a, b in self.tables)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
-from bot.core.models import Article, ArticleIn, Stats, format_date
+from bot.core.models import Article, ArticleIn, Stats, StoreCopy, format_date
 from bot.core.shorten import clip
 from bot.core.text import split_sentences
 from bot.present.style import PLAIN, Style
@@ -29,6 +29,7 @@ __all__ = [
     "render_import_problems",
     "render_import_report",
     "render_preview_fields",
+    "render_store_copy",
     "render_removed",
     "render_stats",
 ]
@@ -186,3 +187,30 @@ def render_preview_fields(article: ArticleIn, style: Style, *, field_chars: int)
         ("Authors", clip(style.escape(authors), field_chars), True),
         (f"Text ({len(sentences)} sentences)", clip(style.escape(opening), field_chars), False),
     ]
+
+
+def render_store_copy(copy: StoreCopy) -> str:
+    """``newsbot migrate-store``'s report: what was copied (or found there already), every table counted on both
+    sides, and what to do next."""
+    if copy.copied:
+        head = f"Copied {copy.source} to {copy.target} in {copy.seconds:.1f} s (store id {copy.store_id})."
+    else:
+        head = f"{copy.target} holds this store already (store id {copy.store_id}); nothing was copied."
+    width = max(len(name) for name, _, _ in copy.tables)
+    lines = [head, f"  {'table':<{width}}  {'SQLite':>10}  {'PostgreSQL':>10}"]
+    for name, there, here in copy.tables:
+        lines.append(f"  {name:<{width}}  {there:>10,}  {here:>10,}" + ("" if there == here else "  differs"))
+    if copy.newer_changes:
+        lines.append(
+            f"It has {copy.newer_changes:,} changes made since the copy (newsbot has been running on it): "
+            "the counts differ by those."
+        )
+    elif copy.verified:
+        lines.append("Verified: every table holds the same rows in both.")
+    else:
+        lines.append("NOT verified: the counts differ; run `newsbot migrate-store` again, then `newsbot doctor`.")
+    if copy.verified:
+        lines.append(
+            "Set NEWSBOT_DATABASE_URL to that address on every host to use it; the SQLite file is left as it was."
+        )
+    return "\n".join(lines)

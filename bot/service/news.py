@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bot.core.config import Settings
 from bot.core.errors import ConfigError
+from bot.core.models import StoreCopy
 from bot.search.embedding import EmbeddingWorker
 from bot.search.keeper import Indexes
 from bot.search.semantic import EmbeddingReader, open_reader
@@ -27,7 +28,7 @@ from bot.service.seeding import shipped_corpus_dir
 from bot.service.servers import ServersPart
 from bot.service.vectors import VectorsPart
 from bot.storage.protocol import NewsStore
-from bot.storage.store import check_store, open_store, restore_store
+from bot.storage.store import check_store, copy_store, open_store, restore_store
 
 __all__ = ["NewsService"]
 
@@ -106,6 +107,12 @@ class NewsService(ArticlesPart, QuestionsPart, VectorsPart, FeedsPart, ServersPa
         """Replace the data directory's database with the backup at ``source`` (checked first); the number of
         articles restored, and where a damaged database was moved aside. Run it while no service is open."""
         return restore_store(settings, source)
+
+    @staticmethod
+    def migrate_store(settings: Settings, url: str) -> StoreCopy:
+        """Copy the data directory's SQLite store into the PostgreSQL store at ``url``, every table, verified;
+        safe to run again (see :mod:`bot.storage.store_copy`)."""
+        return copy_store(settings, url)
 
     def warm_up(self) -> None:
         """Load (or build) the default index and the compiled search loops before the first question: what a

@@ -111,11 +111,17 @@ class PgConnection(Database):
             raise pg_error(exc, self.path) from None
 
     @contextmanager
+    def _locked(self) -> Iterator[psycopg.Connection[Any]]:
+        """A psycopg connection in a transaction holding the write lock (the driver's own errors come out)."""
+        with self._connection() as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(current_schema()))", (_WRITE_LOCK,))
+            yield conn
+
+    @contextmanager
     def transaction(self) -> Iterator[Db]:
         """One write transaction holding the write lock; commits at the end, rolls back on any error."""
         try:
-            with self._connection() as conn, conn.transaction():
-                conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(current_schema()))", (_WRITE_LOCK,))
+            with self._locked() as conn:
                 yield _PgDb(conn)
         except psycopg.errors.IntegrityError as exc:
             raise ConstraintViolation(f"the database {self.path} refused a change: {_first_line(exc)}") from exc

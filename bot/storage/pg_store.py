@@ -16,15 +16,9 @@ from bot.storage.changes import ChangeLog
 from bot.storage.feeds import FeedRows
 from bot.storage.pg_connection import PgConnection
 from bot.storage.servers import ServerRows
-from bot.storage.store import Health
+from bot.storage.store import POSTGRESQL_BACKUPS, Health
 
-__all__ = ["BACKUP_ADVICE", "PgStore"]
-
-BACKUP_ADVICE = (
-    "the store is PostgreSQL (NEWSBOT_DATABASE_URL): back it up with the server's own tool, "
-    "`pg_dump --format=custom --file=newsbot.dump DBNAME`, and restore with `pg_restore --clean --dbname=DBNAME "
-    "newsbot.dump` while newsbot is stopped (the index caches in each data directory rebuild themselves)"
-)
+__all__ = ["PgStore"]
 
 
 class PgStore(ArticleRows, ChangeLog, FeedRows, ServerRows, AnswerRows, PgConnection):
@@ -45,4 +39,4 @@ class PgStore(ArticleRows, ChangeLog, FeedRows, ServerRows, AnswerRows, PgConnec
         )
 
     def backup_file(self, target: Path) -> int:
-        raise InvalidInput(BACKUP_ADVICE)
+        raise InvalidInput(POSTGRESQL_BACKUPS)

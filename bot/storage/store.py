@@ -11,12 +11,14 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.core.config import Settings
 from bot.core.errors import ConfigError, InvalidInput, StoreDamaged
-from bot.core.models import now_iso
+from bot.core.models import StoreCopy, now_iso
 from bot.storage.answers import AnswerRows
 from bot.storage.articles import ArticleRows
 from bot.storage.changes import Change, ChangeLog
@@ -31,7 +33,9 @@ __all__ = [
     "Health",
     "Store",
     "body_key",
+    "POSTGRESQL_BACKUPS",
     "check_store",
+    "copy_store",
     "latest_schema_version",
     "now_iso",
     "open_store",
@@ -39,6 +43,13 @@ __all__ = [
     "restore_store",
     "url_key",
 ]
+
+
+POSTGRESQL_BACKUPS = (
+    "the store is PostgreSQL (NEWSBOT_DATABASE_URL): back it up with the server's own tool, "
+    "`pg_dump --format=custom --file=newsbot.dump DBNAME`, and restore with `pg_restore --clean --dbname=DBNAME "
+    "newsbot.dump` while newsbot is stopped (the index caches in each data directory rebuild themselves)"
+)
 
 
 @dataclass(frozen=True)
@@ -139,14 +150,25 @@ def open_store(settings: Settings) -> NewsStore:
     """The store ``settings`` select: PostgreSQL at ``NEWSBOT_DATABASE_URL``, else SQLite in the data directory."""
     if settings.database_url is None:
         return Store(settings.database_path)
-    try:
+    with _postgresql_support():
         from bot.storage.pg_store import PgStore
-    except ImportError as exc:
-        raise ConfigError(
-            f"NEWSBOT_DATABASE_URL is set, but PostgreSQL support is not installed ({exc}): "
-            "pip install 'newsbot[postgresql]'"
-        ) from None
     return PgStore(settings.database_url.get_secret_value())
+
+
+@contextmanager
+def _postgresql_support() -> Iterator[None]:
+    """Importing the PostgreSQL store's modules: psycopg is an optional extra, asked for only with PostgreSQL."""
+    try:
+        yield
+    except ImportError as exc:
+        raise ConfigError(f"PostgreSQL support is not installed ({exc}): pip install 'newsbot[postgresql]'") from None
+
+
+def copy_store(settings: Settings, url: str) -> StoreCopy:
+    """Copy the data directory's SQLite store into the PostgreSQL store at ``url`` (:mod:`bot.storage.store_copy`)."""
+    with _postgresql_support():
+        from bot.storage.store_copy import copy_to_postgresql
+    return copy_to_postgresql(settings.database_path, url)
 
 
 def check_store(settings: Settings) -> None:
@@ -164,7 +186,5 @@ def check_store(settings: Settings) -> None:
 def restore_store(settings: Settings, source: Path) -> tuple[int, Path | None]:
     """:func:`restore_database` into the data directory's database; PostgreSQL's are restored with pg_restore."""
     if settings.database_url is not None:
-        from bot.storage.pg_store import BACKUP_ADVICE
-
-        raise InvalidInput(BACKUP_ADVICE)
+        raise InvalidInput(POSTGRESQL_BACKUPS)
     return restore_database(settings.database_path, source)
