@@ -30,8 +30,25 @@ def sessions() -> list[tuple[str, str]]:
     return found
 
 
+def ordered_sessions() -> list[list[tuple[str, str]]]:
+    """The console blocks marked ``<!-- session -->``: their ``$ newsbot`` commands, each with its expected
+    output, run in order in one data directory (a later command sees what an earlier one did)."""
+    found = []
+    for block in re.findall(r"<!-- session -->\n```console\n(.*?)```", README, flags=re.S):
+        steps: list[tuple[str, list[str]]] = []
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                assert line.startswith("$ newsbot "), f"a session runs newsbot commands only: {line}"
+                steps.append((line[2:], []))
+            else:
+                steps[-1][1].append(line)
+        found.append([(command, "\n".join(output)) for command, output in steps])
+    return found
+
+
 def test_the_readme_has_sessions() -> None:
     assert len(sessions()) >= 3
+    assert len(ordered_sessions()) >= 1
 
 
 @pytest.mark.parametrize(("command", "expected"), sessions())
@@ -39,3 +56,10 @@ def test_readme_session_output(command: str, expected: str) -> None:
     args = shlex.split(command)[1:]
     result = CliRunner().invoke(cli, args)
     assert result.stdout.rstrip("\n") == expected
+
+
+@pytest.mark.parametrize("session", ordered_sessions(), ids=lambda steps: steps[-1][0])
+def test_readme_ordered_session_output(session: list[tuple[str, str]]) -> None:
+    for command, expected in session:
+        result = CliRunner().invoke(cli, shlex.split(command)[1:])
+        assert (command, result.stdout.rstrip("\n")) == (command, expected)

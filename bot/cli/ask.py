@@ -28,6 +28,9 @@ __all__ = ["ask"]
 def ask(question: str | None, batch: Any, as_json: bool, server: str | None, data_dir: Path | None) -> None:
     """Answer QUESTION with verbatim, attributed quotes from the coverage.
 
+    A question the coverage could not answer is kept (its text only) for `newsbot gaps`; the questions of a
+    --batch file are not (a test set, not people's questions).
+
     With --batch --json, every line of FILE gets one line of output: the answer, or {"line", "question", "error"}
     for a line that cannot be asked (a blank one, or one with no word to search for).
 
@@ -44,6 +47,7 @@ def ask(question: str | None, batch: Any, as_json: bool, server: str | None, dat
             echo_json(answer.model_dump(mode="json"))
         else:
             click.echo(_render(service, answer, where))
+        service.record_gap(answer, server=where)  # a question the coverage could not answer: see `newsbot gaps`
         return
     failed = 0
     for number, line in enumerate(batch, start=1):

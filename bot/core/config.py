@@ -93,6 +93,12 @@ class Settings(BaseSettings):
         description="The semantic reader: `auto` uses all-MiniLM-L6-v2 when the `semantic` extra and its model "
         "package are installed, `minilm` requires them, `off` answers with BM25 alone.",
     )
+    keep_gaps: int = Field(
+        default=90,
+        ge=0,
+        description="Days a question the coverage could not answer is kept (its text only, never who asked), for "
+        "`/corpus gaps` and `newsbot gaps`; 0 keeps none.",
+    )
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR. DEBUG logs question text.")
     shard_count: int | None = Field(default=None, ge=1, description="Total shards (discord.py sharding).")
     shard_ids: Annotated[list[int], NoDecode] = Field(

@@ -95,8 +95,8 @@ class AskCog(commands.Cog):
                     del self._cooldowns[key]
         return cooldown.update_rate_limit()
 
-    async def _answer(self, question: str, where: str, server: int | None) -> tuple[str, dict[str, Any]]:
-        """The reply's text, and its buttons (``view``) when the answer quotes something."""
+    async def _answer(self, question: str, where: str, server: int | None) -> tuple[Answer, str, dict[str, Any]]:
+        """The answer, the reply's text, and its buttons (``view``) when the answer quotes something."""
         started = time.perf_counter()
         answer, text = await asyncio.to_thread(answer_text, self.bot, question, server)
         log.info(
@@ -105,7 +105,12 @@ class AskCog(commands.Cog):
         )  # fmt: skip
         log.debug("question %s text=%r", where, question)
         answer_id = await asyncio.to_thread(kept_answer, self.bot, answer, server) if answer.quotes else None
-        return text, {} if answer_id is None else {"view": answer_view(answer_id)}
+        return answer, text, {} if answer_id is None else {"view": answer_view(answer_id)}
+
+    async def _keep_gap(self, answer: Answer, server: int | None) -> None:
+        """After the reply: a question the coverage could not answer is kept for the moderators (its text only)."""
+        if not answer.answered:
+            await asyncio.to_thread(self.bot.service.record_gap, answer, server=server)
 
     @app_commands.command(name="ask")
     @app_commands.describe(question="What you want to know about the coverage")
@@ -122,11 +127,12 @@ class AskCog(commands.Cog):
             await acknowledge(interaction, ephemeral=False)
             where = f"guild={interaction.guild_id} command=ask"
             try:
-                text, buttons = await self._answer(question, where, interaction.guild_id)
+                answer, text, buttons = await self._answer(question, where, interaction.guild_id)
             except InvalidQuestion as exc:
                 await send(interaction, str(exc), ephemeral=True)  # private: the public placeholder goes away
                 return
             await send(interaction, text, **buttons)
+            await self._keep_gap(answer, interaction.guild_id)
 
     def _question_in(self, message: discord.Message) -> str | None:
         """The question a message asks the bot, or None if it is not addressed to the bot: a DM, a mention of
@@ -160,14 +166,18 @@ class AskCog(commands.Cog):
             await _reply(message, render_slow_down(retry), delete_after=10)
             return
         where = f"guild={message.guild.id if message.guild else None} command=mention"
+        server = message.guild.id if message.guild else None
         async with self.bot.reply_in_flight():
             buttons: dict[str, Any] = {}
+            answer = None
             try:
                 async with message.channel.typing():
-                    text, buttons = await self._answer(question, where, message.guild.id if message.guild else None)
+                    answer, text, buttons = await self._answer(question, where, server)
             except NewsBotError as exc:
                 text = str(exc)[:1].upper() + str(exc)[1:]
             await _reply(message, text, **buttons)
+            if answer is not None:
+                await self._keep_gap(answer, server)
 
 
 async def _reply(message: discord.Message, text: str, **kwargs: Any) -> None:

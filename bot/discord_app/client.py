@@ -160,6 +160,7 @@ class NewsBot(commands.AutoShardedBot):
         await self.add_cogs()
         if self.background_tasks:
             self.unload_idle_indexes.start()
+            self.prune_kept.start()
         if self._sync_dev_guild and self.settings.dev_guild_id:
             names = await self.sync_to(self.settings.dev_guild_id)
             log.info("synced %d commands to the development guild %s", len(names), self.settings.dev_guild_id)
@@ -176,8 +177,20 @@ class NewsBot(commands.AutoShardedBot):
             if unloaded:
                 log.info("unloaded the indexes of %d idle servers", unloaded)
 
+    @tasks.loop(hours=1.0)
+    async def prune_kept(self) -> None:
+        """At start and every hour, what is kept of people's questions beyond NEWSBOT_KEEP_GAPS days is deleted."""
+        try:
+            pruned = await asyncio.to_thread(self.service.prune_gaps)
+        except Exception:  # noqa: BLE001 - a failed pruning must not stop the loop; the next round tries again
+            log.warning("could not delete the expired knowledge gaps", exc_info=True)
+        else:
+            if pruned:
+                log.info("deleted %d expired knowledge gaps", pruned)
+
     async def close(self) -> None:
         self.unload_idle_indexes.cancel()
+        self.prune_kept.cancel()
         await super().close()
 
     async def on_ready(self) -> None:

@@ -18,7 +18,7 @@ from discord.ext import commands
 
 from bot.core.config import Settings
 from bot.core.errors import InvalidArticle, InvalidInput, NewsBotError
-from bot.core.models import Article, ArticleIn
+from bot.core.models import Article, ArticleIn, now_iso
 from bot.discord_app.replies import (
     EMBED_DESCRIPTION_LIMIT,
     EMBED_FIELD_LIMIT,
@@ -37,6 +37,7 @@ from bot.discord_app.replies import (
 )
 from bot.intake.article_files import SUFFIXES, articles_from_text, too_large
 from bot.intake.ingest import article_from_fields, article_from_url, fetch_policy, looks_like_url
+from bot.present.kept import render_gaps
 from bot.present.listings import (
     article_choice,
     render_added,
@@ -318,3 +319,11 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Moder
         text = await asyncio.to_thread(read)
         embed = discord.Embed(title=render_changes_title(service.describe_coverage(server)), description=text)
         await send(interaction, embed=embed, ephemeral=True)
+
+    @app_commands.command(name="gaps")
+    async def gaps(self, interaction: discord.Interaction[Any]) -> None:
+        """Questions this server's coverage could not answer, most asked first."""
+        await acknowledge(interaction, ephemeral=True)
+        report = await asyncio.to_thread(self.bot.service.gaps, server=guild_of(interaction))
+        text = render_gaps(report, DISCORD, today=now_iso()[:10], max_chars=EMBED_DESCRIPTION_LIMIT)
+        await send(interaction, embed=discord.Embed(title="Knowledge gaps", description=text), ephemeral=True)

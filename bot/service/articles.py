@@ -56,6 +56,7 @@ class ArticlesPart(ServicePart):
         where = self.writes(server)
         stored = self._store.add(where, article, actor=actor, allow_same_text=allow_same_text, guild_id=server)
         self._embed([stored])
+        self._articles_added(where, [stored])
         return stored
 
     def add_many(
@@ -66,6 +67,7 @@ class ArticlesPart(ServicePart):
         where = self.writes(server)
         stored = self._store.add_many(where, articles, actor=actor, action=action, guild_id=server)
         self._embed(stored)
+        self._articles_added(where, stored)
         return stored
 
     def _check_dates(self, articles: Sequence[ArticleIn]) -> None:

@@ -21,6 +21,7 @@ from bot.search.semantic import EmbeddingReader, open_reader
 from bot.service.answer_records import AnswerRecordsPart
 from bot.service.articles import ArticlesPart
 from bot.service.feeds import FeedsPart
+from bot.service.gaps import GapsPart
 from bot.service.operations import OperationsPart
 from bot.service.part import CoverageMode
 from bot.service.questions import QuestionsPart
@@ -33,7 +34,9 @@ from bot.storage.store import check_store, copy_store, open_store, restore_store
 __all__ = ["NewsService"]
 
 
-class NewsService(ArticlesPart, QuestionsPart, VectorsPart, FeedsPart, ServersPart, OperationsPart, AnswerRecordsPart):
+class NewsService(
+    ArticlesPart, QuestionsPart, VectorsPart, FeedsPart, ServersPart, OperationsPart, AnswerRecordsPart, GapsPart
+):
     """Coverage questions, timelines and corpus changes over one data directory, per Discord server."""
 
     def __init__(
@@ -48,9 +51,11 @@ class NewsService(ArticlesPart, QuestionsPart, VectorsPart, FeedsPart, ServersPa
         index_idle_seconds: float = 1800.0,
         reader: EmbeddingReader | None = None,
         allow_future_dates: bool = False,
+        keep_gaps: int = 90,
     ) -> None:
         self._store = store
         self._allow_future_dates = allow_future_dates
+        self._keep_gaps, self._gap_checks = keep_gaps, None
         self._reader = reader
         self._embedder = EmbeddingWorker(reader) if reader is not None else None
         self._embed_replayed = False
@@ -94,6 +99,7 @@ class NewsService(ArticlesPart, QuestionsPart, VectorsPart, FeedsPart, ServersPa
             index_idle_seconds=settings.index_idle_minutes * 60,
             reader=reader,
             allow_future_dates=settings.allow_future_dates,
+            keep_gaps=settings.keep_gaps,
         )
 
     @staticmethod
@@ -131,10 +137,12 @@ class NewsService(ArticlesPart, QuestionsPart, VectorsPart, FeedsPart, ServersPa
         return self._indexes.unload_idle()
 
     def close(self) -> None:
-        """Stop embedding (after the batch in hand: the rest waits for the next catch-up), save the indexes that
-        changed since they were saved (so the next start loads them), then close the store."""
+        """Stop embedding (after the batch in hand: the rest waits for the next catch-up), finish the checks of the
+        knowledge gaps, save the indexes that changed since they were saved (so the next start loads them), then
+        close the store."""
         if self._embedder is not None:
             self._embedder.close()
+        self.wait_for_gap_checks()
         with self._lock:
             self._indexes.save_all()
             self._store.close()

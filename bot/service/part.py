@@ -12,9 +12,12 @@ do not import each other: what two parts need lives here.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
 from bot.core.errors import InvalidInput, PermissionDenied
+from bot.core.models import Article
 from bot.search.embedding import EmbeddingWorker
 from bot.search.index import CoverageIndex
 from bot.search.keeper import DEFAULT, Indexes
@@ -46,6 +49,11 @@ class ServicePart:
     _allow_future_dates: bool
     coverage: CoverageMode
     editor_guild_ids: frozenset[int]
+    _keep_gaps: int  # days a question the coverage could not answer is kept (0: none)
+    _gap_checks: ThreadPoolExecutor | None  # the thread that asks open gaps again after an add (bot.service.gaps)
+
+    def _articles_added(self, where: int, articles: Sequence[Article]) -> None:
+        """Articles were stored in the coverage ``where`` (the gaps part asks its open gaps again)."""
 
     # --- which coverage --------------------------------------------------------------------------------------
 

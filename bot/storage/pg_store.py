@@ -14,6 +14,7 @@ from bot.storage.answers import AnswerRows
 from bot.storage.articles import ArticleRows
 from bot.storage.changes import ChangeLog
 from bot.storage.feeds import FeedRows
+from bot.storage.gaps import GapRows
 from bot.storage.pg_connection import PgConnection
 from bot.storage.servers import ServerRows
 from bot.storage.store import POSTGRESQL_BACKUPS, Health
@@ -21,7 +22,7 @@ from bot.storage.store import POSTGRESQL_BACKUPS, Health
 __all__ = ["PgStore"]
 
 
-class PgStore(ArticleRows, ChangeLog, FeedRows, ServerRows, AnswerRows, PgConnection):
+class PgStore(ArticleRows, ChangeLog, FeedRows, ServerRows, AnswerRows, GapRows, PgConnection):
     """Articles in PostgreSQL. Thread-safe: a small pool of connections (callers run it off the event loop)."""
 
     def health(self) -> Health:

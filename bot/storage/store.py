@@ -2,8 +2,8 @@
 
 :class:`Store` is every table's rows put together over one connection: :mod:`bot.storage.connection` (opening,
 migrations, transactions, meta), :mod:`bot.storage.articles` (articles and the duplicate rule),
-:mod:`bot.storage.changes` (the change log), :mod:`bot.storage.feeds` (subscriptions), :mod:`bot.storage.servers`.
-Only :class:`bot.service.NewsService` opens one.
+:mod:`bot.storage.changes` (the change log), :mod:`bot.storage.feeds` (subscriptions), :mod:`bot.storage.servers`,
+:mod:`bot.storage.gaps` (knowledge gaps). Only :class:`bot.service.NewsService` opens one.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from bot.storage.articles import ArticleRows
 from bot.storage.changes import Change, ChangeLog
 from bot.storage.connection import Connection, latest_schema_version
 from bot.storage.feeds import FeedRows
+from bot.storage.gaps import GapRows
 from bot.storage.keys import body_key, url_key
 from bot.storage.protocol import NewsStore
 from bot.storage.servers import ServerRows
@@ -64,7 +65,7 @@ class Health:
     commands_synced_to: str | None
 
 
-class Store(ArticleRows, ChangeLog, FeedRows, ServerRows, AnswerRows, Connection):
+class Store(ArticleRows, ChangeLog, FeedRows, ServerRows, AnswerRows, GapRows, Connection):
     """Articles in SQLite. Thread-safe: one connection guarded by a lock (callers run it off the event loop)."""
 
     def health(self) -> Health:

@@ -417,7 +417,7 @@ async def test_newsbot_sync_registers_commands_in_a_guild(fake: FakeDiscord, cle
     names = await _sync(load_settings(data_dir=clean_env, discord_token=fake.token), fake.guild_id)
     assert sorted(names) == ["ask", "compare", "corpus", "feeds", "sources", "timeline"]
     registered = {c["name"]: c for c in fake.registered_commands(fake.guild_id)}
-    assert {o["name"] for o in registered["corpus"]["options"]} == {"add", "remove", "list", "stats", "log"}
+    assert {o["name"] for o in registered["corpus"]["options"]} == {"add", "remove", "list", "stats", "log", "gaps"}
     assert fake.registered_commands() == []
     from bot.ops.maintenance import doctor
 

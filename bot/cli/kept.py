@@ -1,0 +1,37 @@
+"""``newsbot gaps``: the questions a coverage could not answer, what newsbot keeps of what people asked, for the
+operator and the moderators."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from bot.cli.common import data_dir_option, echo_json, scoped_service, server_option
+from bot.core.models import now_iso
+from bot.present.kept import render_gaps
+
+__all__ = ["gaps"]
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@server_option
+@data_dir_option
+def gaps(as_json: bool, server: str | None, data_dir: Path | None) -> None:
+    """The questions the coverage could not answer (knowledge gaps), grouped by their search terms: how often
+    each was asked and when last, the most asked first; then those a later article answered.
+
+    Only the question's text is kept, never who asked it, for NEWSBOT_KEEP_GAPS days (90 by default; 0 keeps
+    none). Without --server (or NEWSBOT_SERVER): the default collection's, asked in direct messages and here.
+
+    Example:
+
+        newsbot gaps --server 123456789012345678
+    """
+    service, where = scoped_service(data_dir, server)
+    report = service.gaps(server=where)
+    if as_json:
+        echo_json(report.to_json())
+    else:
+        click.echo(render_gaps(report, today=now_iso()[:10]))

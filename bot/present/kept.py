@@ -1,0 +1,82 @@
+"""What newsbot keeps of what people asked, as text: knowledge gaps (``newsbot gaps``, ``/corpus gaps``).
+
+Questions came from users: they go through the style's escaping. Times are said relative
+to ``today`` ("today", "3 days ago"), the day the listing is made.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.core.kept import GapReport, KnowledgeGap
+from bot.core.shorten import clip
+from bot.present.style import PLAIN, Style
+
+__all__ = ["days_ago", "render_gaps"]
+
+QUESTION_CHARS = 200  # a question is shown at most this long (it was asked in up to 500)
+ALSO_ASKED = 2  # other wordings of a group shown under its latest one
+
+
+def days_ago(at: str, today: str) -> str:
+    """``today``, ``yesterday`` or ``N days ago``: how long before ``today`` (YYYY-MM-DD) the ISO time ``at`` was."""
+    days = (dt.date.fromisoformat(today) - dt.date.fromisoformat(at[:10])).days
+    if days <= 0:
+        return "today"
+    return "yesterday" if days == 1 else f"{days} days ago"
+
+
+def _question(text: str, style: Style) -> str:
+    return f"“{style.escape(clip(text, QUESTION_CHARS))}”"
+
+
+def _gap_lines(gap: KnowledgeGap, style: Style, today: str) -> list[str]:
+    head = f"• {style.bold(f'{gap.count}×')} {_question(gap.questions[0], style)}"
+    if gap.answered_at is None:
+        terms = style.escape(" ".join(gap.terms))
+        lines = [f"{head} · terms: {terms} · last asked {days_ago(gap.last_asked, today)}"]
+    else:
+        by = (
+            style.escape(clip(gap.answered_by_title, 120))
+            if gap.answered_by_title
+            else style.code(gap.answered_by or "")
+        )
+        lines = [f"{head} · answered {days_ago(gap.answered_at, today)} by {by}"]
+    others = gap.questions[1 : 1 + ALSO_ASKED]
+    if others:
+        lines.append("  also asked as: " + "; ".join(_question(q, style) for q in others))
+    return lines
+
+
+def render_gaps(report: GapReport, style: Style = PLAIN, *, today: str, max_chars: int | None = None) -> str:
+    """The questions a coverage could not answer, grouped by their terms: the open ones most asked first (how
+    often, the terms, when last asked, other wordings), then those a later article answered."""
+    if report.keep_days == 0:
+        return "Knowledge gaps are off (NEWSBOT_KEEP_GAPS=0): questions the coverage could not answer are not kept."
+    if not report.gaps:
+        return f"No question went unanswered in the last {report.keep_days} days."
+    entries: list[list[str]] = []
+    if report.open:
+        entries.append([f"Questions the coverage could not answer, most asked first (kept {report.keep_days} days):"])
+        entries.extend(_gap_lines(gap, style, today) for gap in report.open)
+    if report.answered:
+        entries.append(["Answered since by a new article:"])
+        entries.extend(_gap_lines(gap, style, today) for gap in report.answered)
+    return _fit(entries, max_chars)
+
+
+def _fit(entries: list[list[str]], max_chars: int | None) -> str:
+    """The entries (each a few lines, kept whole) that fit ``max_chars``, then how many were left out."""
+    text = "\n".join(line for entry in entries for line in entry)
+    if max_chars is None or len(text) <= max_chars:
+        return text
+    shown: list[str] = []
+    used = 0
+    for count, entry in enumerate(entries):
+        block = "\n".join(entry)
+        if used + len(block) + 1 > max_chars - 40:
+            left = sum(1 for e in entries[count:] if not e[0].endswith(":"))
+            return "\n".join(shown) + f"\n… and {left} more"
+        shown.append(block)
+        used += len(block) + 1
+    return "\n".join(shown)

@@ -1,0 +1,97 @@
+"""The knowledge-gaps part of the service: the questions a coverage could not answer, kept per server (their text
+only) for NEWSBOT_KEEP_GAPS days, and marked answered when an article added later answers them.
+
+When is a gap answered? When articles are added to a coverage (by a moderator, the command line, a feed), the open
+gaps of the servers that read it and share a term with the added articles are asked again, in a background thread
+(never on the event loop, and the add returns at once); a gap whose question now gets an answer is marked answered
+by the article that answer rests on. A process drains its checks before it closes (a command line's ``add``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from bot.core.errors import StoreError
+from bot.core.kept import GapReport, kept_since
+from bot.core.models import Answer, Article, now_iso
+from bot.search.answers import answer_question
+from bot.search.gaps import answering_article, article_terms, gap_terms, group_gaps, may_answer
+from bot.search.keeper import DEFAULT
+from bot.service.part import ServicePart, check_server_id
+
+__all__ = ["GapsPart"]
+
+log = logging.getLogger(__name__)
+
+QUESTION_CHARS = 500  # what is kept of a question (Discord's /ask takes up to 500)
+
+
+class GapsPart(ServicePart):
+    """Knowledge gaps."""
+
+    def record_gap(self, answer: Answer, *, server: int | None = None) -> bool:
+        """Keep ``answer``'s question if the coverage of ``server`` could not answer it (text only); whether it was
+        kept. A store that cannot take it (busy, full) is logged and the asker's answer goes on."""
+        if answer.answered or self._keep_gaps == 0:
+            return False
+        terms = gap_terms(answer.question)
+        if not terms:
+            return False
+        where = DEFAULT if server is None else check_server_id(server)
+        try:
+            self._store.record_gap(where, answer.question.strip()[:QUESTION_CHARS], terms, now_iso())
+        except StoreError as exc:
+            log.warning("could not keep an unanswered question: %s", exc)
+            return False
+        return True
+
+    def gaps(self, *, server: int | None = None) -> GapReport:
+        """The knowledge gaps of ``server`` (None: the default collection's), asked within the kept days."""
+        where = DEFAULT if server is None else check_server_id(server)
+        if self._keep_gaps == 0:
+            return GapReport(server_id=where, keep_days=0)
+        groups = group_gaps(self._store.gap_tallies(where, kept_since(self._keep_gaps)))
+        answered = {g.answered_by for g in groups if g.answered_by}
+        titles = {a.id: a.title for a in self._store.articles_by_id(self.reads(server), answered).values()}
+        for group in groups:
+            if group.answered_by:
+                group.answered_by_title = titles.get(group.answered_by)
+        return GapReport(server_id=where, keep_days=self._keep_gaps, gaps=groups)
+
+    def prune_gaps(self) -> int:
+        """Delete the gaps older than the kept days (every gap when none are kept); how many."""
+        return self._store.prune_gaps(None if self._keep_gaps == 0 else kept_since(self._keep_gaps))
+
+    def _articles_added(self, where: int, articles: Sequence[Article]) -> None:
+        """Articles were stored in coverage ``where``: its servers' open gaps are asked again, in the background."""
+        if self._keep_gaps == 0 or not articles:
+            return
+        if self._gap_checks is None:
+            self._gap_checks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsbot-gaps")
+        self._gap_checks.submit(self._check_gaps, where, article_terms(articles))
+
+    def _check_gaps(self, where: int, added: set[str]) -> int:
+        """Mark answered the open gaps that an answer from the coverage ``where`` now answers; how many askings."""
+        try:
+            marked = 0
+            # the default collection is read by every server (minus what each removed); a server's own by it alone
+            servers = None if where == DEFAULT else [where]
+            for gap in self._store.open_gaps(servers, kept_since(self._keep_gaps)):
+                if not may_answer(gap.terms, added):
+                    continue
+                index = self.index_of(gap.server_id or None)
+                article = answering_article(answer_question(index, gap.question, reader=self.reader))
+                if article is not None:
+                    marked += self._store.mark_gap_answered(gap.server_id, gap.question, article, now_iso())
+            return marked
+        except Exception:  # noqa: BLE001 - a background check must not die silently; the next add tries again
+            log.warning("could not check the knowledge gaps after an add", exc_info=True)
+            return 0
+
+    def wait_for_gap_checks(self) -> None:
+        """Finish the checks in hand (before closing the store)."""
+        checks, self._gap_checks = self._gap_checks, None
+        if checks is not None:
+            checks.shutdown(wait=True)

@@ -1,0 +1,186 @@
+"""Knowledge gaps in Discord (the real client against the fake Discord, two servers): refused questions asked by
+/ask, by mention and in a direct message are kept where they were asked, and `/corpus gaps` shows a server's
+moderators their own server's only, privately, escaped, after a restart too."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from tests.discord_app.test_discord import article_file
+from tests.fakediscord import FakeDiscord, FakeGuild
+from tests.helpers import start_newsbot, stop_newsbot
+
+# isort: split
+from bot.core.config import Settings, load_settings
+from bot.discord_app.client import NewsBot
+from bot.service import NewsService
+
+CUP = "Who won the 2022 World Cup?"
+ORLANDO = "Did Orlando police end the Rekognition pilot?"
+HOSTILE = "@everyone <@123> **who** won [the cup](https://evil.example) in 2022?"
+
+
+@pytest_asyncio.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    async with FakeDiscord() as server:
+        yield server
+
+
+def settings_for(data_dir: Path, **extra: Any) -> Settings:
+    return load_settings(data_dir=data_dir, ask_cooldown_rate=100, **extra)
+
+
+async def kept(bot: NewsBot, server: int | None, count: int) -> None:
+    """Wait until ``count`` askings are kept for ``server`` (they are written just after the reply)."""
+    for _ in range(200):
+        report = await asyncio.to_thread(bot.service.gaps, server=server)
+        if sum(g.count for g in report.gaps) >= count:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{count} gaps were not kept for {server}")
+
+
+async def ask(fake: FakeDiscord, question: str, guild: FakeGuild | None = None) -> str:
+    ix = await fake.slash(
+        "ask", {"question": question}, guild=guild, user=fake.member if guild is None else guild.member
+    )
+    await ix.callback()
+    return str((await ix.followup(timeout=15)).content)
+
+
+async def corpus_gaps(fake: FakeDiscord, guild: FakeGuild | None = None) -> Any:
+    ix = await fake.slash("corpus gaps", {}, guild=guild, user=None if guild is None else guild.owner)
+    first = await ix.callback()
+    assert first.ephemeral
+    reply = await ix.followup(timeout=15)
+    assert reply.ephemeral
+    return reply
+
+
+@pytest.mark.asyncio
+async def test_moderators_see_their_own_servers_gaps_only(fake: FakeDiscord, clean_env: Path) -> None:
+    b = fake.add_guild("Beta")
+    bot = await start_newsbot(fake, settings_for(clean_env))
+    try:
+        assert (await ask(fake, CUP)).startswith("The coverage doesn't say.")
+        sent = await fake.send_message(CUP, mentions_bot=True)
+        await fake.wait_for_bot_message(after=sent)
+        await ask(fake, "What did Amazon pitch to ICE?")  # answered: not a gap
+        await ask(fake, ORLANDO, b)
+        await kept(bot, fake.guild_id, 2)
+        await kept(bot, b.id, 1)
+
+        a_reply = await corpus_gaps(fake)
+        assert a_reply.embeds[0]["title"] == "Knowledge gaps"
+        assert a_reply.embeds[0]["description"] == (
+            "Questions the coverage could not answer, most asked first (kept 90 days):\n"
+            "• **2×** “Who won the 2022 World Cup?” · terms: 2022 cup win world · last asked today"
+        )
+        b_reply = await corpus_gaps(fake, b)
+        assert b_reply.embeds[0]["description"] == (
+            "Questions the coverage could not answer, most asked first (kept 90 days):\n"
+            "• **1×** “Did Orlando police end the Rekognition pilot?” · terms: end orlando pilot polic rekognit · "
+            "last asked today"
+        )
+        request = fake.requests_to("POST", "/webhooks/*/*")[-1]
+        assert request.json["allowed_mentions"] == {"parse": []}
+    finally:
+        await stop_newsbot(fake, bot)
+
+
+@pytest.mark.asyncio
+async def test_a_member_cannot_list_gaps(fake: FakeDiscord, clean_env: Path) -> None:
+    bot = await start_newsbot(fake, settings_for(clean_env))
+    try:
+        await ask(fake, CUP)
+        ix = await fake.slash("corpus gaps", {}, user=fake.member)
+        refused = await ix.callback()
+        assert refused.ephemeral
+        assert refused.content == (
+            "only moderators can change the corpus: you need the Manage Messages permission or a moderator role"
+        )
+    finally:
+        await stop_newsbot(fake, bot)
+
+
+@pytest.mark.asyncio
+async def test_gaps_are_escaped_survive_a_restart_and_are_answered_by_a_later_article(
+    fake: FakeDiscord, clean_env: Path
+) -> None:
+    bot = await start_newsbot(fake, settings_for(clean_env))
+    try:
+        await ask(fake, HOSTILE)
+        await ask(fake, ORLANDO)
+        await kept(bot, fake.guild_id, 2)
+    finally:
+        await stop_newsbot(fake, bot)
+
+    again = await start_newsbot(fake, settings_for(clean_env))
+    try:
+        description = (await corpus_gaps(fake)).embeds[0]["description"]
+        assert description == (
+            "Questions the coverage could not answer, most asked first (kept 90 days):\n"
+            "• **1×** “Did Orlando police end the Rekognition pilot?” · terms: end orlando pilot polic rekognit · "
+            "last asked today\n"
+            "• **1×** “\\@everyone \\<\\@123\\> \\*\\*who\\*\\* won \\[the cup\\]\\(https\\://evil.example\\) in "
+            "2022?” · terms: 123 2022 cup everyon evil exampl https win · last asked today"
+        )
+        body = "Orlando police ended their second pilot of Amazon's Rekognition software on Thursday."
+        added = await fake.slash("corpus add", {"file": article_file(body=body)})
+        await added.callback()
+        await added.followup()
+        for _ in range(200):  # the re-check runs in the background
+            report = await asyncio.to_thread(again.service.gaps, server=fake.guild_id)
+            if report.answered:
+                break
+            await asyncio.sleep(0.05)
+        description = (await corpus_gaps(fake)).embeds[0]["description"]
+        assert description.endswith(
+            "Answered since by a new article:\n"
+            "• **1×** “Did Orlando police end the Rekognition pilot?” · answered today by Rekognition pilot ends in "
+            "Orlando"
+        )
+    finally:
+        await stop_newsbot(fake, again)
+
+
+@pytest.mark.asyncio
+async def test_a_direct_message_gap_is_the_default_collections(fake: FakeDiscord, clean_env: Path) -> None:
+    bot = await start_newsbot(fake, settings_for(clean_env))
+    try:
+        sent = await fake.send_dm(CUP, author=fake.member)
+        reply = await fake.wait_for_bot_message(after=sent, channel_id=fake.dm_channel(fake.member).id)
+        assert reply["content"].startswith("The coverage doesn't say.")
+        await kept(bot, None, 1)
+        assert (await asyncio.to_thread(bot.service.gaps, server=fake.guild_id)).gaps == []
+    finally:
+        await stop_newsbot(fake, bot)
+
+
+@pytest.mark.asyncio
+async def test_the_bot_deletes_expired_gaps_when_it_starts(fake: FakeDiscord, clean_env: Path) -> None:
+    service = NewsService.open(settings_for(clean_env))
+    service.record_gap(service.ask(CUP), server=fake.guild_id)
+    service.record_gap(service.ask(ORLANDO), server=fake.guild_id)
+    service.close()
+    with closing(sqlite3.connect(clean_env / "newsbot.sqlite3")) as db, db:
+        db.execute("UPDATE gaps SET asked_at = '2020-01-01T00:00:00Z' WHERE question = ?", (CUP,))
+    bot = await start_newsbot(fake, settings_for(clean_env))
+    try:
+        for _ in range(200):
+            with closing(sqlite3.connect(clean_env / "newsbot.sqlite3")) as db:
+                left = [r[0] for r in db.execute("SELECT question FROM gaps")]
+            if left == [ORLANDO]:
+                break
+            await asyncio.sleep(0.05)
+        assert left == [ORLANDO]
+    finally:
+        await stop_newsbot(fake, bot)

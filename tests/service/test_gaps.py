@@ -1,0 +1,195 @@
+"""Knowledge gaps through the service and the command line: what is kept (the question's text only, per server),
+grouping by search terms, retention and pruning, the re-check after an add, restarts, NEWSBOT_KEEP_GAPS=0."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli.main import cli
+from bot.core.config import load_settings
+from bot.core.models import ArticleIn, now_iso
+from bot.service import NewsService
+
+A, B = 111111111111111111, 222222222222222222
+CUP = "Who won the 2022 World Cup?"
+CUP_AGAIN = "who won the world cup in 2022"
+ORLANDO = "Did Orlando end the Rekognition pilot?"
+STORY = ArticleIn(
+    title="Rekognition pilot ends in Orlando",
+    source="Orlando Sentinel",
+    date="2019-07-18",
+    body="Orlando police ended their second pilot of Amazon's Rekognition software on Thursday.",
+)
+
+
+def ask_and_keep(service: NewsService, question: str, server: int | None = None) -> bool:
+    return service.record_gap(service.ask(question, server=server), server=server)
+
+
+def rows(data_dir: Path) -> list[tuple[object, ...]]:
+    """Every column of every kept gap, read from the database file itself."""
+    with closing(sqlite3.connect(data_dir / "newsbot.sqlite3")) as db:
+        return [tuple(r) for r in db.execute("SELECT * FROM gaps ORDER BY id")]
+
+
+def test_a_refused_question_is_kept_as_text_only_and_an_answered_one_is_not(
+    service: NewsService, clean_env: Path
+) -> None:
+    assert not ask_and_keep(service, "What did Amazon pitch to ICE?")
+    assert ask_and_keep(service, CUP)
+    [(ident, server, question, terms, asked_at, answered_at, answered_by)] = rows(clean_env)
+    assert (server, question, terms, answered_at, answered_by) == (0, CUP, "2022 cup win world", None, None)
+    with closing(sqlite3.connect(clean_env / "newsbot.sqlite3")) as db:
+        columns = [r[1] for r in db.execute("PRAGMA table_info(gaps)")]
+    assert columns == ["id", "server_id", "question", "terms", "asked_at", "answered_at", "answered_by"]
+
+
+def test_gaps_are_grouped_by_their_terms_most_asked_first(service: NewsService) -> None:
+    for question in (ORLANDO, CUP, CUP_AGAIN, CUP):
+        ask_and_keep(service, question)
+    report = service.gaps()
+    assert [(g.terms, g.questions, g.count) for g in report.gaps] == [
+        (["2022", "cup", "win", "world"], [CUP, CUP_AGAIN], 3),
+        (["end", "orlando", "pilot", "rekognit"], [ORLANDO], 1),
+    ]
+    assert report.keep_days == 90 and all(g.answered_at is None for g in report.gaps)
+
+
+def test_each_server_keeps_its_own_gaps(service: NewsService) -> None:
+    service.record_servers([(A, "Alpha"), (B, "Beta")])
+    ask_and_keep(service, CUP, A)
+    ask_and_keep(service, ORLANDO, B)
+    assert [g.questions for g in service.gaps(server=A).gaps] == [[CUP]]
+    assert [g.questions for g in service.gaps(server=B).gaps] == [[ORLANDO]]
+    assert service.gaps().gaps == []
+
+
+def test_a_later_article_marks_the_gap_answered_in_its_server_only(service: NewsService) -> None:
+    service.record_servers([(A, "Alpha"), (B, "Beta")])
+    ask_and_keep(service, ORLANDO, A)
+    ask_and_keep(service, ORLANDO, B)
+    ask_and_keep(service, CUP, A)
+    stored = service.add(STORY, actor="discord:1 (alice)", server=A)
+    service.wait_for_gap_checks()
+    [cup, orlando] = service.gaps(server=A).gaps
+    assert (cup.questions, cup.answered_at) == ([CUP], None)
+    assert (orlando.answered_by, orlando.answered_by_title) == (stored.id, STORY.title)
+    assert orlando.answered_at is not None and orlando.answered_at >= orlando.last_asked
+    assert [g.answered_at for g in service.gaps(server=B).gaps] == [None]  # B's coverage still cannot answer it
+
+
+def test_an_article_added_to_the_default_collection_answers_every_servers_gap(service: NewsService) -> None:
+    service.record_servers([(A, "Alpha")])
+    ask_and_keep(service, ORLANDO, A)
+    ask_and_keep(service, ORLANDO)
+    service.add(STORY, actor="cli:test")
+    service.wait_for_gap_checks()
+    assert service.gaps(server=A).gaps[0].answered_at is not None
+    assert service.gaps().gaps[0].answered_at is not None
+
+
+def test_gaps_survive_a_restart_and_the_check_runs_before_a_command_line_exits(clean_env: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(cli, ["ask", ORLANDO]).exit_code == 0
+    story = clean_env.parent / "story.json"
+    story.write_text(STORY.model_dump_json(), encoding="utf-8")
+    assert runner.invoke(cli, ["add", str(story)]).exit_code == 0  # a process of its own: it checks, then exits
+    service = NewsService.open(load_settings())
+    try:
+        [gap] = service.gaps().gaps
+        assert gap.answered_by_title == STORY.title
+    finally:
+        service.close()
+
+
+def test_gaps_older_than_the_kept_days_are_deleted(clean_env: Path) -> None:
+    service = NewsService.open(load_settings(keep_gaps=30))
+    try:
+        ask_and_keep(service, CUP)
+        ask_and_keep(service, ORLANDO)
+        with closing(sqlite3.connect(clean_env / "newsbot.sqlite3")) as db, db:
+            db.execute("UPDATE gaps SET asked_at = '2020-01-01T00:00:00Z' WHERE question = ?", (CUP,))
+        assert [g.questions for g in service.gaps().gaps] == [[ORLANDO]]  # never shown, even before the pruning
+        assert service.prune_gaps() == 1
+        assert [r[2] for r in rows(clean_env)] == [ORLANDO]  # and gone from the file
+    finally:
+        service.close()
+
+
+def test_keep_gaps_0_keeps_nothing_and_deletes_what_was_kept(clean_env: Path) -> None:
+    service = NewsService.open(load_settings())
+    ask_and_keep(service, CUP)
+    service.close()
+    off = NewsService.open(load_settings(keep_gaps=0))
+    try:
+        assert not ask_and_keep(off, ORLANDO)
+        assert off.gaps().keep_days == 0 and off.gaps().gaps == []
+        assert off.prune_gaps() == 1
+        assert rows(clean_env) == []
+    finally:
+        off.close()
+
+
+def test_newsbot_gaps_lists_them_grouped_with_counts_and_last_asked(clean_env: Path) -> None:
+    runner = CliRunner()
+    for question in (CUP, ORLANDO, CUP_AGAIN):
+        assert runner.invoke(cli, ["ask", question]).exit_code == 0
+    result = runner.invoke(cli, ["gaps"])
+    assert result.exit_code == 0
+    assert result.stdout == (
+        "Questions the coverage could not answer, most asked first (kept 90 days):\n"
+        "• 2× “who won the world cup in 2022” · terms: 2022 cup win world · last asked today\n"
+        "  also asked as: “Who won the 2022 World Cup?”\n"
+        "• 1× “Did Orlando end the Rekognition pilot?” · terms: end orlando pilot rekognit · last asked today\n"
+    )
+    data = json.loads(runner.invoke(cli, ["gaps", "--json"]).stdout)
+    assert (data["server_id"], data["keep_days"]) == (0, 90)
+    first = data["gaps"][0]
+    assert {k: v for k, v in first.items() if not k.endswith("_asked")} == {
+        "terms": ["2022", "cup", "win", "world"],
+        "questions": [CUP_AGAIN, CUP],
+        "count": 2,
+        "answered_at": None,
+        "answered_by": None,
+        "answered_by_title": None,
+    }
+    assert first["first_asked"] <= first["last_asked"] <= now_iso()
+
+
+def test_newsbot_gaps_of_an_unknown_server_is_refused(clean_env: Path) -> None:
+    result = CliRunner().invoke(cli, ["gaps", "--server", str(A)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"newsbot: error: no server {A} is known: the bot records each server it is in (see `newsbot servers`)\n"
+    )
+
+
+def test_a_batch_of_questions_is_not_kept(clean_env: Path) -> None:
+    batch = clean_env.parent / "questions.txt"
+    batch.write_text(f"{CUP}\n{ORLANDO}\n", encoding="utf-8")
+    assert CliRunner().invoke(cli, ["ask", "--batch", str(batch)]).exit_code == 0
+    assert CliRunner().invoke(cli, ["gaps"]).stdout == "No question went unanswered in the last 90 days.\n"
+
+
+@pytest.mark.parametrize(
+    ("keep", "problem"),
+    [("-1", "Input should be greater than or equal to 0"), ("x", "Input should be a valid integer, unable to parse")],
+)
+def test_a_bad_setting_is_a_clear_error(keep: str, problem: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSBOT_KEEP_GAPS", keep)
+    result = CliRunner().invoke(cli, ["gaps"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"newsbot: error: invalid configuration: NEWSBOT_KEEP_GAPS: {problem}")
+
+
+def test_newsbot_gaps_says_when_gaps_are_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSBOT_KEEP_GAPS", "0")
+    assert CliRunner().invoke(cli, ["gaps"]).stdout == (
+        "Knowledge gaps are off (NEWSBOT_KEEP_GAPS=0): questions the coverage could not answer are not kept.\n"
+    )

@@ -1,0 +1,38 @@
+"""The knowledge gaps' rows, on both backends: kept per server, tallied per question, answered, pruned."""
+
+from __future__ import annotations
+
+from tests.storage.conftest import AnyStore
+
+A, B = 111111111111111111, 222222222222222222
+
+
+def test_gaps_are_kept_per_server_tallied_answered_and_pruned(store: AnyStore) -> None:
+    store.record_gap(A, "Who won the cup?", "cup win", "2026-11-01T10:00:00Z")
+    store.record_gap(A, "Who won the cup?", "cup win", "2026-11-03T10:00:00Z")
+    store.record_gap(A, "who won the cup", "cup win", "2026-11-02T10:00:00Z")
+    store.record_gap(B, "Who won the cup?", "cup win", "2026-11-02T10:00:00Z")
+    store.record_gap(0, "Where is the pilot?", "pilot", "2026-10-01T10:00:00Z")
+
+    tallies = sorted(store.gap_tallies(A, "2026-01-01T00:00:00Z"), key=lambda t: t.question)
+    assert [(t.question, t.asked, t.open, t.first_asked, t.last_asked) for t in tallies] == [
+        ("Who won the cup?", 2, 2, "2026-11-01T10:00:00Z", "2026-11-03T10:00:00Z"),
+        ("who won the cup", 1, 1, "2026-11-02T10:00:00Z", "2026-11-02T10:00:00Z"),
+    ]
+    assert [t.question for t in store.gap_tallies(A, "2026-11-02T12:00:00Z")] == ["Who won the cup?"]
+    assert [(g.server_id, g.question) for g in store.open_gaps([B, 0], "2026-01-01T00:00:00Z")] == [
+        (0, "Where is the pilot?"),
+        (B, "Who won the cup?"),
+    ]
+    assert len(store.open_gaps(None, "2026-01-01T00:00:00Z")) == 4
+    assert store.open_gaps([], "2026-01-01T00:00:00Z") == []
+
+    assert store.mark_gap_answered(A, "Who won the cup?", "cup-final", "2026-11-04T00:00:00Z") == 2
+    [answered] = [t for t in store.gap_tallies(A, "2026-01-01T00:00:00Z") if t.question == "Who won the cup?"]
+    assert (answered.open, answered.answered_at, answered.answered_by) == (0, "2026-11-04T00:00:00Z", "cup-final")
+    assert [t.open for t in store.gap_tallies(B, "2026-01-01T00:00:00Z")] == [1]  # B's is B's
+
+    assert store.prune_gaps("2026-11-02T00:00:00Z") == 2  # A's first asking and the default collection's
+    assert sum(t.asked for t in store.gap_tallies(A, "2000-01-01T00:00:00Z")) == 2
+    assert store.prune_gaps(None) == 3
+    assert store.open_gaps(None, "2000-01-01T00:00:00Z") == []
