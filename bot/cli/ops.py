@@ -64,7 +64,7 @@ def restore(source: Path, yes: bool, verbose: bool, data_dir: Path | None) -> No
     from bot.service import NewsService
 
     settings = settings_for(data_dir)
-    if not yes:
+    if not yes and settings.database_url is None:  # PostgreSQL's are pg_restore's: the restore says so, asks nothing
         click.confirm(f"Replace the corpus in {settings.database_path} with {source}?", abort=True, err=True)
     try:
         count, moved = NewsService.restore(settings, source)

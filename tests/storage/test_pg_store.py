@@ -171,8 +171,8 @@ def test_backup_and_restore_point_to_pg_dump(pg_url: str, tmp_path: Path) -> Non
         " ".join(backup.stderr.split())
     )
     (tmp_path / "b.sqlite3").write_bytes(b"x")
-    restore = CliRunner().invoke(cli, ["restore", str(tmp_path / "b.sqlite3"), "--yes"], env=env)
-    assert restore.exit_code == 2 and "pg_restore" in restore.stderr
+    restore = CliRunner().invoke(cli, ["restore", str(tmp_path / "b.sqlite3")], env=env, input="")
+    assert restore.exit_code == 2 and "pg_restore" in restore.stderr and "Replace" not in restore.output
 
 
 def test_doctor_checks_the_connection_and_the_schema(pg_url: str) -> None:
