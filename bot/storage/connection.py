@@ -63,14 +63,7 @@ class Connection(Database):
             self._db.execute("PRAGMA synchronous = NORMAL")
             self._db.execute("PRAGMA foreign_keys = ON")
             check_tables(self._db, self.path)
-            version, latest = self.schema_version(), latest_schema_version()
-            if version > latest:
-                raise StoreError(
-                    f"the database {self.path} has schema version {version}, newer than this newsbot's ({latest}): "
-                    "upgrade newsbot"
-                )
-            if version < latest and migrate:
-                self.migrate()
+            self._check_schema(self.schema_version(), latest_schema_version(), migrate)
         except sqlite3.Error as exc:
             self._db.close()
             raise store_error(exc, self.path) from None

@@ -13,11 +13,12 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.core.errors import StoreError
+from bot.core.errors import StoreDamaged, StoreError
 
-__all__ = ["ConstraintViolation", "Cursor", "Database", "Db", "Row"]
+__all__ = ["ConstraintViolation", "Cursor", "Database", "Db", "Health", "Row"]
 
 
 class Row(Protocol):
@@ -50,6 +51,18 @@ class ConstraintViolation(StoreError):
     backends; each catches it where a conflict has a meaning (a feed subscribed meanwhile)."""
 
 
+@dataclass(frozen=True)
+class Health:
+    """What ``newsbot doctor`` reads of the store: where it is (a file, or a server's address without its password),
+    its schema, its check, and which slash commands were last synced from it."""
+
+    path: str
+    schema_version: int
+    integrity: str  # "ok", or what is wrong and what to do
+    commands_signature: str | None
+    commands_synced_to: str | None
+
+
 class Database(ABC):
     """A store's connection, as the rows classes use it. ``path`` names the database in messages."""
 
@@ -77,6 +90,30 @@ class Database(ABC):
     @abstractmethod
     def verify(self) -> None:
         """Check the database can be used; :class:`bot.core.errors.StoreDamaged` if it cannot."""
+
+    def _check_schema(self, version: int, latest: int, migrate: bool) -> None:
+        """On opening: refuse a schema newer than this newsbot's; migrate an older one (unless only looking)."""
+        if version > latest:
+            raise StoreError(
+                f"the database {self.path} has schema version {version}, newer than this newsbot's ({latest}): "
+                "upgrade newsbot"
+            )
+        if version < latest and migrate:
+            self.migrate()
+
+    def health(self) -> Health:
+        try:
+            self.verify()
+            integrity = "ok"
+        except StoreDamaged as exc:
+            integrity = str(exc)
+        return Health(
+            path=self.path,
+            schema_version=self.schema_version(),
+            integrity=integrity,
+            commands_signature=self.get_meta("commands_signature"),
+            commands_synced_to=self.get_meta("commands_synced_to"),
+        )
 
     def get_meta(self, key: str) -> str | None:
         with self._reading() as db:

@@ -77,14 +77,8 @@ class PgConnection(Database):
             self._pool.close()
             raise StoreUnavailable(f"the database {self.path} is unavailable (no connection); try again") from None
         try:
-            version, latest = self.schema_version(), latest_pg_schema_version()
-            if version > latest:
-                raise StoreError(
-                    f"the database {self.path} has schema version {version}, newer than this newsbot's ({latest}): "
-                    "upgrade newsbot"
-                )
-            if version < latest and migrate:
-                self.migrate()
+            version = self.schema_version()
+            self._check_schema(version, latest_pg_schema_version(), migrate)
             if version:
                 self.verify()
         except BaseException:

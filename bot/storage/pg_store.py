@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.core.errors import InvalidInput, StoreDamaged
+from bot.core.errors import InvalidInput
 from bot.storage.answers import AnswerRows
 from bot.storage.articles import ArticleRows
 from bot.storage.changes import ChangeLog
@@ -17,27 +17,13 @@ from bot.storage.feeds import FeedRows
 from bot.storage.gaps import GapRows
 from bot.storage.pg_connection import PgConnection
 from bot.storage.servers import ServerRows
-from bot.storage.store import POSTGRESQL_BACKUPS, Health
+from bot.storage.store import POSTGRESQL_BACKUPS
 
 __all__ = ["PgStore"]
 
 
 class PgStore(ArticleRows, ChangeLog, FeedRows, ServerRows, AnswerRows, GapRows, PgConnection):
     """Articles in PostgreSQL. Thread-safe: a small pool of connections (callers run it off the event loop)."""
-
-    def health(self) -> Health:
-        try:
-            self.verify()
-            integrity = "ok"
-        except StoreDamaged as exc:
-            integrity = str(exc)
-        return Health(
-            path=self.path,
-            schema_version=self.schema_version(),
-            integrity=integrity,
-            commands_signature=self.get_meta("commands_signature"),
-            commands_synced_to=self.get_meta("commands_synced_to"),
-        )
 
     def backup_file(self, target: Path) -> int:
         raise InvalidInput(POSTGRESQL_BACKUPS)

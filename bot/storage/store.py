@@ -13,7 +13,6 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from bot.core.config import Settings
@@ -23,6 +22,7 @@ from bot.storage.answers import AnswerRows
 from bot.storage.articles import ArticleRows
 from bot.storage.changes import Change, ChangeLog
 from bot.storage.connection import Connection, latest_schema_version
+from bot.storage.database import Health
 from bot.storage.feeds import FeedRows
 from bot.storage.gaps import GapRows
 from bot.storage.keys import body_key, url_key
@@ -53,34 +53,8 @@ POSTGRESQL_BACKUPS = (
 )
 
 
-@dataclass(frozen=True)
-class Health:
-    """What ``newsbot doctor`` reads of the database: where it is, its schema, SQLite's quick check, and which
-    slash commands were last synced from it."""
-
-    path: str
-    schema_version: int
-    integrity: str  # "ok", or what is wrong and what to do
-    commands_signature: str | None
-    commands_synced_to: str | None
-
-
 class Store(ArticleRows, ChangeLog, FeedRows, ServerRows, AnswerRows, GapRows, Connection):
     """Articles in SQLite. Thread-safe: one connection guarded by a lock (callers run it off the event loop)."""
-
-    def health(self) -> Health:
-        try:
-            self.verify()
-            integrity = "ok"
-        except StoreDamaged as exc:
-            integrity = str(exc)
-        return Health(
-            path=self.path,
-            schema_version=self.schema_version(),
-            integrity=integrity,
-            commands_signature=self.get_meta("commands_signature"),
-            commands_synced_to=self.get_meta("commands_synced_to"),
-        )
 
     def backup_file(self, target: Path) -> int:
         """Copy the live database to ``target`` (written to a temporary file, then renamed); returns its size."""
