@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import click
 
 from bot.core.config import Settings, load_settings
-from bot.core.errors import InvalidInput, NewsBotError
+from bot.core.errors import InvalidInput, NewsBotError, StoreUnavailable
 from bot.present.notices import render_error
 from bot.service import NewsService
 
@@ -45,6 +45,8 @@ class ErrorHandlingGroup(click.Group):
             return super().invoke(ctx)
         except NewsBotError as exc:
             click.echo(render_error(exc), err=True)
+            if isinstance(exc, StoreUnavailable) and exc.details:  # which server, why: the operator's to know
+                click.echo(render_error(exc.details), err=True)
             sys.exit(exc.exit_code)
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.core.config import Settings
-from bot.core.errors import NewsBotError, StoreError
+from bot.core.errors import NewsBotError, StoreError, StoreUnavailable
 from bot.service import command_signature
 
 if TYPE_CHECKING:
@@ -94,13 +94,18 @@ def doctor(
     try:
         service = NewsService.open(settings, seed=False)  # a damaged database is refused here, never seeded
     except NewsBotError as exc:
-        checks.append(Check("database", False, str(exc)))
+        checks.append(Check("database", False, _described(exc)))
         return checks + _not_checked(later[1:], "the database cannot be used")
     try:
         checks.extend(_service_checks(settings, service, command_payload))
     finally:
         service.close()
     return checks
+
+
+def _described(exc: NewsBotError) -> str:
+    """An error as the operator reads it: with which server and why, when the user's message leaves that out."""
+    return f"{exc} ({exc.details})" if isinstance(exc, StoreUnavailable) and exc.details else str(exc)
 
 
 def _not_checked(names: list[str], why: str) -> list[Check]:
@@ -116,7 +121,7 @@ def _service_checks(
     try:
         health = service.health()
     except NewsBotError as exc:
-        return [Check("database", False, str(exc)), *_not_checked(later, "the database cannot be used")]
+        return [Check("database", False, _described(exc)), *_not_checked(later, "the database cannot be used")]
     if health.integrity != "ok":
         return [Check("database", False, health.integrity), *_not_checked(later, "the database is damaged")]
     checks = [Check("database", True, f"{health.path}: schema {health.schema_version}, ok")]

@@ -39,7 +39,17 @@ from bot.storage.connection import migration_files, statements
 from bot.storage.database import STORE_ID_SQL, ConstraintViolation, Cursor, Database, Db
 from bot.storage.health import BUSY_MESSAGE, REQUIRED_TABLES
 
-__all__ = ["PgConnection", "describe_url", "latest_pg_schema_version", "pg_error", "pg_migrations"]
+__all__ = [
+    "UNAVAILABLE_MESSAGE",
+    "PgConnection",
+    "describe_url",
+    "latest_pg_schema_version",
+    "pg_error",
+    "pg_migrations",
+    "unavailable",
+]
+
+UNAVAILABLE_MESSAGE = "the database is unavailable; try again"
 
 _WRITE_LOCK = 0x6E770001  # pg_advisory_xact_lock(key, hashtext(current_schema())): one writer at a time
 _MIGRATE_LOCK = 0x6E770002  # ... and one process migrating at a time
@@ -75,7 +85,7 @@ class PgConnection(Database):
             raise pg_error(exc, self.path) from None
         except PoolTimeout:
             self._pool.close()
-            raise StoreUnavailable(f"the database {self.path} is unavailable (no connection); try again") from None
+            raise unavailable(self.path, "no connection within the time allowed") from None
         try:
             version = self.schema_version()
             self._check_schema(version, latest_pg_schema_version(), migrate)
@@ -94,7 +104,7 @@ class PgConnection(Database):
             with self._pool.connection() as conn:
                 yield conn
         except PoolTimeout:
-            raise StoreUnavailable(f"the database {self.path} is unavailable (no connection); try again") from None
+            raise unavailable(self.path, "no connection within the time allowed") from None
 
     @contextmanager
     def _reading(self) -> Iterator[Db]:
@@ -266,6 +276,14 @@ def _tables(conn: psycopg.Connection[Any]) -> set[str]:
 _TRANSIENT = ("starting up", "shutting down", "too many clients", "recovery mode", "terminating connection")
 
 
+def unavailable(where: str, reason: str) -> StoreUnavailable:
+    """The server is away: the user is told to try again (no address: the message may reach Discord); which
+    server and why is the operator's, in ``details`` (the command line and ``newsbot doctor`` print it)."""
+    error = StoreUnavailable(UNAVAILABLE_MESSAGE)
+    error.details = f"{where}: {reason}"
+    return error
+
+
 def pg_error(exc: psycopg.Error, where: str) -> StoreError:
     """The newsbot error for a PostgreSQL error: unavailable, busy, disk full, permission, or other."""
     text = _first_line(exc)
@@ -283,7 +301,7 @@ def pg_error(exc: psycopg.Error, where: str) -> StoreError:
         reason = text.rsplit(" failed: ", 1)[-1].replace("FATAL:  ", "").strip()
         if "FATAL:" in text and not any(word in text for word in _TRANSIENT):
             return StoreError(f"the database {where} refused newsbot ({reason}): check NEWSBOT_DATABASE_URL")
-        return StoreUnavailable(f"the database {where} is unavailable ({reason}); try again")
+        return unavailable(where, reason)
     return StoreError(f"the database {where} failed: {text}")
 
 

@@ -158,9 +158,10 @@ def test_what_cannot_be_copied_is_said_plainly(clean_env: Path, pg_url: str) -> 
     assert wrong.exit_code == 2 and "sekrit" not in wrong.output
     away = migrate(clean_env, "postgresql://postgres:sekrit@127.0.0.1:1/newsbot")
     assert away.exit_code == 1 and "sekrit" not in away.output
-    assert "the database postgresql://postgres@127.0.0.1:1/newsbot is unavailable (Connection refused); try again" in (
-        away.stderr
-    )
+    assert away.stderr.splitlines() == [
+        "newsbot: error: the database is unavailable; try again",
+        "newsbot: error: postgresql://postgres@127.0.0.1:1/newsbot: Connection refused",
+    ]
     from_env = CliRunner().invoke(
         cli, ["migrate-store", "--data-dir", str(clean_env)], env={"NEWSBOT_DATABASE_URL": pg_url}
     )
