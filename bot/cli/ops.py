@@ -30,7 +30,7 @@ def stats(server: str | None, data_dir: Path | None) -> None:
         newsbot stats
     """
     service, where = scoped_service(data_dir, server)
-    click.echo(render_stats(service.stats(server=where), data_dir=service.health().path))
+    click.echo(render_stats(service.stats(server=where), database=service.health().path))
 
 
 @click.command()

@@ -109,9 +109,9 @@ def fit_lines(lines: Sequence[str], max_chars: int, where_more: str) -> str:
     return "\n".join(shown) + (f"\n… and {more} more ({where_more})" if more else "")
 
 
-def render_stats(stats: Stats, style: Style = PLAIN, *, data_dir: object | None = None) -> str:
-    """The corpus counts: an aligned table for a terminal (with the data directory when given), one sentence
-    in Discord."""
+def render_stats(stats: Stats, style: Style = PLAIN, *, database: object | None = None) -> str:
+    """The corpus counts: an aligned table for a terminal (with where the store is when given: the SQLite file,
+    or the PostgreSQL server's address), one sentence in Discord."""
     s = stats
     if style is not PLAIN:
         return (
@@ -128,8 +128,8 @@ def render_stats(stats: Stats, style: Style = PLAIN, *, data_dir: object | None 
         f"dates:           {dates} ({s.undated} undated)",
         f"last change:     {s.last_change or 'none'}",
     ]
-    if data_dir is not None:
-        lines.append(f"data directory:  {data_dir}")
+    if database is not None:
+        lines.append(f"database:        {database}")
     return "\n".join(lines)
 
 

@@ -53,7 +53,7 @@ def test_stats_a_table_for_the_terminal_a_sentence_for_discord() -> None:
         "**3** articles (1 with text, 2 headlines only), **9** sentences, **2** outlets, "
         "from 2019 to 4 Mar 2021 (0 undated). Last change: none."
     )
-    assert render_stats(stats, data_dir="/d").splitlines()[-1] == "data directory:  /d"
+    assert render_stats(stats, database="/d/newsbot.sqlite3").splitlines()[-1] == "database:        /d/newsbot.sqlite3"
 
 
 def test_timeline_filters_escape_what_the_user_typed() -> None:

@@ -184,6 +184,8 @@ def test_doctor_checks_the_connection_and_the_schema(pg_url: str) -> None:
         f"postgresql://postgres@127.0.0.1:5432/{pg_url.split('/')[-1].split('?')[0]} "
         f"(schema {schema_of(pg_url)}): schema 5, ok"
     ), result.stdout
+    stats = CliRunner().invoke(cli, ["stats"], env={"NEWSBOT_DATABASE_URL": pg_url})
+    assert stats.stdout.splitlines()[-1] == f"database:        {pg_connection.describe_url(pg_url)}"
     away = CliRunner().invoke(cli, ["doctor"], env={"NEWSBOT_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/x"})
     assert away.exit_code == 1
     assert "the database is unavailable; try again (postgresql://postgres@127.0.0.1:1/x: Connection refused)" in (
