@@ -4,7 +4,8 @@ Why: a "when" question answered with a topical sentence that holds no date has n
 from the question's first question word ("when", "how many", "who", "why", ...); a sentence *holds* the kind when
 it states a date or time expression (when), a quantity (how many / how much / how old / how long), a person or an
 organisation (who: a name other than the question's own, or a word WordNet files under people or groups), or a
-reason (why: "because", "after", "to protest", "in response to", ...).
+reason (why: "because", "after", "to protest", "in response to", ...); for "what did they say", a statement
+(quotation marks, "said", "wrote", "told").
 
 These are deliberately recognisers of *form*, not of truth: they keep a date-less sentence from answering
 "when", and leave it to the other stages to decide whether the date is the right one.
@@ -20,7 +21,7 @@ from bot.search.lexicon import lexical_file
 
 __all__ = ["Kind", "holds", "question_kind", "strong"]
 
-Kind = Literal["who", "when", "how_many", "why", "where", "how", "what"]
+Kind = Literal["who", "when", "how_many", "why", "where", "how", "say", "what"]
 
 _TYPO_WH = {"wich": "which", "wat": "what", "whn": "when", "wen": "when", "hw": "how", "y": "why", "whos": "who"}
 _WHO_NOUNS = (
@@ -88,6 +89,15 @@ _REASON = re.compile(
     r"attribut(?:e|es|ed|ing)|credit(?:s|ed)?\s+\w+\s+(?:to|for)|instead|rather\s+than|in\s+(?:honou?r|memory)\s+of|so\s+(?:he|she|they|it|we)|as\s+part\s+of)\b",
     re.IGNORECASE,
 )
+_SAY = re.compile(
+    r"^(?:what|wat)\s+(?:did|does|do|has|have|had|will|would)\s+.+?\b(?:say|tell|write|claim|argue|announce|"
+    r"reply|respond|warn|complain|demand|ask)\b"
+)
+_STATEMENT = re.compile(
+    r"[“”\"]|\b(?:said|says|saying|wrote|writes|writing|told|tells|stated|states|argued|argues|claimed|claims|"
+    r"announced|warned|complained|demanded|asked|replied|according\s+to)\b",
+    re.IGNORECASE,
+)
 _CALENDAR = re.compile(rf"(?:{_MONTHS}|{_DAYS})", re.IGNORECASE)
 _MANNER = re.compile(r"\b(?:as\s+a\s+way|by\s+\w+ing|through|using|with\s+the\s+help|via)\b", re.IGNORECASE)
 _PLACE = re.compile(r"\b(?:in|at|from|near|to|across|outside|inside)\s+(?:the\s+)?[A-Z][\w’'-]+")
@@ -110,6 +120,8 @@ def question_kind(question: str) -> Kind:
             return "who"  # "which author", "which cubs player"
     if re.match(r"^how\s+(?:did|does|do|is|are|was|were|will|would|can|could|has|have|had)\b", text):
         return "how"
+    if _SAY.match(text):
+        return "say"
     return "what"
 
 
@@ -129,9 +141,14 @@ _FULL_NAME = re.compile(r"\b[A-Z][\w’'-]*[a-z][\w’'-]*(?:\s+(?:al-|bin\s+|de
 
 def strong(kind: Kind, text: str, question_names: frozenset[str] = frozenset()) -> bool:
     """Whether ``text`` states the asked kind outright: a calendar date or a year (not "Thursday", "last
-    week"), or a person's full name other than the question's own ("Geoff Catt")."""
+    week"), a manner ("as a way to", "by using"; not only a reason), or a person's full name other than the
+    question's own ("Geoff Catt")."""
     if kind == "when":
         return _STRONG_DATE.search(text) is not None
+    if kind == "how":
+        return _MANNER.search(text) is not None  # a manner outright, not a reason
+    if kind == "say":
+        return re.search(r"[“\"]", text) is not None  # their words, quoted
     if kind == "who":
         for match in _FULL_NAME.finditer(text):
             words = {w.casefold().strip(".’'") for w in match.group().split()}
@@ -155,6 +172,8 @@ def holds(kind: Kind, text: str, question_names: frozenset[str] = frozenset()) -
         return "manner" if _REASON.search(text) or _MANNER.search(text) else None
     if kind == "where":
         return "place" if _PLACE.search(text) else None
+    if kind == "say":
+        return "statement" if _STATEMENT.search(text) else None
     if kind == "who":
         for match in _NAME.finditer(text):
             name = match.group().casefold().strip(".’'")

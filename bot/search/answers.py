@@ -30,7 +30,7 @@ from bot.search.candidates import HEADLINES, Candidate, candidates
 from bot.search.index import CoverageIndex
 from bot.search.judging import judge_candidates
 from bot.search.query import MAX_QUESTION_CHARS, question_terms
-from bot.search.question import QuestionWord, mark_names, name_terms, read_question
+from bot.search.question import QuestionWord, mark_names, name_terms, read_question, spell_out
 from bot.search.quoting import MAX_QUOTES, group_headlines, pick_quotes
 from bot.search.relevance import (
     ANSWER_FLOOR,
@@ -66,7 +66,9 @@ def answer_question(index: CoverageIndex, question: str, reader: Reader = NO_REA
     """Answer ``question`` from ``index``: quotes that answer it, then related headlines (see the module doc)."""
     read = read_question(index, question)
     found, headline_hits = candidates(index, read)
-    mark_names(read, [c.passage.text for c in found])
+    headlines = {c.headline.pid: c.headline.text for c in found}.values()
+    mark_names(read, [c.passage.text for c in found], headlines)
+    spell_out(read, [*(c.passage.text for c in found), *headlines])
     if found:
         for candidate, similarity in zip(
             found, reader.similarities(read.text, [c.passage for c in found]), strict=True

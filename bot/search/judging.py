@@ -12,27 +12,16 @@ the sentence before it is marked to be quoted with that sentence.
 
 from __future__ import annotations
 
-import re
-
 from bot.search.answer_type import holds, strong
 from bot.search.candidates import Candidate
 from bot.search.question import SUPPORTED, ReadQuestion
-from bot.search.relevance import Support, judge
+from bot.search.relevance import Support, judge, leans, opening_name
 
 __all__ = ["SEMANTIC_WEIGHT", "judge_candidates"]
 
 SEMANTIC_WEIGHT = 0.5
-_TYPED_KINDS = ("who", "when", "how_many", "why")
-
-# A sentence that leans on the one before it: it names its subject only by a pronoun or a role.
-_LEANS = re.compile(
-    r"^[\"“‘']?(?:he|she|it|they|his|her|its|their|this|that|these|those|there|the\s+(?:company|firm|agency|group|"
-    r"department|organi[sz]ation|man|woman|men|women|couple|government|bank|team|club|city|state|country|"
-    r"official|president|minister|court|judge|school|university|computer|device|program|programme|plan|bill|"
-    r"law|report|study|move|decision|deal|system|technology|service|network|station|airline|carrier|"
-    r"retailer|giant|startup|[a-z]+-old))\b",
-    re.IGNORECASE,
-)
+_TYPED_KINDS = ("who", "when", "how_many", "why")  # a fact of the kind is required
+_HELPED_KINDS = ("where", "how", "say")  # ... helps when stated
 
 
 def judge_candidates(question: ReadQuestion, found: list[Candidate]) -> None:
@@ -64,6 +53,8 @@ def _judge(question: ReadQuestion, candidate: Candidate, cache: dict[object, Sup
         _support(question, candidate.passage.pid, candidate.passage.terms, cache),
         [(where, p.terms, _support(question, p.pid, p.terms, cache)) for where, p in near],
         _support(question, ("article", candidate.passage.article.id), candidate.article_terms, cache),
+        leans(candidate.passage.text),
+        opening_name(candidate.passage.text),
     )
     if found.missing:
         return
@@ -84,15 +75,15 @@ def _judge(question: ReadQuestion, candidate: Candidate, cache: dict[object, Sup
 
 
 def _answer_type(question: ReadQuestion, candidate: Candidate) -> None:
-    if question.kind in (*_TYPED_KINDS, "where", "how"):
+    if question.kind in (*_TYPED_KINDS, *_HELPED_KINDS):
         found = holds(question.kind, candidate.passage.text, question.names)
         if found is not None:
             candidate.answer_type, candidate.answer_type_in = found, "sentence"
-        elif candidate.previous is not None:
+        elif candidate.previous is not None and question.kind != "say":  # whose words they are is in the sentence
             before = holds(question.kind, candidate.previous.text, question.names)
             if before is not None:
                 candidate.answer_type, candidate.answer_type_in = before, "previous sentence"
-        if question.kind in ("where", "how") and candidate.answer_type is None:
+        if question.kind in _HELPED_KINDS and candidate.answer_type is None:
             candidate.answer_type = "any"  # helps when stated, not required
     else:
         candidate.answer_type = "any"
@@ -102,7 +93,7 @@ def _answer_type(question: ReadQuestion, candidate: Candidate) -> None:
 def _leans_on_previous(question: ReadQuestion, candidate: Candidate) -> bool:
     """Whether the sentence opens with a pronoun or a role ("The company") and the sentence before it holds what
     this one lacks: a required word, or the fact of the asked kind."""
-    if not _LEANS.match(candidate.passage.text) or candidate.previous is None:
+    if not leans(candidate.passage.text) or candidate.previous is None:
         return False
     if candidate.answer_type_in == "previous sentence":
         return True

@@ -5,8 +5,9 @@ gets what may stand for it in the coverage: itself; for a word the coverage neve
 against the coverage's own vocabulary (:mod:`bot.search.spelling`); for a common word, its WordNet synonyms,
 derived forms and hypernyms that the coverage uses (:mod:`bot.search.lexicon`), each with a closeness. A word is a
 *name* when it is typed as one ("Amazon", "ICE") or when the coverage writes it capitalised ("marisa mayer"), and a
-*number* when it has digits. The question's kind ("when", "how many", "who", "why", ...) is read from its question
-word (:mod:`bot.search.answer_type`).
+*number* when it has digits; an acronym is held by its expansion (:func:`spell_out`); the verb of a yes-or-no
+question is the event it asks about (:func:`asked_verb`) and must be held like a name. The question's kind
+("when", "how many", "who", "why", ...) is read from its question word (:mod:`bot.search.answer_type`).
 """
 
 from __future__ import annotations
@@ -29,10 +30,12 @@ __all__ = [
     "SUPPORTED",
     "QuestionWord",
     "ReadQuestion",
+    "asked_verb",
     "excused",
     "mark_names",
     "name_terms",
     "read_question",
+    "spell_out",
 ]
 
 COMMON_SHARE = 0.01  # a WordNet alternative in more passages than this share is too common to bridge with
@@ -73,6 +76,8 @@ class QuestionWord:
     rare: bool = False
     key: bool = False  # the question's rarest content word that the coverage uses as typed
     first_name: bool = False  # a name the coverage writes just before the next question word ("Jeff Bezos")
+    predicate: bool = False  # the verb a "did ..." question asks about ("did amazon *sign* a contract")
+    spelled_out: dict[str, frozenset[str]] = field(default_factory=dict)  # an acronym's expansions: label -> terms
 
     def settle(self) -> None:
         """Fix :attr:`known`, :attr:`is_required` and :attr:`is_counted` once the alternatives are final."""
@@ -93,11 +98,11 @@ class QuestionWord:
         return self.is_counted
 
     def _required(self) -> bool:
-        """Must be supported near the quote: a name, a number or a rare word. A lower-case word the coverage
-        never uses (and cannot be corrected to) is a paraphrase, left out; a name never is."""
+        """Must be supported near the quote: a name, a number, a rare word or the asked verb. A lower-case word
+        the coverage never uses (and cannot be corrected to) is a paraphrase, left out; a name never is."""
         if not self.alternatives:
-            return self.name or self.number
-        return self.name or self.number or self.rare or self.key
+            return self.name or self.number or self.predicate  # an event the coverage never tells of
+        return self.name or self.number or self.rare or self.key or self.predicate
 
     def _counted(self) -> bool:
         """Counts in the question's weight: a word the coverage uses as typed (or misspelt), or a required one.
@@ -110,6 +115,10 @@ class QuestionWord:
         for term, closeness in self.alternatives.items():
             if closeness > best and term in terms:
                 best, which = closeness, term
+        if best < 1.0:
+            for label, expansion in self.spelled_out.items():
+                if expansion <= terms:
+                    return 1.0, label  # "Immigration and Customs Enforcement" holds "ICE"
         return best, which
 
 
@@ -155,6 +164,7 @@ def read_question(index: CoverageIndex, question: str) -> ReadQuestion:
             "name who or what you are asking about"
         )
     typed_names = name_terms(question)
+    verb = asked_verb(question)
     total = max(1, index.size("sentence") + index.size("headline"))
     weights = index.term_weights(terms)
     words: dict[str, QuestionWord] = {}
@@ -172,6 +182,7 @@ def read_question(index: CoverageIndex, question: str) -> ReadQuestion:
             _bridge(index, word)
             df = max((index.doc_freq(t) for t in word.alternatives), default=0)
             word.rare = 0 < df < RARE_SHARE * total
+            word.predicate = typed == verb and not word.name and df <= _common(index)
             word.settle()
             words[term] = word
     content = [w for w in words.values() if not w.name and not w.number and w.alternatives.get(w.term) == 1.0]
@@ -187,11 +198,40 @@ def read_question(index: CoverageIndex, question: str) -> ReadQuestion:
     return ReadQuestion(question.strip(), question_kind(question), list(words.values()))
 
 
+# "did amazon sign ...", "will the court rule ...": a yes-or-no question, its auxiliary, the subject, the verb.
+_AUXILIARY = re.compile(
+    r"^\W*(?:so\s+|and\s+|but\s+)?(?:did|does|do|didnt|doesnt|dont|will|would|can|could|should|has|have|had)\s+(.*)",
+    re.IGNORECASE,
+)
+
+
+def asked_verb(question: str) -> str | None:
+    """The verb a yes-or-no question ("did", "does", "will" ...) asks about, as typed: the first word after the
+    auxiliary's subject (its first content word) that WordNet knows as a verb. Such a question asks whether one
+    event happened, so a sentence that holds its names but not this verb (nor a synonym of it) tells of another
+    event: "did amazon sign a contract with ice" is not answered by a sentence about an official in federal sales
+    contracts. (A "when" or "why" question takes the event as given and often puts it in other words.)"""
+    match = _AUXILIARY.match(question.strip())
+    if match is None:
+        return None
+    words = [w.casefold() for w in re.findall(r"[^\W\d_]+", match.group(1))]
+    subject = next((i for i, w in enumerate(words) if tokenize(w)), len(words))
+    for word in words[subject + 1 :]:
+        if any(pos == "v" for _, pos in lemmas(word)):
+            return word if tokenize(word) else None  # "say" is a stopword: nothing to require
+    return None
+
+
+def _common(index: CoverageIndex) -> float:
+    """Passages beyond which a word is too common to bridge with, or to require as the asked verb."""
+    return max(COMMON_MIN, COMMON_SHARE * (index.size("sentence") + index.size("headline")))
+
+
 def _bridge(index: CoverageIndex, word: QuestionWord) -> None:
     """Fill ``word.alternatives``: itself, a spelling correction, and WordNet's related words, as index terms.
     A related word in more than :data:`COMMON_SHARE` of the passages ("go" for "rifle", "make" for "create")
     is left out: it would support anything."""
-    common = max(COMMON_MIN, COMMON_SHARE * (index.size("sentence") + index.size("headline")))
+    common = _common(index)
     if index.doc_freq(word.term) > 0:
         word.alternatives[word.term] = 1.0
         word.labels[word.term] = word.word
@@ -223,12 +263,17 @@ def _same_family(word: str, other: str) -> bool:
     return len(word) >= 4 and len(other) >= 4 and word[:4] == other[:4]
 
 
-def mark_names(question: ReadQuestion, texts: Iterable[str]) -> None:
-    """Lower-case question words that the candidate sentences write capitalised in mid-sentence are names
-    ("marisa mayer" -> Marisa Mayer), when WordNet knows them as a name or not at all; a word the coverage and
-    WordNet both lack is one too (an unknown name, not a paraphrase). Headlines are not counted: many outlets
-    capitalise every word of them."""
+def mark_names(question: ReadQuestion, texts: Iterable[str], headlines: Iterable[str] = ()) -> None:
+    """Lower-case question words that the coverage writes as names are names ("marisa mayer" -> Marisa Mayer).
+
+    ``texts`` are the candidate sentences, ``headlines`` their headlines. A word is a name when the sentences
+    write it capitalised in mid-sentence and WordNet knows it as a name or not at all; or when WordNet lacks it
+    and nothing writes it in lower case, however few its mentions ("microsoft", whose only mention opens a
+    sentence or a headline). A headline's capitals alone never make a name (many outlets capitalise every word of
+    a headline), but a headline that writes it in lower case counts against. A word the coverage and WordNet both
+    lack is a name too (an unknown name, not a paraphrase)."""
     text = "\n".join(texts)
+    titles = "\n".join(headlines)
     for word, following in zip(question.words, question.words[1:], strict=False):
         if following.position == word.position + 1 and word.word.isalpha() and following.word.isalpha():
             pair = rf"(?<![\w'’-]){re.escape(word.word)}\s+{re.escape(following.word)}(?![\w'’-])"
@@ -242,23 +287,59 @@ def mark_names(question: ReadQuestion, texts: Iterable[str]) -> None:
         known_name = proper_noun(word.word)
         if not known_name and (lemmas(word.word) or not word.word.isalpha()):
             continue  # a common word in WordNet: capitals in the coverage would not make it a name
-        upper = lower = 0
-        stem = re.escape(word.word[: max(3, len(word.word) - 2)])
-        for match in re.finditer(rf"(?:^|(?<=[^\w'’-]))({stem})", text, re.IGNORECASE | re.MULTILINE):
+        stem = re.compile(rf"(?:^|(?<=[^\w'’-]))({re.escape(word.word[: max(3, len(word.word) - 2)])})",
+                          re.IGNORECASE | re.MULTILINE)  # fmt: skip
+        upper = lower = initial = 0
+        for match in stem.finditer(text):
             start = match.start(1)
             before = text[max(0, start - 3) : start].rstrip(" ")
             if not before or before[-1] in '.!?:"“‘(\n':
-                continue  # sentence-initial: capitalised anyway
-            if text[start].isupper():
+                initial += text[start].isupper()  # sentence-initial: capitalised anyway
+            elif text[start].isupper():
                 upper += 1
             else:
                 lower += 1
-        if upper >= 3 * lower and (upper >= 1 if known_name else upper >= 2 and not lemmas(word.word)):
+        for match in stem.finditer(titles):
+            if titles[match.start(1)].isupper():
+                initial += 1
+            else:
+                lower += 1
+        named = upper >= 3 * lower and (upper >= 1 if known_name else upper >= 2)
+        if named or (not known_name and lower == 0 and upper + initial >= 1):
             word.name = True
             word.alternatives = {
                 t: c for t, c in word.alternatives.items() if c >= SPELLING or _same_family(word.word, t)
             }
             word.settle()
+
+
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:(?:and|of|for|the|on|in|de|&)\s+)*[A-Z][a-z]+)+")
+_LINKING = frozenset({"and", "of", "for", "the", "on", "in", "de", "&"})
+
+
+def spell_out(question: ReadQuestion, texts: Iterable[str]) -> None:
+    """Let an acronym of the question be held by its expansion in the coverage: "ICE" by "Immigration and Customs
+    Enforcement", when a run of capitalised words in ``texts`` has its letters as initials (linking words such
+    as "and", "of" skipped). The expansion holds the acronym only whole: every one of its words."""
+    acronyms = {w.word: w for w in question.words if w.name and 2 <= len(w.word) <= 6 and w.word.isalpha()}
+    if not acronyms:
+        return
+    for match in _CAPITALISED_RUN.finditer("\n".join(texts)):
+        words = match.group().split()
+        for start in range(len(words)):
+            if words[start].casefold() in _LINKING:
+                continue
+            initials = ""
+            for end in range(start, len(words)):
+                if words[end].casefold() not in _LINKING:
+                    initials += words[end][0].casefold()
+                word = acronyms.get(initials)
+                if word is not None and end > start and words[end].casefold() not in _LINKING:
+                    label = " ".join(words[start : end + 1])
+                    terms = frozenset(t for w in words[start : end + 1] for t in tokenize(w))
+                    if terms and label not in word.spelled_out:
+                        word.spelled_out[label] = terms
+                        word.labels[label] = f"{label} (spelled out)"
 
 
 def excused(question: ReadQuestion, word: QuestionWord, terms: Iterable[frozenset[str]]) -> bool:

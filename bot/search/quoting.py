@@ -40,6 +40,11 @@ def pick_quotes(index: CoverageIndex, pool: list[Candidate]) -> list[Quote]:
             break
         if any(_similar(pick, other) for other in chosen):
             continue
+        clash = next((i for i, other in enumerate(chosen) if _sentences(pick) & _sentences(other)), None)
+        if clash is not None:  # a sentence and a two-sentence quote that includes it are one quote: the longer
+            if _sentences(pick) > _sentences(chosen[clash]):
+                chosen[clash] = pick
+            continue
         chosen.append(pick)
     return [_quote(index, c, copies[_normal(c.passage.text)]) for c in chosen]
 
@@ -105,6 +110,14 @@ def _similar(a: Candidate, b: Candidate) -> bool:
     if not x or not y:
         return False
     return len(x & y) / len(x | y) >= NEAR_DUPLICATE
+
+
+def _sentences(candidate: Candidate) -> set[str]:
+    """The sentences a quote prints (normalised, so that a reprint's copy is the same sentence)."""
+    quoted = {_normal(candidate.passage.text)}
+    if candidate.with_previous and candidate.previous is not None:
+        quoted.add(_normal(candidate.previous.text))
+    return quoted
 
 
 def _unique(items: Iterable[str]) -> list[str]:

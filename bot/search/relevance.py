@@ -10,7 +10,9 @@ neighbouring sentence does, at :data:`CONTEXT` of its closeness. A sentence is r
 
 - every name and number of the question, and every rare or key content word, is supported by the sentence, its
   headline or a neighbouring sentence at :data:`~bot.search.question.SUPPORTED` closeness (synonyms and typos
-  allowed, another name or number not: "India" is not supported by a sentence about China);
+  allowed, another name or number not: "India" is not supported by a sentence about China). A name held only by
+  a neighbouring sentence counts unless the sentence opens with another name (:func:`opening_name`): "Amazon.com
+  Inc. pitched ..." is about Amazon, whatever the sentence before it says of Microsoft;
 - one of the question's own words (as typed or misspelt, not only a WordNet relative) is held near it;
 - it and its context hold :data:`ANSWER_FLOOR` of the question's weight (idf), it alone :data:`SENTENCE_FLOOR`,
   and its whole article :data:`ARTICLE_FLOOR`.
@@ -18,11 +20,14 @@ neighbouring sentence does, at :data:`CONTEXT` of its closeness. A sentence is r
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from bot.core.text import tokenize
 from bot.search.answer_type import holds
 from bot.search.index import CoverageIndex, Hit, Passage
+from bot.search.lexicon import lemmas, only_proper, proper_noun
 from bot.search.question import SPELLING, SUPPORTED, QuestionWord, ReadQuestion, excused
 
 __all__ = [
@@ -31,9 +36,13 @@ __all__ = [
     "HEADLINE_FLOOR",
     "SENTENCE_FLOOR",
     "Relevance",
+    "Support",
     "best_sentence",
     "headline_relevant",
+    "judge",
+    "leans",
     "missing",
+    "opening_name",
     "relevance",
 ]
 
@@ -43,6 +52,18 @@ ARTICLE_FLOOR = 0.65  # ... its whole article (headline and every sentence)
 HEADLINE_FLOOR = 0.5  # ... a headline, to answer or to be shown as related
 CONTEXT = 0.8  # a word held by the headline or a neighbouring sentence counts at this share
 BRIDGED = 0.5  # share of its weight a word only WordNet bridges counts with
+
+# A sentence that leans on the one before it: it names its subject only by a pronoun or a role.
+_LEANS = re.compile(
+    r"^[\"“‘']?(?:he|she|it|they|his|her|its|their|this|that|these|those|there|the\s+(?:company|firm|agency|group|"
+    r"department|organi[sz]ation|man|woman|men|women|couple|government|bank|team|club|city|state|country|"
+    r"official|president|minister|court|judge|school|university|computer|device|program|programme|plan|bill|"
+    r"law|report|study|move|decision|deal|system|technology|service|network|station|airline|carrier|"
+    r"retailer|giant|startup|[a-z]+-old))\b",
+    re.IGNORECASE,
+)
+
+_FIRST_WORD = re.compile(r"^[\"“‘'(]*([^\W\d_][\w.'’&-]*)")
 
 Support = list[tuple[float, str | None]]  # per question word: closeness and the term that stands for it
 
@@ -94,6 +115,8 @@ def relevance(
         [w.support(sentence.terms) for w in question.words],
         [(where[id(p)], p.terms, [w.support(p.terms) for w in question.words]) for p in near],
         [w.support(article_terms) for w in question.words],
+        leans(sentence.text),
+        opening_name(sentence.text),
     )
 
 
@@ -146,15 +169,19 @@ def judge(
     mine_all: Support,
     near_all: Sequence[tuple[str, frozenset[str], Support]],
     article_all: Support,
+    leans: bool = False,
+    opener: frozenset[str] = frozenset(),
 ) -> Relevance:
     """:func:`relevance` from supports already computed (the answerer caches them per passage): the sentence's
-    ``terms`` and support, each context passage's (where, terms, support), and the article's support."""
+    ``terms`` and support, each context passage's (where, terms, support), the article's support, whether
+    the sentence :func:`leans` on the one before it, and the :func:`opening_name` it starts with."""
+    other = bool(opener) and not any(w.support(opener)[0] > 0 for w in question.words)  # another subject
     absent = [
         word.word
         for i, word in enumerate(question.words)  # first the cheap test that rules most candidates out
         if word.required
-        and max((mine_all[i][0], *(n[2][i][0] for n in near_all))) < SUPPORTED
-        and not excused(question, word, [terms, *(n[1] for n in near_all)])
+        and max((mine_all[i][0], *(n[2][i][0] for n in near_all if _may_hold(word, n[0], leans, other)))) < SUPPORTED
+        and not excused(question, word, [terms, *(n[1] for n in near_all if _may_hold(word, n[0], leans, other))])
     ]
     if absent:
         return Relevance(missing=tuple(absent))
@@ -187,6 +214,35 @@ def judge(
         anchored=anchored,
         supports=supports,
     )
+
+
+def leans(text: str) -> bool:
+    """Whether a sentence opens with a pronoun or a role ("He", "The company"): it names its subject in the
+    sentence before it, which a quote of it may then include."""
+    return _LEANS.match(text) is not None
+
+
+def opening_name(text: str) -> frozenset[str]:
+    """The terms of the name a sentence opens with ("Amazon.com Inc. pitched ..." -> amazon.com), when its first
+    word is one (capitalised, and WordNet knows it only as a name or not at all); empty otherwise."""
+    match = _FIRST_WORD.match(text)
+    if match is None or not match.group(1)[0].isupper():
+        return frozenset()
+    word = match.group(1).casefold()
+    base = re.split(r"[.'’]", word)[0]
+    if proper_noun(base) or only_proper(base) or not lemmas(base):
+        return frozenset(tokenize(word))
+    return frozenset()
+
+
+def _may_hold(word: QuestionWord, where: str, leaning: bool, other_subject: bool) -> bool:
+    """Whether a name of the question may be held by this context passage: by the headline (what the article is
+    about), by the sentence before one that leans on it, or by a neighbour of a sentence that does not open with
+    another name. "Amazon.com Inc. pitched ..." does not answer a question about Microsoft because the sentence
+    before it names Microsoft: it is about Amazon."""
+    if not word.name or where == "headline" or (leaning and where == "previous sentence"):
+        return True
+    return not other_subject
 
 
 def missing(question: ReadQuestion, terms: frozenset[str]) -> list[str]:

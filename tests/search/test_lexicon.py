@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.search.answer_type import holds, question_kind
+from bot.search.answer_type import holds, question_kind, strong
 from bot.search.lexicon import lemmas, lexical_file, only_proper, related_words, wordnet_available
+from bot.search.question import asked_verb
 from bot.search.spelling import Speller
 
 
@@ -70,7 +71,8 @@ def test_the_speller_rebuilds_when_the_vocabulary_changes(monkeypatch: pytest.Mo
      ("wich company pitched facial recogntion software", "who"), ("who wrote bezos a letter", "who"),
      ("which author shamed a metro employee", "who"), ("whats the name of the key witness", "who"),
      ("how much did the telescope cost", "how_many"), ("how tall is mount everest", "how_many"),
-     ("why is the amazon ice meeting a big deal", "why"), ("what did amazon employees say about ice", "what"),
+     ("why is the amazon ice meeting a big deal", "why"), ("what did amazon employees say about ice", "say"),
+     ("what did amazon pitch to ice", "what"),
      ("How did ICE plan to use Amazon's facial recognition?", "how"), ("where is the zoo", "where")],
 )  # fmt: skip
 def test_question_kind(question: str, kind: str) -> None:
@@ -85,6 +87,10 @@ def test_holds_recognises_the_kind_of_fact() -> None:
     assert holds("why", "He went to the emergency room because he could not swallow") == "reason"
     assert holds("who", "Hundreds of anonymous Amazon workers wrote Bezos", frozenset({"amazon", "bezos"}))
     assert holds("who", "The report was published on Monday.") is None
+    assert holds("say", "Workers wrote Bezos a letter, saying: “We refuse.”") == "statement"
+    assert holds("say", "An employee published a piece on Medium.") is None
+    assert strong("say", "saying: “We refuse.”") and not strong("say", "he said he would")
+    assert strong("how", "as a way for the agency to target immigrants") and not strong("how", "because it failed")
 
 
 def test_every_synset_line_is_found_by_its_offset() -> None:
@@ -105,3 +111,14 @@ def test_every_synset_line_is_found_by_its_offset() -> None:
     assert wordnet.offsets("dog", "n")[:1] == [2084071]  # dog.n.01
     assert wordnet.synset(2084071, "n")[0][:2] == ["dog", "domestic_dog"]
     assert wordnet.offsets("zymurgy", "n") and not wordnet.offsets("zzzz", "n") and not wordnet.offsets("a", "r")
+
+
+@pytest.mark.parametrize(
+    ("question", "verb"),
+    [("did amazon sign a contract with ice", "sign"), ("Has Amazon signed a contract with ICE?", "signed"),
+     ("does the eu ban facial recognition", "ban"), ("did amazon employees protest", "protest"),
+     ("when did amazon pitch its system to ice", None), ("did bezos say anything", None),
+     ("is amazon prime worth it", None)],
+)  # fmt: skip
+def test_the_verb_a_yes_or_no_question_asks_about(question: str, verb: str | None) -> None:
+    assert asked_verb(question) == verb
