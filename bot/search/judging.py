@@ -26,7 +26,8 @@ _HELPED_KINDS = ("where", "how", "say")  # ... helps when stated
 
 def judge_candidates(question: ReadQuestion, found: list[Candidate]) -> None:
     """Judge every candidate in place (:attr:`Candidate.relevance`, its answer type, its score). The support of
-    each passage is computed once: neighbours and whole articles are shared by many candidates."""
+    each passage is computed once: neighbours and whole articles are shared by many candidates. (An article's
+    terms are keyed by the very set: a sentence read outside its whole article has its context as its article.)"""
     cache: dict[object, Support] = {}
     for candidate in found:
         _judge(question, candidate, cache)
@@ -52,7 +53,7 @@ def _judge(question: ReadQuestion, candidate: Candidate, cache: dict[object, Sup
         candidate.passage.terms,
         _support(question, candidate.passage.pid, candidate.passage.terms, cache),
         [(where, p.terms, _support(question, p.pid, p.terms, cache)) for where, p in near],
-        _support(question, ("article", candidate.passage.article.id), candidate.article_terms, cache),
+        _support(question, ("article", id(candidate.article_terms)), candidate.article_terms, cache),
         leans(candidate.passage.text),
         opening_name(candidate.passage.text),
     )

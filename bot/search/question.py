@@ -16,12 +16,13 @@ import re
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from math import inf
 
 from bot.core.errors import InvalidQuestion
 from bot.core.text import tokenize
 from bot.search.answer_type import Kind, question_kind
 from bot.search.index import CoverageIndex
-from bot.search.lexicon import inflections, lemmas, only_proper, proper_noun, related_words
+from bot.search.lexicon import causes, inflections, lemmas, only_proper, proper_noun, related_words
 from bot.search.query import question_terms
 from bot.search.spelling import Speller
 
@@ -179,10 +180,11 @@ def read_question(index: CoverageIndex, question: str) -> ReadQuestion:
             word = QuestionWord(typed, term, weights[term], position=len(words))
             word.number = any(c.isdigit() for c in term) or typed in _NUMBER_WORDS
             word.name = (term in typed_names or only_proper(word.word)) and not word.number
-            _bridge(index, word)
+            asked = typed == verb and not word.name
+            _bridge(index, word, "v" if asked else None)  # the asked verb is not bridged to its noun's relatives
             df = max((index.doc_freq(t) for t in word.alternatives), default=0)
             word.rare = 0 < df < RARE_SHARE * total
-            word.predicate = typed == verb and not word.name and df <= _common(index)
+            word.predicate = asked and df <= _common(index)
             word.settle()
             words[term] = word
     content = [w for w in words.values() if not w.name and not w.number and w.alternatives.get(w.term) == 1.0]
@@ -227,7 +229,7 @@ def _common(index: CoverageIndex) -> float:
     return max(COMMON_MIN, COMMON_SHARE * (index.size("sentence") + index.size("headline")))
 
 
-def _bridge(index: CoverageIndex, word: QuestionWord) -> None:
+def _bridge(index: CoverageIndex, word: QuestionWord, pos: str | None = None) -> None:
     """Fill ``word.alternatives``: itself, a spelling correction, and WordNet's related words, as index terms.
     A related word in more than :data:`COMMON_SHARE` of the passages ("go" for "rifle", "make" for "create")
     is left out: it would support anything."""
@@ -249,11 +251,13 @@ def _bridge(index: CoverageIndex, word: QuestionWord) -> None:
             if term not in word.alternatives and 0 < index.doc_freq(term):
                 word.alternatives[term] = INFLECTED
                 word.labels[term] = f"{form} (inflection)"
-    for related, closeness in related_words(word.word).items():
+    effects = set() if word.name else set(causes(word.word))  # a cause says it however common: "killed", "died"
+    for related, closeness in related_words(word.word, pos).items():
         if word.name and not _same_family(word.word, related):
             continue  # a name keeps only its own forms ("japanese" -> "japan"), never a synonym
+        most = inf if related in effects else common
         for term in tokenize(related):
-            if term not in word.alternatives and 0 < index.doc_freq(term) <= common:
+            if term not in word.alternatives and 0 < index.doc_freq(term) <= most:
                 word.alternatives[term] = closeness
                 word.labels[term] = f"{related} (WordNet)"
 
@@ -278,6 +282,14 @@ def mark_names(question: ReadQuestion, texts: Iterable[str], headlines: Iterable
         if following.position == word.position + 1 and word.word.isalpha() and following.word.isalpha():
             pair = rf"(?<![\w'’-]){re.escape(word.word)}\s+{re.escape(following.word)}(?![\w'’-])"
             word.first_name = re.search(pair, text, re.IGNORECASE) is not None
+            if word.known and following.known and not (word.number or following.number):
+                linked = r"\s+(?:(?:and|of|for|the|&)\s+)?"
+                phrase = rf"(?<=[^\s.!?:\"“(]\s){_capitalised(word.word)}{linked}{_capitalised(following.word)}\b"
+                if len(re.findall(phrase, text)) >= 2:  # "news corp" -> Team News Corp: one name, held whole
+                    for one in (word, following):
+                        if not one.name:
+                            one.name = True
+                            one.settle()
     for word in question.words:
         if word.name or word.number or not word.known:
             if not word.known and not word.number and word.word.isalpha() and not lemmas(word.word):
@@ -340,6 +352,11 @@ def spell_out(question: ReadQuestion, texts: Iterable[str]) -> None:
                     if terms and label not in word.spelled_out:
                         word.spelled_out[label] = terms
                         word.labels[label] = f"{label} (spelled out)"
+
+
+def _capitalised(word: str) -> str:
+    """A pattern for ``word`` written with a capital, as a name in mid-sentence is ("news" -> "News")."""
+    return re.escape(word[:1].upper()) + re.escape(word[1:])
 
 
 def excused(question: ReadQuestion, word: QuestionWord, terms: Iterable[frozenset[str]]) -> bool:

@@ -63,7 +63,7 @@ _LEANS = re.compile(
     re.IGNORECASE,
 )
 
-_FIRST_WORD = re.compile(r"^[\"“‘'(]*([^\W\d_][\w.'’&-]*)")
+_LEADING_CAPITALS = re.compile(r"^[\"“‘'(]*((?:[A-Z][\w.'’&-]*)(?:\s+[A-Z][\w.'’&-]*){0,3})")
 
 Support = list[tuple[float, str | None]]  # per question word: closeness and the term that stands for it
 
@@ -223,16 +223,20 @@ def leans(text: str) -> bool:
 
 
 def opening_name(text: str) -> frozenset[str]:
-    """The terms of the name a sentence opens with ("Amazon.com Inc. pitched ..." -> amazon.com), when its first
-    word is one (capitalised, and WordNet knows it only as a name or not at all); empty otherwise."""
-    match = _FIRST_WORD.match(text)
-    if match is None or not match.group(1)[0].isupper():
+    """The distinctive terms of the name a sentence opens with ("Amazon.com Inc. pitched ..." -> amazon, "Team
+    Tyco will ..." -> tyco): its leading capitalised words that WordNet knows only as names or not at all (short
+    abbreviations such as "Inc." and "Mr" left out); empty when it opens with anything else."""
+    words = _LEADING_CAPITALS.match(text)
+    if words is None:
         return frozenset()
-    word = match.group(1).casefold()
-    base = re.split(r"[.'’]", word)[0]
-    if proper_noun(base) or only_proper(base) or not lemmas(base):
-        return frozenset(tokenize(word))
-    return frozenset()
+    found: set[str] = set()
+    for word in words.group(1).split():
+        base = re.split(r"[.'’]", word.casefold())[0]
+        if len(base) <= 3 or word.endswith("."):
+            continue
+        if proper_noun(base) or only_proper(base) or not lemmas(base):
+            found.update(tokenize(base))
+    return frozenset(found)
 
 
 def _may_hold(word: QuestionWord, where: str, leaning: bool, other_subject: bool) -> bool:

@@ -24,6 +24,13 @@ def test_related_words_bridge_other_words_for_the_same_thing(word: str, related:
     assert word not in related_words(word)
 
 
+def test_a_more_specific_word_and_a_cause_say_it_too() -> None:
+    assert related_words("boat")["ferry"] == 0.8  # a ferry is a boat: "boat fire" is held by "ferry fire"
+    assert "tender" not in related_words("boat")  # a boat too, but that is not what "tender" usually means
+    assert related_words("died")["kill"] == 0.8  # to kill is to cause to die: "298 people were killed"
+    assert "die" not in related_words("kill") or related_words("kill")["die"] < 0.8  # but not the other way
+
+
 def test_verbs_do_not_borrow_their_hypernyms() -> None:
     assert "write" not in related_words("sign")  # signing is a kind of writing, but not what a reader means
 

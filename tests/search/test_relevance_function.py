@@ -109,3 +109,25 @@ def test_an_acronym_is_held_by_its_expansion_whole() -> None:
     assert answer.quotes[0].text.startswith("Immigration and Customs Enforcement officials met")
     assert answer.quotes[0].why is not None
     assert answer.quotes[0].why.supports["ice"] == "Immigration and Customs Enforcement (spelled out), sentence"
+
+
+def test_a_changed_name_inside_a_multi_word_name_is_refused() -> None:
+    """The words "black pearl" are one name (the coverage writes "Black Pearl" in mid-sentence), so "Team Tyco will not
+    have its result recorded" does not answer for Team Black Pearl, though its neighbour names it."""
+    index = coverage()
+    index.add_articles(
+        [
+            article(
+                "race",
+                "Yacht race leg ends",
+                "Team Tyco will not have its result recorded, after failing to meet a mandatory radio check. "
+                "Illbruck is first, ahead of Team Tyco, while Team Black Pearl is a further two miles astern. "
+                "The skipper of Team Black Pearl said the crew was tired.",
+            )
+        ]
+    )
+    answered = answer_question(index, "why was team tyco's result not recorded")
+    assert answered.answered
+    assert answered.quotes[0].text.startswith("Team Tyco will not have its result recorded")
+    refused = answer_question(index, "why was team black pearl's result not recorded")
+    assert not any(q.text.startswith("Team Tyco will not") for q in refused.quotes)
