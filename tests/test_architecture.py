@@ -54,6 +54,12 @@ TIERS: dict[str, list[Tier]] = {
     "service": [Tier(frozenset({"part", "seeding"})), Tier(None, peers=True), Tier(frozenset({"news"}))],
 }
 
+#: Modules that are one picker's own steps: for the tiers they are that picker (the answerer's BM25 candidates,
+#: judging and quoting are no one else's), so timeline and sources may not import them either.
+STEPS_OF: dict[str, dict[str, str]] = {
+    "search": {"candidates": "answers", "judging": "answers", "quoting": "answers"},
+}
+
 #: Third-party packages only some layers may import (the core never imports discord or click).
 ONLY_IN: dict[str, set[str]] = {
     "discord": {"discord_app"},
@@ -138,7 +144,9 @@ def wrong_arrows(module: str, source: str, *, is_package: bool = False) -> list[
             if there not in LAYERS[here]:
                 wrong.setdefault((line, there), f"line {line}: {module} -> {target} ({here} may not import {there})")
         elif here in TIERS and len(module.split(".")) > 2 and len(target.split(".")) > 2:
+            steps = STEPS_OF.get(here, {})
             mine, theirs = module.split(".")[2], target.split(".")[2]
+            mine, theirs = steps.get(mine, mine), steps.get(theirs, theirs)
             if mine == theirs:
                 continue
             a, b = _tier(here, mine), _tier(here, theirs)
@@ -187,6 +195,9 @@ WRONG = [
     ("bot.search.sources", "from bot.search.answers import answer_question\n"),  # sources -> answers
     ("bot.search.answers", "from bot.search.sources import outlet_coverage\n"),  # answers -> sources
     ("bot.search.answers", "from bot.search import timeline\n"),  # answers -> timeline
+    ("bot.search.timeline", "from bot.search.judging import judge\n"),  # timeline -> one of the answerer's steps
+    ("bot.search.sources", "def f():\n    from bot.search.candidates import candidates\n"),
+    ("bot.search.relevance", "from bot.search.quoting import quotes\n"),  # shared code -> an answer step
     ("bot.discord_app.client", "from bot.ops.maintenance import command_signature\n"),  # discord_app -> ops
     ("bot.discord_app.corpus", "def f():\n    from bot.ops import maintenance\n"),
     # the core imports nothing of bot/, nor discord, click or aiohttp
@@ -225,6 +236,8 @@ RIGHT = [
     ("bot.cli.discord", "def run():\n    from bot.discord_app import run_bot\n"),
     ("bot.present.chart.draw", "from .layout import fit\nfrom matplotlib.figure import Figure\n"),
     ("bot.intake.guard", "import aiohttp\nfrom bot import __version__\n"),
+    ("bot.search.answers", "from bot.search.judging import judge\nfrom bot.search.quoting import quotes\n"),
+    ("bot.search.judging", "from bot.search.candidates import Candidate\nfrom bot.search.relevance import r\n"),
     ("bot.service.news", "from bot.service.articles import ArticlesPart\nfrom bot.service.part import ServicePart\n"),
     ("bot.service.articles", "from bot.service.part import ServicePart\nfrom bot.service.seeding import seed\n"),
 ]

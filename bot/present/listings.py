@@ -171,7 +171,8 @@ def render_findings(findings: Iterable[Finding], *, quiet: bool = False) -> list
         if quiet and check.ok and not check.fix:
             continue
         mark = "FAIL" if not check.ok else "WARN" if check.fix else "ok  "
-        lines.append(f"{mark} {check.name}: {check.detail}" + (f" — {check.fix}" if check.fix else ""))
+        line = f"{mark} {check.name}: {check.detail}" + (f" — {check.fix}" if check.fix else "")
+        lines.append(PLAIN.escape(line))  # a detail may quote a path or a setting: shown, never obeyed
     return lines
 
 

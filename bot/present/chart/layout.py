@@ -16,6 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.font_manager import FontProperties
 from matplotlib.ft2font import FT2Font
 
+from bot.core.shorten import ELLIPSIS
 from bot.present.chart.bins import ChartData, shorten_line
 
 __all__ = [
@@ -48,7 +49,7 @@ def label_text(headline: str, source: str, prop: FontProperties, width: float, m
     words = headline.split()
     while measure(text, prop) > width and len(words) > 1:
         words.pop()
-        text = f"{' '.join(words).rstrip(' ,;:.-–—…')}… — {source}"
+        text = f"{' '.join(words).rstrip(' ,;:.-–—' + ELLIPSIS)}{ELLIPSIS} — {source}"
     return text if measure(text, prop) <= width else fit(text, prop, width, measure)
 
 
@@ -109,11 +110,11 @@ def fit(text: str, prop: FontProperties, width: float, measure: Measure) -> str:
     low, high = 1, len(text)
     while low < high:  # the longest prefix that fits
         mid = (low + high + 1) // 2
-        if measure(text[:mid].rstrip() + "…", prop) <= width:
+        if measure(text[:mid].rstrip() + ELLIPSIS, prop) <= width:
             low = mid
         else:
             high = mid - 1
-    return text[:low].rstrip() + "…"
+    return text[:low].rstrip() + ELLIPSIS
 
 
 def place_highlights(
