@@ -14,7 +14,7 @@ import click
 from bot.cli.common import data_dir_option, open_service, scoped_service, server_option, settings_for
 from bot.core.errors import NewsBotError
 from bot.present.listings import render_findings, render_stats
-from bot.present.notices import render_backed_up, render_moved_aside, render_restored
+from bot.present.notices import render_backed_up, render_moved_aside, render_restore_question, render_restored
 
 __all__ = ["backup", "doctor", "restore", "stats"]
 
@@ -65,7 +65,7 @@ def restore(source: Path, yes: bool, verbose: bool, data_dir: Path | None) -> No
 
     settings = settings_for(data_dir)
     if not yes and settings.database_url is None:  # PostgreSQL's are pg_restore's: the restore says so, asks nothing
-        click.confirm(f"Replace the corpus in {settings.database_path} with {source}?", abort=True, err=True)
+        click.confirm(render_restore_question(settings.database_path, source), abort=True, err=True)
     try:
         count, moved = NewsService.restore(settings, source)
     except NewsBotError as exc:

@@ -30,6 +30,7 @@ __all__ = [
     "render_moved_aside",
     "render_nothing_added",
     "render_page_footer",
+    "render_restore_question",
     "render_restored",
     "render_slow_down",
 ]
@@ -91,6 +92,11 @@ def render_changes_title(coverage: str) -> str:
 
 def render_backed_up(database: Path, target: Path, size: int) -> str:
     return PLAIN.escape(f"Backed up {database} to {target} ({size:,} bytes)")
+
+
+def render_restore_question(database: Path | str, source: Path) -> str:
+    """What ``newsbot restore`` asks before it replaces the database (``--yes`` skips the question)."""
+    return PLAIN.escape(f"Replace the corpus in {database} with {source}?")
 
 
 def render_restored(count: int, source: Path) -> str:
