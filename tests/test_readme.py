@@ -48,7 +48,7 @@ def ordered_sessions() -> list[list[tuple[str, str]]]:
 
 def test_the_readme_has_sessions() -> None:
     assert len(sessions()) >= 3
-    assert len(ordered_sessions()) >= 1
+    assert len(ordered_sessions()) >= 2
 
 
 @pytest.mark.parametrize(("command", "expected"), sessions())

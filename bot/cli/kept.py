@@ -1,5 +1,5 @@
-"""``newsbot gaps``: the questions a coverage could not answer, what newsbot keeps of what people asked, for the
-operator and the moderators."""
+"""``newsbot gaps`` (the questions a coverage could not answer) and ``newsbot feedback`` (the quotes readers found
+least helpful): what newsbot keeps of what people asked, for the operator and the moderators."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import click
 
 from bot.cli.common import data_dir_option, echo_json, scoped_service, server_option
 from bot.core.models import now_iso
-from bot.present.kept import render_gaps
+from bot.present.kept import render_feedback, render_gaps
 
-__all__ = ["gaps"]
+__all__ = ["feedback", "gaps"]
 
 
 @click.command()
@@ -35,3 +35,26 @@ def gaps(as_json: bool, server: str | None, data_dir: Path | None) -> None:
         echo_json(report.to_json())
     else:
         click.echo(render_gaps(report, today=now_iso()[:10]))
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@server_option
+@data_dir_option
+def feedback(as_json: bool, server: str | None, data_dir: Path | None) -> None:
+    """The quotes readers voted on with the Helpful / Not helpful buttons under answers in Discord, the least
+    helpful first, with the questions they answered.
+
+    Votes are kept with their answers for NEWSBOT_KEEP_ANSWERS days (90 by default), under a keyed hash of each
+    voter, never the user id; the counts per quote stay. Votes never change how answers are ranked.
+
+    Example:
+
+        newsbot feedback --server 123456789012345678 --json
+    """
+    service, where = scoped_service(data_dir, server)
+    report = service.feedback(server=where)
+    if as_json:
+        echo_json(report.to_json())
+    else:
+        click.echo(render_feedback(report))

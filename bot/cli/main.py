@@ -23,7 +23,7 @@ from bot.cli.discord import run, sync
 from bot.cli.embed import embed
 from bot.cli.evaluate import eval_command
 from bot.cli.feeds import feeds
-from bot.cli.kept import gaps
+from bot.cli.kept import feedback, gaps
 from bot.cli.migrate_store import migrate_store
 from bot.cli.ops import backup, doctor, restore, stats
 from bot.cli.servers import log, servers
@@ -74,6 +74,7 @@ cli.add_command(feeds)
 cli.add_command(eval_command)
 cli.add_command(embed)
 cli.add_command(gaps)
+cli.add_command(feedback)
 
 
 def main() -> None:  # pragma: no cover - the console script

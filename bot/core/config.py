@@ -99,6 +99,13 @@ class Settings(BaseSettings):
         description="Days a question the coverage could not answer is kept (its text only, never who asked), for "
         "`/corpus gaps` and `newsbot gaps`; 0 keeps none.",
     )
+    keep_answers: int = Field(
+        default=90,
+        ge=0,
+        description="Days an answer given in Discord is kept (its question and quotes, never who asked) for the "
+        "buttons under it, with its Helpful / Not helpful votes (a keyed hash of each voter, never the user id); "
+        "the vote counts per quote stay. 0: answers carry no buttons and nothing is kept.",
+    )
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR. DEBUG logs question text.")
     shard_count: int | None = Field(default=None, ge=1, description="Total shards (discord.py sharding).")
     shard_ids: Annotated[list[int], NoDecode] = Field(

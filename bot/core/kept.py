@@ -1,19 +1,30 @@
-"""What newsbot keeps of what people asked: knowledge gaps (questions the coverage could not answer), as the
-renderer and the JSON output see them.
+"""What newsbot keeps of what people asked: knowledge gaps (questions the coverage could not answer) and the
+Helpful / Not helpful votes on answers, as the store, the renderer and the JSON output see them.
 
-Kept per Discord server (0: the default collection, which direct messages and the command line read) and only for
-the days the operator allows (NEWSBOT_KEEP_GAPS). A gap holds no user id: only the question's text.
+Both are kept per Discord server (0: the default collection, which direct messages and the command line read) and
+only for the days the operator allows (NEWSBOT_KEEP_GAPS, NEWSBOT_KEEP_ANSWERS). Neither holds a user id: a gap is
+the question's text, a vote is counted under a keyed hash of its voter (see :mod:`bot.service.feedback`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-__all__ = ["GapReport", "GapTally", "KnowledgeGap", "OpenGap", "kept_since"]
+__all__ = [
+    "FeedbackReport",
+    "GapReport",
+    "GapTally",
+    "KnowledgeGap",
+    "OpenGap",
+    "QuoteFeedback",
+    "QuoteTally",
+    "VoteOutcome",
+    "kept_since",
+]
 
 
 @dataclass(frozen=True)
@@ -74,6 +85,52 @@ class GapReport(BaseModel):
 
     def to_json(self) -> dict[str, Any]:
         return {"server_id": self.server_id, "keep_days": self.keep_days, "gaps": [g.to_json() for g in self.gaps]}
+
+
+#: What a click on Helpful / Not helpful did: a first vote, a changed one, or the same vote again.
+VoteOutcome = Literal["counted", "changed", "already"]
+
+
+@dataclass(frozen=True)
+class QuoteTally:
+    """The votes on one quote of an article in one server, as the store counts them."""
+
+    article_id: str
+    start: int  # the quote is the article's body[start:end]
+    end: int
+    text: str
+    helpful: int
+    not_helpful: int
+    questions: tuple[str, ...]  # of the kept answers it was part of, most recent first
+
+
+class QuoteFeedback(BaseModel):
+    """The votes on one quoted sentence (or two contiguous ones) of an article, in one server."""
+
+    article_id: str
+    start: int  # the quote's place in the article's text: body[start:end]
+    end: int
+    text: str  # the quote as it was shown
+    title: str | None  # the article's headline and outlet, None when it has been removed since
+    source: str | None
+    url: str | None
+    helpful: int
+    not_helpful: int
+    questions: list[str] = Field(default_factory=list)  # the questions it answered, most recent first (kept days)
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump()
+
+
+class FeedbackReport(BaseModel):
+    """A server's voted quotes, the least helpful first."""
+
+    server_id: int
+    keep_days: int  # NEWSBOT_KEEP_ANSWERS (0: answers carry no vote buttons)
+    quotes: list[QuoteFeedback] = Field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"server_id": self.server_id, "keep_days": self.keep_days, "quotes": [q.to_json() for q in self.quotes]}
 
 
 def kept_since(days: int, now: dt.datetime | None = None) -> str:

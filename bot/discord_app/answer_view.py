@@ -6,6 +6,7 @@ far below Discord's 100 characters whatever the articles), so nothing about them
 is a class of its own here; :func:`answer_view` puts them under one answer and :data:`ANSWER_BUTTONS` is what the
 bot registers at start.
 
+- **Helpful** / **Not helpful** (:mod:`bot.discord_app.feedback`): one vote per person per answer, changeable.
 - **Context** shows, privately, each quote with the sentence before and after it in its article, and its link.
 """
 
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.discord_app.feedback import FeedbackButton
 from bot.discord_app.replies import CONTENT_LIMIT, acknowledge, report_error, send
 from bot.present.context import render_contexts
 from bot.present.render import DISCORD
@@ -57,11 +59,13 @@ class ContextButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"a
             await send(interaction, message, ephemeral=True)
 
 
-ANSWER_BUTTONS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (ContextButton,)
+ANSWER_BUTTONS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (FeedbackButton, ContextButton)
 
 
 def answer_view(answer_id: int) -> discord.ui.View:
-    """The buttons under the kept answer ``answer_id``."""
+    """The buttons under the kept answer ``answer_id``: Helpful, Not helpful, Context."""
     view = discord.ui.View(timeout=None)
+    view.add_item(FeedbackButton(answer_id, helpful=True))
+    view.add_item(FeedbackButton(answer_id, helpful=False))
     view.add_item(ContextButton(answer_id))
     return view

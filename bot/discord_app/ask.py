@@ -44,7 +44,10 @@ DM_FOOTER = "-# From the default collection: in a server, I answer from that ser
 
 def kept_answer(bot: NewsBot, answer: Answer, server: int | None) -> int | None:
     """Keep an answer for the buttons under it (runs in the worker thread); its id, or None when it quotes nothing
-    or the store cannot take it now (the answer is sent without buttons rather than not at all)."""
+    or the store cannot take it now (the answer is sent without buttons rather than not at all), or when answers
+    are not kept (NEWSBOT_KEEP_ANSWERS=0: no buttons)."""
+    if not bot.service.keeps_answers:
+        return None
     try:
         return bot.service.record_answer(answer, server=server)
     except StoreError:

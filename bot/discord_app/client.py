@@ -109,6 +109,7 @@ class NewsBot(commands.AutoShardedBot):
         from bot.discord_app.compare import CompareCog
         from bot.discord_app.corpus import CorpusCog
         from bot.discord_app.feeds import FeedsCog
+        from bot.discord_app.help import HelpCog
         from bot.discord_app.sources import SourcesCog
         from bot.discord_app.timeline import TimelineCog
 
@@ -119,6 +120,7 @@ class NewsBot(commands.AutoShardedBot):
             CompareCog(self),
             CorpusCog(self),
             FeedsCog(self),
+            HelpCog(self),
         ):
             await self.add_cog(cog)
 
@@ -179,14 +181,16 @@ class NewsBot(commands.AutoShardedBot):
 
     @tasks.loop(hours=1.0)
     async def prune_kept(self) -> None:
-        """At start and every hour, what is kept of people's questions beyond NEWSBOT_KEEP_GAPS days is deleted."""
-        try:
-            pruned = await asyncio.to_thread(self.service.prune_gaps)
-        except Exception:  # noqa: BLE001 - a failed pruning must not stop the loop; the next round tries again
-            log.warning("could not delete the expired knowledge gaps", exc_info=True)
-        else:
-            if pruned:
-                log.info("deleted %d expired knowledge gaps", pruned)
+        """At start and every hour, what is kept of people's questions beyond its days is deleted: knowledge gaps
+        (NEWSBOT_KEEP_GAPS), sent answers and their votes (NEWSBOT_KEEP_ANSWERS)."""
+        for what, prune in (("knowledge gaps", self.service.prune_gaps), ("answers", self.service.prune_answers)):
+            try:
+                pruned = await asyncio.to_thread(prune)
+            except Exception:  # noqa: BLE001 - a failed pruning must not stop the loop; the next round tries again
+                log.warning("could not delete the expired %s", what, exc_info=True)
+            else:
+                if pruned:
+                    log.info("deleted %d expired %s", pruned, what)
 
     async def close(self) -> None:
         self.unload_idle_indexes.cancel()

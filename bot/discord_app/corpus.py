@@ -37,7 +37,7 @@ from bot.discord_app.replies import (
 )
 from bot.intake.article_files import SUFFIXES, articles_from_text, too_large
 from bot.intake.ingest import article_from_fields, article_from_url, fetch_policy, looks_like_url
-from bot.present.kept import render_gaps
+from bot.present.kept import render_feedback, render_gaps
 from bot.present.listings import (
     article_choice,
     render_added,
@@ -327,3 +327,11 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Moder
         report = await asyncio.to_thread(self.bot.service.gaps, server=guild_of(interaction))
         text = render_gaps(report, DISCORD, today=now_iso()[:10], max_chars=EMBED_DESCRIPTION_LIMIT)
         await send(interaction, embed=discord.Embed(title="Knowledge gaps", description=text), ephemeral=True)
+
+    @app_commands.command(name="feedback")
+    async def feedback(self, interaction: discord.Interaction[Any]) -> None:
+        """The quotes readers here found least helpful, with the questions they answered."""
+        await acknowledge(interaction, ephemeral=True)
+        report = await asyncio.to_thread(self.bot.service.feedback, server=guild_of(interaction))
+        text = render_feedback(report, DISCORD, max_chars=EMBED_DESCRIPTION_LIMIT)
+        await send(interaction, embed=discord.Embed(title="Feedback", description=text), ephemeral=True)

@@ -1,6 +1,7 @@
-"""What newsbot keeps of what people asked, as text: knowledge gaps (``newsbot gaps``, ``/corpus gaps``).
+"""What newsbot keeps of what people asked, as text: knowledge gaps (``newsbot gaps``, ``/corpus gaps``), the
+least helpful quotes (``newsbot feedback``, ``/corpus feedback``) and what a voter is told.
 
-Questions came from users: they go through the style's escaping. Times are said relative
+Questions and quotes came from users and articles: they go through the style's escaping. Times are said relative
 to ``today`` ("today", "3 days ago"), the day the listing is made.
 """
 
@@ -8,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.core.kept import GapReport, KnowledgeGap
+from bot.core.kept import FeedbackReport, GapReport, KnowledgeGap, QuoteFeedback, VoteOutcome
 from bot.core.shorten import clip
 from bot.present.style import PLAIN, Style
 
-__all__ = ["days_ago", "render_gaps"]
+__all__ = ["days_ago", "render_feedback", "render_gaps", "render_vote"]
 
 QUESTION_CHARS = 200  # a question is shown at most this long (it was asked in up to 500)
+QUOTE_CHARS = 300
 ALSO_ASKED = 2  # other wordings of a group shown under its latest one
 
 
@@ -63,6 +65,40 @@ def render_gaps(report: GapReport, style: Style = PLAIN, *, today: str, max_char
         entries.append(["Answered since by a new article:"])
         entries.extend(_gap_lines(gap, style, today) for gap in report.answered)
     return _fit(entries, max_chars)
+
+
+def _quote_lines(quote: QuoteFeedback, style: Style) -> list[str]:
+    votes = style.bold(f"{quote.not_helpful} not helpful, {quote.helpful} helpful")
+    if quote.title is not None and quote.source is not None:
+        where = f"{style.escape(quote.source)} · {style.link(style.escape(clip(quote.title, 120)), quote.url)}"
+    else:
+        where = f"{style.code(quote.article_id)} (removed since)"
+    lines = [f"• {votes} · {where}", f"> {style.escape(clip(quote.text, QUOTE_CHARS))}"]
+    if quote.questions:
+        lines.append("  asked: " + "; ".join(_question(q, style) for q in quote.questions[:3]))
+    return lines
+
+
+def render_feedback(report: FeedbackReport, style: Style = PLAIN, *, max_chars: int | None = None) -> str:
+    """The quotes readers voted on, the least helpful first: the votes, the quote and its article, and the
+    questions it was the answer to."""
+    if report.keep_days == 0:
+        return "Feedback is off (NEWSBOT_KEEP_ANSWERS=0): answers carry no vote buttons."
+    if not report.quotes:
+        return "No votes yet: every answer in Discord carries Helpful / Not helpful buttons."
+    entries = [["Quotes readers voted on, the least helpful first:"]]
+    entries.extend(_quote_lines(quote, style) for quote in report.quotes)
+    return _fit(entries, max_chars)
+
+
+def render_vote(outcome: VoteOutcome, helpful: bool) -> str:
+    """What the voter is told, privately, after a click on Helpful or Not helpful."""
+    what = "helpful" if helpful else "not helpful"
+    if outcome == "counted":
+        return f"Thanks: your vote ({what}) is counted."
+    if outcome == "changed":
+        return f"Your vote is changed to {what}."
+    return f"Your vote ({what}) is already counted."
 
 
 def _fit(entries: list[list[str]], max_chars: int | None) -> str:

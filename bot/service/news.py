@@ -20,6 +20,7 @@ from bot.search.keeper import Indexes
 from bot.search.semantic import EmbeddingReader, open_reader
 from bot.service.answer_records import AnswerRecordsPart
 from bot.service.articles import ArticlesPart
+from bot.service.feedback import FeedbackPart
 from bot.service.feeds import FeedsPart
 from bot.service.gaps import GapsPart
 from bot.service.operations import OperationsPart
@@ -35,7 +36,15 @@ __all__ = ["NewsService"]
 
 
 class NewsService(
-    ArticlesPart, QuestionsPart, VectorsPart, FeedsPart, ServersPart, OperationsPart, AnswerRecordsPart, GapsPart
+    ArticlesPart,
+    QuestionsPart,
+    VectorsPart,
+    FeedsPart,
+    ServersPart,
+    OperationsPart,
+    AnswerRecordsPart,
+    GapsPart,
+    FeedbackPart,
 ):
     """Coverage questions, timelines and corpus changes over one data directory, per Discord server."""
 
@@ -52,10 +61,12 @@ class NewsService(
         reader: EmbeddingReader | None = None,
         allow_future_dates: bool = False,
         keep_gaps: int = 90,
+        keep_answers: int = 90,
     ) -> None:
         self._store = store
         self._allow_future_dates = allow_future_dates
         self._keep_gaps, self._gap_checks = keep_gaps, None
+        self._keep_answers = keep_answers
         self._reader = reader
         self._embedder = EmbeddingWorker(reader) if reader is not None else None
         self._embed_replayed = False
@@ -100,6 +111,7 @@ class NewsService(
             reader=reader,
             allow_future_dates=settings.allow_future_dates,
             keep_gaps=settings.keep_gaps,
+            keep_answers=settings.keep_answers,
         )
 
     @staticmethod

@@ -50,6 +50,7 @@ class ServicePart:
     coverage: CoverageMode
     editor_guild_ids: frozenset[int]
     _keep_gaps: int  # days a question the coverage could not answer is kept (0: none)
+    _keep_answers: int  # days a sent answer and its votes are kept (0: none, and answers carry no buttons)
     _gap_checks: ThreadPoolExecutor | None  # the thread that asks open gaps again after an add (bot.service.gaps)
 
     def _articles_added(self, where: int, articles: Sequence[Article]) -> None:

@@ -13,6 +13,7 @@ from bot.core.errors import InvalidInput
 from bot.storage.answers import AnswerRows
 from bot.storage.articles import ArticleRows
 from bot.storage.changes import ChangeLog
+from bot.storage.feedback import FeedbackRows
 from bot.storage.feeds import FeedRows
 from bot.storage.gaps import GapRows
 from bot.storage.pg_connection import PgConnection
@@ -22,7 +23,7 @@ from bot.storage.store import POSTGRESQL_BACKUPS
 __all__ = ["PgStore"]
 
 
-class PgStore(ArticleRows, ChangeLog, FeedRows, ServerRows, AnswerRows, GapRows, PgConnection):
+class PgStore(ArticleRows, ChangeLog, FeedRows, ServerRows, AnswerRows, GapRows, FeedbackRows, PgConnection):
     """Articles in PostgreSQL. Thread-safe: a small pool of connections (callers run it off the event loop)."""
 
     def backup_file(self, target: Path) -> int:

@@ -23,6 +23,7 @@ from bot.storage.articles import ArticleRows
 from bot.storage.changes import Change, ChangeLog
 from bot.storage.connection import Connection, latest_schema_version
 from bot.storage.database import Health
+from bot.storage.feedback import FeedbackRows
 from bot.storage.feeds import FeedRows
 from bot.storage.gaps import GapRows
 from bot.storage.keys import body_key, url_key
@@ -53,7 +54,7 @@ POSTGRESQL_BACKUPS = (
 )
 
 
-class Store(ArticleRows, ChangeLog, FeedRows, ServerRows, AnswerRows, GapRows, Connection):
+class Store(ArticleRows, ChangeLog, FeedRows, ServerRows, AnswerRows, GapRows, FeedbackRows, Connection):
     """Articles in SQLite. Thread-safe: one connection guarded by a lock (callers run it off the event loop)."""
 
     def backup_file(self, target: Path) -> int:

@@ -346,7 +346,8 @@ async def test_the_moderator_commands_are_hidden_by_default_permissions(fake: Fa
     running = await start(fake, settings_for(clean_env, dev_guild_id=fake.guild_id))
     try:
         commands = {c["name"]: c for c in fake.registered_commands(fake.guild_id)}
-        assert set(commands) == {"ask", "timeline", "sources", "compare", "corpus", "feeds"}
+        assert set(commands) == {"ask", "timeline", "sources", "compare", "corpus", "feeds", "help"}
+        assert commands["help"]["default_member_permissions"] is None
         assert commands["corpus"]["default_member_permissions"] == str(1 << 13)
         assert commands["ask"]["default_member_permissions"] is None
         assert fake.registered_commands() == []  # nothing synced globally on start
@@ -415,9 +416,17 @@ async def test_newsbot_sync_registers_commands_in_a_guild(fake: FakeDiscord, cle
     from bot.discord_app.client import _sync
 
     names = await _sync(load_settings(data_dir=clean_env, discord_token=fake.token), fake.guild_id)
-    assert sorted(names) == ["ask", "compare", "corpus", "feeds", "sources", "timeline"]
+    assert sorted(names) == ["ask", "compare", "corpus", "feeds", "help", "sources", "timeline"]
     registered = {c["name"]: c for c in fake.registered_commands(fake.guild_id)}
-    assert {o["name"] for o in registered["corpus"]["options"]} == {"add", "remove", "list", "stats", "log", "gaps"}
+    assert {o["name"] for o in registered["corpus"]["options"]} == {
+        "add",
+        "remove",
+        "list",
+        "stats",
+        "log",
+        "gaps",
+        "feedback",
+    }
     assert fake.registered_commands() == []
     from bot.ops.maintenance import doctor
 

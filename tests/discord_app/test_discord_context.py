@@ -67,7 +67,8 @@ async def context_of(
 ) -> list[BotReply]:
     """Press Context under ``answer``; the ``messages`` private messages it brought, in order (and no more)."""
     components = answer.components if isinstance(answer, BotReply) else answer["components"]
-    ix = await fake.click(answer, components[0]["components"][0]["custom_id"], **click)
+    [context] = [c for row in components for c in row["components"] if c.get("label") == "Context"]
+    ix = await fake.click(answer, context["custom_id"], **click)
     first = await ix.callback()
     assert (first.type, first.ephemeral) == (DEFERRED_CHANNEL_MESSAGE, True)
     replies = [await ix.followup(i, timeout=15) for i in range(messages)]

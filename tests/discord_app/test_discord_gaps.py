@@ -14,28 +14,17 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from tests.discord_app.test_discord import article_file
+from tests.discord_app.test_discord import article_file, settings_for
 from tests.fakediscord import FakeDiscord, FakeGuild
 from tests.helpers import start_newsbot, stop_newsbot
 
 # isort: split
-from bot.core.config import Settings, load_settings
 from bot.discord_app.client import NewsBot
 from bot.service import NewsService
 
 CUP = "Who won the 2022 World Cup?"
 ORLANDO = "Did Orlando police end the Rekognition pilot?"
 HOSTILE = "@everyone <@123> **who** won [the cup](https://evil.example) in 2022?"
-
-
-@pytest_asyncio.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as server:
-        yield server
-
-
-def settings_for(data_dir: Path, **extra: Any) -> Settings:
-    return load_settings(data_dir=data_dir, ask_cooldown_rate=100, **extra)
 
 
 async def kept(bot: NewsBot, server: int | None, count: int) -> None:
@@ -46,6 +35,12 @@ async def kept(bot: NewsBot, server: int | None, count: int) -> None:
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"{count} gaps were not kept for {server}")
+
+
+@pytest_asyncio.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    async with FakeDiscord() as server:
+        yield server
 
 
 async def ask(fake: FakeDiscord, question: str, guild: FakeGuild | None = None) -> str:

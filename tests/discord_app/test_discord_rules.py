@@ -382,7 +382,7 @@ async def test_sync_clear_removes_one_scope_and_doctor_warns_about_copies_in_bot
 
     await _sync(settings, fake.guild_id)
     await _sync(settings, None)
-    assert len(fake.registered_commands(fake.guild_id)) == len(fake.registered_commands()) == 6
+    assert len(fake.registered_commands(fake.guild_id)) == len(fake.registered_commands()) == 7
     assert command_warnings() == [
         (
             f"guild {fake.guild_id} has the slash commands twice: its own copy and the global one",
@@ -391,8 +391,8 @@ async def test_sync_clear_removes_one_scope_and_doctor_warns_about_copies_in_bot
     ]
 
     removed = await _sync(settings, fake.guild_id, clear=True)
-    assert sorted(removed) == ["ask", "compare", "corpus", "feeds", "sources", "timeline"]
-    assert fake.registered_commands(fake.guild_id) == [] and len(fake.registered_commands()) == 6
+    assert sorted(removed) == ["ask", "compare", "corpus", "feeds", "help", "sources", "timeline"]
+    assert fake.registered_commands(fake.guild_id) == [] and len(fake.registered_commands()) == 7
     assert command_warnings() == []
 
     assert sorted(await _sync(settings, None, clear=True)) == sorted(removed)

@@ -1,9 +1,9 @@
-"""The renderer of knowledge gaps: exact text in both styles, outside text escaped, Discord's limits."""
+"""The renderer of knowledge gaps and feedback: exact text in both styles, outside text escaped, Discord's limits."""
 
 from __future__ import annotations
 
-from bot.core.kept import GapReport, KnowledgeGap
-from bot.present.kept import days_ago, render_gaps
+from bot.core.kept import FeedbackReport, GapReport, KnowledgeGap, QuoteFeedback
+from bot.present.kept import days_ago, render_feedback, render_gaps, render_vote
 from bot.present.style import DISCORD, PLAIN
 
 TODAY = "2026-12-01"
@@ -71,3 +71,66 @@ def test_gaps_empty_and_off() -> None:
     assert render_gaps(GapReport(server_id=0, keep_days=0), today=TODAY) == (
         "Knowledge gaps are off (NEWSBOT_KEEP_GAPS=0): questions the coverage could not answer are not kept."
     )
+
+
+def test_feedback_in_both_styles_with_outside_text_escaped() -> None:
+    report = FeedbackReport(
+        server_id=1,
+        keep_days=90,
+        quotes=[
+            QuoteFeedback(
+                article_id="a-1",
+                start=0,
+                end=30,
+                text="The company said **nothing** to @everyone.",
+                title="Amazon [pitched] ICE",
+                source="Washington Post",
+                url="https://www.washingtonpost.com/a",
+                helpful=1,
+                not_helpful=3,
+                questions=["What did Amazon say?", "Did Amazon <@1> reply?"],
+            ),
+            QuoteFeedback(
+                article_id="b-2",
+                start=5,
+                end=9,
+                text="Gone.",
+                title=None,
+                source=None,
+                url=None,
+                helpful=0,
+                not_helpful=1,
+            ),
+        ],
+    )
+    assert render_feedback(report, PLAIN) == (
+        "Quotes readers voted on, the least helpful first:\n"
+        "• 3 not helpful, 1 helpful · Washington Post · Amazon [pitched] ICE <https://www.washingtonpost.com/a>\n"
+        "> The company said **nothing** to @everyone.\n"
+        "  asked: “What did Amazon say?”; “Did Amazon <@1> reply?”\n"
+        "• 1 not helpful, 0 helpful · b-2 (removed since)\n"
+        "> Gone."
+    )
+    assert render_feedback(report, DISCORD) == (
+        "Quotes readers voted on, the least helpful first:\n"
+        "• **3 not helpful, 1 helpful** · Washington Post · [Amazon \\[pitched\\] ICE](<https://www.washingtonpost.com/a>)\n"
+        "> The company said \\*\\*nothing\\*\\* to \\@everyone.\n"
+        "  asked: “What did Amazon say?”; “Did Amazon \\<\\@1\\> reply?”\n"
+        "• **1 not helpful, 0 helpful** · `b-2` (removed since)\n"
+        "> Gone."
+    )
+
+
+def test_feedback_empty_and_off() -> None:
+    assert render_feedback(FeedbackReport(server_id=0, keep_days=90)) == (
+        "No votes yet: every answer in Discord carries Helpful / Not helpful buttons."
+    )
+    assert render_feedback(FeedbackReport(server_id=0, keep_days=0)) == (
+        "Feedback is off (NEWSBOT_KEEP_ANSWERS=0): answers carry no vote buttons."
+    )
+
+
+def test_what_a_voter_is_told() -> None:
+    assert render_vote("counted", True) == "Thanks: your vote (helpful) is counted."
+    assert render_vote("changed", False) == "Your vote is changed to not helpful."
+    assert render_vote("already", False) == "Your vote (not helpful) is already counted."

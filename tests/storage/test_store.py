@@ -31,11 +31,18 @@ def test_every_migration_has_its_postgresql_twin() -> None:
 
 def test_migrations_are_numbered_and_recorded(store: AnyStore) -> None:
     latest = len(migration_files(".sql"))
-    assert store.health().schema_version == latest == 5
+    assert store.health().schema_version == latest == 6
     assert store.migrate() == []  # nothing left to apply
     with store._reading() as db:
         rows = db.execute("SELECT version, name FROM schema_migrations ORDER BY version").fetchall()
-    assert [tuple(r) for r in rows] == [(1, "initial"), (2, "feeds"), (3, "servers"), (4, "answers"), (5, "gaps")]
+    assert [tuple(r) for r in rows] == [
+        (1, "initial"),
+        (2, "feeds"),
+        (3, "servers"),
+        (4, "answers"),
+        (5, "gaps"),
+        (6, "feedback"),
+    ]
 
 
 def test_seeding_is_idempotent(store_backend: str) -> None:
