@@ -84,7 +84,7 @@ _REASON = re.compile(
     r"for\s+(?:allegedly|failing|refusing|violating|breaking|using|being|having|not|his|her|their|its)|"
     r"motivat(?:e|ed|ion)|out\s+of|fear(?:s|ed)?\s+(?:of|that)|concerns?\s+(?:about|over|that)|"
     r"said\s+(?:it|they|he|she)\s+(?:was|were|would|had)|explain(?:ed|s)?|why|partly|largely|mainly|"
-    r"could\s+(?:shove|fuel|push|hurt|help)|will\s+(?:also\s+)?(?:further\s+)?fuel|threat|risk|danger|"
+    r"threat|risk|danger|"
     r"violat(?:e|ed|ing|ion)|protest(?:s|ed|ing)?|against|opposition|because\s+of|fearing|in\s+favou?r\s+of|"
     r"attribut(?:e|es|ed|ing)|credit(?:s|ed)?\s+\w+\s+(?:to|for)|instead|rather\s+than|in\s+(?:honou?r|memory)\s+of|so\s+(?:he|she|they|it|we)|as\s+part\s+of)\b",
     re.IGNORECASE,
