@@ -23,14 +23,13 @@ from bot.core.models import (
     format_date,
 )
 from bot.core.shorten import clip, shorten
-from bot.present.style import DISCORD, PLAIN, Style, escape_markdown
+from bot.present.style import DISCORD, PLAIN, Style
 
 __all__ = [
     "DISCORD",
     "PLAIN",
     "Style",
     "attribution_line",
-    "escape_markdown",
     "render_answer",
     "render_sources",
     "render_timeline",

@@ -24,7 +24,7 @@ from tests.helpers import start_newsbot, stop_newsbot
 # isort: split
 from bot.core.config import Settings, load_settings
 from bot.discord_app.client import NewsBot
-from bot.present.render import escape_markdown
+from bot.present.style import escape_markdown
 from bot.storage.store import Store
 
 FIRST = escape_markdown("Amazon.com Inc. pitched its facial-recognition system in the summer")

@@ -17,7 +17,7 @@ from tests.helpers import start_newsbot, stop_newsbot
 
 # isort: split
 from bot.core.config import Settings, load_settings
-from bot.present.render import escape_markdown
+from bot.present.style import escape_markdown
 
 QUESTION = "What did Amazon pitch to ICE?"
 PITCHED = (
