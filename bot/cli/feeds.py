@@ -26,7 +26,10 @@ from bot.cli.common import (
     settings_for,
 )
 from bot.core.config import Settings
+from bot.core.errors import InvalidInput
+from bot.present.alerts import render_alert_set
 from bot.present.feeds import render_feed_list, render_feed_log, render_poll, render_subscribed, render_unsubscribed
+from bot.present.style import PLAIN
 
 if TYPE_CHECKING:
     from bot.feeds.subscriptions import Subscriptions
@@ -64,18 +67,36 @@ def feeds() -> None:
 @feeds.command(name="add")
 @click.argument("url")
 @click.option("--outlet", help="The outlet its articles are attributed to (default: the feed's title).")
+@click.option(
+    "--channel", type=click.IntRange(1, 2**63 - 1), help="Post each new article in this Discord channel (its id)."
+)
+@click.option("--topic", help="With --channel: only the new articles on this topic.")
 @server_option
 @data_dir_option
-def add(url: str, outlet: str | None, server: str | None, data_dir: Path | None) -> None:
-    """Subscribe to the RSS or Atom feed at URL (fetched once to check it).
+def add(
+    url: str, outlet: str | None, channel: int | None, topic: str | None, server: str | None, data_dir: Path | None
+) -> None:
+    """Subscribe to the RSS or Atom feed at URL (fetched once to check it); with --channel, the bot posts each
+    article it adds into that Discord channel.
 
     Example:
 
-        newsbot feeds add https://example.com/world/rss.xml --outlet "The Example"
+        newsbot feeds add https://example.com/world/rss.xml --outlet "The Example" --channel 123456789012345678
     """
+    if topic is not None and channel is None:
+        raise InvalidInput("--topic: only with --channel (the topic says which of the new articles are posted)")
     settings, subscriptions = _open(data_dir, server)
+    service = subscriptions.service
+    topic = service.check_alert_topic(topic)  # before subscribing: a wordless topic changes nothing
     feed = asyncio.run(subscriptions.add(url, policy=_policy(settings), actor=actor(), outlet=outlet))
     click.echo(render_subscribed(feed))
+    if channel is not None:
+        service.set_alert(feed, channel, topic, actor=actor(), server=subscriptions.server)
+        click.echo(render_alert_set(f"the Discord channel {channel}", topic, PLAIN))
+        click.echo(
+            "The bot checks that it may post there (View Channel, Send Messages, Embed Links) before each post; "
+            "a post it cannot make is logged."
+        )
 
 
 @feeds.command(name="remove")

@@ -128,6 +128,10 @@ class AnswerNotFound(InvalidInput):
     """A button names an answer the bot no longer keeps, or one given in another server."""
 
 
+class AlertUndeliverable(NewsBotError):
+    """A new-coverage alert cannot be posted: the channel is gone, or the bot may not post there."""
+
+
 class FetchError(NewsBotError):
     """Fetching or extracting a page failed."""
 

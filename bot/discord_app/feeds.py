@@ -2,7 +2,9 @@
 
 Moderators only, exactly like ``/corpus``: hidden from others by default permissions and checked again in code on
 every command. Confirmations are ephemeral. The poller runs every ``NEWSBOT_FEED_POLL_MINUTES`` (first when the
-bot is ready), logs what it added, skipped or failed and why, and never posts anything.
+bot is ready) and logs what it added, skipped or failed and why. A feed added with ``channel:`` has an alert: after
+every poll, the articles such feeds added are posted into their channel, one at a time (:mod:`bot.feeds.alerts`,
+through :class:`bot.discord_app.alerts.ChannelSink`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
+from bot.core.errors import InvalidInput
+from bot.discord_app.alerts import ChannelSink, missing_permissions
 from bot.discord_app.replies import (
     EMBED_DESCRIPTION_LIMIT,
     acknowledge,
@@ -25,8 +29,10 @@ from bot.discord_app.replies import (
     send,
     within_budget,
 )
+from bot.feeds.alerts import AlertDispatcher
 from bot.feeds.subscriptions import Subscriptions
 from bot.intake.ingest import fetch_policy
+from bot.present.alerts import render_alert_refused, render_alert_set
 from bot.present.feeds import describe_poll, feed_choice, render_feed_digest, render_subscribed, render_unsubscribed
 from bot.present.notices import render_count
 from bot.present.style import DISCORD
@@ -48,6 +54,8 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="Moderat
         self.bot = bot
         self.everywhere = Subscriptions(bot.service)  # the poller's: every feed whose coverage is read
         self.rounds = 0  # polls finished since the cog was loaded (tests and health checks wait on it)
+        self.alerts = AlertDispatcher(bot.service, ChannelSink(bot))
+        self._posting: asyncio.Task[None] | None = None
         super().__init__()
 
     async def cog_load(self) -> None:
@@ -55,9 +63,12 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="Moderat
             return
         self.poller.change_interval(minutes=self.bot.settings.feed_poll_minutes)
         self.poller.start()
+        self._posting = asyncio.create_task(self.alerts.run(), name="newsbot-alerts")
 
     async def cog_unload(self) -> None:
         self.poller.cancel()
+        if self._posting is not None:
+            self._posting.cancel()
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         require_moderator(interaction, self.bot.settings)
@@ -82,6 +93,10 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="Moderat
                 log.info("%s", describe_poll(report)[-1])
             else:
                 log.debug("no feeds to poll")
+        try:
+            await self.alerts.collect()  # what any process's polls added for a feed with an alert
+        except Exception:
+            log.exception("collecting the alerts failed")
         finally:
             self.rounds += 1
 
@@ -95,20 +110,40 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="Moderat
     @app_commands.describe(
         url="The feed's address (RSS or Atom)",
         outlet="The outlet its articles are credited to (default: the feed's title)",
+        channel="Post each new article of this feed in this channel",
+        topic="With channel: only the new articles on this topic",
     )
     async def add(
         self,
         interaction: discord.Interaction[Any],
         url: app_commands.Range[str, 8, 2000],
         outlet: app_commands.Range[str, 1, 100] | None = None,
+        channel: discord.TextChannel | None = None,
+        topic: app_commands.Range[str, 1, 200] | None = None,
     ) -> None:
-        """Subscribe to an RSS or Atom feed: its new entries are added at every poll."""
+        """Subscribe to an RSS or Atom feed: its new entries are added at every poll (and posted, with channel)."""
         await acknowledge(interaction, ephemeral=True)
+        service, server = self.bot.service, guild_of(interaction)
+        if topic is not None and channel is None:
+            raise InvalidInput("topic: only with channel: the topic says which of the feed's new articles are posted")
+        if channel is not None:
+            if channel.guild.id != server:
+                raise InvalidInput("channel: choose a channel of this server")
+            missing = missing_permissions(channel, channel.guild.me)
+            if missing:
+                await send(interaction, render_alert_refused(channel.mention, missing), ephemeral=True)
+                return
+            topic = await asyncio.to_thread(service.check_alert_topic, topic)  # before subscribing: all or nothing
         feed = await self.subscriptions_of(interaction).add(
             url, policy=fetch_policy(self.bot.settings), actor=actor(interaction.user), outlet=outlet
         )
         minutes = self.bot.settings.feed_poll_minutes
-        await send(interaction, render_subscribed(feed, DISCORD, poll_minutes=minutes), ephemeral=True)
+        text = render_subscribed(feed, DISCORD, poll_minutes=minutes)
+        if channel is not None:
+            who = actor(interaction.user)
+            await asyncio.to_thread(service.set_alert, feed, channel.id, topic, actor=who, server=server)
+            text += "\n" + render_alert_set(channel.mention, topic, DISCORD)
+        await send(interaction, text, ephemeral=True)
 
     @app_commands.command(name="remove")
     @app_commands.describe(feed="The feed to remove (start typing its title, outlet or URL)")

@@ -8,9 +8,9 @@ relevant enough to be quoted in an answer to it:
    each in the coverage).
 2. Candidate articles come from exact BM25 over sentences and headlines, with the topic's terms and their spelling
    corrections, then with the WordNet relatives as well; the best :data:`MAX_ARTICLES` articles are read whole.
-3. Each article's best sentence by :func:`bot.search.relevance.best_sentence`; an article with no relevant sentence
-   (a headline-only entry, say) counts with its headline when the headline passes the answerer's headline test
-   (:func:`bot.search.relevance.headline_relevant`).
+3. Each article's best sentence by the answerer's test (:func:`bot.search.topic_match.holding_passage`); an article
+   with no relevant sentence (a headline-only entry, say) counts with its headline when the headline passes the
+   answerer's headline test.
 4. Per outlet, its best sentence (the share of the topic it holds with its context, then alone, then the earlier
    article); outlets ranked the same way, the most relevant first. The same sentence printed by several outlets
    (a syndicated copy) is shown once, "also in" the others.
@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 from bot.core.models import Attribution, date_sort_key
 from bot.core.quoting import OutletComparison, OutletQuote
-from bot.search.index import ArticleRef, CoverageIndex, Hit, Passage
+from bot.search.index import ArticleRef, CoverageIndex, Passage
 from bot.search.question import SPELLING, ReadQuestion, mark_names, read_question
-from bot.search.relevance import best_sentence, headline_relevant, relevance
+from bot.search.topic_match import holding_passage
 
 __all__ = ["MAX_ARTICLES", "compare_outlets"]
 
@@ -94,17 +94,8 @@ def _candidate_articles(index: CoverageIndex, read: ReadQuestion) -> list[str]:
 
 def _pick(index: CoverageIndex, read: ReadQuestion, passages: list[Passage], order: int) -> _Pick | None:
     """An article's most relevant sentence, else its headline if that holds the topic, else None."""
-    if not passages:
-        return None
-    found = best_sentence(read, passages)
-    if found is not None:
-        sentence, rel = found
-        return _Pick(sentence, (rel.local, rel.own), order)
-    headline = passages[0]
-    if not headline_relevant(index, read, Hit(headline, 0.0, 0.0)):
-        return None
-    rel = relevance(read, headline, article_terms=frozenset().union(*(p.terms for p in passages)))
-    return _Pick(headline, (rel.local, rel.own), order)
+    found = holding_passage(index, read, passages)
+    return None if found is None else _Pick(found[0], (found[1].local, found[1].own), order)
 
 
 def _key(pick: _Pick) -> tuple[float, float, tuple[int, str], int]:

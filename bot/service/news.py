@@ -3,8 +3,8 @@ close).
 
 Each area's operations are a part of their own (:mod:`bot.service.articles`, :mod:`~bot.service.questions`,
 :mod:`~bot.service.vectors`, :mod:`~bot.service.feeds`, :mod:`~bot.service.servers`,
-:mod:`~bot.service.operations`, :mod:`~bot.service.answer_records`); this module sets up the state they share
-(:class:`bot.service.part.ServicePart`) and is the only one that opens a store.
+:mod:`~bot.service.operations`, :mod:`~bot.service.answer_records`, :mod:`~bot.service.alerts`); this module sets
+up the state they share (:class:`bot.service.part.ServicePart`) and is the only one that opens a store.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from bot.core.models import StoreCopy
 from bot.search.embedding import EmbeddingWorker
 from bot.search.keeper import Indexes
 from bot.search.semantic import EmbeddingReader, open_reader
+from bot.service.alerts import AlertsPart
 from bot.service.answer_records import AnswerRecordsPart
 from bot.service.articles import ArticlesPart
 from bot.service.feedback import FeedbackPart
@@ -45,6 +46,7 @@ class NewsService(
     AnswerRecordsPart,
     GapsPart,
     FeedbackPart,
+    AlertsPart,
 ):
     """Coverage questions, timelines and corpus changes over one data directory, per Discord server."""
 

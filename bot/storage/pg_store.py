@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.core.errors import InvalidInput
+from bot.storage.alerts import AlertRows
 from bot.storage.answers import AnswerRows
 from bot.storage.articles import ArticleRows
 from bot.storage.changes import ChangeLog
@@ -23,7 +24,7 @@ from bot.storage.store import POSTGRESQL_BACKUPS
 __all__ = ["PgStore"]
 
 
-class PgStore(ArticleRows, ChangeLog, FeedRows, ServerRows, AnswerRows, GapRows, FeedbackRows, PgConnection):
+class PgStore(ArticleRows, ChangeLog, FeedRows, ServerRows, AnswerRows, GapRows, FeedbackRows, AlertRows, PgConnection):
     """Articles in PostgreSQL. Thread-safe: a small pool of connections (callers run it off the event loop)."""
 
     def backup_file(self, target: Path) -> int:

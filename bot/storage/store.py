@@ -18,6 +18,7 @@ from pathlib import Path
 from bot.core.config import Settings
 from bot.core.errors import ConfigError, InvalidInput, StoreDamaged
 from bot.core.models import StoreCopy, now_iso
+from bot.storage.alerts import AlertRows
 from bot.storage.answers import AnswerRows
 from bot.storage.articles import ArticleRows
 from bot.storage.changes import Change, ChangeLog
@@ -54,7 +55,7 @@ POSTGRESQL_BACKUPS = (
 )
 
 
-class Store(ArticleRows, ChangeLog, FeedRows, ServerRows, AnswerRows, GapRows, FeedbackRows, Connection):
+class Store(ArticleRows, ChangeLog, FeedRows, ServerRows, AnswerRows, GapRows, FeedbackRows, AlertRows, Connection):
     """Articles in SQLite. Thread-safe: one connection guarded by a lock (callers run it off the event loop)."""
 
     def backup_file(self, target: Path) -> int:

@@ -33,7 +33,7 @@ from tests.fakediscord.protocol import (
     now_iso,
 )
 from tests.fakediscord.records import FakeInteraction, RecordedFile, RecordedRequest
-from tests.fakediscord.world import FakeChannel
+from tests.fakediscord.world import FakeChannel, discord
 
 
 def _pattern_to_regex(pattern: str | re.Pattern[str]) -> re.Pattern[str]:
@@ -556,9 +556,20 @@ class Rest(Gateway):
         channel = self._channel(request)
         record: RecordedRequest = request[RECORD]
         body = record.json if isinstance(record.json, dict) else {}
+        if channel.type != DM_CHANNEL:
+            self._check_may_post(channel, body)
         message = self._new_bot_message(channel.id, body, record.files)
         await self._echo("MESSAGE_CREATE", message)
         return json_response(message)
+
+    def _check_may_post(self, channel: FakeChannel, body: dict[str, Any]) -> None:
+        """Discord refuses a bot's message in a channel it cannot see (50001), cannot send in, or, for a message
+        of embeds only, cannot embed links in (50013), from its permissions in that channel (overwrites too)."""
+        have = discord.Permissions(self.channel_permissions(self.bot_user, channel))
+        if not have.view_channel:
+            raise ApiError(403, "Missing Access", 50001)
+        if not have.send_messages or (body.get("embeds") and not body.get("content") and not have.embed_links):
+            raise ApiError(403, "Missing Permissions", 50013)
 
     async def _h_get_message(self, request: web.Request) -> web.Response:
         return json_response(self._stored_message(request))

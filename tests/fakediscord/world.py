@@ -124,6 +124,8 @@ class FakeChannel:
     topic: str | None = None
     parent_id: int | None = None
     nsfw: bool = False
+    # Discord's permission overwrites: {"id": role or member id, "type": 0 role / 1 member, "allow", "deny"}
+    overwrites: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def mention(self) -> str:
@@ -136,7 +138,10 @@ class FakeChannel:
             "guild_id": str(guild_id),
             "name": self.name,
             "position": self.position,
-            "permission_overwrites": [],
+            "permission_overwrites": [
+                {"id": str(o["id"]), "type": o["type"], "allow": str(o["allow"]), "deny": str(o["deny"])}
+                for o in self.overwrites
+            ],
             "nsfw": self.nsfw,
             "topic": self.topic,
             "parent_id": None if self.parent_id is None else str(self.parent_id),
@@ -471,6 +476,45 @@ class World:
                 value |= role.permissions
         if value & discord.Permissions(administrator=True).value:
             return discord.Permissions.all().value
+        return value
+
+    def set_overwrite(
+        self,
+        channel: FakeChannel,
+        target: FakeRole | FakeUser,
+        *,
+        allow: discord.Permissions | int = 0,
+        deny: discord.Permissions | int = 0,
+    ) -> None:
+        """Set ``channel``'s permission overwrite for a role or a member (replacing one it had). Announce it with
+        ``await fake.dispatch("CHANNEL_UPDATE", channel.to_dict(fake.guild_id))`` once the bot is connected."""
+        value = {
+            "id": target.id,
+            "type": 0 if isinstance(target, FakeRole) else 1,
+            "allow": allow.value if isinstance(allow, discord.Permissions) else int(allow),
+            "deny": deny.value if isinstance(deny, discord.Permissions) else int(deny),
+        }
+        channel.overwrites = [o for o in channel.overwrites if o["id"] != target.id] + [value]
+
+    def channel_permissions(self, user: FakeUser, channel: FakeChannel) -> int:
+        """``user``'s permissions in ``channel``, as Discord computes them: the guild's (owner and administrators
+        get everything), then the channel's @everyone overwrite, its role overwrites together, its member one."""
+        value = self.permissions_of(user)
+        if value == discord.Permissions.all().value:
+            return value
+        overwrites = {int(o["id"]): o for o in channel.overwrites}
+        everyone = overwrites.get(self.everyone_role.id)
+        if everyone is not None:
+            value = (value & ~everyone["deny"]) | everyone["allow"]
+        allow = deny = 0
+        for role_id in user.role_ids:
+            role = overwrites.get(role_id)
+            if role is not None and role["type"] == 0:
+                allow, deny = allow | role["allow"], deny | role["deny"]
+        value = (value & ~deny) | allow
+        member = overwrites.get(user.id)
+        if member is not None and member["type"] == 1:
+            value = (value & ~member["deny"]) | member["allow"]
         return value
 
     def member_payload(self, user: FakeUser, *, with_user: bool = True, permissions: bool = False) -> dict[str, Any]:
