@@ -27,7 +27,7 @@ from bot.cli.common import (
 )
 from bot.core.config import Settings
 from bot.core.errors import InvalidInput
-from bot.present.alerts import render_alert_set
+from bot.present.alerts import render_alert_lines, render_alert_set
 from bot.present.feeds import render_feed_list, render_feed_log, render_poll, render_subscribed, render_unsubscribed
 from bot.present.style import PLAIN
 
@@ -132,6 +132,9 @@ def list_(as_json: bool, server: str | None, data_dir: Path | None) -> None:
         echo_json([r.to_json() for r in records])
         return
     for line in render_feed_list(records):
+        click.echo(line)
+    alerts = subscriptions.service.alerts(server=subscriptions.server)
+    for line in render_alert_lines(alerts, PLAIN, lambda channel: f"the Discord channel {channel}"):
         click.echo(line)
 
 

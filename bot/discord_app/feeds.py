@@ -21,8 +21,10 @@ from bot.core.errors import InvalidInput
 from bot.discord_app.alerts import ChannelSink, missing_permissions
 from bot.discord_app.replies import (
     EMBED_DESCRIPTION_LIMIT,
+    EMBED_FIELD_LIMIT,
     acknowledge,
     actor,
+    clip,
     guild_of,
     is_moderator,
     require_moderator,
@@ -32,7 +34,7 @@ from bot.discord_app.replies import (
 from bot.feeds.alerts import AlertDispatcher
 from bot.feeds.subscriptions import Subscriptions
 from bot.intake.ingest import fetch_policy
-from bot.present.alerts import render_alert_refused, render_alert_set
+from bot.present.alerts import render_alert_lines, render_alert_refused, render_alert_set
 from bot.present.feeds import describe_poll, feed_choice, render_feed_digest, render_subscribed, render_unsubscribed
 from bot.present.notices import render_count
 from bot.present.style import DISCORD
@@ -168,6 +170,10 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="Moderat
         """The subscribed feeds, what their entries became, and their last poll."""
         await acknowledge(interaction, ephemeral=True)
         records = await asyncio.to_thread(self.subscriptions_of(interaction).list)
+        alerts = await asyncio.to_thread(self.bot.service.alerts, server=guild_of(interaction))
         text = render_feed_digest(records, DISCORD, max_chars=EMBED_DESCRIPTION_LIMIT - 200)
         embed = discord.Embed(title=render_count(len(records), "feed"), description=text)
+        if alerts:
+            lines = render_alert_lines(alerts, DISCORD, lambda channel: f"<#{channel}>")
+            embed.add_field(name="Alerts", value=clip("\n".join(lines), EMBED_FIELD_LIMIT), inline=False)
         await send(interaction, embed=embed, ephemeral=True)

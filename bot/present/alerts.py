@@ -3,7 +3,7 @@ an alert is set, and why it cannot be. In both styles; everything a feed, a page
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.core.alerts import FeedAlert
@@ -11,7 +11,7 @@ from bot.core.models import Article, format_date
 from bot.core.shorten import clip
 from bot.present.style import Style, link_target
 
-__all__ = ["AlertPost", "render_alert_post", "render_alert_refused", "render_alert_set"]
+__all__ = ["AlertPost", "render_alert_lines", "render_alert_post", "render_alert_refused", "render_alert_set"]
 
 TITLE_LIMIT = 256  # Discord's embed title
 
@@ -50,3 +50,13 @@ def render_alert_refused(where: str, missing: Sequence[str]) -> str:
         f"I can't post alerts in {where}: I lack {names} there. Give me that in the channel's settings, or choose "
         "another channel; nothing was changed."
     )
+
+
+def render_alert_lines(alerts: Sequence[FeedAlert], style: Style, where: Callable[[int], str]) -> list[str]:
+    """One line an alert, for a listing of the feeds: which feed posts where (``where`` names a channel id, in our
+    own words), and on what topic."""
+    return [
+        f"feed {style.code(str(a.feed_id))} posts its new articles in {where(a.channel_id)}"
+        + (f", only those on “{style.escape(a.topic)}”" if a.topic else "")
+        for a in alerts
+    ]

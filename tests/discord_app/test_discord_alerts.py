@@ -12,14 +12,13 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from tests.discord_app.test_discord_feeds import cog_of, start
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.world import discord
-from tests.helpers import deadline_test, start_newsbot, stop_newsbot
+from tests.helpers import deadline_test, stop_newsbot
 
 # isort: split
 from bot.core.config import Settings, load_settings
-from bot.discord_app.client import NewsBot
-from bot.discord_app.feeds import FeedsCog
 from tests.feeds.test_subscriptions import OUTLET, Site, publish_first_edition, running_site
 
 async_test = deadline_test(60.0)
@@ -38,17 +37,8 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 
 
 def settings_for(data_dir: Path, **extra: Any) -> Settings:
+    """Polls every 0.3 s unless told otherwise; the test server is on 127.0.0.1."""
     return load_settings(data_dir=data_dir, allow_private_urls=True, **{"feed_poll_minutes": 0.005, **extra})
-
-
-def cog_of(bot: NewsBot) -> FeedsCog:
-    return next(c for c in bot.cogs.values() if isinstance(c, FeedsCog))
-
-
-async def start(fake: FakeDiscord, settings: Settings) -> NewsBot:
-    bot = await start_newsbot(fake, settings)
-    await fake.wait_for(lambda: cog_of(bot).rounds >= 1, description="the first (empty) poll")
-    return bot
 
 
 def post(site: Site, path: str, title: str, date: str = "5 Mar 2024") -> dict[str, Any]:
@@ -91,6 +81,10 @@ async def test_each_new_article_is_posted_once_without_pings(fake: FakeDiscord, 
         requests = fake.requests_to("POST", f"/channels/{news.id}/messages")
         assert len(requests) == 3 and all(r.json["allowed_mentions"] == {"parse": []} for r in requests)
         assert fake.bot_messages_in(fake.channel_id) == []  # nowhere else
+        listing = await (await fake.slash("feeds list", {})).answer()
+        assert listing.embeds[0]["fields"] == [
+            {"name": "Alerts", "value": f"feed `1` posts its new articles in <#{news.id}>", "inline": False}
+        ]
         posted = bot.service.alert_posts(1)
         assert sorted((status, message) for _, _, status, message, _ in posted) == sorted(
             ("posted", int(m["id"])) for m in messages

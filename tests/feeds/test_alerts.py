@@ -123,6 +123,9 @@ def test_the_command_line_sets_an_alert_and_what_it_polls_waits_for_the_bot(
         "The bot checks that it may post there (View Channel, Send Messages, Embed Links) before each post; a post "
         "it cannot make is logged.",
     ]
+    assert newsbot("list").stdout.splitlines()[2:] == [
+        "feed 1 posts its new articles in the Discord channel 77, only those on “harbour lighthouse”"
+    ]
     assert newsbot("poll").exit_code == 0
     service = NewsService.open(load_settings(data_dir=clean_env))
     try:
