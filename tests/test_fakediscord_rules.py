@@ -412,3 +412,26 @@ async def test_discord_py_reports_the_refusal_with_its_path(fake: FakeDiscord, b
     assert bot.sent_error is not None and bot.sent_error.code == 50035
     assert bot.sent_error.text == "Invalid Form Body\nIn data.embeds.0.url: Must be 2048 or fewer in length."
     assert not ix.responded
+
+
+@pytest.mark.asyncio
+async def test_a_bot_posts_only_where_its_channel_permissions_allow(
+    fake: FakeDiscord, http: aiohttp.ClientSession
+) -> None:
+    """The bot's permissions in a channel: its roles, then the channel's @everyone, role and member overwrites."""
+    news = fake.channels[fake.other_channel_id]
+    path = f"/channels/{news.id}/messages"
+    embed = {"embeds": [{"title": "New article"}]}
+    assert (await post(http, path, embed))[0] == 200  # the bot's role may send and embed links
+    fake.set_overwrite(news, fake.bot_role, deny=discord.Permissions(embed_links=True))
+    missing = (403, {"message": "Missing Permissions", "code": 50013})
+    assert await post(http, path, embed) == missing  # embeds only, and no Embed Links
+    assert (await post(http, path, {**embed, "content": "text"}))[
+        0
+    ] == 200  # with text it is accepted (Discord then hides the embed)
+    fake.set_overwrite(news, fake.everyone_role, deny=discord.Permissions(view_channel=True))
+    assert await post(http, path, {"content": "x"}) == (403, {"message": "Missing Access", "code": 50001})
+    fake.set_overwrite(news, fake.bot_user, allow=discord.Permissions(view_channel=True, embed_links=True))
+    assert (await post(http, path, embed))[0] == 200  # a member overwrite wins over the role and @everyone ones
+    fake.set_overwrite(news, fake.bot_role, deny=discord.Permissions(send_messages=True))
+    assert await post(http, path, {"content": "x"}) == missing
