@@ -67,6 +67,9 @@ Behaviour worth knowing (it mirrors real Discord):
 * Whatever the bot sends is checked against Discord's limits (``limits``: content 2,000, embeds,
   components, autocomplete choices, modals) and refused with 400 / code 50035 "Invalid Form Body" and
   Discord's ``errors`` tree; an empty message gets 400 / code 50006.
+* A message the bot posts in a guild channel needs its permissions there, computed as Discord does from its
+  roles and the channel's overwrites (``fake.set_overwrite(channel, role_or_user, allow=..., deny=...)``): 403 /
+  code 50001 without View Channel, 50013 without Send Messages or, for a message of embeds only, Embed Links.
 * A route the fake does not know answers 404 and is listed in ``fake.unhandled_requests``.
 
 The package, one layer a module (each class builds on the one before):
