@@ -56,6 +56,17 @@ _MIGRATE_LOCK = 0x6E770002  # ... and one process migrating at a time
 _BUSY_S = 10  # how long a writer waits for another before the store reports itself busy (SQLite's busy timeout)
 _CONNECT_S = 5  # how long opening a connection, or waiting for one from the pool, may take
 _POOL_SIZE = 4  # connections per process: reads from several threads at once, writes take turns anyway
+_MIGRATING_S = 300  # how long a starting process waits for another that is migrating the schema
+# A server that vanishes (a host down, a network cut) rather than closing its connections is noticed within about
+# 10-30 s (TCP keepalives on idle connections, tcp_user_timeout on unanswered writes), not the system's 15 minutes.
+_LINK: dict[str, Any] = {
+    "connect_timeout": _CONNECT_S,
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 10_000,
+}
 
 
 class PgConnection(Database):
@@ -72,14 +83,14 @@ class PgConnection(Database):
             min_size=1,
             max_size=_POOL_SIZE,
             timeout=_CONNECT_S,
-            kwargs={"autocommit": True, "connect_timeout": _CONNECT_S, "application_name": "newsbot"},
+            kwargs={"autocommit": True, "application_name": "newsbot", **_LINK},
             configure=_configure,
             check=ConnectionPool.check_connection,
             open=False,
             name=f"newsbot-{uuid.uuid4().hex[:6]}",
         )
         try:
-            psycopg.connect(url, connect_timeout=_CONNECT_S).close()  # fails at once, with the server's reason
+            psycopg.connect(url, **_LINK).close()  # fails at once, with the server's reason
             self._pool.open(wait=True, timeout=_CONNECT_S)
         except psycopg.Error as exc:
             raise pg_error(exc, self.path) from None
@@ -145,6 +156,7 @@ class PgConnection(Database):
         applied: list[int] = []
         try:
             with self._connection() as conn, conn.transaction():
+                conn.execute(f"SET LOCAL lock_timeout = '{_MIGRATING_S}s'")  # a migration may take a while
                 conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(current_schema()))", (_MIGRATE_LOCK,))
                 tables = _tables(conn)
                 if "schema_migrations" not in tables:
