@@ -101,7 +101,8 @@ class AskCog(commands.Cog):
     async def _answer(self, question: str, where: str, server: int | None) -> tuple[Answer, str, dict[str, Any]]:
         """The answer, the reply's text, and its buttons (``view``) when the answer quotes something."""
         started = time.perf_counter()
-        answer, text = await asyncio.to_thread(answer_text, self.bot, question, server)
+        loop = asyncio.get_running_loop()  # the bot's own answering threads (NewsBot.answering), never the loop
+        answer, text = await loop.run_in_executor(self.bot.answering, answer_text, self.bot, question, server)
         log.info(
             "answer %s answered=%s quotes=%d latency_ms=%.0f",
             where, answer.answered, len(answer.quotes), (time.perf_counter() - started) * 1000,

@@ -13,6 +13,7 @@ import logging
 import signal
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import aiohttp
@@ -28,6 +29,8 @@ from bot.service import NewsService, command_signature
 __all__ = ["NewsBot", "build_bot", "command_payload", "intents", "run_bot", "sync_commands"]
 
 log = logging.getLogger("newsbot")
+
+ANSWER_THREADS = 2  # questions answered at once (one a core); the others wait their turn, already acknowledged
 
 
 class NewsTree(app_commands.CommandTree["NewsBot"]):
@@ -74,6 +77,10 @@ class NewsBot(commands.AutoShardedBot):
         self.service = service
         self.settings = settings
         self.started = time.monotonic()
+        # Answers run in a few threads of their own: with one thread per pending question (the default
+        # executor's), dozens of answerers take turns at the GIL with the event loop, which then wakes late and
+        # acknowledges interactions late; two keep both cores busy and the loop's wait for the GIL short.
+        self.answering = ThreadPoolExecutor(max_workers=ANSWER_THREADS, thread_name_prefix="newsbot-answer")
         self._sync_dev_guild = sync_dev_guild
         self.background_tasks = background_tasks  # the feed poller; off when the bot only computes its commands
         self.stopping = False  # set on SIGTERM: replies in flight finish, new questions are turned away
@@ -196,6 +203,7 @@ class NewsBot(commands.AutoShardedBot):
         self.unload_idle_indexes.cancel()
         self.prune_kept.cancel()
         await super().close()
+        self.answering.shutdown(wait=False, cancel_futures=True)
 
     async def on_ready(self) -> None:
         user = self.user

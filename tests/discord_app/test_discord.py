@@ -99,6 +99,48 @@ async def test_ask_is_deferred_then_followed_up(fake: FakeDiscord, bot: NewsBot)
 
 
 @pytest.mark.asyncio
+async def test_questions_are_acknowledged_at_once_and_answered_two_at_a_time_off_the_loop(
+    fake: FakeDiscord, bot: NewsBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Answers run in the bot's own two answering threads: five questions at once are all acknowledged while
+    the answers are held up, at most two are answered at a time, never on the event loop's thread."""
+    import threading
+
+    release = threading.Event()
+    lock = threading.Lock()
+    running: list[str] = []
+    threads: set[str] = set()
+    most = 0
+    ask = bot.service.ask
+
+    def held_ask(question: str, **kwargs: Any) -> Any:
+        nonlocal most
+        with lock:
+            running.append(question)
+            threads.add(threading.current_thread().name)
+            most = max(most, len(running))
+        try:
+            assert release.wait(30)
+            return ask(question, **kwargs)
+        finally:
+            with lock:
+                running.remove(question)
+
+    monkeypatch.setattr(bot.service, "ask", held_ask)
+    asked = [await fake.slash("ask", {"question": "What did Amazon pitch to ICE?"}) for _ in range(5)]
+    acks = [await ix.callback() for ix in asked]  # all five, while no answer can finish
+    assert [a.type for a in acks] == [DEFERRED_CHANNEL_MESSAGE] * 5
+    for _ in range(100):
+        if most == 2:
+            break
+        await asyncio.sleep(0.05)
+    release.set()
+    followups = [await ix.followup() for ix in asked]
+    assert all(f.content.startswith("> " + FIRST) for f in followups)
+    assert most == 2 and threads and all(name.startswith("newsbot-answer") for name in threads)
+
+
+@pytest.mark.asyncio
 async def test_ask_off_topic_says_what_the_coverage_covers(fake: FakeDiscord, bot: NewsBot) -> None:
     ix = await fake.slash("ask", {"question": "Who won the 2022 World Cup?"})
     text = (await ix.followup()).content
