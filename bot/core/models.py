@@ -37,6 +37,7 @@ __all__ = [
     "OutletCoverage",
     "Quote",
     "QuoteReason",
+    "ReaderUse",
     "ServerSummary",
     "Sources",
     "Stats",
@@ -264,6 +265,16 @@ class Headline(Attribution):
     """A related headline; syndicated copies of one story are grouped, the other outlets in ``also_in``."""
 
 
+class ReaderUse(BaseModel):
+    """How the semantic reader took part in an answer (``ask --json``): its model, how many candidate passages it
+    was asked about, and how many of them it could not score (no stored vector yet: just added and still being
+    embedded, or the model still loading). Those were judged by BM25 and the lexical checks alone."""
+
+    model: str
+    candidates: int
+    unscored: int
+
+
 class Answer(BaseModel):
     """What newsbot says to a question. ``answered`` is False when the coverage does not address it."""
 
@@ -271,6 +282,7 @@ class Answer(BaseModel):
     answered: bool
     quotes: list[Quote] = Field(default_factory=list)
     headlines: list[Headline] = Field(default_factory=list)
+    reader: ReaderUse | None = None  # None: no semantic reader (BM25 and the lexical checks alone)
 
 
 class TimelineEntry(BaseModel):

@@ -25,7 +25,7 @@ answer kind it states, and which word stands for each question word where.
 
 from __future__ import annotations
 
-from bot.core.models import Answer
+from bot.core.models import Answer, ReaderUse
 from bot.search.candidates import HEADLINES, Candidate, candidates
 from bot.search.index import CoverageIndex
 from bot.search.judging import judge_candidates
@@ -74,6 +74,9 @@ def answer_question(index: CoverageIndex, question: str, reader: Reader = NO_REA
             found, reader.similarities(read.text, [c.passage for c in found]), strict=True
         ):
             candidate.semantic = similarity
+    use = None  # what the reader scored, and what rests on the lexical path (not embedded yet)
+    if reader is not NO_READER:
+        use = ReaderUse(model=reader.name, candidates=len(found), unscored=sum(c.semantic is None for c in found))
     judge_candidates(read, found)
     quotes = pick_quotes(index, [c for c in found if c.answers])
     headline_answers = [h for h in headline_hits[:HEADLINES] if headline_relevant(index, read, h)]
@@ -89,4 +92,4 @@ def answer_question(index: CoverageIndex, question: str, reader: Reader = NO_REA
             needed.add(rarest.term)
         shown = [h for h in headline_hits if h.coverage >= NEAREST_FLOOR and needed <= h.passage.terms]
     related = group_headlines(sorted(shown, key=lambda h: (-h.score * h.coverage, h.passage.pid)), exclude=quoted)
-    return Answer(question=read.text, answered=answered, quotes=quotes, headlines=related[:MAX_HEADLINES])
+    return Answer(question=read.text, answered=answered, quotes=quotes, headlines=related[:MAX_HEADLINES], reader=use)

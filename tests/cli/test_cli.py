@@ -58,8 +58,8 @@ def test_ask_prints_the_first_sentence_attributed(clean_env: Path) -> None:
 def test_ask_json_shape(clean_env: Path) -> None:
     _, out, _ = run("ask", "When did Amazon ban police use of its face recognition?", "--json")
     data = json.loads(out)
-    assert set(data) == {"question", "answered", "quotes", "headlines"}
-    assert data["answered"] is True
+    assert set(data) == {"question", "answered", "quotes", "headlines", "reader"}
+    assert data["answered"] is True and data["reader"] is None  # the tests run without the semantic reader
     first = data["headlines"][0]
     assert set(first) == {"article_id", "title", "source", "date", "url", "also_in"}
     assert (first["source"], first["date"], first["also_in"]) == (
@@ -78,6 +78,7 @@ def test_ask_off_topic_says_so(clean_env: Path) -> None:
         "answered": False,
         "quotes": [],
         "headlines": [],
+        "reader": None,
     }
 
 

@@ -311,8 +311,14 @@ def test_an_added_article_is_answerable_at_once_and_scored_once_its_vectors_are_
         passages = passages_of(service, stored.id)
         assert len(passages) == 4  # answerable by BM25 now; unscored while the vectors are missing
         assert reader.similarities("why did orlando stop using amazon's face recognition", passages) == [None] * 4
+        question = "why did orlando stop using amazon's face recognition"
+        before = service.ask(question)  # judged on the lexical path, and --json says that nothing was scored
+        assert before.reader is not None and before.reader.model == MODEL_NAME
+        assert before.reader.unscored == before.reader.candidates > 0
         gated.gate.set()
         service.wait_for_vectors(timeout=120)
+        after = service.ask(question)  # Orlando's texts have vectors now; the shipped ones are not embedded
+        assert after.reader is not None and 0 < after.reader.unscored < after.reader.candidates
         scores = reader.similarities("why did orlando stop using amazon's face recognition", passages)
         assert all(isinstance(s, float) for s in scores)
         best = max(zip(scores, passages, strict=True), key=lambda sp: sp[0] or -1.0)[1]
