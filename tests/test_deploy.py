@@ -267,9 +267,10 @@ def structured_calls() -> list[tuple[str, list[str]]]:
     assert entrypoint == ["newsbot"], "the image's ENTRYPOINT should be newsbot (its CMD the command)"
     calls.append(("Dockerfile ENTRYPOINT + CMD", command))
     calls.append(("Dockerfile HEALTHCHECK", healthcheck_argv(last(instructions, "HEALTHCHECK"))))
-    service = compose_service()
-    calls.append(("compose.yaml command", list(service["command"])))
-    calls.append(("compose.yaml healthcheck", list(service["healthcheck"]["test"][2:])))
+    for name in ("newsbot", *REPLICAS):
+        service = compose_service(name)
+        calls.append((f"compose.yaml {name} command", list(service["command"])))
+        calls.append((f"compose.yaml {name} healthcheck", list(service["healthcheck"]["test"][2:])))
     for unit in UNITS:
         for key, value in unit_entries(DEPLOY / unit, "Service"):
             if key.startswith("Exec"):
@@ -488,10 +489,13 @@ def compose() -> dict[str, Any]:
     return data
 
 
-def compose_service() -> dict[str, Any]:
+REPLICAS = ("newsbot-shard-0", "newsbot-shard-1")
+
+
+def compose_service(name: str = "newsbot") -> dict[str, Any]:
     services = compose()["services"]
-    assert list(services) == ["newsbot"]
-    service = services["newsbot"]
+    assert list(services) == ["newsbot", "postgres", *REPLICAS]
+    service = services[name]
     assert isinstance(service, dict)
     return service
 
@@ -516,6 +520,48 @@ def test_compose_runs_the_bot_with_its_settings_volume_and_health_check() -> Non
     assert service["stop_grace_period"] == "30s"
     assert service["stop_signal"] == "SIGTERM"
     assert service["logging"]["options"]["max-size"] and service["logging"]["options"]["max-file"]
+
+
+def test_the_single_bot_is_the_default_and_postgresql_is_a_profile() -> None:
+    assert "profiles" not in compose_service("newsbot")  # `up` starts the one SQLite bot, as before
+    for name in ("postgres", *REPLICAS):
+        assert compose_service(name)["profiles"] == ["postgresql"]
+
+
+def test_the_postgresql_service_keeps_its_data_checks_its_health_and_is_not_published() -> None:
+    data = compose()
+    postgres = compose_service("postgres")
+    assert postgres["image"] == "postgres:15"
+    volume, _, target = postgres["volumes"][0].partition(":")
+    assert target == "/var/lib/postgresql/data" and volume in data["volumes"]
+    assert postgres["healthcheck"]["test"][:2] == ["CMD", "pg_isready"]
+    assert "ports" not in postgres, "the database is reached from the compose network only"
+    assert postgres["environment"]["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")  # required, no default
+    assert postgres["restart"] == "unless-stopped"
+
+
+def test_the_replicas_share_the_store_and_split_the_shards() -> None:
+    data = compose()
+    single = compose_service("newsbot")
+    postgres = compose_service("postgres")["environment"]
+    shard_ids, volumes = [], set()
+    for name in REPLICAS:
+        replica = compose_service(name)
+        same = {k: v for k, v in replica.items() if k not in {"environment", "volumes", "profiles", "depends_on"}}
+        assert same == {k: v for k, v in single.items() if k not in {"environment", "volumes"}}, "same hardening"
+        env = replica["environment"]
+        url = env["NEWSBOT_DATABASE_URL"]
+        assert url == (
+            f"postgresql://{postgres['POSTGRES_USER']}:${{POSTGRES_PASSWORD:-}}@postgres:5432/{postgres['POSTGRES_DB']}"
+        )
+        assert env["NEWSBOT_DATA_DIR"] == "/data" and env["NEWSBOT_SHARD_COUNT"] == str(len(REPLICAS))
+        shard_ids.append(int(env["NEWSBOT_SHARD_IDS"]))
+        volume, _, target = replica["volumes"][0].partition(":")
+        assert target == "/data" and volume in data["volumes"] and volume != single["volumes"][0].partition(":")[0]
+        volumes.add(volume)
+        assert replica["depends_on"] == {"postgres": {"condition": "service_healthy"}}
+    assert sorted(shard_ids) == list(range(len(REPLICAS))), "every shard runs, in one replica each"
+    assert len(volumes) == len(REPLICAS), "each replica has a data directory (index caches) of its own"
 
 
 # --- systemd units --------------------------------------------------------------------------------------------------

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import subprocess
+import sys
+import uuid
 from pathlib import Path
 
+import psycopg
 import pytest
 from click.testing import CliRunner
 
 from bot.cli.main import cli
+from tests.pg import PG_ADMIN_URL
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -63,3 +69,46 @@ def test_readme_ordered_session_output(session: list[tuple[str, str]]) -> None:
     for command, expected in session:
         result = CliRunner().invoke(cli, shlex.split(command)[1:])
         assert (command, result.stdout.rstrip("\n")) == (command, expected)
+
+
+# --- the two-host walkthrough of the PostgreSQL section, run as written on one machine --------------------------
+
+WALKTHROUGH_DB = "newsbot_hosts"  # the database the walkthrough creates; the test gives it a name of its own
+
+
+def walkthrough() -> list[tuple[str, str]]:
+    """(command, expected output) of the console block of the PostgreSQL section that creates the database."""
+    section = README.split("### PostgreSQL: one store for several hosts", 1)[1].split("\n### ", 1)[0]
+    block = next(b for b in re.findall(r"```console\n(.*?)```", section, flags=re.S) if "createdb" in b)
+    steps: list[tuple[str, list[str]]] = []
+    for line in block.splitlines():
+        if line.startswith("$ "):
+            steps.append((line[2:], []))
+        else:
+            steps[-1][1].append(line)
+    return [(command, "\n".join(output)) for command, output in steps]
+
+
+def test_the_several_hosts_walkthrough_works_as_written(pg_server: str, tmp_path: Path) -> None:
+    """Every command of the walkthrough, in one shell, in an empty folder: each prints what the README shows."""
+    steps = walkthrough()
+    assert [c.split()[0] for c, _ in steps[:2]] == ["createdb", "export"]
+    database = f"newsbot_t_walk_{uuid.uuid4().hex[:8]}"
+    script = ["set -e"]
+    for n, (command, _) in enumerate(steps):
+        script += [f"echo '@@step {n}'", command.replace(WALKTHROUGH_DB, database)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")} | {"NEWSBOT_READER": "off"}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"  # newsbot, as installed
+    try:
+        done = subprocess.run(
+            ["bash", "-c", "\n".join(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+        )
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    assert done.returncode == 0, done.stderr
+    printed = re.split(r"^@@step \d+\n", done.stdout, flags=re.M)[1:]
+    assert len(printed) == len(steps)
+    for (command, expected), output in zip(steps, printed, strict=True):
+        assert output.rstrip("\n") == expected, command
+    assert (tmp_path / "host-a").is_dir() and (tmp_path / "host-b").is_dir()  # two data directories, one store

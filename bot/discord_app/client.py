@@ -168,6 +168,9 @@ class NewsBot(commands.AutoShardedBot):
         self.service.start_embedding()
         await self.add_cogs()
         if self.background_tasks:
+            # Other processes' changes (other shards, other hosts, the command line) are heard of as they are
+            # committed, on PostgreSQL; on SQLite every read checks the change log as before.
+            self.service.follow_changes()
             self.unload_idle_indexes.start()
             self.prune_kept.start()
         if self._sync_dev_guild and self.settings.dev_guild_id:

@@ -2,9 +2,10 @@
 
 Moderators only, exactly like ``/corpus``: hidden from others by default permissions and checked again in code on
 every command. Confirmations are ephemeral. The poller runs every ``NEWSBOT_FEED_POLL_MINUTES`` (first when the
-bot is ready) and logs what it added, skipped or failed and why. A feed added with ``channel:`` has an alert: after
-every poll, the articles such feeds added are posted into their channel, one at a time (:mod:`bot.feeds.alerts`,
-through :class:`bot.discord_app.alerts.ChannelSink`).
+bot is ready), in one of the processes that share the store (:class:`bot.feeds.schedule.OncePerPeriod`), and logs
+what it added, skipped or failed and why. A feed added with ``channel:`` has an alert: after every poll, the
+articles such feeds added are posted into their channel, one at a time (:mod:`bot.feeds.alerts`, through
+:class:`bot.discord_app.alerts.ChannelSink`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from bot.discord_app.replies import (
     within_budget,
 )
 from bot.feeds.alerts import AlertDispatcher
+from bot.feeds.schedule import OncePerPeriod
 from bot.feeds.subscriptions import Subscriptions
 from bot.intake.ingest import fetch_policy
 from bot.present.alerts import render_alert_lines, render_alert_refused, render_alert_set
@@ -55,7 +57,8 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="Moderat
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
         self.everywhere = Subscriptions(bot.service)  # the poller's: every feed whose coverage is read
-        self.rounds = 0  # polls finished since the cog was loaded (tests and health checks wait on it)
+        self.schedule = OncePerPeriod(bot.service, "feed-poll", bot.settings.feed_poll_minutes * 60)
+        self.rounds = 0  # polls this process finished since the cog was loaded (tests and health checks wait on it)
         self.alerts = AlertDispatcher(bot.service, ChannelSink(bot))
         self._posting: asyncio.Task[None] | None = None
         super().__init__()
@@ -63,7 +66,7 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="Moderat
     async def cog_load(self) -> None:
         if not self.bot.background_tasks:  # a bot built only to compute the command payload
             return
-        self.poller.change_interval(minutes=self.bot.settings.feed_poll_minutes)
+        self.poller.change_interval(seconds=self.schedule.tick)
         self.poller.start()
         self._posting = asyncio.create_task(self.alerts.run(), name="newsbot-alerts")
 
@@ -83,15 +86,21 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="Moderat
 
     # --- the poller ------------------------------------------------------------------------------------------
 
-    @tasks.loop(minutes=30.0)
+    @tasks.loop(minutes=1.0)
     async def poller(self) -> None:
-        """One poll of every feed; the outcome goes to the log, never to a channel."""
+        """One poll of every feed when it is due and no other process polls them (the outcome goes to the log,
+        never to a channel), then the alerts of what any process's polls added."""
+        polled = True
         try:
-            report = await self.everywhere.poll(policy=fetch_policy(self.bot.settings), every_server=True)
-        except Exception:  # a bug must not stop the loop: the next poll may work
+            polled, report = await self.schedule.run(
+                lambda: self.everywhere.poll(policy=fetch_policy(self.bot.settings), every_server=True)
+            )
+        except Exception:  # a bug or the store unavailable must not stop the loop: the next tick may work
             log.exception("polling the feeds failed")
         else:
-            if report.feeds:
+            if not polled:
+                log.debug("the feeds are not due, or another process polls them")
+            elif report is not None and report.feeds:
                 log.info("%s", describe_poll(report)[-1])
             else:
                 log.debug("no feeds to poll")
@@ -100,7 +109,8 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="Moderat
         except Exception:
             log.exception("collecting the alerts failed")
         finally:
-            self.rounds += 1
+            if polled:
+                self.rounds += 1
 
     @poller.before_loop
     async def _before_poll(self) -> None:

@@ -15,6 +15,13 @@ for ``idle_seconds``, so an idle server costs no memory.
 
 Replaying a change of the default collection in a server: the server sees it unless it has made that article id
 its own (added or removed it) before that change; ``overrides`` holds from which change on it did.
+
+**Told, or asking.** On SQLite every read first asks the store for the coverage's newest change (a local read).
+On PostgreSQL that would be a round trip per question, so :class:`Indexes` is also a change subscriber
+(:class:`bot.storage.protocol.ChangeSubscriber`): while the store's change feed is listening, every committed
+change is notified to every process, the loaded indexes catch up at once, and a read takes the coverage's newest
+change from memory. When the feed is lost (the connection broke: notifications may be missed), the indexes are
+possibly stale, and every read asks the store again, as on SQLite, until the feed is back and has caught up.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -211,10 +218,87 @@ class Indexes:
         self._lock = threading.RLock()
         self.default = IndexKeeper(store, DEFAULT, directory, on_replayed)  # index/, where it always was
         self._servers: OrderedDict[int, IndexKeeper] = OrderedDict()  # least recently used first
+        # While a change feed listens: each coverage's newest change as told (DEFAULT: the default collection's).
+        # A value read from the store is kept only if no notification, loss or own write came meanwhile (the
+        # generation did not move), so a slow read can never put an older number over a newer one.
+        self._listening = False
+        self._generation = 0
+        self._told: dict[int, int] = {}
+
+    # --- the change feed's subscriber (see the module docstring) ----------------------------------------------
+
+    def listening(self) -> None:
+        """The change feed is (again) in place: forget what was told before, catch the loaded indexes up from the
+        store, then trust what is told."""
+        with self._lock:
+            self._generation += 1
+            self._told.clear()
+            self._listening = True
+        self._catch_up_loaded(None)
+
+    def committed(self, versions: Mapping[int, int] | None) -> None:
+        """Another process (or this one) committed changes: note each coverage's newest, and catch up now the
+        loaded indexes they touch (None: catch every loaded index up from the store)."""
+        with self._lock:
+            self._generation += 1
+            if versions is None:
+                self._told.clear()
+            else:
+                for server, seq in versions.items():
+                    self._told[server] = max(self._told.get(server, 0), seq)
+        self._catch_up_loaded(versions)
+
+    def lost(self) -> None:
+        """Notifications may be missed: every read asks the store again until :meth:`listening`."""
+        with self._lock:
+            self._generation += 1
+            self._listening = False
+            self._told.clear()
+
+    def wrote(self, server: int) -> None:
+        """This process changed ``server``'s coverage: its next read asks the store (the notification of the
+        change may not be here yet), so what this process added is answerable in it at once."""
+        with self._lock:
+            self._generation += 1
+            self._told.pop(server, None)
+
+    def versions(self, server: int) -> tuple[int, int]:
+        """The newest change of the default collection and of ``server``'s own (see the store's ``versions``):
+        from memory while the change feed listens and has told it, else from the store."""
+        with self._lock:
+            listening, generation = self._listening, self._generation
+            base, own = self._told.get(DEFAULT), (self._told.get(server) if server != DEFAULT else 0)
+        if listening and base is not None and own is not None:
+            return base, own
+        stored = self.source.versions(server)
+        if not listening:
+            return stored
+        with self._lock:
+            if self._generation == generation:  # nothing told meanwhile: the store's numbers are current
+                self._told[DEFAULT] = max(self._told.get(DEFAULT, 0), stored[0])
+                if server != DEFAULT:
+                    self._told[server] = max(self._told.get(server, 0), stored[1])
+        return stored
+
+    def _catch_up_loaded(self, versions: Mapping[int, int] | None) -> None:
+        """Catch up, now, the loaded indexes that ``versions`` touch: every one for a change of the default
+        collection (or None), else those of the servers changed. A failure is logged: the next read retries."""
+        with self._lock:
+            keepers = [self.default, *self._servers.values()]
+        touched = None if versions is None or DEFAULT in versions else set(versions)
+        for keeper in keepers:
+            if not keeper.loaded or (touched is not None and keeper.server not in touched):
+                continue
+            try:
+                keeper.current(max(self.versions(keeper.server)))
+            except Exception as exc:  # noqa: BLE001 - the store is unreachable: the next read catches up
+                log.warning("could not catch the index%s up: %s", _of(keeper.server), exc)
+
+    # --- the indexes -----------------------------------------------------------------------------------------
 
     def keeper(self, server: int) -> IndexKeeper:
         """The keeper of ``server``'s index (the default collection's when the server changed nothing)."""
-        return self._keeper(server, self.source.versions(server)[1])
+        return self._keeper(server, self.versions(server)[1])
 
     def _keeper(self, server: int, own: int) -> IndexKeeper:
         if server == DEFAULT or not own:
@@ -232,7 +316,7 @@ class Indexes:
 
     def index(self, server: int) -> tuple[CoverageIndex, int]:
         """``server``'s index, up to date, and the version it reflects (a key for caches of derived results)."""
-        base, own = self.source.versions(server)
+        base, own = self.versions(server)
         keeper = self._keeper(server, own)
         index = keeper.current(max(base, own))
         return index, keeper.version

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from bot.core.errors import DuplicateArticle, InvalidArticle
 from bot.core.models import Article, ArticleIn, AuditEntry, date_sort_key, future_date_problem
 from bot.search.index import ArticleRef
+from bot.search.keeper import DEFAULT
 from bot.service.part import ServicePart
 from bot.service.seeding import seed_default_collection
 from bot.storage.keys import DuplicateKeys
@@ -46,7 +47,9 @@ class ArticlesPart(ServicePart):
     def seed(self, corpus_dir: Path) -> int:
         """Load ``corpus_dir`` into the default collection once per corpus version (see
         :mod:`bot.service.seeding`); how many were added."""
-        return seed_default_collection(self._store, corpus_dir)
+        added = seed_default_collection(self._store, corpus_dir)
+        self._indexes.wrote(DEFAULT)
+        return added
 
     def add(
         self, article: ArticleIn, *, actor: str, allow_same_text: bool = False, server: int | None = None
@@ -55,6 +58,7 @@ class ArticlesPart(ServicePart):
         self._check_dates([article])
         where = self.writes(server)
         stored = self._store.add(where, article, actor=actor, allow_same_text=allow_same_text, guild_id=server)
+        self._indexes.wrote(where)  # answerable here at once, before the change's notification arrives
         self._embed([stored])
         self._articles_added(where, [stored])
         return stored
@@ -66,6 +70,7 @@ class ArticlesPart(ServicePart):
         self._check_dates(articles)
         where = self.writes(server)
         stored = self._store.add_many(where, articles, actor=actor, action=action, guild_id=server)
+        self._indexes.wrote(where)
         self._embed(stored)
         self._articles_added(where, stored)
         return stored
@@ -89,7 +94,9 @@ class ArticlesPart(ServicePart):
         """Take an article out of the coverage ``server`` changes (a default-collection article is only hidden
         from that server's coverage)."""
         where = self.writes(server)
-        return self._store.remove(where, article_id, actor=actor, reason=reason, guild_id=server)
+        removed = self._store.remove(where, article_id, actor=actor, reason=reason, guild_id=server)
+        self._indexes.wrote(where)
+        return removed
 
     def find_duplicate(self, article: ArticleIn, *, server: int | None = None) -> DuplicateArticle | None:
         """The error that adding ``article`` from ``server`` would raise as a duplicate, or None (checked before a

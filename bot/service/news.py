@@ -21,6 +21,7 @@ from bot.search.semantic import EmbeddingReader, open_reader
 from bot.service.alerts import AlertsPart
 from bot.service.answer_records import AnswerRecordsPart
 from bot.service.articles import ArticlesPart
+from bot.service.coordination import CoordinationPart, holder_name
 from bot.service.feedback import FeedbackPart
 from bot.service.feeds import FeedsPart
 from bot.service.gaps import GapsPart
@@ -47,6 +48,7 @@ class NewsService(
     GapsPart,
     FeedbackPart,
     AlertsPart,
+    CoordinationPart,
 ):
     """Coverage questions, timelines and corpus changes over one data directory, per Discord server."""
 
@@ -83,6 +85,8 @@ class NewsService(
             idle_seconds=index_idle_seconds,
             on_replayed=self._embed_replayed_articles,
         )
+        self._change_feed = store.change_feed()  # started by follow_changes (a long-running process)
+        self._holder = holder_name()
         self._lock = threading.RLock()
         if corpus_dir is not None:
             self.seed(corpus_dir)
@@ -154,6 +158,7 @@ class NewsService(
         """Stop embedding (after the batch in hand: the rest waits for the next catch-up), finish the checks of the
         knowledge gaps, save the indexes that changed since they were saved (so the next start loads them), then
         close the store."""
+        self._change_feed.close()
         if self._embedder is not None:
             self._embedder.close()
         self.wait_for_gap_checks()

@@ -22,7 +22,7 @@ from bot.search.embedding import EmbeddingWorker
 from bot.search.index import CoverageIndex
 from bot.search.keeper import DEFAULT, Indexes
 from bot.search.semantic import NO_READER, EmbeddingReader, Reader
-from bot.storage.protocol import NewsStore
+from bot.storage.protocol import ChangeFeed, NewsStore
 
 __all__ = ["DEFAULT", "CoverageMode", "ServicePart", "check_server_id"]
 
@@ -47,6 +47,8 @@ class ServicePart:
     _embedder: EmbeddingWorker | None
     _embed_replayed: bool  # embed what other processes add too (the bot; see start_embedding)
     _allow_future_dates: bool
+    _change_feed: ChangeFeed  # how this process hears of the others' changes (see bot.service.coordination)
+    _holder: str  # this process, as a holder of leases
     coverage: CoverageMode
     editor_guild_ids: frozenset[int]
     _keep_gaps: int  # days a question the coverage could not answer is kept (0: none)

@@ -237,6 +237,15 @@ def migration_files(suffix: str) -> list[tuple[int, str, str]]:
 
 
 def statements(sql: str) -> list[str]:
-    """A migration's statements (split at ``;``, which no migration may hold in a comment or a literal)."""
-    lines = [line for line in sql.splitlines() if not line.strip().startswith("--")]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+    """A migration's statements: split at each ``;`` outside a ``$$``-quoted body (a PostgreSQL function's), which
+    no migration may hold in a comment or a literal."""
+    text = "\n".join(line for line in sql.splitlines() if not line.strip().startswith("--"))
+    found, start, in_body = [], 0, False
+    for mark in re.finditer(r"\$\$|;", text):
+        if mark.group() == "$$":
+            in_body = not in_body
+        elif not in_body:
+            found.append(text[start : mark.start()])
+            start = mark.end()
+    found.append(text[start:])
+    return [s.strip() for s in found if s.strip()]

@@ -17,15 +17,23 @@ from bot.storage.changes import ChangeLog
 from bot.storage.feedback import FeedbackRows
 from bot.storage.feeds import FeedRows
 from bot.storage.gaps import GapRows
+from bot.storage.leases import LeaseRows
 from bot.storage.pg_connection import PgConnection
+from bot.storage.pg_listen import ChangeListener
 from bot.storage.servers import ServerRows
 from bot.storage.store import POSTGRESQL_BACKUPS
 
 __all__ = ["PgStore"]
 
 
-class PgStore(ArticleRows, ChangeLog, FeedRows, ServerRows, AnswerRows, GapRows, FeedbackRows, AlertRows, PgConnection):
+class PgStore(
+    ArticleRows, ChangeLog, FeedRows, LeaseRows, ServerRows, AnswerRows, GapRows, FeedbackRows, AlertRows, PgConnection
+):
     """Articles in PostgreSQL. Thread-safe: a small pool of connections (callers run it off the event loop)."""
+
+    def change_feed(self) -> ChangeListener:
+        """Every committed change, as the server notifies it (a connection of its own, LISTENing)."""
+        return ChangeListener(self.url)
 
     def backup_file(self, target: Path) -> int:
         raise InvalidInput(POSTGRESQL_BACKUPS)

@@ -9,7 +9,7 @@ transaction.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -20,7 +20,7 @@ from bot.core.models import Article, ArticleIn, AuditEntry, FeedLogEntry, FeedRe
 from bot.core.quoting import AnswerRecord, QuoteSpan
 from bot.storage.keys import DuplicateKeys
 
-__all__ = ["ChangeRecord", "CoverageStore", "HealthRecord", "NewsStore"]
+__all__ = ["ChangeFeed", "ChangeRecord", "ChangeSubscriber", "CoverageStore", "HealthRecord", "NewsStore"]
 
 
 class ChangeRecord(Protocol):
@@ -36,6 +36,27 @@ class ChangeRecord(Protocol):
     def action(self) -> str: ...
     @property
     def article_id(self) -> str | None: ...
+
+
+class ChangeSubscriber(Protocol):
+    """Who is told of committed changes (the index keeper): see :mod:`bot.storage.pg_listen`."""
+
+    def listening(self) -> None:
+        """Notifications flow (again): catch up from the change log; from now on what is told can be trusted."""
+
+    def committed(self, versions: Mapping[int, int] | None) -> None:
+        """Changes were committed: ``{server: newest change}``, or None for "catch up with everything"."""
+
+    def lost(self) -> None:
+        """Notifications may be missed from now on: check the change log before every read."""
+
+
+class ChangeFeed(Protocol):
+    """How a process hears at once of other processes' changes: on PostgreSQL a LISTENing thread; on SQLite
+    nothing (one host: every read checks the change log's newest number, which costs no round trip)."""
+
+    def start(self, subscriber: ChangeSubscriber) -> None: ...
+    def close(self) -> None: ...
 
 
 class HealthRecord(Protocol):
@@ -129,6 +150,10 @@ class NewsStore(CoverageStore, Protocol):
     def gap_tallies(self, server: int, since: str) -> list[GapTally]: ...
     def open_gaps(self, servers: Sequence[int] | None, since: str) -> list[OpenGap]: ...
     def mark_gap_answered(self, server: int, question: str, article_id: str, at: str) -> int: ...
+    def claim_lease(self, name: str, holder: str, *, every: float, ttl: float, now: float | None = None) -> bool: ...
+    def renew_lease(self, name: str, holder: str, *, ttl: float, now: float | None = None) -> bool: ...
+    def release_lease(self, name: str, holder: str, *, now: float | None = None) -> None: ...
+    def change_feed(self) -> ChangeFeed: ...
 
     def vote_key(self) -> str: ...
     def record_vote(self, answer_id: int, voter: str, server: int, helpful: bool, at: str) -> VoteOutcome | None: ...

@@ -2,8 +2,9 @@
 
 :class:`Store` is every table's rows put together over one connection: :mod:`bot.storage.connection` (opening,
 migrations, transactions, meta), :mod:`bot.storage.articles` (articles and the duplicate rule),
-:mod:`bot.storage.changes` (the change log), :mod:`bot.storage.feeds` (subscriptions), :mod:`bot.storage.servers`,
-:mod:`bot.storage.gaps` (knowledge gaps). Only :class:`bot.service.NewsService` opens one.
+:mod:`bot.storage.changes` (the change log), :mod:`bot.storage.feeds` (subscriptions), :mod:`bot.storage.leases`
+(once-only work), :mod:`bot.storage.servers`, :mod:`bot.storage.gaps` (knowledge gaps). Only
+:class:`bot.service.NewsService` opens one.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from bot.storage.feedback import FeedbackRows
 from bot.storage.feeds import FeedRows
 from bot.storage.gaps import GapRows
 from bot.storage.keys import body_key, url_key
-from bot.storage.protocol import NewsStore
+from bot.storage.leases import LeaseRows
+from bot.storage.protocol import ChangeSubscriber, NewsStore
 from bot.storage.servers import ServerRows
 
 __all__ = [
@@ -55,8 +57,24 @@ POSTGRESQL_BACKUPS = (
 )
 
 
-class Store(ArticleRows, ChangeLog, FeedRows, ServerRows, AnswerRows, GapRows, FeedbackRows, AlertRows, Connection):
+class NoChangeFeed:
+    """SQLite's change feed: nothing to listen to. Every process is on this host, and a read checks the change
+    log's newest number (a local read, no round trip), so the index keeper stays as it is without one."""
+
+    def start(self, subscriber: ChangeSubscriber) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+class Store(
+    ArticleRows, ChangeLog, FeedRows, LeaseRows, ServerRows, AnswerRows, GapRows, FeedbackRows, AlertRows, Connection
+):
     """Articles in SQLite. Thread-safe: one connection guarded by a lock (callers run it off the event loop)."""
+
+    def change_feed(self) -> NoChangeFeed:
+        return NoChangeFeed()
 
     def backup_file(self, target: Path) -> int:
         """Copy the live database to ``target`` (written to a temporary file, then renamed); returns its size."""

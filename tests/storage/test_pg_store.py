@@ -33,7 +33,7 @@ def test_the_url_selects_postgresql_and_sqlite_stays_the_default(pg_url: str, cl
     assert isinstance(sqlite, Store) and sqlite.path == str(clean_env / "newsbot.sqlite3")
     sqlite.close()
     pg = open_store(load_settings(database_url=pg_url))
-    assert isinstance(pg, PgStore) and pg.health().schema_version == 7
+    assert isinstance(pg, PgStore) and pg.health().schema_version == 8
     pg.close()
     with pytest.raises(ConfigError, match="NEWSBOT_DATABASE_URL: Value error, must be a PostgreSQL URL"):
         load_settings(database_url="mysql://root@localhost/db")
@@ -67,6 +67,7 @@ def test_processes_starting_together_migrate_once(pg_url: str, pg_admin: PgAdmin
         (5, "gaps"),
         (6, "feedback"),
         (7, "alerts"),
+        (8, "leases"),
     ]
     assert len({s.store_id() for s in stores}) == 1
     assert pg_admin(f"SELECT count(*) FROM \"{schema}\".meta WHERE key = 'store_id'") == [(1,)]
@@ -134,7 +135,7 @@ def test_a_store_that_lost_a_table_is_refused_and_doctor_says_so(pg_url: str, pg
 def test_a_newer_schema_is_refused(pg_url: str, pg_admin: PgAdmin) -> None:
     PgStore(pg_url).close()
     pg_admin(f"INSERT INTO \"{schema_of(pg_url)}\".schema_migrations VALUES (99, 'future', 'then')")
-    with pytest.raises(StoreError, match=r"has schema version 99, newer than this newsbot's \(7\): upgrade newsbot"):
+    with pytest.raises(StoreError, match=r"has schema version 99, newer than this newsbot's \(8\): upgrade newsbot"):
         PgStore(pg_url)
 
 
@@ -190,7 +191,7 @@ def test_doctor_checks_the_connection_and_the_schema(pg_url: str) -> None:
     database = [line for line in result.stdout.splitlines() if "database" in line]
     assert database and database[0].endswith(
         f"postgresql://postgres@127.0.0.1:5432/{pg_url.split('/')[-1].split('?')[0]} "
-        f"(schema {schema_of(pg_url)}): schema 7, ok"
+        f"(schema {schema_of(pg_url)}): schema 8, ok"
     ), result.stdout
     stats = CliRunner().invoke(cli, ["stats"], env={"NEWSBOT_DATABASE_URL": pg_url})
     assert stats.stdout.splitlines()[-1] == f"database:        {pg_connection.describe_url(pg_url)}"

@@ -216,7 +216,7 @@ def test_writers_on_two_connections_take_turns(store: AnyStore, open_store: Call
 
 def test_health_names_the_store_and_its_schema(store: AnyStore, store_backend: str) -> None:
     health = store.health()
-    assert (health.schema_version, health.integrity, health.commands_signature) == (7, "ok", None)
+    assert (health.schema_version, health.integrity, health.commands_signature) == (8, "ok", None)
     if store_backend == "postgresql":
         assert health.path.startswith("postgresql://postgres@127.0.0.1:5432/newsbot_t_")
     else:

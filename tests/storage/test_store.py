@@ -31,7 +31,7 @@ def test_every_migration_has_its_postgresql_twin() -> None:
 
 def test_migrations_are_numbered_and_recorded(store: AnyStore) -> None:
     latest = len(migration_files(".sql"))
-    assert store.health().schema_version == latest == 7
+    assert store.health().schema_version == latest == 8
     assert store.migrate() == []  # nothing left to apply
     with store._reading() as db:
         rows = db.execute("SELECT version, name FROM schema_migrations ORDER BY version").fetchall()
@@ -43,6 +43,7 @@ def test_migrations_are_numbered_and_recorded(store: AnyStore) -> None:
         (5, "gaps"),
         (6, "feedback"),
         (7, "alerts"),
+        (8, "leases"),
     ]
 
 
