@@ -19,6 +19,7 @@ from tests.helpers import deadline_test, stop_newsbot
 
 # isort: split
 from bot.core.config import Settings, load_settings
+from bot.intake.ingest import fetch_policy
 from tests.feeds.test_subscriptions import OUTLET, Site, publish_first_edition, running_site
 
 async_test = deadline_test(60.0)
@@ -161,7 +162,9 @@ async def test_a_permission_taken_away_later_fails_the_post_and_is_recorded(
         await (await fake.slash("feeds add", {"url": url, "channel": news})).followup(timeout=15)
         fake.set_overwrite(news, fake.bot_role, deny=discord.Permissions(embed_links=True))
         cog = cog_of(bot)
-        await cog.poller()  # one round now
+        # One round now (the poller's next is an hour away: the lease says the feeds were polled at the start).
+        await cog.everywhere.poll(policy=fetch_policy(bot.settings), every_server=True)
+        await cog.alerts.collect()
         await asyncio.wait_for(cog.alerts.queue.join(), 15)
         assert fake.bot_messages_in(news.id) == []
         details = {detail for _, _, status, _, detail in bot.service.alert_posts(1) if status == "failed"}
