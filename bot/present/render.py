@@ -23,7 +23,7 @@ from bot.core.models import (
     format_date,
 )
 from bot.core.shorten import clip, shorten
-from bot.present.style import DISCORD, PLAIN, Style
+from bot.present.style import DISCORD, PLAIN, Style, link_target
 
 __all__ = [
     "DISCORD",
@@ -130,7 +130,9 @@ LINK_MAX_CHARS = 512  # a longer address (a tracking redirect) would crowd out t
 
 
 def _linkable(url: str | None) -> str | None:
-    return url if url is not None and len(url) <= LINK_MAX_CHARS else None
+    """``url`` if its link address (percent-encoded, which can triple it) is short enough to be shown."""
+    target = link_target(url)
+    return url if target is not None and len(target) <= LINK_MAX_CHARS else None
 
 
 def attribution_line(item: Attribution, style: Style) -> str:
