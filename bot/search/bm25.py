@@ -448,7 +448,12 @@ class BM25Index:
         self._contrib: dict[int, list[tuple[I32, F64]]] = {}
         self._contrib_version = -1
         self._contrib_used = 0
-        # The compiled top_k's scratch: a dense score array, all NaN (= not touched yet) between queries.
+        # Per term: the largest tf and the shortest row among its postings (-1: not computed yet), from which
+        # the compiled top_k bounds what the term can add to a score. Adds keep them up to date; a removal
+        # leaves them a valid bound.
+        self._bound_tf: I64 = np.zeros(0, dtype=np.int64)
+        self._bound_dl: I64 = np.zeros(0, dtype=np.int64)
+        # The compiled top_k's scratch when it scores every posting: a dense score array, all NaN between queries.
         self._scratch: F64 | None = None
 
     def _touch(self) -> None:
@@ -612,6 +617,7 @@ class BM25Index:
         row = self._n_rows
         base = self._fwd_total
         df, key, tails, changed = self._df.buf, self._key.buf, self._tails, self._order_changed
+        bound_tf, bound_dl = self._bound_tf, self._bound_dl
         for rank, (t, tf) in enumerate(zip(terms, counts.values(), strict=True)):
             if df[t] == 0:  # the term (re)appears: this is its first present document
                 key[t] = base + rank
@@ -622,6 +628,9 @@ class BM25Index:
                 tail = tails[t] = _Tail(self._ptf.dtype)
             tail.rows.append(row)
             tail.tfs.append(tf)
+            if t < len(bound_tf) and bound_tf[t] >= 0:
+                bound_tf[t] = max(int(bound_tf[t]), tf)
+                bound_dl[t] = min(int(bound_dl[t]), len(tokens))
         self._tail_postings += len(terms)
         self._fstart.append(base)
         self._fwd_tail.extend(np.asarray(terms, dtype=np.int32))
@@ -761,6 +770,7 @@ class BM25Index:
         self._tails = {}
         self._tail_postings = 0
         self._idmap.build(batch.ids, np.arange(n, dtype=np.int64))
+        self._bound_tf = self._bound_dl = np.zeros(0, dtype=np.int64)
         self._n_live = n
         self._n_dead = 0
         self._total_tokens = int(batch.dl.sum(dtype=np.int64))
@@ -783,7 +793,7 @@ class BM25Index:
         self._order_changed.update(revived.tolist())
         if len(ptf):
             self._fit_tf(int(ptf.max()))
-        tails = self._tails
+        tails, bound_tf, bound_dl = self._tails, self._bound_tf, self._bound_dl
         for t in np.flatnonzero(counts).tolist():
             tail = tails.get(t)
             if tail is None:
@@ -791,6 +801,9 @@ class BM25Index:
             lo, hi = int(indptr[t]), int(indptr[t + 1])
             tail.rows.extend(prow[lo:hi] + row0)
             tail.tfs.extend(ptf[lo:hi])
+            if t < len(bound_tf) and bound_tf[t] >= 0:
+                bound_tf[t] = max(int(bound_tf[t]), int(ptf[lo:hi].max()))
+                bound_dl[t] = min(int(bound_dl[t]), int(batch.dl[prow[lo:hi]].min()))
         self._tail_postings += len(batch.fwd)
         self._fstart.extend(fwd0 + batch.fstart[:-1])
         self._fwd_tail.extend(batch.fwd)
@@ -984,6 +997,7 @@ class BM25Index:
         self._tail_postings = 0
         self._idmap = _IdMap()
         self._idmap.build(ids, np.arange(len(ids), dtype=np.int64))
+        self._bound_tf = self._bound_dl = np.zeros(0, dtype=np.int64)  # term ids are renumbered
         self._n_live = len(ids)
         self._n_dead = 0
         self._total_tokens = int(self._dl.view().sum(dtype=np.int64))
@@ -1156,62 +1170,71 @@ class BM25Index:
                 terms.append(t)
         return terms
 
-    def _pieces(self, t: int) -> list[tuple[I32, UInt, int, int]]:
-        """Term ``t``'s postings as (rows, tfs, lo, hi) ranges: the bulk arrays (not sliced), then its tail."""
-        parts: list[tuple[I32, UInt, int, int]] = []
-        if t + 1 < len(self._indptr):
-            lo, hi = int(self._indptr[t]), int(self._indptr[t + 1])
-            if hi > lo:
-                parts.append((self._prow, self._ptf, lo, hi))
-        tail = self._tails.get(t)
-        if tail is not None and tail.rows.n:
-            parts.append((tail.rows.buf, tail.tfs.buf, 0, tail.rows.n))
-        return parts
+    def _compiled_query(self, kern: Any, terms: list[int]) -> tuple[I64, I32, UInt, I64, F64, I64, I64]:
+        """What the kernels take for a query: CSR postings, the tokens' term ids in it, idf and bounds per term.
+
+        The bulk arrays themselves (no copy) when none of the terms has a tail; otherwise, for this query, a CSR
+        of its distinct terms only, each one's bulk then tail postings (rows stay ascending), with their bounds.
+        """
+        tails = self._tails
+        n_terms = len(self._vocab)
+        if len(self._bound_tf) < n_terms:  # -1: not computed yet (top_k_terms computes it on first use)
+            grown_tf, grown_dl = np.full((2, n_terms + n_terms // 8 + 64), -1, dtype=np.int64)
+            grown_tf[: len(self._bound_tf)] = self._bound_tf
+            grown_dl[: len(self._bound_dl)] = self._bound_dl
+            self._bound_tf, self._bound_dl = grown_tf, grown_dl
+        idf = self._stats().idf
+        if not tails or not any(t in tails for t in terms):
+            term_ids = np.asarray(terms, dtype=np.int64)
+            return self._indptr, self._prow, self._ptf, term_ids, idf, self._bound_tf, self._bound_dl
+        distinct = list(dict.fromkeys(terms))
+        local = {t: j for j, t in enumerate(distinct)}
+        rows: list[I32] = []
+        tfs: list[UInt] = []
+        lengths: list[int] = []
+        for t in distinct:
+            segments = self._segments(t)
+            rows.extend(seg_rows for seg_rows, _ in segments)
+            tfs.extend(seg_tfs for _, seg_tfs in segments)
+            lengths.append(sum(len(seg_rows) for seg_rows, _ in segments))
+            if self._bound_tf[t] < 0:
+                bounds = [kern.term_bounds(r, f, 0, len(r), self._dl.buf) for r, f in segments]
+                self._bound_tf[t] = max(int(top) for top, _ in bounds)
+                self._bound_dl[t] = min(int(short) for _, short in bounds)
+        indptr = np.zeros(len(distinct) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        ids = np.asarray(distinct, dtype=np.int64)
+        local_terms = np.fromiter(map(local.__getitem__, terms), dtype=np.int64, count=len(terms))
+        return (
+            indptr, np.concatenate(rows), np.concatenate(tfs), local_terms, idf[ids], self._bound_tf[ids],
+            self._bound_dl[ids],
+        )  # fmt: skip
 
     def _scores_compiled(self, kern: Any, query: Sequence[str]) -> F64:
         stats = self._stats()
         score = np.zeros(self._n_rows, dtype=np.float64)
-        k1p1, norm, idf = self._k1 + 1, stats.norm, stats.idf
-        for t in self._query_terms(query):
-            idf_t = float(idf[t])
-            for rows, tfs, lo, hi in self._pieces(t):
-                kern.accumulate_dense(score, rows, tfs, lo, hi, idf_t, k1p1, norm)
+        terms = self._query_terms(query)
+        if terms:
+            indptr, rows, tfs, term_ids, idf, _, _ = self._compiled_query(kern, terms)
+            kern.scores_terms(score, indptr, rows, tfs, term_ids, idf, self._k1 + 1, stats.norm)
         return score
 
     def _top_k_compiled(self, kern: Any, query: Sequence[str], k: int) -> list[tuple[int, float]]:
-        """top_k in one pass over the postings and one over the rows they touch (see :mod:`bot.search.kernels`)."""
+        """top_k by MaxScore over the query's postings (see ``kernels.top_k_terms``): no dense array."""
         terms = self._query_terms(query)
         if not terms:
             return []
         stats = self._stats()
-        pieces = {t: self._pieces(t) for t in terms}
-        touched_max = min(self._n_rows, sum(hi - lo for parts in pieces.values() for _, _, lo, hi in parts))
-        score = self._scratch
+        indptr, rows, tfs, term_ids, idf, bound_tf, bound_dl = self._compiled_query(kern, terms)
+        scratch = self._scratch
         self._scratch = None  # taken: if anything below is interrupted, the next query starts from a fresh one
-        if score is None or len(score) < self._n_rows:
-            score = np.full(len(self._ids.buf), np.nan, dtype=np.float64)
-        touched = np.empty(touched_max, dtype=np.int32)
-        k1p1, norm, idf = self._k1 + 1, stats.norm, stats.idf
-        alive, check_alive = self._alive.buf, self._n_dead > 0
-        frequent = {t for t in terms if sum(hi - lo for _, _, lo, hi in pieces[t]) >= self.contrib_cache_min_postings}
-        if not frequent and (not self._tails or not any(t in self._tails for t in terms)):
-            term_ids = np.asarray(terms, dtype=np.int64)  # few postings, all in the bulk arrays: one call
-            best, values = kern.top_k_bulk(
-                score, touched, self._indptr, self._prow, self._ptf, term_ids, idf[term_ids], k1p1, norm,
-                alive, check_alive, k,
-            )  # fmt: skip
-        else:
-            n = 0
-            for t in terms:
-                if t in frequent:  # contributions cached between queries: one sequential read, no division
-                    for rows, contrib in self._contributions(t, stats):
-                        n = kern.accumulate_values(score, touched, n, rows, contrib)
-                    continue
-                idf_t = float(idf[t])
-                for rows, tfs, lo, hi in pieces[t]:
-                    n = kern.accumulate(score, touched, n, rows, tfs, lo, hi, idf_t, k1p1, norm)
-            best, values = kern.select(score, touched, n, alive, check_alive, min(k, n))
-        self._scratch = score
+        if scratch is None or len(scratch) < self._n_rows:
+            scratch = np.full(len(self._ids.buf), np.nan, dtype=np.float64)
+        best, values = kern.top_k_terms(
+            indptr, rows, tfs, term_ids, idf, bound_tf, bound_dl, self._dl.buf, stats.norm, self._k1, self._b,
+            self.avgdl, self._alive.buf, self._n_dead > 0, k, scratch,
+        )  # fmt: skip
+        self._scratch = scratch
         order = np.lexsort((best, -values))  # score descending, then row (= insertion order) ascending
         ids = self._ids.buf
         return list(zip(ids[best[order]].tolist(), values[order].tolist(), strict=True))

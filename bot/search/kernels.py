@@ -40,101 +40,348 @@ def _build() -> Any:
     jit = numba.njit(cache=True, nogil=True)
 
     @jit
-    def accumulate(score, touched, n_touched, rows, tfs, lo, hi, idf, k1p1, norm):  # type: ignore[no-untyped-def]
-        """score[r] += idf * (tf * (k1 + 1) / (tf + norm[r])) over postings lo..hi; new rows go to touched.
-
-        ``score`` is NaN where no posting has landed yet (so no separate mark array is read): such a row starts
-        from 0.0, as in rank-bm25, and joins ``touched``.
-        """
-        for i in range(lo, hi):
-            r = rows[i]
-            tf = np.float64(tfs[i])
-            c = idf * (tf * k1p1 / (tf + norm[r]))
-            s = score[r]
-            if s != s:
-                score[r] = 0.0 + c
-                touched[n_touched] = r
-                n_touched += 1
+    def seek(rows, pos, end, d):  # type: ignore[no-untyped-def]
+        """The first position in ``pos..end`` whose row is >= d (rows ascending): galloping, then bisection."""
+        if pos >= end or rows[pos] >= d:
+            return pos
+        lo = pos  # rows[lo] < d
+        step = 1
+        hi = pos + 1
+        while hi < end and rows[hi] < d:
+            lo = hi
+            step *= 2
+            hi = lo + step
+        if hi > end:
+            hi = end
+        while lo + 1 < hi:  # rows[lo] < d, and hi == end or rows[hi] >= d
+            mid = (lo + hi) >> 1
+            if rows[mid] < d:
+                lo = mid
             else:
-                score[r] = s + c
-        return n_touched
+                hi = mid
+        return hi
 
     @jit
-    def accumulate_values(score, touched, n_touched, rows, values):  # type: ignore[no-untyped-def]
-        """accumulate with the contributions already computed (a frequent term's, cached between queries)."""
-        for i in range(rows.shape[0]):
-            r = rows[i]
-            c = values[i]
-            s = score[r]
-            if s != s:
-                score[r] = 0.0 + c
-                touched[n_touched] = r
-                n_touched += 1
-            else:
-                score[r] = s + c
-        return n_touched
+    def top_k_maxscore(rows, tfs, starts, ends, idfs, ubs, mults, qpos, norm, k1p1, alive, check_alive, k, margin, thr):  # type: ignore[no-untyped-def]
+        """The k best rows (unordered; best = higher score, then lower row) and their exact scores: MaxScore.
 
-    @jit
-    def accumulate_dense(score, rows, tfs, lo, hi, idf, k1p1, norm):  # type: ignore[no-untyped-def]
-        """The same sum into a dense array, for get_scores."""
-        for i in range(lo, hi):
-            r = rows[i]
-            tf = np.float64(tfs[i])
-            score[r] += idf * (tf * k1p1 / (tf + norm[r]))
-
-    @jit
-    def select(score, touched, n_touched, alive, check_alive, k):  # type: ignore[no-untyped-def]
-        """The k best touched rows (unordered; best = higher score, then lower row), resetting score to NaN.
-
-        A binary heap whose root is the worst kept row: one comparison per touched row once it is full.
+        Term j's postings are ``rows[starts[j]:ends[j]]`` (ascending) with their tfs; ``qpos`` gives, for each
+        query token in query order, its term j; ``ubs[j] >= 0`` bounds from above what term j adds to any row,
+        counting every token of it (so 0 for a negative idf), and ``mults[j]`` is how many tokens it has. Rows are visited in ascending order, each one's
+        score summed token after token in query order (rank-bm25's order), so it is the same double. A row is
+        skipped only when an upper bound of its score is below the k-th best score so far by more than
+        ``margin`` (which covers any rounding of the bound): it could not have entered the top k, and, since
+        later rows lose ties, a row equal to the k-th would not have either. ``thr`` is a score known not to
+        exceed the final k-th best (see ``seed_threshold``), -inf if none.
         """
+        m = starts.shape[0]
+        order = np.argsort(ubs)  # terms by bound, ascending: the first ``ne`` are "non-essential"
+        prefix = np.empty(m, np.float64)
+        acc = 0.0
+        for i in range(m):
+            acc += ubs[order[i]]
+            prefix[i] = acc
+        cur = starts.copy()
+        present = np.zeros(m, np.bool_)
+        contrib = np.zeros(m, np.float64)
         heap_r = np.empty(k, np.int64)
         heap_s = np.empty(k, np.float64)
         size = 0
-        for i in range(n_touched):
-            r = np.int64(touched[i])
-            s = score[r]
-            score[r] = np.nan
-            if check_alive and not alive[r]:
+        ne = 0
+        while ne < m and prefix[ne] + margin < thr:
+            ne += 1
+        n_pos = qpos.shape[0]
+        big = np.int64(1) << 62
+        while ne < m:
+            d = big
+            for i in range(ne, m):
+                j = order[i]
+                if cur[j] < ends[j]:
+                    r = np.int64(rows[cur[j]])
+                    if r < d:
+                        d = r
+            if d == big:
+                break
+            bound = 0.0
+            for i in range(m):
+                present[i] = False
+            for i in range(ne, m):
+                j = order[i]
+                c_ = cur[j]
+                if c_ < ends[j] and rows[c_] == d:
+                    tf = np.float64(tfs[c_])
+                    c = idfs[j] * (tf * k1p1 / (tf + norm[d]))
+                    contrib[j] = c
+                    present[j] = True
+                    cur[j] = c_ + 1
+                    bound += c * mults[j]
+            if check_alive and not alive[d]:
                 continue
+            if ne > 0:
+                bound += prefix[ne - 1]
+                skip = bound + margin < thr
+                i = ne - 1
+                while not skip and i >= 0:
+                    j = order[i]
+                    p = seek(rows, cur[j], ends[j], d)
+                    cur[j] = p
+                    if p < ends[j] and rows[p] == d:
+                        tf = np.float64(tfs[p])
+                        c = idfs[j] * (tf * k1p1 / (tf + norm[d]))
+                        contrib[j] = c
+                        present[j] = True
+                        bound += c * mults[j] - ubs[j]
+                    else:
+                        bound -= ubs[j]
+                    skip = bound + margin < thr
+                    i -= 1
+                if skip:
+                    continue
+            s = 0.0
+            for p in range(n_pos):
+                j = qpos[p]
+                if present[j]:
+                    s += contrib[j]
             if size < k:
-                # sift up: a parent must be worse than (or equal to) its children
-                j = size
+                j = size  # sift up: a parent must be worse than (or equal to) its children
                 size += 1
                 while j > 0:
                     p = (j - 1) // 2
                     ps, pr = heap_s[p], heap_r[p]
-                    if ps < s or (ps == s and pr > r):
+                    if ps < s or (ps == s and pr > d):
                         break
                     heap_s[j], heap_r[j] = ps, pr
                     j = p
-                heap_s[j], heap_r[j] = s, r
-            elif s > heap_s[0] or (s == heap_s[0] and r < heap_r[0]):
+                heap_s[j], heap_r[j] = s, d
+            elif s > heap_s[0]:  # a tie loses: every kept row is earlier
                 j = 0
                 while True:
-                    c = 2 * j + 1
-                    if c >= size:
+                    c2 = 2 * j + 1
+                    if c2 >= size:
                         break
-                    if c + 1 < size:
-                        cs, cr = heap_s[c + 1], heap_r[c + 1]
-                        if cs < heap_s[c] or (cs == heap_s[c] and cr > heap_r[c]):
-                            c += 1
-                    cs, cr = heap_s[c], heap_r[c]
-                    if s < cs or (s == cs and r > cr):
+                    if c2 + 1 < size:
+                        cs, cr = heap_s[c2 + 1], heap_r[c2 + 1]
+                        if cs < heap_s[c2] or (cs == heap_s[c2] and cr > heap_r[c2]):
+                            c2 += 1
+                    cs, cr = heap_s[c2], heap_r[c2]
+                    if s < cs or (s == cs and d > cr):
                         break
                     heap_s[j], heap_r[j] = cs, cr
-                    j = c
-                heap_s[j], heap_r[j] = s, r
-        return heap_r[:size], heap_s[:size]  # unordered: the caller sorts these few
+                    j = c2
+                heap_s[j], heap_r[j] = s, d
+            else:
+                continue
+            if size == k and heap_s[0] > thr:
+                thr = heap_s[0]
+                while ne < m and prefix[ne] + margin < thr:
+                    ne += 1
+        return heap_r[:size], heap_s[:size]
 
     @jit
-    def top_k_bulk(score, touched, indptr, rows, tfs, terms, idfs, k1p1, norm, alive, check_alive, k):  # type: ignore[no-untyped-def]
-        """accumulate over each query term's bulk postings, in query order, then select: one call a query."""
-        n = 0
-        for j in range(terms.shape[0]):
-            t = terms[j]
-            n = accumulate(score, touched, n, rows, tfs, indptr[t], indptr[t + 1], idfs[j], k1p1, norm)
-        return select(score, touched, n, alive, check_alive, min(k, n))
+    def top_k_exhaustive(rows, tfs, starts, ends, idfs, qpos, norm, k1p1, alive, check_alive, k, thr, scratch):  # type: ignore[no-untyped-def]
+        """top_k_maxscore's result by scoring every posting: each token's contributions added to ``scratch``
+        (NaN where nothing has landed yet; such a row starts from 0.0, as in rank-bm25) token after token in
+        query order, then a heap over the rows touched, skipping those below ``thr``; ``scratch`` is left NaN.
+        Cheaper than MaxScore when its bounds would let it skip few rows."""
+        total = 0
+        for j in range(starts.shape[0]):
+            total += ends[j] - starts[j]
+        touched = np.empty(min(total, scratch.shape[0]), np.int32)
+        n_t = 0
+        for q in range(qpos.shape[0]):
+            j = qpos[q]
+            w = idfs[j]
+            for i in range(starts[j], ends[j]):
+                r = rows[i]
+                tf = np.float64(tfs[i])
+                c = w * (tf * k1p1 / (tf + norm[r]))
+                s = scratch[r]
+                if s != s:
+                    scratch[r] = 0.0 + c
+                    touched[n_t] = r
+                    n_t += 1
+                else:
+                    scratch[r] = s + c
+        heap_r = np.empty(k, np.int64)
+        heap_s = np.empty(k, np.float64)
+        size = 0
+        for i in range(n_t):
+            d = np.int64(touched[i])
+            s = scratch[d]
+            scratch[d] = np.nan
+            if s < thr or (check_alive and not alive[d]):
+                continue
+            if size < k:
+                j = size  # sift up: a parent must be worse than (or equal to) its children
+                size += 1
+                while j > 0:
+                    p = (j - 1) // 2
+                    ps, pr = heap_s[p], heap_r[p]
+                    if ps < s or (ps == s and pr > d):
+                        break
+                    heap_s[j], heap_r[j] = ps, pr
+                    j = p
+                heap_s[j], heap_r[j] = s, d
+            elif s > heap_s[0] or (s == heap_s[0] and d < heap_r[0]):
+                j = 0
+                while True:
+                    c2 = 2 * j + 1
+                    if c2 >= size:
+                        break
+                    if c2 + 1 < size:
+                        cs, cr = heap_s[c2 + 1], heap_r[c2 + 1]
+                        if cs < heap_s[c2] or (cs == heap_s[c2] and cr > heap_r[c2]):
+                            c2 += 1
+                    cs, cr = heap_s[c2], heap_r[c2]
+                    if s < cs or (s == cs and d > cr):
+                        break
+                    heap_s[j], heap_r[j] = cs, cr
+                    j = c2
+                heap_s[j], heap_r[j] = s, d
+        return heap_r[:size], heap_s[:size]
+
+    @jit
+    def term_bounds(rows, tfs, lo, hi, dl):  # type: ignore[no-untyped-def]
+        """The largest tf and the shortest row length among a term's postings lo..hi (for its score bound)."""
+        top = 0
+        short = np.iinfo(np.int64).max
+        for i in range(lo, hi):
+            tf = np.int64(tfs[i])
+            if tf > top:
+                top = tf
+            n = np.int64(dl[rows[i]])
+            if n < short:
+                short = n
+        return top, short
+
+    @jit
+    def seed_threshold(rows, tfs, starts, ends, idfs, ubs, qpos, norm, k1p1, alive, check_alive, k, sample):  # type: ignore[no-untyped-def]
+        """A lower bound of the final k-th best score, from the exact scores of at most ``sample`` rows: those
+        of the terms with the largest bounds (usually the rarest) first, evenly spaced within a long list, until
+        enough rows are scored. They are real rows, so the k-th best of them can only be beaten, and MaxScore
+        can skip from its first row on."""
+        m = starts.shape[0]
+        by_bound = np.argsort(-ubs)
+        seen_r = np.empty(sample, np.int64)
+        seen_s = np.empty(sample, np.float64)
+        n_seen = 0
+        present = np.zeros(m, np.bool_)
+        contrib = np.zeros(m, np.float64)
+        for o in range(m):
+            if n_seen >= 4 * k or n_seen >= sample:
+                break
+            best = by_bound[o]
+            n = ends[best] - starts[best]
+            if n == 0:
+                continue
+            step = max(1, n // (sample - n_seen))
+            cur = starts.copy()
+            for i in range(starts[best], ends[best], step):
+                if n_seen >= sample:
+                    break
+                d = np.int64(rows[i])
+                if check_alive and not alive[d]:
+                    continue
+                for j in range(m):
+                    p = seek(rows, cur[j], ends[j], d)
+                    cur[j] = p
+                    present[j] = p < ends[j] and rows[p] == d
+                    if present[j]:
+                        tf = np.float64(tfs[p])
+                        contrib[j] = idfs[j] * (tf * k1p1 / (tf + norm[d]))
+                s = 0.0
+                for p in range(qpos.shape[0]):
+                    j = qpos[p]
+                    if present[j]:
+                        s += contrib[j]
+                seen_r[n_seen] = d
+                seen_s[n_seen] = s
+                n_seen += 1
+        # a row found through two terms counts once
+        by_row = np.argsort(seen_r[:n_seen])
+        unique = np.empty(n_seen, np.float64)
+        n_unique = 0
+        for i in range(n_seen):
+            if i == 0 or seen_r[by_row[i]] != seen_r[by_row[i - 1]]:
+                unique[n_unique] = seen_s[by_row[i]]
+                n_unique += 1
+        if n_unique < k:
+            return -np.inf
+        return np.sort(unique[:n_unique])[n_unique - k]
+
+    @jit
+    def top_k_terms(indptr, rows, tfs, terms, idf, bound_tf, bound_dl, dl, norm, k1, b, avgdl, alive, check_alive, k, scratch):  # type: ignore[no-untyped-def]
+        """top_k of the query whose tokens are term ids ``terms`` (query order, repeats kept), postings in CSR
+        form (``indptr``): distinct terms, their bounds (computed once per term into ``bound_tf`` / ``bound_dl``,
+        -1 = not yet), a seeded threshold, then MaxScore."""
+        n_pos = terms.shape[0]
+        local = np.empty(n_pos, np.int64)
+        distinct = np.empty(n_pos, np.int64)
+        m = 0
+        for p in range(n_pos):
+            t = terms[p]
+            j = 0
+            while j < m and distinct[j] != t:
+                j += 1
+            if j == m:
+                distinct[m] = t
+                m += 1
+            local[p] = j
+        starts = np.empty(m, np.int64)
+        ends = np.empty(m, np.int64)
+        idfs = np.empty(m, np.float64)
+        mults = np.zeros(m, np.float64)
+        ubs = np.zeros(m, np.float64)
+        k1p1 = k1 + 1.0
+        for p in range(n_pos):
+            mults[local[p]] += 1.0
+        total = 0.0
+        for j in range(m):
+            t = distinct[j]
+            starts[j] = indptr[t]
+            ends[j] = indptr[t + 1]
+            idfs[j] = idf[t]
+            if bound_tf[t] < 0:
+                top, short = term_bounds(rows, tfs, starts[j], ends[j], dl)
+                bound_tf[t] = top
+                bound_dl[t] = short
+            if idfs[j] > 0:
+                top_f = np.float64(bound_tf[t])
+                ubs[j] = mults[j] * idfs[j] * (top_f * k1p1 / (top_f + k1 * ((1 - b) + b * bound_dl[t] / avgdl)))
+            total += ubs[j] + k1p1 * abs(idfs[j]) * mults[j]
+        margin = 1e-9 * total + 1e-300  # covers every rounding in the bounds' sums many times over
+        thr = seed_threshold(rows, tfs, starts, ends, idfs, ubs, local, norm, k1p1, alive, check_alive, k, 1024)
+        # The postings MaxScore would walk from the start (those of terms it cannot skip): when that is most of
+        # them, walking them all with no per-row bookkeeping is faster.
+        by_bound = np.argsort(ubs)
+        acc = 0.0
+        walked = 0
+        everything = 0
+        for i in range(m):
+            j = by_bound[i]
+            acc += ubs[j]
+            everything += ends[j] - starts[j]
+            if acc + margin >= thr:
+                walked += ends[j] - starts[j]
+        if 5 * walked > everything:
+            # thr - margin: a row scoring exactly thr may still tie its way in
+            return top_k_exhaustive(
+                rows, tfs, starts, ends, idfs, local, norm, k1p1, alive, check_alive, k, thr - margin, scratch
+            )
+        return top_k_maxscore(
+            rows, tfs, starts, ends, idfs, ubs, mults, local, norm, k1p1, alive, check_alive, k, margin, thr
+        )
+
+    @jit
+    def scores_terms(score, indptr, rows, tfs, terms, idf, k1p1, norm):  # type: ignore[no-untyped-def]
+        """get_scores: each query token's contributions added to a dense array, token after token."""
+        for p in range(terms.shape[0]):
+            t = terms[p]
+            w = idf[t]
+            for i in range(indptr[t], indptr[t + 1]):
+                r = rows[i]
+                tf = np.float64(tfs[i])
+                score[r] += w * (tf * k1p1 / (tf + norm[r]))
 
     @jit
     def count_terms(flat, lengths, n_terms):  # type: ignore[no-untyped-def]
@@ -168,11 +415,9 @@ def _build() -> Any:
 
     return types.SimpleNamespace(
         count_terms=count_terms,
-        accumulate=accumulate,
-        accumulate_values=accumulate_values,
-        accumulate_dense=accumulate_dense,
-        select=select,
-        top_k_bulk=top_k_bulk,
+        term_bounds=term_bounds,
+        top_k_terms=top_k_terms,
+        scores_terms=scores_terms,
     )
 
 
@@ -180,14 +425,12 @@ def _warm(found: Any) -> None:
     """Run each kernel once on tiny arrays: loads the compiled code from the cache (or compiles it)."""
     import numpy as np
 
-    score = np.full(2, np.nan)
-    touched = np.empty(2, dtype=np.int32)
-    rows = np.array([0, 1], dtype=np.int32)
-    tfs = np.ones(2, dtype=np.uint8)
-    norm = np.ones(2)
-    found.top_k_bulk(score, touched, np.array([0, 2]), rows, tfs, np.zeros(1, np.int64), np.ones(1), 2.5, norm,
-                     np.ones(2, dtype=np.bool_), False, 1)  # fmt: skip
-    found.accumulate_dense(np.zeros(2), rows, tfs, 0, 2, 1.0, 2.5, norm)
+    indptr, rows, tfs = np.array([0, 2]), np.array([0, 1], dtype=np.int32), np.ones(2, dtype=np.uint8)
+    terms, idf, norm, dl = np.zeros(1, np.int64), np.ones(1), np.ones(2), np.ones(2, dtype=np.int32)
+    found.top_k_terms(indptr, rows, tfs, terms, idf, np.full(1, -1), np.full(1, -1), dl, norm, 1.5, 0.75, 1.0,
+                      np.ones(2, dtype=np.bool_), False, 1, np.full(2, np.nan))  # fmt: skip
+    found.scores_terms(np.zeros(2), indptr, rows, tfs, terms, idf, 2.5, norm)
+    found.term_bounds(rows, tfs, 0, 2, dl)
 
 
 def kernels() -> Any:
