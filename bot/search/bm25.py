@@ -44,6 +44,9 @@ Data layout (why it is fast)
 * Everything that depends on ``N``/``avgdl`` (the idf vector, the average idf, ``k1 * (1 - b + b * dl /
   avgdl)`` per row) is recomputed, vectorised, at most once per modification (a version counter), never per
   query.
+* Per term, its largest tf and its shortest row (computed the first time a query needs them, kept up to date
+  by adds; a removal leaves them a valid bound): with numba, ``top_k`` bounds what each term can add to a
+  score from them and skips the rows that cannot reach the top ``k`` (MaxScore, :mod:`bot.search.kernels`).
 
 Not thread-safe: use it from one thread (the bot's event loop) or guard it with a lock.
 """
@@ -273,7 +276,7 @@ class _Batch:
 
     __slots__ = ("ids", "dl", "fstart", "fwd", "tfs")
 
-    def __init__(self, ids: I64, dl: I32, fstart: I64, fwd: I32, tfs: U32) -> None:
+    def __init__(self, ids: I64, dl: I32, fstart: I64, fwd: I32, tfs: UInt) -> None:
         self.ids = ids
         self.dl = dl
         self.fstart = fstart  # document i's terms are fwd[fstart[i]:fstart[i + 1]]
@@ -737,7 +740,9 @@ class BM25Index:
         total = int(lengths.sum())
         vocab = self._vocab
         flat = np.fromiter(map(vocab.__getitem__, chain.from_iterable(token_lists)), dtype=np.int32, count=total)
-        fwd, tfs, distinct = kern.count_terms(flat, lengths, len(vocab))
+        n_pairs, tfs, distinct = kern.count_terms(flat, lengths, len(vocab))
+        tfs = _narrow(tfs[:n_pairs])  # (frees the corpus-sized counts before the copy below)
+        fwd = flat if n_pairs == total else flat[:n_pairs].copy()
         del flat
         grow = len(vocab) - self._df.n
         if grow:
@@ -757,7 +762,13 @@ class BM25Index:
         """Make ``batch`` the whole index (which holds no rows): one transpose, no per-term Python work."""
         n = len(batch.ids)
         n_terms = len(self._vocab)
-        indptr, prow, ptf, first = _transpose(n, n_terms, batch.fstart, batch.fwd, batch.tfs)
+        kern = self._kernels(n)
+        if kern is not None:  # one counting sort, straight into the final arrays (no corpus-sized temporaries)
+            prow = np.empty(len(batch.fwd), dtype=np.int32)
+            ptf = np.empty(len(batch.fwd), dtype=batch.tfs.dtype)
+            indptr, first = kern.transpose(batch.fstart, batch.fwd, batch.tfs, n_terms, prow, ptf)
+        else:
+            indptr, prow, ptf, first = _transpose(n, n_terms, batch.fstart, batch.fwd, batch.tfs)
         self._indptr, self._prow, self._ptf = indptr, prow, _narrow(ptf)
         self._df = _with_slack(np.diff(indptr))
         self._key = _with_slack(first)  # the forward position of each term's first occurrence
@@ -1214,9 +1225,14 @@ class BM25Index:
         stats = self._stats()
         score = np.zeros(self._n_rows, dtype=np.float64)
         terms = self._query_terms(query)
-        if terms:
+        if not terms:
+            return score
+        if self._tails and any(t in self._tails for t in terms):
             indptr, rows, tfs, term_ids, idf, _, _ = self._compiled_query(kern, terms)
-            kern.scores_terms(score, indptr, rows, tfs, term_ids, idf, self._k1 + 1, stats.norm)
+        else:  # the bulk arrays as they are (the common case: no bounds, no copies)
+            indptr, rows, tfs, idf = self._indptr, self._prow, self._ptf, stats.idf
+            term_ids = np.array(terms, dtype=np.int64)
+        kern.scores_terms(score, indptr, rows, tfs, term_ids, idf, self._k1 + 1, stats.norm)
         return score
 
     def _top_k_compiled(self, kern: Any, query: Sequence[str], k: int) -> list[tuple[int, float]]:

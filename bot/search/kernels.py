@@ -1,15 +1,23 @@
 """Compiled inner loops of :class:`bot.search.bm25.BM25Index` (numba), loaded only when a query first needs them.
 
-Why: scoring a query is a loop over the postings of its terms, and choosing the top ``k`` is a loop over the
-passages those postings touch. In numpy each step is a separate pass over a dense array of every passage (zero
-it, scatter into it, threshold it, gather from it), and at a million passages those passes cost more than the
-scoring itself. Compiled, the loop touches each posting once and each touched passage once, and the dense score
-array is a scratch buffer reset only where it was written.
+Why: in numpy, scoring a query is a series of passes over a dense array of every passage (zero it, scatter into
+it, threshold it, gather from it), and at a million passages those passes cost more than the scoring itself.
+Compiled, ``top_k`` never builds a dense array: it runs MaxScore over the postings of the query's terms. Each
+term has an upper bound of what it can add to a passage's score (from its largest tf and its shortest
+passage); a few passages are scored first (those of the rarest terms) to learn a score the k-th best will
+reach, and from then on a term whose bound, with the bounds of every weaker term, cannot lift a passage past
+the k-th best so far is only looked up (by galloping search) for passages that the other terms bring, and a
+passage is dropped as soon as an upper bound of its score falls below the k-th best. When the bounds would
+drop little, every posting is scored into a scratch array instead, which is then cheaper. A bulk build
+counts terms and transposes the forward index in one pass each, straight into the final arrays.
 
-Exactness: every operation is the same IEEE-754 double operation in the same order as ``rank_bm25.BM25Okapi``
-(``idf * (tf * (k1 + 1) / (tf + norm))``, added token after token in query order, starting from 0.0). numba
-compiles without ``fastmath``, so LLVM neither reassociates nor fuses a multiply and an add into one rounding;
-the property test in tests/search/test_bm25.py runs through both paths.
+Exactness: every score that is computed is the same IEEE-754 double operation in the same order as
+``rank_bm25.BM25Okapi`` (``idf * (tf * (k1 + 1) / (tf + norm))``, added token after token in query order,
+starting from 0.0). numba compiles without ``fastmath``, so LLVM neither reassociates nor fuses a multiply and
+an add into one rounding. A passage is skipped only when its bound is below the k-th best score by more than a
+margin that covers any rounding in the bound's sums (a million times the worst case), so it could not have
+been among the k best, and ties still go to the earlier passage (later ones are visited later and lose them).
+The property test in tests/search/test_bm25.py runs through both paths, through any history of changes.
 
 numba is a normal dependency where it ships wheels (Linux, macOS and Windows on x86-64 and ARM64); anywhere
 else (or with ``BM25Index.compiled = False``, which the tests use to run both paths) the index uses its numpy
@@ -67,12 +75,13 @@ def _build() -> Any:
 
         Term j's postings are ``rows[starts[j]:ends[j]]`` (ascending) with their tfs; ``qpos`` gives, for each
         query token in query order, its term j; ``ubs[j] >= 0`` bounds from above what term j adds to any row,
-        counting every token of it (so 0 for a negative idf), and ``mults[j]`` is how many tokens it has. Rows are visited in ascending order, each one's
-        score summed token after token in query order (rank-bm25's order), so it is the same double. A row is
-        skipped only when an upper bound of its score is below the k-th best score so far by more than
-        ``margin`` (which covers any rounding of the bound): it could not have entered the top k, and, since
-        later rows lose ties, a row equal to the k-th would not have either. ``thr`` is a score known not to
-        exceed the final k-th best (see ``seed_threshold``), -inf if none.
+        counting every token of it (so 0 for a negative idf), and ``mults[j]`` is how many tokens it has.
+
+        Rows are visited in ascending order, each one's score summed token after token in query order
+        (rank-bm25's order), so it is the same double. A row is skipped only when an upper bound of its score
+        is below the k-th best score so far by more than ``margin`` (which covers any rounding of the bound):
+        it could not have entered the top k, and, since later rows lose ties, a row equal to the k-th would not
+        have either. ``thr`` is a score the final k-th best is known to reach (``seed_threshold``), or -inf.
         """
         m = starts.shape[0]
         order = np.argsort(ubs)  # terms by bound, ascending: the first ``ne`` are "non-essential"
@@ -243,8 +252,8 @@ def _build() -> Any:
     @jit
     def term_bounds(rows, tfs, lo, hi, dl):  # type: ignore[no-untyped-def]
         """The largest tf and the shortest row length among a term's postings lo..hi (for its score bound)."""
-        top = 0
-        short = np.iinfo(np.int64).max
+        top = np.int64(0)
+        short = np.int64(np.iinfo(np.int64).max)
         for i in range(lo, hi):
             tf = np.int64(tfs[i])
             if tf > top:
@@ -310,7 +319,9 @@ def _build() -> Any:
         return np.sort(unique[:n_unique])[n_unique - k]
 
     @jit
-    def top_k_terms(indptr, rows, tfs, terms, idf, bound_tf, bound_dl, dl, norm, k1, b, avgdl, alive, check_alive, k, scratch):  # type: ignore[no-untyped-def]
+    def top_k_terms(  # type: ignore[no-untyped-def]
+        indptr, rows, tfs, terms, idf, bound_tf, bound_dl, dl, norm, k1, b, avgdl, alive, check_alive, k, scratch
+    ):
         """top_k of the query whose tokens are term ids ``terms`` (query order, repeats kept), postings in CSR
         form (``indptr``): distinct terms, their bounds (computed once per term into ``bound_tf`` / ``bound_dl``,
         -1 = not yet), a seeded threshold, then MaxScore."""
@@ -388,11 +399,13 @@ def _build() -> Any:
         """Each document's distinct terms (first-occurrence order) and their counts, from all its term ids.
 
         ``flat`` holds every document's term ids one document after the other (``lengths`` tokens each): the
-        same forward index the numpy code builds one Python dict per document for.
+        same forward index the numpy code builds one Python dict per document for. The distinct terms are
+        written over ``flat`` itself (never ahead of what is still to be read), so the only new array the size
+        of the corpus is the counts; returns how many distinct (document, term) pairs there are, the counts
+        and each document's number of distinct terms.
         """
         last = np.full(n_terms, -1, np.int64)
         pos = np.empty(n_terms, np.int64)
-        fwd = np.empty(flat.shape[0], np.int32)
         tfs = np.empty(flat.shape[0], np.uint32)
         distinct = np.empty(lengths.shape[0], np.int64)
         k = 0
@@ -405,18 +418,45 @@ def _build() -> Any:
                 if last[t] != d:
                     last[t] = d
                     pos[t] = k
-                    fwd[k] = t
+                    flat[k] = t
                     tfs[k] = 1
                     k += 1
                 else:
                     tfs[pos[t]] += 1
             distinct[d] = k - start
-        return fwd[:k].copy(), tfs[:k].copy(), distinct
+        return k, tfs, distinct
+
+    @jit
+    def transpose(fstart, fwd, tfs, n_terms, rows, out_tfs):  # type: ignore[no-untyped-def]
+        """The forward index (per document its distinct terms and tfs) as term-major postings, in one counting
+        sort: rows ascending within each term, written into ``rows`` / ``out_tfs``; returns the term pointers
+        and each term's first forward position (-1 if none), from which its dict-order key comes."""
+        indptr = np.zeros(n_terms + 1, np.int64)
+        for i in range(fwd.shape[0]):
+            indptr[fwd[i] + 1] += 1
+        for t in range(n_terms):
+            indptr[t + 1] += indptr[t]
+        nxt = indptr[:-1].copy()
+        first = np.full(n_terms, -1, np.int64)
+        for d in range(fstart.shape[0] - 1):
+            for i in range(fstart[d], fstart[d + 1]):
+                t = fwd[i]
+                p = nxt[t]
+                rows[p] = d
+                out_tfs[p] = tfs[i]
+                nxt[t] = p + 1
+                if first[t] < 0:
+                    first[t] = i
+        return indptr, first
 
     return types.SimpleNamespace(
         count_terms=count_terms,
+        transpose=transpose,
         term_bounds=term_bounds,
         top_k_terms=top_k_terms,
+        top_k_maxscore=top_k_maxscore,
+        top_k_exhaustive=top_k_exhaustive,
+        seed_threshold=seed_threshold,
         scores_terms=scores_terms,
     )
 

@@ -442,3 +442,26 @@ def test_both_transposes_give_the_same_postings(monkeypatch: pytest.MonkeyPatch)
     for name in ("_indptr", "_prow", "_ptf"):
         assert getattr(small, name).tobytes() == getattr(large, name).tobytes(), name
     assert small._key.view().tobytes() == large._key.view().tobytes()
+
+
+def test_skewed_corpus_with_changes_top_k_matches_rank_bm25() -> None:
+    """Enough passages and a skewed enough vocabulary for the compiled top_k to skip rows (MaxScore) and to
+    score every posting (when its bounds would skip little), after adds into tails and removals."""
+    rng = np.random.default_rng(2)
+    docs = [[f"t{int(x)}" for x in rng.zipf(1.3, size=int(rng.integers(3, 20))) % 300] for _ in range(3000)]
+    index = BM25Index()
+    index.add_many(enumerate(docs[:2000]))
+    for i in range(2000, 2500):
+        index.add(i, docs[i])
+    index.add_many(enumerate(docs[2500:], start=2500))
+    for i in range(0, 3000, 7):
+        index.remove(i)
+    present = {i: docs[i] for i in range(3000) if i % 7}
+    ids, order_docs = list(present), list(present.values())
+    bm = BM25Okapi(order_docs)
+    for _ in range(60):
+        query = [f"t{int(x)}" for x in rng.zipf(1.3, size=int(rng.integers(1, 6))) % 300]
+        expected = bm.get_scores(query)
+        assert index.get_scores(query).tobytes() == expected.tobytes()
+        for k in (1, 10, 50):
+            assert index.top_k(query, k) == reference_top_k(order_docs, ids, expected, query, k), (query, k)
