@@ -31,7 +31,14 @@ def deadline_test(seconds: float) -> Callable[[Callable[..., Awaitable[None]]], 
 
 
 async def start_newsbot(fake: FakeDiscord, settings: Settings) -> NewsBot:
-    """The bot as `newsbot run` builds it, started against the fake Discord."""
+    """The bot as `newsbot run` builds it, started against the fake Discord.
+
+    The compiled search loops are loaded first, outside the start-up timeout: in a fresh checkout numba compiles
+    them once (tens of seconds on a loaded machine, cached on disk after that), which the bot's own warm-up
+    would otherwise do while the test waits for it to become ready."""
+    from bot.search.kernels import kernels
+
+    kernels()
     bot = build_bot(settings)
     await fake.start_bot(bot)
     return bot

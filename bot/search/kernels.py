@@ -70,6 +70,40 @@ def _build() -> Any:
         return hi
 
     @jit
+    def push(heap_s, heap_r, size, s, d):  # type: ignore[no-untyped-def]
+        """Offer row d with score s to a heap of at most len(heap_s) rows whose root is the worst kept one
+        (lower score, then higher row); returns the new size. One comparison once full, unless d is kept."""
+        k = heap_s.shape[0]
+        if size < k:
+            j = size  # sift up: a parent must be worse than (or equal to) its children
+            size += 1
+            while j > 0:
+                p = (j - 1) // 2
+                ps, pr = heap_s[p], heap_r[p]
+                if ps < s or (ps == s and pr > d):
+                    break
+                heap_s[j], heap_r[j] = ps, pr
+                j = p
+            heap_s[j], heap_r[j] = s, d
+        elif s > heap_s[0] or (s == heap_s[0] and d < heap_r[0]):
+            j = 0
+            while True:
+                c = 2 * j + 1
+                if c >= size:
+                    break
+                if c + 1 < size:
+                    cs, cr = heap_s[c + 1], heap_r[c + 1]
+                    if cs < heap_s[c] or (cs == heap_s[c] and cr > heap_r[c]):
+                        c += 1
+                cs, cr = heap_s[c], heap_r[c]
+                if s < cs or (s == cs and d > cr):
+                    break
+                heap_s[j], heap_r[j] = cs, cr
+                j = c
+            heap_s[j], heap_r[j] = s, d
+        return size
+
+    @jit
     def top_k_maxscore(rows, tfs, starts, ends, idfs, ubs, mults, qpos, norm, k1p1, alive, check_alive, k, margin, thr):  # type: ignore[no-untyped-def]
         """The k best rows (unordered; best = higher score, then lower row) and their exact scores: MaxScore.
 
@@ -151,35 +185,7 @@ def _build() -> Any:
                 j = qpos[p]
                 if present[j]:
                     s += contrib[j]
-            if size < k:
-                j = size  # sift up: a parent must be worse than (or equal to) its children
-                size += 1
-                while j > 0:
-                    p = (j - 1) // 2
-                    ps, pr = heap_s[p], heap_r[p]
-                    if ps < s or (ps == s and pr > d):
-                        break
-                    heap_s[j], heap_r[j] = ps, pr
-                    j = p
-                heap_s[j], heap_r[j] = s, d
-            elif s > heap_s[0]:  # a tie loses: every kept row is earlier
-                j = 0
-                while True:
-                    c2 = 2 * j + 1
-                    if c2 >= size:
-                        break
-                    if c2 + 1 < size:
-                        cs, cr = heap_s[c2 + 1], heap_r[c2 + 1]
-                        if cs < heap_s[c2] or (cs == heap_s[c2] and cr > heap_r[c2]):
-                            c2 += 1
-                    cs, cr = heap_s[c2], heap_r[c2]
-                    if s < cs or (s == cs and d > cr):
-                        break
-                    heap_s[j], heap_r[j] = cs, cr
-                    j = c2
-                heap_s[j], heap_r[j] = s, d
-            else:
-                continue
+            size = push(heap_s, heap_r, size, s, d)
             if size == k and heap_s[0] > thr:
                 thr = heap_s[0]
                 while ne < m and prefix[ne] + margin < thr:
@@ -220,33 +226,7 @@ def _build() -> Any:
             scratch[d] = np.nan
             if s < thr or (check_alive and not alive[d]):
                 continue
-            if size < k:
-                j = size  # sift up: a parent must be worse than (or equal to) its children
-                size += 1
-                while j > 0:
-                    p = (j - 1) // 2
-                    ps, pr = heap_s[p], heap_r[p]
-                    if ps < s or (ps == s and pr > d):
-                        break
-                    heap_s[j], heap_r[j] = ps, pr
-                    j = p
-                heap_s[j], heap_r[j] = s, d
-            elif s > heap_s[0] or (s == heap_s[0] and d < heap_r[0]):
-                j = 0
-                while True:
-                    c2 = 2 * j + 1
-                    if c2 >= size:
-                        break
-                    if c2 + 1 < size:
-                        cs, cr = heap_s[c2 + 1], heap_r[c2 + 1]
-                        if cs < heap_s[c2] or (cs == heap_s[c2] and cr > heap_r[c2]):
-                            c2 += 1
-                    cs, cr = heap_s[c2], heap_r[c2]
-                    if s < cs or (s == cs and d > cr):
-                        break
-                    heap_s[j], heap_r[j] = cs, cr
-                    j = c2
-                heap_s[j], heap_r[j] = s, d
+            size = push(heap_s, heap_r, size, s, d)
         return heap_r[:size], heap_s[:size]
 
     @jit
