@@ -451,6 +451,9 @@ def _warm(found: Any) -> None:
                       np.ones(2, dtype=np.bool_), False, 1, np.full(2, np.nan))  # fmt: skip
     found.scores_terms(np.zeros(2), indptr, rows, tfs, terms, idf, 2.5, norm)
     found.term_bounds(rows, tfs, 0, 2, dl)
+    n_pairs, counts, distinct = found.count_terms(np.array([0, 0], dtype=np.int32), np.array([2]), 1)
+    fstart = np.array([0, 1])
+    found.transpose(fstart, np.zeros(1, np.int32), np.ones(1, np.uint8), 1, rows[:1].copy(), tfs[:1].copy())
 
 
 def kernels() -> Any:
