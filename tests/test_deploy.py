@@ -418,6 +418,20 @@ def test_the_image_installs_no_dev_extras() -> None:
             assert not re.search(r"\.\[|\[(dev|test|bench)\]|-e\s+\.", rest), f"RUN {rest}: runtime only, not editable"
 
 
+def test_the_image_installs_the_dependencies_and_the_postgresql_driver() -> None:
+    """The build reads its requirements from pyproject.toml with a one-line Python program: run that very program
+    here. The image must hold newsbot's dependencies and psycopg, or compose's PostgreSQL replicas could not start."""
+    (command,) = [rest for keyword, rest in dockerfile_instructions() if keyword == "RUN" and "tomllib" in rest]
+    argv = shlex.split(command.split(">", 1)[0])
+    assert argv[:2] == ["python", "-c"], argv
+    printed = subprocess.run(
+        [sys.executable, "-c", argv[2]], cwd=DEPLOY.parent, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    project = tomllib.loads((DEPLOY.parent / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert printed == project["dependencies"] + project["optional-dependencies"]["postgresql"]
+    assert any(r.startswith("psycopg[binary]") for r in printed)
+
+
 def test_the_dockerfile_passes_hadolint() -> None:
     hadolint = shutil.which("hadolint")
     if hadolint is None:
