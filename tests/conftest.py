@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
 from bot.core.config import load_settings
 from bot.service import NewsService
+from tests.fakediscord import FakeDiscord
 from tests.pg import pg_admin, pg_server, pg_url, store_backend  # noqa: F401 - fixtures for every test
 
 REPO = Path(__file__).resolve().parent.parent
@@ -43,3 +45,10 @@ def shared_file(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is not available")
     return path
+
+
+@pytest_asyncio.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    """A fake Discord on loopback that enforces Discord's rules (tests/fakediscord/)."""
+    async with FakeDiscord() as server:
+        yield server

@@ -204,12 +204,6 @@ class TinyBot(commands.Bot):
 
 
 @pytest_asyncio.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as server:
-        yield server
-
-
-@pytest_asyncio.fixture
 async def bot(fake: FakeDiscord) -> AsyncIterator[TinyBot]:
     client = TinyBot()
     async with bot_running(fake, client):

@@ -12,10 +12,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest_asyncio
 
 from tests.fakediscord import DEFERRED_CHANNEL_MESSAGE, FakeDiscord
 from tests.helpers import deadline_test, start_newsbot, stop_newsbot
@@ -35,12 +32,6 @@ STORY = {
     "url": "https://gazette.example/lighthouse",
     "body": f"{APPROVED} The lighthouse will cost about four million pounds and should be lit next autumn.",
 }
-
-
-@pytest_asyncio.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as server:
-        yield server
 
 
 async def newsbot(data_dir: Path, database_url: str, *args: str) -> subprocess.CompletedProcess[str]:

@@ -31,12 +31,6 @@ FIRST = escape_markdown("Amazon.com Inc. pitched its facial-recognition system i
 NO_PINGS = {"parse": [], "replied_user": False}
 
 
-@pytest_asyncio.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as server:
-        yield server
-
-
 def settings_for(data_dir: Path, **extra: Any) -> Settings:
     return load_settings(data_dir=data_dir, ask_cooldown_rate=100, **extra)
 

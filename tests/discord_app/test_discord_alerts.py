@@ -5,12 +5,8 @@ once, without pings."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
-import pytest_asyncio
 
 from tests.discord_app.test_discord_feeds import cog_of, start
 from tests.fakediscord import FakeDiscord
@@ -20,21 +16,9 @@ from tests.helpers import deadline_test, stop_newsbot
 # isort: split
 from bot.core.config import Settings, load_settings
 from bot.intake.ingest import fetch_policy
-from tests.feeds.test_subscriptions import OUTLET, Site, publish_first_edition, running_site
+from tests.feeds.test_subscriptions import OUTLET, Site, publish_first_edition
 
 async_test = deadline_test(60.0)
-
-
-@pytest.fixture
-def site() -> Iterator[Site]:
-    with running_site() as running:
-        yield running
-
-
-@pytest_asyncio.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as server:
-        yield server
 
 
 def settings_for(data_dir: Path, **extra: Any) -> Settings:

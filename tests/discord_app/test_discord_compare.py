@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
 from tests.fakediscord import FakeDiscord
 from tests.helpers import start_newsbot, stop_newsbot
@@ -15,12 +13,6 @@ from tests.helpers import start_newsbot, stop_newsbot
 from bot.core.config import Settings, load_settings
 from bot.core.models import ArticleIn
 from bot.service import NewsService
-
-
-@pytest_asyncio.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as server:
-        yield server
 
 
 def settings_for(data_dir: Path) -> Settings:

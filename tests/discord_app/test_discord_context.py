@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
 from tests.fakediscord import DEFERRED_CHANNEL_MESSAGE, BotReply, FakeDiscord, FakeFile
 from tests.helpers import start_newsbot, stop_newsbot
@@ -44,12 +42,6 @@ CONTEXT = (
     f"(the article starts here)\n> {escape_markdown(PITCHED)}\n{escape_markdown(OFFICIAL)}\n{POST}\n\n"
     f"{escape_markdown(PITCHED)}\n> {escape_markdown(OFFICIAL)}\n{escape_markdown(LETTER)}\n{POST}"
 )
-
-
-@pytest_asyncio.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as server:
-        yield server
 
 
 def settings_for(data_dir: Path) -> Settings:

@@ -5,13 +5,11 @@ feedback` shows a server's moderators their server's only; no user id is stored;
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
 from tests.discord_app.test_discord import settings_for
 from tests.fakediscord import FakeDiscord, FakeGuild
@@ -21,12 +19,6 @@ from tests.helpers import start_newsbot, stop_newsbot
 
 QUESTION = "What did Amazon pitch to ICE?"
 FIRST = "Amazon.com Inc. pitched its facial\\-recognition system in the summer to Immigration and Customs"
-
-
-@pytest_asyncio.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as server:
-        yield server
 
 
 async def ask(fake: FakeDiscord, guild: FakeGuild | None = None) -> Any:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -21,24 +21,12 @@ from bot.core.config import Settings, load_settings
 from bot.discord_app.client import NewsBot
 from bot.discord_app.feeds import FeedsCog
 from bot.feeds.subscriptions import Subscriptions
-from tests.feeds.test_subscriptions import LIGHTHOUSE, OUTLET, Site, publish_first_edition, running_site
+from tests.feeds.test_subscriptions import LIGHTHOUSE, OUTLET, Site, publish_first_edition
 
 TEST_DEADLINE = 30.0  # seconds, for any one test
 
 
 async_test = deadline_test(TEST_DEADLINE)
-
-
-@pytest.fixture
-def site() -> Iterator[Site]:
-    with running_site() as running:
-        yield running
-
-
-@pytest_asyncio.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as server:
-        yield server
 
 
 def settings_for(data_dir: Path, **extra: Any) -> Settings:

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
 from tests.discord_app.test_discord import article_file, settings_for
 from tests.fakediscord import FakeDiscord, FakeGuild
@@ -35,12 +33,6 @@ async def kept(bot: NewsBot, server: int | None, count: int) -> None:
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"{count} gaps were not kept for {server}")
-
-
-@pytest_asyncio.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as server:
-        yield server
 
 
 async def ask(fake: FakeDiscord, question: str, guild: FakeGuild | None = None) -> str:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
 from tests.fakediscord import FakeDiscord
 from tests.helpers import start_newsbot, stop_newsbot
@@ -34,12 +32,6 @@ KEPT = (
     "user id). The vote counts per quote stay (`/corpus feedback`); votes never change how answers are ranked.\n"
     "• Changes to the coverage, with the moderator who made them (`/corpus log`)."
 )
-
-
-@pytest_asyncio.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as server:
-        yield server
 
 
 def command_lines(payload: list[dict[str, Any]]) -> tuple[list[str], list[str]]:

@@ -37,12 +37,6 @@ def settings_for(data_dir: Path, **extra: Any) -> Settings:
 
 
 @pytest_asyncio.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as server:
-        yield server
-
-
-@pytest_asyncio.fixture
 async def bot(fake: FakeDiscord, clean_env: Path) -> AsyncIterator[NewsBot]:
     running = await start_newsbot(fake, settings_for(clean_env, allow_private_urls=True))
     yield running

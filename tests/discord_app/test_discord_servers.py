@@ -3,7 +3,7 @@ adds, removes and subscribes never reaches server B, by any path; and shared mod
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ from rank_bm25 import BM25Okapi
 
 from tests.discord_app.test_discord import _modal_values, article_file, news_site  # noqa: F401 - news_site is a fixture
 from tests.fakediscord import MODAL, FakeDiscord, FakeGuild
-from tests.feeds.test_subscriptions import LIGHTHOUSE, OUTLET, Site, publish_first_edition, running_site
+from tests.feeds.test_subscriptions import LIGHTHOUSE, OUTLET, Site, publish_first_edition
 from tests.helpers import start_newsbot, stop_newsbot
 
 # isort: split
@@ -28,18 +28,6 @@ QUESTION = "What did Amazon pitch to ICE?"
 ORLANDO = "Did Orlando end the Rekognition pilot?"
 ORLANDO_BODY = "Orlando police ended their second pilot of Amazon's Rekognition software on Thursday."
 SHIPPED_ID = "amazon-met-with-ice-officials-over-173ada"
-
-
-@pytest.fixture
-def site() -> Iterator[Site]:
-    with running_site() as running:
-        yield running
-
-
-@pytest_asyncio.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as server:
-        yield server
 
 
 def settings_for(data_dir: Path, **extra: Any) -> Settings:
