@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -142,6 +144,18 @@ def test_the_shipped_question_set_is_well_formed() -> None:
     questions = load_questions([path, path.with_name("questions-full.jsonl")])
     assert len(questions) >= 250
     assert {q.half for q in questions} == {"even", "odd"}
+
+
+def test_the_fresh_held_out_set_is_well_formed_and_its_spans_are_verbatim() -> None:
+    fresh = load_questions([REPO / "benchmarks" / "eval" / "questions-fresh.jsonl"])
+    assert len(fresh) >= 70 and {q.half for q in fresh} == {"even", "odd"}
+    assert all(q.id.startswith("fresh-") for q in fresh)
+    checked = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "eval" / "check_set.py"), "--all"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stdout
+    assert checked.stdout.count(", 0 problems,") == 3
 
 
 def test_the_answer_latency_benchmark_answers_its_questions() -> None:
