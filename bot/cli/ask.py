@@ -12,8 +12,9 @@ import click
 from bot.cli.common import data_dir_option, echo_json, scoped_service, server_option
 from bot.core.errors import InvalidInput
 from bot.core.models import Answer
+from bot.present.context import render_answer_in_context
 from bot.present.notices import render_batch_answer, render_error
-from bot.present.render import render_answer
+from bot.present.render import PLAIN, render_answer
 from bot.service import NewsService
 
 __all__ = ["ask"]
@@ -22,11 +23,24 @@ __all__ = ["ask"]
 @click.command()
 @click.argument("question", required=False)
 @click.option("--batch", type=click.File("r", encoding="utf-8"), help="Answer one question per line of FILE.")
+@click.option(
+    "--context",
+    "in_context",
+    is_flag=True,
+    help="Show each quote between the sentences before and after it in its article (JSON: before, after).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (JSON Lines with --batch).")
 @server_option
 @data_dir_option
-def ask(question: str | None, batch: Any, as_json: bool, server: str | None, data_dir: Path | None) -> None:
+def ask(
+    question: str | None, batch: Any, in_context: bool, as_json: bool, server: str | None, data_dir: Path | None
+) -> None:
     """Answer QUESTION with verbatim, attributed quotes from the coverage.
+
+    With --context, each quote is shown as Discord's Context button shows it: the sentence before it, the quote,
+    the sentence after it (word for word from the stored article; where the article starts or ends, it says so),
+    then its article's outlet, date, headline and link. With --json, each quote gets "before" and "after" (null at
+    the article's start or end).
 
     A question the coverage could not answer is kept (its text only) for `newsbot gaps`; the questions of a
     --batch file are not (a test set, not people's questions).
@@ -36,7 +50,7 @@ def ask(question: str | None, batch: Any, as_json: bool, server: str | None, dat
 
     Example:
 
-        newsbot ask "What did Amazon pitch to ICE?"
+        newsbot ask "What did Amazon pitch to ICE?" --context
     """
     if (question is None) == (batch is None):
         raise InvalidInput("give either a QUESTION or --batch FILE (one question per line)")
@@ -44,9 +58,9 @@ def ask(question: str | None, batch: Any, as_json: bool, server: str | None, dat
     if question is not None:
         answer = service.ask(question, server=where)
         if as_json:
-            echo_json(answer.model_dump(mode="json"))
+            echo_json(_json(service, answer, where, in_context))
         else:
-            click.echo(_render(service, answer, where))
+            click.echo(_render(service, answer, where, in_context))
         service.record_gap(answer, server=where)  # a question the coverage could not answer: see `newsbot gaps`
         return
     failed = 0
@@ -65,15 +79,27 @@ def ask(question: str | None, batch: Any, as_json: bool, server: str | None, dat
                 click.echo(json.dumps(error, ensure_ascii=False))
             continue
         if as_json:
-            click.echo(json.dumps(answer.model_dump(mode="json"), ensure_ascii=False))
+            click.echo(json.dumps(_json(service, answer, where, in_context), ensure_ascii=False))
         else:
-            click.echo(render_batch_answer(answer.question, _render(service, answer, where)))
+            click.echo(render_batch_answer(answer.question, _render(service, answer, where, in_context)))
     if failed:
         sys.exit(2)
 
 
-def _render(service: NewsService, answer: Answer, server: int | None) -> str:
+def _render(service: NewsService, answer: Answer, server: int | None, in_context: bool) -> str:
     if answer.answered:
+        if in_context:
+            return render_answer_in_context(answer, service.answer_contexts(answer, server=server), PLAIN)
         return render_answer(answer)
     outlets = [name for name, _ in service.outlets(server=server)]
     return render_answer(answer, stats=service.stats(server=server), outlets=outlets)
+
+
+def _json(service: NewsService, answer: Answer, server: int | None, in_context: bool) -> dict[str, Any]:
+    """``ask --json``'s shape; with --context, each quote's sentence before and after it (null at the article's
+    start or end, or when the article no longer holds the quote)."""
+    data = answer.model_dump(mode="json")
+    if in_context:
+        for quote, context in zip(data["quotes"], service.answer_contexts(answer, server=server), strict=True):
+            quote["before"], quote["after"] = context.before, context.after
+    return data

@@ -73,7 +73,8 @@ class GapReport(BaseModel):
 
     server_id: int  # 0: the default collection
     keep_days: int  # NEWSBOT_KEEP_GAPS (0: gaps are not kept)
-    gaps: list[KnowledgeGap] = Field(default_factory=list)
+    gaps: list[KnowledgeGap] = Field(default_factory=list)  # the first ``limit`` of them
+    total: int = 0  # how many groups there are in all (more than ``gaps`` holds when the listing was limited)
 
     @property
     def open(self) -> list[KnowledgeGap]:
@@ -84,7 +85,8 @@ class GapReport(BaseModel):
         return [g for g in self.gaps if g.answered_at is not None]
 
     def to_json(self) -> dict[str, Any]:
-        return {"server_id": self.server_id, "keep_days": self.keep_days, "gaps": [g.to_json() for g in self.gaps]}
+        gaps = [g.to_json() for g in self.gaps]
+        return {"server_id": self.server_id, "keep_days": self.keep_days, "total": self.total, "gaps": gaps}
 
 
 #: What a click on Helpful / Not helpful did: a first vote, a changed one, or the same vote again.
@@ -127,10 +129,12 @@ class FeedbackReport(BaseModel):
 
     server_id: int
     keep_days: int  # NEWSBOT_KEEP_ANSWERS (0: answers carry no vote buttons)
-    quotes: list[QuoteFeedback] = Field(default_factory=list)
+    quotes: list[QuoteFeedback] = Field(default_factory=list)  # the first ``limit`` of them
+    total: int = 0  # how many quotes were voted on in all (more than ``quotes`` holds when the listing was limited)
 
     def to_json(self) -> dict[str, Any]:
-        return {"server_id": self.server_id, "keep_days": self.keep_days, "quotes": [q.to_json() for q in self.quotes]}
+        quotes = [q.to_json() for q in self.quotes]
+        return {"server_id": self.server_id, "keep_days": self.keep_days, "total": self.total, "quotes": quotes}
 
 
 def kept_since(days: int, now: dt.datetime | None = None) -> str:

@@ -321,17 +321,19 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Moder
         await send(interaction, embed=embed, ephemeral=True)
 
     @app_commands.command(name="gaps")
-    async def gaps(self, interaction: discord.Interaction[Any]) -> None:
+    @app_commands.describe(limit="How many to list (1-25, 10 by default)")
+    async def gaps(self, interaction: discord.Interaction[Any], limit: app_commands.Range[int, 1, 25] = 10) -> None:
         """Questions this server's coverage could not answer, most asked first."""
         await acknowledge(interaction, ephemeral=True)
-        report = await asyncio.to_thread(self.bot.service.gaps, server=guild_of(interaction))
+        report = await asyncio.to_thread(self.bot.service.gaps, server=guild_of(interaction), limit=limit)
         text = render_gaps(report, DISCORD, today=now_iso()[:10], max_chars=EMBED_DESCRIPTION_LIMIT)
         await send(interaction, embed=discord.Embed(title="Knowledge gaps", description=text), ephemeral=True)
 
     @app_commands.command(name="feedback")
-    async def feedback(self, interaction: discord.Interaction[Any]) -> None:
+    @app_commands.describe(limit="How many quotes to list (1-25, 10 by default)")
+    async def feedback(self, interaction: discord.Interaction[Any], limit: app_commands.Range[int, 1, 25] = 10) -> None:
         """The quotes readers here found least helpful, with the questions they answered."""
         await acknowledge(interaction, ephemeral=True)
-        report = await asyncio.to_thread(self.bot.service.feedback, server=guild_of(interaction))
+        report = await asyncio.to_thread(self.bot.service.feedback, server=guild_of(interaction), limit=limit)
         text = render_feedback(report, DISCORD, max_chars=EMBED_DESCRIPTION_LIMIT)
         await send(interaction, embed=discord.Embed(title="Feedback", description=text), ephemeral=True)

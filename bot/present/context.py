@@ -1,5 +1,5 @@
-"""A sent answer's quotes in their articles (the Context button): each quote with the sentence before and after it,
-and its article's link, as one or more messages.
+"""A sent answer's quotes in their articles (the Context button, ``newsbot ask --context``): each quote with the
+sentence before and after it, and its article's link, as one or more messages.
 
 The layout, in both styles: the sentence before, the quote as a block quote, the sentence after, then the
 attribution. Bounded by ``max_chars`` a message (Discord's 2,000): quotes go to the next message at their boundary;
@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.core.models import Answer, Stats
 from bot.core.quoting import QuoteContext
 from bot.core.shorten import clip, shorten, shorten_start
-from bot.present.render import attribution_line, fair_shares
+from bot.present.render import attribution_line, fair_shares, headline_list, render_answer
 from bot.present.style import Style
 
-__all__ = ["render_contexts"]
+__all__ = ["render_answer_in_context", "render_contexts"]
 
 _START = "(the article starts here)"
 _END = "(the article ends here)"
@@ -35,6 +36,24 @@ def render_contexts(contexts: Sequence[QuoteContext], style: Style, *, max_chars
         else:
             messages.append(block)
     return messages
+
+
+def render_answer_in_context(
+    answer: Answer,
+    contexts: Sequence[QuoteContext],
+    style: Style,
+    *,
+    stats: Stats | None = None,
+    outlets: Sequence[str] = (),
+) -> str:
+    """An answer whose quotes are shown in their context (what the Context button shows), then its related
+    coverage; an answer without quotes (headlines only, or refused) as :func:`render_answer` shows it."""
+    if not answer.answered or not answer.quotes:
+        return render_answer(answer, style, stats=stats, outlets=outlets)
+    text = "\n\n".join(render_contexts(contexts, style))
+    if answer.headlines:
+        text += "\n\n" + headline_list("Related coverage", answer.headlines, style)
+    return text
 
 
 def _fitted_block(context: QuoteContext, style: Style, max_chars: int | None) -> str:

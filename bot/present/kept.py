@@ -64,7 +64,7 @@ def render_gaps(report: GapReport, style: Style = PLAIN, *, today: str, max_char
     if report.answered:
         entries.append(["Answered since by a new article:"])
         entries.extend(_gap_lines(gap, style, today) for gap in report.answered)
-    return _fit(entries, max_chars)
+    return _fit(entries, max_chars, more=report.total - len(report.gaps))
 
 
 def _quote_lines(quote: QuoteFeedback, style: Style) -> list[str]:
@@ -88,7 +88,7 @@ def render_feedback(report: FeedbackReport, style: Style = PLAIN, *, max_chars: 
         return "No votes yet: every answer in Discord carries Helpful / Not helpful buttons."
     entries = [["Quotes readers voted on, the least helpful first:"]]
     entries.extend(_quote_lines(quote, style) for quote in report.quotes)
-    return _fit(entries, max_chars)
+    return _fit(entries, max_chars, more=report.total - len(report.quotes))
 
 
 def render_vote(outcome: VoteOutcome, helpful: bool) -> str:
@@ -101,18 +101,19 @@ def render_vote(outcome: VoteOutcome, helpful: bool) -> str:
     return f"Your vote ({what}) is already counted."
 
 
-def _fit(entries: list[list[str]], max_chars: int | None) -> str:
-    """The entries (each a few lines, kept whole) that fit ``max_chars``, then how many were left out."""
+def _fit(entries: list[list[str]], max_chars: int | None, *, more: int = 0) -> str:
+    """The entries (each a few lines, kept whole; a heading is one line ending in ":") that fit ``max_chars``,
+    then how many were left out: those that did not fit, and the ``more`` beyond the listing's limit."""
     text = "\n".join(line for entry in entries for line in entry)
-    if max_chars is None or len(text) <= max_chars:
-        return text
+    if max_chars is None or len(text) + (40 if more > 0 else 0) <= max_chars:
+        return text + (f"\n… and {more} more" if more > 0 else "")
     shown: list[str] = []
     used = 0
     for count, entry in enumerate(entries):
         block = "\n".join(entry)
         if used + len(block) + 1 > max_chars - 40:
-            left = sum(1 for e in entries[count:] if not e[0].endswith(":"))
+            left = sum(1 for e in entries[count:] if not e[0].endswith(":")) + max(more, 0)
             return "\n".join(shown) + f"\n… and {left} more"
         shown.append(block)
         used += len(block) + 1
-    return "\n".join(shown)
+    return "\n".join(shown) + (f"\n… and {more} more" if more > 0 else "")

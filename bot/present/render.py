@@ -30,6 +30,7 @@ __all__ = [
     "PLAIN",
     "Style",
     "attribution_line",
+    "headline_list",
     "render_answer",
     "render_sources",
     "render_timeline",
@@ -106,16 +107,18 @@ def _answer_text(
     if not answer.answered:
         blocks.append(_not_answered(style, stats, outlets))
         if headlines:
-            blocks.append(
-                style.bold("Nearest coverage") + "\n" + "\n".join(_headline_line(h, style) for h in headlines)
-            )
+            blocks.append(headline_list("Nearest coverage", headlines, style))
         return "\n\n".join(blocks)
     for i, quote in enumerate(quotes):
         blocks.append(_quote_block(quote, style, None if limits is None else limits[i]))
     if headlines:
-        title = "Related coverage" if quotes else "Headlines on this"
-        blocks.append(style.bold(title) + "\n" + "\n".join(_headline_line(h, style) for h in headlines))
+        blocks.append(headline_list("Related coverage" if quotes else "Headlines on this", headlines, style))
     return "\n\n".join(blocks)
+
+
+def headline_list(title: str, headlines: Sequence[Headline], style: Style) -> str:
+    """A titled list of headlines, one a line: an answer's related coverage."""
+    return style.bold(title) + "\n" + "\n".join(_headline_line(h, style) for h in headlines)
 
 
 def _quote_block(quote: Quote, style: Style, limit: int | None) -> str:

@@ -96,6 +96,7 @@ class ArticlesPart(ServicePart):
         where = self.writes(server)
         removed = self._store.remove(where, article_id, actor=actor, reason=reason, guild_id=server)
         self._indexes.wrote(where)
+        self._article_removed(where, removed.id)
         return removed
 
     def find_duplicate(self, article: ArticleIn, *, server: int | None = None) -> DuplicateArticle | None:

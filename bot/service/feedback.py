@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from bot.core.errors import AnswerNotFound
+from bot.core.errors import AnswerNotFound, InvalidInput
 from bot.core.kept import FeedbackReport, QuoteFeedback, VoteOutcome, kept_since
 from bot.core.models import now_iso
 from bot.search.keeper import DEFAULT
@@ -24,7 +24,7 @@ from bot.service.part import ServicePart, check_server_id
 
 __all__ = ["FeedbackPart"]
 
-LISTED = 20  # quotes a feedback listing shows
+LISTED = 20  # quotes a feedback listing shows unless told otherwise
 
 
 class FeedbackPart(ServicePart):
@@ -50,13 +50,16 @@ class FeedbackPart(ServicePart):
             raise AnswerNotFound("newsbot no longer keeps this answer: ask the question again")
         return outcome
 
-    def feedback(self, *, server: int | None = None) -> FeedbackReport:
-        """The quotes voted on in ``server`` (None: direct messages), the least helpful first, with their
-        articles' attribution as stored now and the questions they answered."""
+    def feedback(self, *, server: int | None = None, limit: int = LISTED) -> FeedbackReport:
+        """The ``limit`` least helpful quotes voted on in ``server`` (None: direct messages), with their
+        articles' attribution as stored now and the questions they answered, and how many were voted on."""
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise InvalidInput(f"limit {limit!r}: give a whole number of quotes, 1 or more")
         where = DEFAULT if server is None else check_server_id(server)
         if not self.keeps_answers:
             return FeedbackReport(server_id=where, keep_days=0)
-        tallies = self._store.quote_tallies(where, LISTED)
+        tallies = self._store.quote_tallies(where, limit)
+        total = self._store.voted_quote_count(where)
         articles = self._store.articles_by_id(self.reads(server), {t.article_id for t in tallies})
         quotes = []
         for t in tallies:
@@ -75,7 +78,9 @@ class FeedbackPart(ServicePart):
                     questions=list(t.questions),
                 )
             )
-        return FeedbackReport(server_id=where, keep_days=self._keep_answers, quotes=quotes)
+        return FeedbackReport(
+            server_id=where, keep_days=self._keep_answers, quotes=quotes, total=max(total, len(quotes))
+        )
 
     def prune_answers(self) -> int:
         """Delete the sent answers (and their votes) older than the kept days, every one when none are kept."""

@@ -5,6 +5,11 @@ When is a gap answered? When articles are added to a coverage (by a moderator, t
 gaps of the servers that read it and share a term with the added articles are asked again, in a background thread
 (never on the event loop, and the add returns at once); a gap whose question now gets an answer is marked answered
 by the article that answer rests on. A process drains its checks before it closes (a command line's ``add``).
+
+And when an article is taken out of a coverage (removed, or a default-collection article hidden from one server),
+the gaps it was marked as answering there are asked again, in the same thread and order: answered by another
+article if one now answers them, open again otherwise. Removing a default-collection article rechecks every
+server's gaps it answered; hiding it in one server, that server's only.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from bot.core.errors import StoreError
+from bot.core.errors import InvalidInput, StoreError
 from bot.core.kept import GapReport, kept_since
 from bot.core.models import Answer, Article, now_iso
 from bot.search.answers import answer_question
@@ -26,6 +31,7 @@ __all__ = ["GapsPart"]
 log = logging.getLogger(__name__)
 
 QUESTION_CHARS = 500  # what is kept of a question (Discord's /ask takes up to 500)
+LISTED = 20  # groups a gaps listing shows unless told otherwise
 
 
 class GapsPart(ServicePart):
@@ -47,18 +53,22 @@ class GapsPart(ServicePart):
             return False
         return True
 
-    def gaps(self, *, server: int | None = None) -> GapReport:
-        """The knowledge gaps of ``server`` (None: the default collection's), asked within the kept days."""
+    def gaps(self, *, server: int | None = None, limit: int = LISTED) -> GapReport:
+        """The first ``limit`` knowledge gaps of ``server`` (None: the default collection's) asked within the kept
+        days, in the listing's order (open ones most asked first, then answered ones), and how many there are."""
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise InvalidInput(f"limit {limit!r}: give a whole number of gaps, 1 or more")
         where = DEFAULT if server is None else check_server_id(server)
         if self._keep_gaps == 0:
             return GapReport(server_id=where, keep_days=0)
-        groups = group_gaps(self._store.gap_tallies(where, kept_since(self._keep_gaps)))
+        every = group_gaps(self._store.gap_tallies(where, kept_since(self._keep_gaps)))
+        groups = every[:limit]
         answered = {g.answered_by for g in groups if g.answered_by}
         titles = {a.id: a.title for a in self._store.articles_by_id(self.reads(server), answered).values()}
         for group in groups:
             if group.answered_by:
                 group.answered_by_title = titles.get(group.answered_by)
-        return GapReport(server_id=where, keep_days=self._keep_gaps, gaps=groups)
+        return GapReport(server_id=where, keep_days=self._keep_gaps, gaps=groups, total=len(every))
 
     def prune_gaps(self) -> int:
         """Delete the gaps older than the kept days (every gap when none are kept); how many."""
@@ -71,6 +81,32 @@ class GapsPart(ServicePart):
         if self._gap_checks is None:
             self._gap_checks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsbot-gaps")
         self._gap_checks.submit(self._check_gaps, where, article_terms(articles))
+
+    def _article_removed(self, where: int, article_id: str) -> None:
+        """An article was taken out of the coverage ``where``: the gaps it answered there are asked again."""
+        if self._keep_gaps == 0:
+            return
+        if self._gap_checks is None:
+            self._gap_checks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsbot-gaps")
+        self._gap_checks.submit(self._recheck_answered, where, article_id)
+
+    def _recheck_answered(self, where: int, article_id: str) -> int:
+        """Ask again the gaps ``article_id`` answered in the servers reading the coverage ``where``: each is moved
+        to the article that answers it now, or opened again; how many askings were opened again."""
+        try:
+            reopened = 0
+            servers = None if where == DEFAULT else [where]
+            for gap in self._store.gaps_answered_by(servers, article_id):
+                index = self.index_of(gap.server_id or None)
+                now = answering_article(answer_question(index, gap.question, reader=self.reader))
+                if now == article_id:
+                    continue  # still in this server's coverage after all (it holds its own copy)
+                moved = self._store.move_gap_answer(gap.server_id, gap.question, article_id, now)
+                reopened += moved if now is None else 0
+            return reopened
+        except Exception:  # noqa: BLE001 - a background check must not die silently
+            log.warning("could not check the knowledge gaps after a removal", exc_info=True)
+            return 0
 
     def _check_gaps(self, where: int, added: set[str]) -> int:
         """Mark answered the open gaps that an answer from the coverage ``where`` now answers; how many askings."""

@@ -58,6 +58,9 @@ class ServicePart:
     def _articles_added(self, where: int, articles: Sequence[Article]) -> None:
         """Articles were stored in the coverage ``where`` (the gaps part asks its open gaps again)."""
 
+    def _article_removed(self, where: int, article_id: str) -> None:
+        """An article was taken out of the coverage ``where`` (the gaps part asks again the gaps it answered)."""
+
     # --- which coverage --------------------------------------------------------------------------------------
 
     def reads(self, server: int | None) -> int:

@@ -100,6 +100,14 @@ class FeedbackRows(Database):
             for r in rows
         ]
 
+    def voted_quote_count(self, server: int) -> int:
+        """How many quotes of ``server`` have votes (what :meth:`quote_tallies` lists without a limit)."""
+        with self._reading() as db:
+            row = db.execute(
+                "SELECT count(*) FROM quote_votes WHERE server_id = ? AND helpful + not_helpful > 0", (server,)
+            ).fetchone()
+        return int(row[0])
+
     def prune_answers(self, before: str | None) -> int:
         """Delete the sent answers older than ``before`` (None: all of them), with their quotes and votes; the
         counts per quote stay. How many answers were deleted."""

@@ -75,3 +75,34 @@ class GapRows(Database):
                 (at, article_id, server, question),
             )
             return int(cursor.rowcount)
+
+    def gaps_answered_by(self, servers: Sequence[int] | None, article_id: str) -> list[OpenGap]:
+        """The distinct questions of ``servers`` (None: every server's) that ``article_id`` is marked as answering."""
+        query = "SELECT DISTINCT server_id, question, terms FROM gaps WHERE answered_by = ?"
+        params: list[object] = [article_id]
+        if servers is not None:
+            if not servers:
+                return []
+            query += f" AND server_id IN ({','.join('?' * len(servers))})"
+            params.extend(servers)
+        with self._reading() as db:
+            rows = db.execute(query + " ORDER BY server_id, question", params).fetchall()
+        return [OpenGap(int(r["server_id"]), r["question"], r["terms"]) for r in rows]
+
+    def move_gap_answer(self, server: int, question: str, was: str, now: str | None) -> int:
+        """The askings of ``question`` in ``server`` marked answered by ``was`` (an article taken out of that
+        coverage): answered by ``now`` instead (another article that answers it), or open again when ``now`` is
+        None. How many askings; none when another process changed them since."""
+        with self.transaction() as db:
+            if now is None:
+                cursor = db.execute(
+                    "UPDATE gaps SET answered_at = NULL, answered_by = NULL "
+                    "WHERE server_id = ? AND question = ? AND answered_by = ?",
+                    (server, question, was),
+                )
+            else:
+                cursor = db.execute(
+                    "UPDATE gaps SET answered_by = ? WHERE server_id = ? AND question = ? AND answered_by = ?",
+                    (now, server, question, was),
+                )
+            return int(cursor.rowcount)

@@ -4,6 +4,7 @@ feedback` shows a server's moderators their server's only; no user id is stored;
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -16,6 +17,7 @@ from tests.fakediscord import FakeDiscord, FakeGuild
 from tests.helpers import start_newsbot, stop_newsbot
 
 # isort: split
+from bot.present.style import escape_markdown
 
 QUESTION = "What did Amazon pitch to ICE?"
 FIRST = "Amazon.com Inc. pitched its facial\\-recognition system in the summer to Immigration and Customs"
@@ -38,8 +40,8 @@ async def click(fake: FakeDiscord, reply: Any, label: str, user: Any, guild: Fak
     return str(told.content)
 
 
-async def feedback(fake: FakeDiscord, guild: FakeGuild | None = None) -> str:
-    ix = await fake.slash("corpus feedback", {}, guild=guild, user=None if guild is None else guild.owner)
+async def feedback(fake: FakeDiscord, guild: FakeGuild | None = None, **options: Any) -> str:
+    ix = await fake.slash("corpus feedback", options, guild=guild, user=None if guild is None else guild.owner)
     await ix.callback()
     reply = await ix.followup(timeout=15)
     assert reply.ephemeral and reply.embeds[0]["title"] == "Feedback"
@@ -134,3 +136,28 @@ async def test_an_expired_answer_says_so_and_keep_answers_0_sends_no_buttons(
         assert await feedback(fake) == "Feedback is off (NEWSBOT_KEEP_ANSWERS=0): answers carry no vote buttons."
     finally:
         await stop_newsbot(fake, off)
+
+
+@pytest.mark.asyncio
+async def test_corpus_feedback_limit_lists_the_least_helpful_and_says_how_many_more(
+    fake: FakeDiscord, clean_env: Path
+) -> None:
+    bot = await start_newsbot(fake, settings_for(clean_env, dev_guild_id=fake.guild_id))
+    try:
+        corpus = next(c for c in fake.registered_commands(fake.guild_id) if c["name"] == "corpus")
+        [limit] = next(o for o in corpus["options"] if o["name"] == "feedback")["options"]
+        assert (limit["name"], limit["type"], limit["min_value"], limit["max_value"]) == ("limit", 4, 1, 25)
+        reply = await ask(fake)  # two quotes: both get the vote
+        assert await click(fake, reply, "Not helpful", fake.member) == "Thanks: your vote (not helpful) is counted."
+        answer = await asyncio.to_thread(bot.service.ask, QUESTION, server=fake.guild_id)
+        assert await feedback(fake, limit=1) == (
+            "Quotes readers voted on, the least helpful first:\n"
+            "• **1 not helpful, 0 helpful** · Washington Post · *Amazon met with ICE officials over "
+            "facial\\-recognition system that could identify immigrants*\n"
+            f"> {escape_markdown(answer.quotes[0].text)}\n"
+            "  asked: “What did Amazon pitch to ICE?”\n"
+            "… and 1 more"
+        )
+        assert (await feedback(fake)).count("• **1 not helpful, 0 helpful**") == 2
+    finally:
+        await stop_newsbot(fake, bot)

@@ -43,8 +43,8 @@ async def ask(fake: FakeDiscord, question: str, guild: FakeGuild | None = None) 
     return str((await ix.followup(timeout=15)).content)
 
 
-async def corpus_gaps(fake: FakeDiscord, guild: FakeGuild | None = None) -> Any:
-    ix = await fake.slash("corpus gaps", {}, guild=guild, user=None if guild is None else guild.owner)
+async def corpus_gaps(fake: FakeDiscord, guild: FakeGuild | None = None, **options: Any) -> Any:
+    ix = await fake.slash("corpus gaps", options, guild=guild, user=None if guild is None else guild.owner)
     first = await ix.callback()
     assert first.ephemeral
     reply = await ix.followup(timeout=15)
@@ -171,3 +171,69 @@ async def test_the_bot_deletes_expired_gaps_when_it_starts(fake: FakeDiscord, cl
         assert left == [ORLANDO]
     finally:
         await stop_newsbot(fake, bot)
+
+
+async def until_answered(bot: NewsBot, server: int, answered: int) -> None:
+    """Wait until ``answered`` of ``server``'s gaps are marked answered (the check runs in the background)."""
+    for _ in range(200):
+        if len((await asyncio.to_thread(bot.service.gaps, server=server)).answered) == answered:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{server} never had {answered} answered gaps")
+
+
+@pytest.mark.asyncio
+async def test_removing_the_answering_article_reopens_the_gap_and_the_limit_option(
+    fake: FakeDiscord, clean_env: Path
+) -> None:
+    b = fake.add_guild("Beta")
+    bot = await start_newsbot(fake, settings_for(clean_env, dev_guild_id=fake.guild_id))
+    try:
+        corpus = next(c for c in fake.registered_commands(fake.guild_id) if c["name"] == "corpus")
+        [limit] = next(o for o in corpus["options"] if o["name"] == "gaps")["options"]
+        assert (limit["name"], limit["type"], limit["min_value"], limit["max_value"]) == ("limit", 4, 1, 25)
+        for question, guild in ((CUP, None), (ORLANDO, None), (ORLANDO, b)):
+            await ask(fake, question, guild)
+        await kept(bot, fake.guild_id, 2)
+        await kept(bot, b.id, 1)
+        body = "Orlando police ended their second pilot of Amazon's Rekognition software on Thursday."
+        for guild in (None, b):  # each server adds its own copy
+            added = await fake.slash(
+                "corpus add",
+                {"file": article_file(body=body)},
+                guild=guild,
+                user=None if guild is None else guild.owner,
+            )
+            await added.callback()
+            assert (await added.followup()).content.startswith("Added")
+        await until_answered(bot, fake.guild_id, 1)
+        await until_answered(bot, b.id, 1)
+        [story] = {g.answered_by for g in (await asyncio.to_thread(bot.service.gaps, server=fake.guild_id)).answered}
+        removed = await fake.slash("corpus remove", {"article": story})
+        await removed.callback()
+        assert (await removed.followup()).content.startswith("Removed")
+        await until_answered(bot, fake.guild_id, 0)
+    finally:
+        await stop_newsbot(fake, bot)
+
+    again = await start_newsbot(fake, settings_for(clean_env))  # what the check wrote survives a restart
+    try:
+        assert (await corpus_gaps(fake)).embeds[0]["description"] == (
+            "Questions the coverage could not answer, most asked first (kept 90 days):\n"
+            "• **1×** “Did Orlando police end the Rekognition pilot?” · terms: end orlando pilot polic rekognit · "
+            "last asked today\n"
+            "• **1×** “Who won the 2022 World Cup?” · terms: 2022 cup win world · last asked today"
+        )
+        assert (await corpus_gaps(fake, limit=1)).embeds[0]["description"] == (
+            "Questions the coverage could not answer, most asked first (kept 90 days):\n"
+            "• **1×** “Did Orlando police end the Rekognition pilot?” · terms: end orlando pilot polic rekognit · "
+            "last asked today\n"
+            "… and 1 more"
+        )
+        assert (await corpus_gaps(fake, b)).embeds[0]["description"] == (  # B's copy still answers B's gap
+            "Answered since by a new article:\n"
+            "• **1×** “Did Orlando police end the Rekognition pilot?” · answered today by Rekognition pilot ends in "
+            "Orlando"
+        )
+    finally:
+        await stop_newsbot(fake, again)

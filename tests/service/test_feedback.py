@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from bot.cli.main import cli
 from bot.core.config import load_settings
-from bot.core.errors import AnswerNotFound
+from bot.core.errors import AnswerNotFound, InvalidInput
 from bot.service import NewsService
 
 A, B = 111111111111111111, 222222222222222222
@@ -87,3 +87,39 @@ def test_newsbot_feedback_without_votes_and_when_off(monkeypatch: pytest.MonkeyP
     assert CliRunner().invoke(cli, ["feedback"]).stdout == (
         "Feedback is off (NEWSBOT_KEEP_ANSWERS=0): answers carry no vote buttons.\n"
     )
+
+
+def test_feedback_limit_lists_the_least_helpful_and_says_how_many_more(clean_env: Path) -> None:
+    service = NewsService.open(load_settings())
+    try:
+        service.record_servers([(A, "Alpha")])
+        answer = service.ask(QUESTION, server=A)
+        answer_id = service.record_answer(answer, server=A)
+        assert answer_id is not None
+        service.vote(answer_id, user_id=USER, helpful=False, server=A)
+        assert [len(answer.quotes), service.feedback(server=A, limit=1).total] == [2, 2]
+    finally:
+        service.close()
+    again = NewsService.open(load_settings())  # the votes are in the store, A's only
+    try:
+        report = again.feedback(server=A, limit=1)
+        assert [(q.text, q.not_helpful) for q in report.quotes] == [(answer.quotes[0].text, 1)]
+        assert report.total == 2 and again.feedback().quotes == [] and again.feedback().total == 0
+        with pytest.raises(InvalidInput, match="limit 0: give a whole number of quotes, 1 or more"):
+            again.feedback(server=A, limit=0)
+    finally:
+        again.close()
+    result = CliRunner().invoke(cli, ["feedback", "--server", str(A), "--limit", "1"])
+    assert result.stdout == (
+        "Quotes readers voted on, the least helpful first:\n"
+        "• 1 not helpful, 0 helpful · Washington Post · Amazon met with ICE officials over facial-recognition system "
+        "that could identify immigrants\n"
+        f"> {answer.quotes[0].text}\n"
+        f"  asked: “{QUESTION}”\n"
+        "… and 1 more\n"
+    )
+    data = json.loads(CliRunner().invoke(cli, ["feedback", "--server", str(A), "--limit", "1", "--json"]).stdout)
+    assert (data["total"], [q["text"] for q in data["quotes"]]) == (2, [answer.quotes[0].text])
+    refused = CliRunner().invoke(cli, ["feedback", "--limit", "0"])
+    assert refused.exit_code == 2
+    assert refused.stderr.splitlines()[-1] == "Error: Invalid value for '--limit': 0 is not in the range x>=1."

@@ -193,3 +193,132 @@ def test_newsbot_gaps_says_when_gaps_are_off(monkeypatch: pytest.MonkeyPatch) ->
     assert CliRunner().invoke(cli, ["gaps"]).stdout == (
         "Knowledge gaps are off (NEWSBOT_KEEP_GAPS=0): questions the coverage could not answer are not kept.\n"
     )
+
+
+OTHER = ArticleIn(
+    title="Orlando drops Amazon face recognition",
+    source="WESH",
+    date="2019-07-19",
+    body="The city of Orlando ended its Rekognition pilot with Amazon after 15 months, officials said.",
+)
+
+
+def answered_by(service: NewsService, server: int | None = None) -> list[str | None]:
+    return [g.answered_by for g in service.gaps(server=server).gaps]
+
+
+def test_hiding_the_answering_article_in_a_server_reopens_its_gap_there_only_and_it_stays_so(
+    clean_env: Path,
+) -> None:
+    service = NewsService.open(load_settings())
+    try:
+        service.record_servers([(A, "Alpha"), (B, "Beta")])
+        for server in (A, B, None):
+            ask_and_keep(service, ORLANDO, server)
+        story = service.add(STORY, actor="cli:test")  # the default collection: every server's coverage
+        service.wait_for_gap_checks()
+        assert [answered_by(service, s) for s in (A, B, None)] == [[story.id]] * 3
+        service.remove(story.id, actor="discord:1 (alice)", server=A)  # hidden from A's coverage only
+        service.wait_for_gap_checks()
+        assert [answered_by(service, s) for s in (A, B, None)] == [[None], [story.id], [story.id]]
+    finally:
+        service.close()
+    again = NewsService.open(load_settings())  # what the check wrote is in the store
+    try:
+        [gap] = again.gaps(server=A).gaps
+        assert (gap.questions, gap.count, gap.answered_at, gap.answered_by) == ([ORLANDO], 1, None, None)
+        assert [answered_by(again, s) for s in (B, None)] == [[story.id], [story.id]]
+    finally:
+        again.close()
+
+
+def test_removing_a_default_collection_article_reopens_every_servers_gap_it_answered(
+    service: NewsService,
+) -> None:
+    service.record_servers([(A, "Alpha")])
+    ask_and_keep(service, ORLANDO, A)
+    ask_and_keep(service, ORLANDO)
+    story = service.add(STORY, actor="cli:test")
+    service.wait_for_gap_checks()
+    service.remove(story.id, actor="cli:test")
+    service.wait_for_gap_checks()
+    assert [answered_by(service, s) for s in (A, None)] == [[None], [None]]
+
+
+def test_a_gap_another_article_still_answers_stays_answered_by_that_one(service: NewsService) -> None:
+    service.record_servers([(A, "Alpha")])
+    ask_and_keep(service, ORLANDO, A)
+    first = service.add(STORY, actor="discord:1 (alice)", server=A)
+    service.wait_for_gap_checks()
+    other = service.add(OTHER, actor="discord:1 (alice)", server=A)
+    service.wait_for_gap_checks()
+    [gap] = service.gaps(server=A).gaps
+    answered_at = gap.answered_at
+    assert gap.answered_by == first.id and answered_at is not None
+    service.remove(first.id, actor="discord:1 (alice)", server=A)
+    service.wait_for_gap_checks()
+    [gap] = service.gaps(server=A).gaps
+    assert (gap.answered_at, gap.answered_by, gap.answered_by_title) == (answered_at, other.id, OTHER.title)
+    service.remove(other.id, actor="discord:1 (alice)", server=A)
+    service.wait_for_gap_checks()
+    assert answered_by(service, A) == [None]
+
+
+def test_a_removal_leaves_the_gaps_other_articles_answered(service: NewsService) -> None:
+    ask_and_keep(service, ORLANDO)
+    ask_and_keep(service, CUP)
+    story = service.add(STORY, actor="cli:test")
+    service.wait_for_gap_checks()
+    service.remove("amazon-met-with-ice-officials-over-173ada", actor="cli:test")
+    service.wait_for_gap_checks()
+    assert answered_by(service) == [None, story.id]  # the cup gap open, Orlando's still answered by its article
+
+
+def test_newsbot_remove_reopens_the_gap_before_it_exits(clean_env: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(cli, ["ask", ORLANDO]).exit_code == 0
+    story = clean_env.parent / "story.json"
+    story.write_text(STORY.model_dump_json(), encoding="utf-8")
+    added = runner.invoke(cli, ["add", str(story), "--json"])
+    article_id = json.loads(added.stdout)["article_id"]
+    assert runner.invoke(cli, ["gaps"]).stdout == (
+        "Answered since by a new article:\n"
+        "• 1× “Did Orlando end the Rekognition pilot?” · answered today by Rekognition pilot ends in Orlando\n"
+    )
+    assert runner.invoke(cli, ["remove", article_id]).exit_code == 0  # a process of its own: it checks, then exits
+    assert runner.invoke(cli, ["gaps"]).stdout == (
+        "Questions the coverage could not answer, most asked first (kept 90 days):\n"
+        "• 1× “Did Orlando end the Rekognition pilot?” · terms: end orlando pilot rekognit · last asked today\n"
+    )
+    assert [r[5:] for r in rows(clean_env)] == [(None, None)]
+
+
+def test_gaps_limit_lists_the_first_ones_and_says_how_many_more(service: NewsService, clean_env: Path) -> None:
+    for question in (CUP, CUP, ORLANDO, "Who designed the Sydney Opera House?"):
+        ask_and_keep(service, question)
+    report = service.gaps(limit=1)
+    assert ([g.questions for g in report.gaps], report.total) == ([[CUP]], 3)
+    result = CliRunner().invoke(cli, ["gaps", "--limit", "2"])
+    assert result.stdout == (
+        "Questions the coverage could not answer, most asked first (kept 90 days):\n"
+        "• 2× “Who won the 2022 World Cup?” · terms: 2022 cup win world · last asked today\n"
+        "• 1× “Who designed the Sydney Opera House?” · terms: design hous opera sydney · last asked today\n"
+        "… and 1 more\n"
+    )
+    data = json.loads(CliRunner().invoke(cli, ["gaps", "--limit", "1", "--json"]).stdout)
+    assert (data["total"], [g["questions"] for g in data["gaps"]]) == (3, [[CUP]])
+    assert len(json.loads(CliRunner().invoke(cli, ["gaps", "--json"]).stdout)["gaps"]) == 3
+
+
+@pytest.mark.parametrize(
+    ("limit", "problem"),
+    [
+        ("0", "0 is not in the range x>=1."),
+        ("-3", "-3 is not in the range x>=1."),
+        ("x", "'x' is not a valid integer range."),
+    ],
+)
+def test_a_bad_gaps_limit_is_refused(limit: str, problem: str) -> None:
+    result = CliRunner().invoke(cli, ["gaps", "--limit", limit])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == f"Error: Invalid value for '--limit': {problem}"

@@ -3,6 +3,8 @@ pruned) and votes on sent answers (one per voter, changeable, counted per quote,
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from tests.storage.conftest import AnyStore
 
 # isort: split
@@ -59,6 +61,8 @@ def test_votes_are_one_per_voter_changeable_and_counted_per_quote(store: AnyStor
         ("art-2", 1, 1, ("Why?",)),
     ]
     assert store.quote_tallies(B, 20) == []
+    assert [t.article_id for t in store.quote_tallies(A, 1)] == ["art-1"]
+    assert (store.voted_quote_count(A), store.voted_quote_count(B)) == (2, 0)
     key = store.vote_key()
     assert len(bytes.fromhex(key)) == 32 and store.vote_key() == key
 
@@ -73,3 +77,32 @@ def test_votes_are_one_per_voter_changeable_and_counted_per_quote(store: AnyStor
         ("art-2", 1, 1, ()),
     ]
     assert store.prune_answers(None) == 1
+
+
+def test_the_gaps_an_article_answered_are_moved_or_reopened_per_server(open_store: Callable[[], AnyStore]) -> None:
+    store = open_store()
+    for server, question in ((A, "Who won?"), (A, "Who won?"), (A, "Who lost?"), (B, "Who won?"), (0, "Who won?")):
+        store.record_gap(server, question, "won", "2026-11-01T10:00:00Z")
+    for server in (A, B, 0):
+        store.mark_gap_answered(server, "Who won?", "final", "2026-11-02T00:00:00Z")
+    store.mark_gap_answered(A, "Who lost?", "semi", "2026-11-02T00:00:00Z")
+    assert [(g.server_id, g.question) for g in store.gaps_answered_by(None, "final")] == [
+        (0, "Who won?"),
+        (A, "Who won?"),
+        (B, "Who won?"),
+    ]
+    assert [(g.server_id, g.question) for g in store.gaps_answered_by([A], "final")] == [(A, "Who won?")]
+    assert store.gaps_answered_by([], "final") == []
+
+    assert store.move_gap_answer(A, "Who won?", "final", None) == 2  # both askings open again, A's only
+    assert store.move_gap_answer(A, "Who won?", "final", None) == 0  # already done (by another process)
+    assert store.move_gap_answer(B, "Who won?", "final", "replay") == 1  # answered by another article instead
+
+    again = open_store()  # another connection (a restart) sees the same
+    tallies = {(t.question, t.open, t.answered_at, t.answered_by) for t in again.gap_tallies(A, "2026-01-01T00:00:00Z")}
+    assert tallies == {("Who won?", 2, None, None), ("Who lost?", 0, "2026-11-02T00:00:00Z", "semi")}
+    [b] = again.gap_tallies(B, "2026-01-01T00:00:00Z")
+    assert (b.open, b.answered_at, b.answered_by) == (0, "2026-11-02T00:00:00Z", "replay")
+    [default] = again.gap_tallies(0, "2026-01-01T00:00:00Z")
+    assert (default.open, default.answered_by) == (0, "final")
+    assert [(g.server_id, g.question) for g in again.open_gaps(None, "2026-01-01T00:00:00Z")] == [(A, "Who won?")]
