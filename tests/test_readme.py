@@ -15,9 +15,13 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli.main import cli
+from bot.core.config import load_settings
+from tests.fakediscord import FakeDiscord
+from tests.helpers import start_newsbot, stop_newsbot
 from tests.pg import PG_ADMIN_URL
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+REPO = Path(__file__).resolve().parent.parent
+README = (REPO / "README.md").read_text(encoding="utf-8")
 
 
 def sessions() -> list[tuple[str, str]]:
@@ -54,7 +58,8 @@ def ordered_sessions() -> list[list[tuple[str, str]]]:
 
 def test_the_readme_has_sessions() -> None:
     assert len(sessions()) >= 3
-    assert len(ordered_sessions()) >= 2
+    assert len(ordered_sessions()) >= 3
+    assert votes_session()[1][0][0].startswith("newsbot feedback ")
 
 
 @pytest.mark.parametrize(("command", "expected"), sessions())
@@ -65,9 +70,50 @@ def test_readme_session_output(command: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize("session", ordered_sessions(), ids=lambda steps: steps[-1][0])
-def test_readme_ordered_session_output(session: list[tuple[str, str]]) -> None:
+def test_readme_ordered_session_output(session: list[tuple[str, str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)  # in the folder of the README, as it says (a session may name docs/examples/ files)
     for command, expected in session:
         result = CliRunner().invoke(cli, shlex.split(command)[1:])
+        assert (command, result.stdout.rstrip("\n")) == (command, expected)
+
+
+# --- the feedback listing after votes cast in Discord ---------------------------------------------------------
+
+README_SERVER = "123456789012345678"  # the server id the README's commands name; the test uses the fake's
+
+
+def votes_session() -> tuple[str, list[tuple[str, str]]]:
+    """The question voted on and the commands, each with its output, of the block marked ``<!-- votes: Q -->``."""
+    [(question, block)] = re.findall(r"<!-- votes: (.*?) -->\n```console\n(.*?)```", README, flags=re.S)
+    steps: list[tuple[str, list[str]]] = []
+    for line in block.splitlines():
+        if line.startswith("$ "):
+            steps.append((line[2:], []))
+        else:
+            steps[-1][1].append(line)
+    return question, [(command, "\n".join(output)) for command, output in steps]
+
+
+@pytest.mark.asyncio
+async def test_the_feedback_session_after_votes_in_discord(fake: FakeDiscord, clean_env: Path) -> None:
+    """The README's votes, cast as it says (two Not helpful, one Helpful under one answer) with the real client
+    against the fake Discord; then its commands print what it shows."""
+    question, steps = votes_session()
+    bot = await start_newsbot(fake, load_settings(data_dir=clean_env, ask_cooldown_rate=100))
+    try:
+        asked = await fake.slash("ask", {"question": question}, user=fake.member)
+        await asked.callback()
+        answer = await asked.followup(timeout=15)
+        carol = fake.add_user("carol")
+        for label, user in (("Not helpful", fake.member), ("Not helpful", carol), ("Helpful", fake.owner)):
+            click = await fake.click(answer, answer.button(label)["custom_id"], user=user)
+            await click.callback()
+            assert (await click.followup(timeout=15)).content.startswith("Thanks: your vote")
+    finally:
+        await stop_newsbot(fake, bot)
+    for command, expected in steps:
+        args = shlex.split(command.replace(README_SERVER, str(fake.guild_id)))[1:]
+        result = CliRunner().invoke(cli, args)
         assert (command, result.stdout.rstrip("\n")) == (command, expected)
 
 
