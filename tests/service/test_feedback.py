@@ -89,7 +89,8 @@ def test_newsbot_feedback_without_votes_and_when_off(monkeypatch: pytest.MonkeyP
     )
 
 
-def test_feedback_limit_lists_the_least_helpful_and_says_how_many_more(clean_env: Path) -> None:
+def test_feedback_limit_lists_the_least_helpful_and_says_how_many_more(store_backend: str) -> None:
+    """On both backends (``store_backend``); the votes survive a restart, per server."""
     service = NewsService.open(load_settings())
     try:
         service.record_servers([(A, "Alpha")])

@@ -208,8 +208,9 @@ def answered_by(service: NewsService, server: int | None = None) -> list[str | N
 
 
 def test_hiding_the_answering_article_in_a_server_reopens_its_gap_there_only_and_it_stays_so(
-    clean_env: Path,
+    store_backend: str,
 ) -> None:
+    """On both backends (``store_backend``): SQLite, and PostgreSQL as several hosts would share it."""
     service = NewsService.open(load_settings())
     try:
         service.record_servers([(A, "Alpha"), (B, "Beta")])
