@@ -85,13 +85,7 @@ README_SERVER = "123456789012345678"  # the server id the README's commands name
 def votes_session() -> tuple[str, list[tuple[str, str]]]:
     """The question voted on and the commands, each with its output, of the block marked ``<!-- votes: Q -->``."""
     [(question, block)] = re.findall(r"<!-- votes: (.*?) -->\n```console\n(.*?)```", README, flags=re.S)
-    steps: list[tuple[str, list[str]]] = []
-    for line in block.splitlines():
-        if line.startswith("$ "):
-            steps.append((line[2:], []))
-        else:
-            steps[-1][1].append(line)
-    return question, [(command, "\n".join(output)) for command, output in steps]
+    return question, console_steps(block)
 
 
 @pytest.mark.asyncio
@@ -126,6 +120,11 @@ def walkthrough() -> list[tuple[str, str]]:
     """(command, expected output) of the console block of the PostgreSQL section that creates the database."""
     section = README.split("### PostgreSQL: one store for several hosts", 1)[1].split("\n### ", 1)[0]
     block = next(b for b in re.findall(r"```console\n(.*?)```", section, flags=re.S) if "createdb" in b)
+    return console_steps(block)
+
+
+def console_steps(block: str) -> list[tuple[str, str]]:
+    """The ``$ `` commands of a console block, each with the output lines under it."""
     steps: list[tuple[str, list[str]]] = []
     for line in block.splitlines():
         if line.startswith("$ "):

@@ -55,16 +55,7 @@ class GapRows(Database):
 
     def open_gaps(self, servers: Sequence[int] | None, since: str) -> list[OpenGap]:
         """The distinct open questions asked at ``since`` or later, of ``servers`` (None: every server's)."""
-        query = "SELECT DISTINCT server_id, question, terms FROM gaps WHERE answered_at IS NULL AND asked_at >= ?"
-        params: list[object] = [since]
-        if servers is not None:
-            if not servers:
-                return []
-            query += f" AND server_id IN ({','.join('?' * len(servers))})"
-            params.extend(servers)
-        with self._reading() as db:
-            rows = db.execute(query + " ORDER BY server_id, question", params).fetchall()
-        return [OpenGap(int(r["server_id"]), r["question"], r["terms"]) for r in rows]
+        return self._distinct_gaps("answered_at IS NULL AND asked_at >= ?", [since], servers)
 
     def mark_gap_answered(self, server: int, question: str, article_id: str, at: str) -> int:
         """Mark every open asking of ``question`` in ``server`` answered by ``article_id``; how many."""
@@ -78,13 +69,16 @@ class GapRows(Database):
 
     def gaps_answered_by(self, servers: Sequence[int] | None, article_id: str) -> list[OpenGap]:
         """The distinct questions of ``servers`` (None: every server's) that ``article_id`` is marked as answering."""
-        query = "SELECT DISTINCT server_id, question, terms FROM gaps WHERE answered_by = ?"
-        params: list[object] = [article_id]
+        return self._distinct_gaps("answered_by = ?", [article_id], servers)
+
+    def _distinct_gaps(self, condition: str, params: list[object], servers: Sequence[int] | None) -> list[OpenGap]:
+        """The distinct (server, question, terms) of the gaps meeting ``condition``, of ``servers`` (None: all)."""
+        query = f"SELECT DISTINCT server_id, question, terms FROM gaps WHERE {condition}"
         if servers is not None:
             if not servers:
                 return []
             query += f" AND server_id IN ({','.join('?' * len(servers))})"
-            params.extend(servers)
+            params = [*params, *servers]
         with self._reading() as db:
             rows = db.execute(query + " ORDER BY server_id, question", params).fetchall()
         return [OpenGap(int(r["server_id"]), r["question"], r["terms"]) for r in rows]

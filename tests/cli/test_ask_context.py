@@ -15,24 +15,9 @@ from bot.present.context import render_contexts
 from bot.present.notices import render_batch_answer
 from bot.present.render import PLAIN
 from bot.service import NewsService
+from tests.discord_app.test_discord_context import LETTER, OFFICIAL, PITCHED
 
 QUESTION = "What did Amazon pitch to ICE?"
-PITCHED = (
-    "Amazon.com Inc. pitched its facial-recognition system in the summer to Immigration and Customs Enforcement "
-    "officials as a way for the agency to target or identify immigrants, a move that could shove the tech giant "
-    "further into a growing debate over the technology industry’s work with the government."
-)
-OFFICIAL = (
-    "An Amazon Web Service official specializing in federal sales contracts, whose name was redacted in the emails, "
-    "wrote that the conversation involved “predictive analytics” and “Rekognition Video tagging/analysis” that "
-    "could possibly enable ICE to identify people’s faces from afar — a type of technology that immigration "
-    "officials have voiced interest in for its potential enforcement use on the nation’s southern border."
-)
-LETTER = (
-    "Hundreds of anonymous Amazon workers wrote Bezos a letter in June, roughly one week after the meeting, saying: "
-    "“We refuse to build the platform that powers ICE, and we refuse to contribute to tools that violate human "
-    "rights.”"
-)
 POST = (
     "— Washington Post, 23 Oct 2018 · Amazon met with ICE officials over facial-recognition system that could "
     "identify immigrants"
