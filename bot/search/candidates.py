@@ -18,7 +18,7 @@ from bot.search.relevance import Relevance
 
 __all__ = ["ARTICLES", "HEADLINES", "SENTENCE_HITS", "Candidate", "candidates"]
 
-ARTICLES = 10  # candidate articles whose every sentence is read
+ARTICLES = 15  # candidate articles whose every sentence is read (recall at 10: 88/92 of the development half, 15: 90)
 SENTENCE_HITS = 30  # ... and the articles of this many best sentences
 _BM25_K = 100  # sentences asked of BM25, per query
 HEADLINES = 50  # headlines asked of BM25, per query

@@ -22,9 +22,13 @@ What counts as related, and how much (a weight in 0..1 that the answerer multipl
   is not "write");
 * the lemmas of the direct hyponyms of a noun, the more specific words that say it too ("boat" -> "ferry"), when
   that is their most frequent sense ("tender" is a boat too, but seldom) — 0.8;
-* the verbs that cause a verb ("died" -> "killed": 298 people killed died) — 0.8.
+* the verbs that cause a verb ("died" -> "killed": 298 people killed died) — 0.8;
+* the derived forms of a synonym or hypernym, which the stemmer keeps apart from it ("riots" -> violence ->
+  "violent") — its weight times 0.8, below what supports a required word.
 
-Names are never expanded (the answerer does not ask): "Amazon" is not "a river".
+Names are never expanded by these relations: "Amazon" is not "a river". A name has its own forms instead
+(:func:`name_forms`): "japanese" -> "japan", and the synonyms of its usual sense that WordNet knows only as names,
+with their forms ("aussie" -> "Australian" -> "australia").
 """
 
 from __future__ import annotations
@@ -45,7 +49,9 @@ __all__ = [
     "inflections",
     "lemmas",
     "lexical_file",
+    "name_forms",
     "only_proper",
+    "same_family",
     "proper_noun",
     "related_words",
     "wordnet_available",
@@ -377,8 +383,11 @@ def related_words(word: str, pos: str | None = None) -> dict[str, float]:
         for offset in wordnet.offsets(lemma, pos)[:SENSES]:
             words, pointers = wordnet.synset(offset, pos)
             position = next((i + 1 for i, w in enumerate(words) if w.casefold() == lemma), 0)
-            for other in words:
+            for number, other in enumerate(words, start=1):
                 add(other, _WEIGHT_SYNONYM)
+                if other.casefold() != lemma:
+                    for derived in _derived(wordnet, other, offset, pos, number):
+                        add(derived, _WEIGHT_SYNONYM * _WEIGHT_DERIVED)
                 parts = other.casefold().split("_")
                 if pos == "n" and len(parts) == 2 and lemma in parts:
                     add(parts[0] if parts[1] == lemma else parts[1], _WEIGHT_COMPOUND)
@@ -398,8 +407,10 @@ def related_words(word: str, pos: str | None = None) -> dict[str, float]:
                         for other in wordnet.synset(target, target_pos)[0]:
                             add(other, _WEIGHT_PERTAINS)
                 elif symbol in ("@", "@i") and pos == "n":
-                    for other in wordnet.synset(target, target_pos)[0]:
+                    for number, other in enumerate(wordnet.synset(target, target_pos)[0], start=1):
                         add(other, _WEIGHT_HYPERNYM)
+                        for derived in _derived(wordnet, other, target, target_pos, number):
+                            add(derived, _WEIGHT_HYPERNYM * _WEIGHT_DERIVED)
                 elif symbol == "~" and pos == "n":
                     for other in wordnet.synset(target, target_pos)[0]:
                         if wordnet.offsets(other.casefold(), "n")[:1] == [target]:  # its usual sense: not "tender"
@@ -407,6 +418,38 @@ def related_words(word: str, pos: str | None = None) -> dict[str, float]:
     for other in causes(word):
         add(other, _WEIGHT_CAUSE)
     return related
+
+
+def same_family(word: str, other: str) -> bool:
+    """Two forms of one name by their spelling: "japanese" and "japan", "israeli" and "israel"."""
+    return len(word) >= 4 and len(other) >= 4 and word[:4] == other[:4]
+
+
+@lru_cache(maxsize=20_000)
+def name_forms(word: str) -> dict[str, float]:
+    """The other words for one name (lower case), with how closely: its own forms ("japanese" -> "japan"), and
+    each synonym of its usual sense that WordNet knows only as a name, with that synonym's own forms ("aussie"
+    -> "Australian" -> "australia"; "holland" -> "Netherlands"). Never a related word of another kind: a name
+    is not its hypernym ("Amazon" is not "a river"), and a demonym is not its country's other peoples."""
+    forms = {r: c for r, c in related_words(word).items() if same_family(word, r)}
+    wordnet = _open()
+    if wordnet is None:
+        return forms
+    synonyms = {
+        other.casefold()
+        for lemma, pos in lemmas(word)
+        for offset in wordnet.offsets(lemma, pos)[:1]  # its usual sense only: "china" is also Taiwan
+        for other in wordnet.synset(offset, pos)[0]
+        if other.isalpha() and other[:1].isupper() and other.casefold() != word
+    }
+    for synonym in sorted(synonyms):
+        if same_family(word, synonym) or not only_proper(synonym):
+            continue  # a word WordNet also knows in lower case is not only this name
+        forms[synonym] = _WEIGHT_SYNONYM
+        for other, near in related_words(synonym).items():
+            if other != word and same_family(synonym, other) and near >= _WEIGHT_DERIVED:
+                forms[other] = max(forms.get(other, 0.0), _WEIGHT_DERIVED)
+    return forms
 
 
 @lru_cache(maxsize=20_000)

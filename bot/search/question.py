@@ -22,7 +22,16 @@ from bot.core.errors import InvalidQuestion
 from bot.core.text import tokenize
 from bot.search.answer_type import Kind, question_kind
 from bot.search.index import CoverageIndex
-from bot.search.lexicon import causes, inflections, lemmas, only_proper, proper_noun, related_words
+from bot.search.lexicon import (
+    causes,
+    inflections,
+    lemmas,
+    name_forms,
+    only_proper,
+    proper_noun,
+    related_words,
+    same_family,
+)
 from bot.search.query import question_terms
 from bot.search.spelling import Speller
 
@@ -252,9 +261,8 @@ def _bridge(index: CoverageIndex, word: QuestionWord, pos: str | None = None) ->
                 word.alternatives[term] = INFLECTED
                 word.labels[term] = f"{form} (inflection)"
     effects = set() if word.name else set(causes(word.word))  # a cause says it however common: "killed", "died"
-    for related, closeness in related_words(word.word, pos).items():
-        if word.name and not _same_family(word.word, related):
-            continue  # a name keeps only its own forms ("japanese" -> "japan"), never a synonym
+    relatives = name_forms(word.word) if word.name else related_words(word.word, pos)
+    for related, closeness in relatives.items():  # a name keeps only its own forms: "japanese" -> "japan"
         most = inf if related in effects else common
         for term in tokenize(related):
             if term not in word.alternatives and 0 < index.doc_freq(term) <= most:
@@ -262,9 +270,9 @@ def _bridge(index: CoverageIndex, word: QuestionWord, pos: str | None = None) ->
                 word.labels[term] = f"{related} (WordNet)"
 
 
-def _same_family(word: str, other: str) -> bool:
-    """Two forms of one name: "japanese" and "japan", "israeli" and "israel"."""
-    return len(word) >= 4 and len(other) >= 4 and word[:4] == other[:4]
+def _name_form(word: str, term: str) -> bool:
+    """Whether index term ``term`` is one of the forms of the name ``word`` (:func:`bot.search.lexicon.name_forms`)."""
+    return same_family(word, term) or any(term in tokenize(form) for form in name_forms(word))
 
 
 def mark_names(question: ReadQuestion, texts: Iterable[str], headlines: Iterable[str] = ()) -> None:
@@ -320,7 +328,7 @@ def mark_names(question: ReadQuestion, texts: Iterable[str], headlines: Iterable
         if named or (not known_name and lower == 0 and upper + initial >= 1):
             word.name = True
             word.alternatives = {
-                t: c for t, c in word.alternatives.items() if c >= SPELLING or _same_family(word.word, t)
+                t: c for t, c in word.alternatives.items() if c >= SPELLING or _name_form(word.word, t)
             }
             word.settle()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.search.answer_type import holds, question_kind, strong
-from bot.search.lexicon import lemmas, lexical_file, only_proper, related_words, wordnet_available
+from bot.search.lexicon import lemmas, lexical_file, name_forms, only_proper, related_words, wordnet_available
 from bot.search.question import asked_verb
 from bot.search.spelling import Speller
 
@@ -29,6 +29,25 @@ def test_a_more_specific_word_and_a_cause_say_it_too() -> None:
     assert "tender" not in related_words("boat")  # a boat too, but that is not what "tender" usually means
     assert related_words("died")["kill"] == 0.8  # to kill is to cause to die: "298 people were killed"
     assert "die" not in related_words("kill") or related_words("kill")["die"] < 0.8  # but not the other way
+
+
+def test_a_relatives_own_derived_forms_count_at_less_than_support() -> None:
+    """ "riots" is a kind of violence, which reporters write "violent demonstrations": the stemmer keeps "violent"
+    and "violence" apart, so the relative's derived form is a relative too, below the closeness that supports a
+    required word (a hop further from the question's own word)."""
+    assert related_words("riots")["violence"] == 0.6
+    assert 0 < related_words("riots")["violent"] < 0.8
+    assert related_words("hackers")["terrorism"] < 0.8
+
+
+def test_a_name_keeps_its_own_forms_and_the_names_wordnet_gives_its_usual_sense() -> None:
+    assert name_forms("aussie") == {"australian": 0.9, "australia": 0.8}  # Aussie = Australian, of Australia
+    assert name_forms("japanese")["japan"] == 0.8
+    assert name_forms("holland")["netherlands"] == 0.9
+    assert "taiwan" not in name_forms("china")  # WordNet's second "China" is Taiwan: not its usual sense
+    assert "abo" not in name_forms("aussie")  # another people of Australia is not this name
+    assert name_forms("amazon") == {}  # never "river" or "woman"
+    assert "capital" not in name_forms("washington")  # a word WordNet also writes in lower case
 
 
 def test_verbs_do_not_borrow_their_hypernyms() -> None:

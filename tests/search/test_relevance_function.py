@@ -131,3 +131,25 @@ def test_a_changed_name_inside_a_multi_word_name_is_refused() -> None:
     assert answered.quotes[0].text.startswith("Team Tyco will not have its result recorded")
     refused = answer_question(index, "why was team black pearl's result not recorded")
     assert not any(q.text.startswith("Team Tyco will not") for q in refused.quotes)
+
+
+def test_a_demonym_is_held_by_its_country() -> None:
+    """ "aussie" is a name (the coverage writes it capitalised, WordNet knows "Aussie" as an Australian): held by
+    "Australia", WordNet's Australian's own country, but never by another country of the same story."""
+    index = coverage()
+    index.add_articles(
+        [
+            article(
+                "left",
+                "Man held in Afghanistan",
+                "The Government says a 28-year-old man left Australia in March. An Aussie diplomat confirmed it. "
+                "He is thought to have crossed from Pakistan.",
+            )
+        ]
+    )
+    answer = answer_question(index, "when did the aussie leave for afghanistan")
+    assert answer.answered
+    assert answer.quotes[0].text.startswith("The Government says a 28-year-old man left Australia in March")
+    assert answer.quotes[0].why is not None
+    assert answer.quotes[0].why.supports["aussie"] == "australia (WordNet), sentence"
+    assert not answer_question(index, "when did the iraqi leave for afghanistan").answered
