@@ -92,17 +92,12 @@ class GapsPart(ServicePart):
 
     def _recheck_answered(self, where: int, article_id: str) -> int:
         """Ask again the gaps ``article_id`` answered in the servers reading the coverage ``where``: each is moved
-        to the article that answers it now, or opened again; how many askings were opened again."""
+        to the article that answers it now, or opened again; how many questions were opened again."""
         try:
             reopened = 0
             servers = None if where == DEFAULT else [where]
             for gap in self._store.gaps_answered_by(servers, article_id):
-                index = self.index_of(gap.server_id or None)
-                now = answering_article(answer_question(index, gap.question, reader=self.reader))
-                if now == article_id:
-                    continue  # still in this server's coverage after all (it holds its own copy)
-                moved = self._store.move_gap_answer(gap.server_id, gap.question, article_id, now)
-                reopened += moved if now is None else 0
+                reopened += self._answer_again(gap.server_id, gap.question, article_id) is None
             return reopened
         except Exception:  # noqa: BLE001 - a background check must not die silently
             log.warning("could not check the knowledge gaps after a removal", exc_info=True)
@@ -120,11 +115,33 @@ class GapsPart(ServicePart):
                 index = self.index_of(gap.server_id or None)
                 article = answering_article(answer_question(index, gap.question, reader=self.reader))
                 if article is not None:
-                    marked += self._store.mark_gap_answered(gap.server_id, gap.question, article, now_iso())
+                    marked += self._mark_answered(gap.server_id, gap.question, article)
             return marked
         except Exception:  # noqa: BLE001 - a background check must not die silently; the next add tries again
             log.warning("could not check the knowledge gaps after an add", exc_info=True)
             return 0
+
+    def _mark_answered(self, server: int, question: str, article_id: str) -> int:
+        """Mark ``question`` of ``server`` answered by ``article_id``, then check that the article is still in that
+        server's coverage. Another process may have removed it after this one's answer was found and before the
+        mark: its own recheck ran first and found nothing to reopen, so this one reopens it. (Either that recheck
+        sees this mark, or this check sees that removal: a gap is never left answered by a removed article.)"""
+        marked = self._store.mark_gap_answered(server, question, article_id, now_iso())
+        if marked and not self._store.articles_by_id(self.reads(server or None), [article_id]):
+            return 0 if self._answer_again(server, question, article_id) is None else marked
+        return marked
+
+    def _answer_again(self, server: int, question: str, article_id: str) -> str | None:
+        """Ask ``question`` of ``server`` again now that ``article_id`` is out of its coverage, and move its mark to
+        the article that answers it now, or open it again; that article's id, or None."""
+        index = self.index_of(server or None)
+        now = answering_article(answer_question(index, question, reader=self.reader))
+        if now == article_id:
+            if self._store.articles_by_id(self.reads(server or None), [article_id]):
+                return now  # still in this server's coverage after all (it holds its own copy)
+            now = None  # this process's index has not heard of the removal yet: the store says it is gone
+        self._store.move_gap_answer(server, question, article_id, now)
+        return now
 
     def wait_for_gap_checks(self) -> None:
         """Finish the checks in hand (before closing the store)."""

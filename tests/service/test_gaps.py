@@ -323,3 +323,29 @@ def test_a_bad_gaps_limit_is_refused(limit: str, problem: str) -> None:
     result = CliRunner().invoke(cli, ["gaps", "--limit", limit])
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1] == f"Error: Invalid value for '--limit': {problem}"
+
+
+def test_an_article_removed_by_another_process_while_its_gap_was_being_marked_leaves_it_open(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The interleaving a removal's own recheck cannot see: this process found the answer, another removed the
+    article (and rechecked: nothing marked yet), then this one marks the gap. It sees the removal and reopens it."""
+    here, other = NewsService.open(load_settings()), NewsService.open(load_settings())
+    try:
+        ask_and_keep(here, ORLANDO)
+        mark = here._store.mark_gap_answered
+
+        def removed_just_before(server: int, question: str, article_id: str, at: str) -> int:
+            other.remove(article_id, actor="cli:other")
+            other.wait_for_gap_checks()
+            return mark(server, question, article_id, at)
+
+        monkeypatch.setattr(here._store, "mark_gap_answered", removed_just_before)
+        here.add(STORY, actor="cli:test")
+        here.wait_for_gap_checks()
+        [gap] = here.gaps().gaps
+        assert (gap.answered_at, gap.answered_by) == (None, None)
+        assert [r[5:] for r in rows(clean_env)] == [(None, None)]
+    finally:
+        here.close()
+        other.close()
