@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 from bot.core.models import Article  # noqa: E402
 from bot.core.text import tokenize  # noqa: E402
 from bot.ops.bench_corpora import VOCABULARY, pseudo_words  # noqa: E402
-from bot.ops.bench_service import _articles  # noqa: E402
+from bot.ops.bench_service import synthetic_articles  # noqa: E402
 from bot.search.answers import answer_question  # noqa: E402
 from bot.search.index import CoverageIndex  # noqa: E402
 from bot.search.minilm import DIMENSIONS, MODEL_NAME, MiniLMEncoder, find_model  # noqa: E402
@@ -90,7 +90,7 @@ def whole_answer(encoder: MiniLMEncoder, sentences: int, questions: int, say: An
         index = CoverageIndex()
         batch: list[Article] = []
         stored: list[Article] = []
-        for i, item in enumerate(_articles(articles, 10, seed=1)):
+        for i, item in enumerate(synthetic_articles(articles, 10, seed=1)):
             article = Article.model_validate({**item.model_dump(), "id": f"a{i}", "added_at": "x", "added_by": "bench"})
             batch.append(article)
             if len(batch) == 5000:

@@ -3,8 +3,8 @@
 An answer that quotes something is kept in the store when it is sent (:meth:`NewsService.record_answer`); its
 buttons are :class:`discord.ui.DynamicItem` s whose ``custom_id`` carries only that answer's id (``ans:<what>:<id>``,
 far below Discord's 100 characters whatever the articles), so nothing about them lives in the process. Each button
-is a class of its own here; :func:`answer_view` puts them under one answer and :data:`ANSWER_BUTTONS` is what the
-bot registers at start.
+is a :class:`~bot.discord_app.buttons.PersistentButton` of its own; :func:`answer_view` puts them under one answer
+and :data:`ANSWER_BUTTONS` is what the bot registers at start.
 
 - **Helpful** / **Not helpful** (:mod:`bot.discord_app.feedback`): one vote per person per answer, changeable.
 - **Context** shows, privately, each quote with the sentence before and after it in its article, and its link.
@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.discord_app.buttons import PersistentButton, persistent_view
 from bot.discord_app.feedback import FeedbackButton
-from bot.discord_app.replies import CONTENT_LIMIT, acknowledge, report_error, send
+from bot.discord_app.replies import CONTENT_LIMIT, acknowledge, send
 from bot.present.context import render_contexts
 from bot.present.render import DISCORD
 
@@ -29,14 +30,11 @@ if TYPE_CHECKING:
 __all__ = ["ANSWER_BUTTONS", "ContextButton", "answer_view"]
 
 
-class ContextButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"ans:ctx:(?P<answer>[0-9]{1,19})"):
+class ContextButton(PersistentButton, template=r"ans:ctx:(?P<answer>[0-9]{1,19})"):
     """Context: each quote of the answer with its neighbouring sentences, shown only to whoever pressed it."""
 
     def __init__(self, answer_id: int) -> None:
-        button: discord.ui.Button[Any] = discord.ui.Button(
-            label="Context", style=discord.ButtonStyle.secondary, custom_id=f"ans:ctx:{answer_id}"
-        )
-        super().__init__(button)
+        super().__init__(f"ans:ctx:{answer_id}", "Context")
         self.answer_id = answer_id
 
     @classmethod
@@ -45,13 +43,7 @@ class ContextButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"a
     ) -> ContextButton:
         return cls(int(match["answer"]))
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        try:
-            await self._show(interaction)
-        except Exception as exc:  # discord.py only logs a dynamic item's errors: the user hears about it here
-            await report_error(interaction, exc)
-
-    async def _show(self, interaction: discord.Interaction[Any]) -> None:
+    async def pressed(self, interaction: discord.Interaction[Any]) -> None:
         bot: NewsBot = interaction.client
         await acknowledge(interaction, ephemeral=True)  # before the store: Discord's 3 seconds are met
         contexts = await asyncio.to_thread(bot.service.quote_contexts, self.answer_id, server=interaction.guild_id)
@@ -64,8 +56,6 @@ ANSWER_BUTTONS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (FeedbackButton,
 
 def answer_view(answer_id: int) -> discord.ui.View:
     """The buttons under the kept answer ``answer_id``: Helpful, Not helpful, Context."""
-    view = discord.ui.View(timeout=None)
-    view.add_item(FeedbackButton(answer_id, helpful=True))
-    view.add_item(FeedbackButton(answer_id, helpful=False))
-    view.add_item(ContextButton(answer_id))
-    return view
+    return persistent_view(
+        FeedbackButton(answer_id, helpful=True), FeedbackButton(answer_id, helpful=False), ContextButton(answer_id)
+    )

@@ -17,7 +17,7 @@ from bot.core.errors import InvalidQuestion, NewsBotError, StoreError
 from bot.core.models import Answer
 from bot.discord_app.answer_view import ANSWER_BUTTONS, answer_view
 from bot.discord_app.replies import CONTENT_LIMIT, NO_PINGS, acknowledge, send
-from bot.present.notices import render_slow_down
+from bot.present.notices import render_error_reply, render_slow_down
 from bot.present.render import DISCORD, render_answer
 
 if TYPE_CHECKING:
@@ -133,7 +133,8 @@ class AskCog(commands.Cog):
             try:
                 answer, text, buttons = await self._answer(question, where, interaction.guild_id)
             except InvalidQuestion as exc:
-                await send(interaction, str(exc), ephemeral=True)  # private: the public placeholder goes away
+                # private: the public placeholder goes away
+                await send(interaction, render_error_reply(exc, DISCORD), ephemeral=True)
                 return
             await send(interaction, text, **buttons)
             await self._keep_gap(answer, interaction.guild_id)
@@ -178,7 +179,7 @@ class AskCog(commands.Cog):
                 async with message.channel.typing():
                     answer, text, buttons = await self._answer(question, where, server)
             except NewsBotError as exc:
-                text = str(exc)[:1].upper() + str(exc)[1:]
+                text = render_error_reply(exc, DISCORD, capitalize=True)
             await _reply(message, text, **buttons)
             if answer is not None:
                 await self._keep_gap(answer, server)

@@ -12,6 +12,7 @@ from discord.ext import commands
 from bot.core.errors import InvalidQuestion
 from bot.discord_app.replies import (
     EMBED_FIELD_LIMIT,
+    EMBED_FIELD_NAME_LIMIT,
     EMBED_TITLE_LIMIT,
     EMBED_TOTAL_LIMIT,
     acknowledge,
@@ -19,6 +20,7 @@ from bot.discord_app.replies import (
     send,
 )
 from bot.present.compare import comparison_parts, render_comparison
+from bot.present.notices import render_error_reply
 from bot.present.render import DISCORD
 
 if TYPE_CHECKING:
@@ -27,7 +29,6 @@ if TYPE_CHECKING:
 __all__ = ["MAX_OUTLETS", "CompareCog"]
 
 MAX_OUTLETS = 9  # three rows of three columns on a desktop; the rest are counted ("… and N more outlets")
-EMBED_FIELD_NAME_LIMIT = 256
 
 
 class CompareCog(commands.Cog):
@@ -45,7 +46,8 @@ class CompareCog(commands.Cog):
             try:
                 result = await asyncio.to_thread(self.bot.service.compare, topic, server=interaction.guild_id)
             except InvalidQuestion as exc:
-                await send(interaction, str(exc), ephemeral=True)  # private: the public placeholder goes away
+                # private: the public placeholder goes away
+                await send(interaction, render_error_reply(exc, DISCORD), ephemeral=True)
                 return
             if not result.outlets:
                 await send(interaction, render_comparison(result, DISCORD))

@@ -44,6 +44,7 @@ from bot.present.listings import (
     render_added_from_file,
     render_article_digest,
     render_preview_fields,
+    render_preview_title,
     render_removed,
     render_stats,
 )
@@ -146,7 +147,8 @@ def preview_embed(article: ArticleIn) -> discord.Embed:
     """What a moderator confirms. The title links to the page when Discord can hold the address (2,048
     characters); a longer one (a tracking redirect) is shown shortened in a field instead."""
     url = embed_url(article.url)
-    embed = discord.Embed(title=clip(article.title, EMBED_TITLE_LIMIT), url=url, colour=discord.Colour.gold())
+    title = render_preview_title(article, DISCORD, max_chars=EMBED_TITLE_LIMIT)
+    embed = discord.Embed(title=title, url=url, colour=discord.Colour.gold())
     if article.url and url is None:
         embed.add_field(name="Address", value=DISCORD.escape(clip(article.url, 200)), inline=False)
     for name, value, inline in render_preview_fields(article, DISCORD, field_chars=EMBED_FIELD_LIMIT):
@@ -261,7 +263,8 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Moder
         try:
             await self.store_article(view.interaction, article, edit=True)
         except NewsBotError as exc:
-            await view.interaction.edit_original_response(content=render_nothing_added(exc), embed=None, view=None)
+            refused = render_nothing_added(exc, DISCORD)
+            await view.interaction.edit_original_response(content=refused, embed=None, view=None)
         except Exception:  # a bug: the moderator sees it on the preview they confirmed, the log has the details
             log.exception("storing a confirmed article failed")
             await view.interaction.edit_original_response(

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.discord_app.replies import acknowledge, report_error, send
+from bot.discord_app.buttons import PersistentButton
+from bot.discord_app.replies import acknowledge, send
 from bot.present.kept import render_vote
 
 if TYPE_CHECKING:
@@ -23,19 +24,15 @@ if TYPE_CHECKING:
 __all__ = ["FeedbackButton"]
 
 
-class FeedbackButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"ans:(?P<vote>up|down):(?P<answer>[0-9]{1,19})"
-):
+class FeedbackButton(PersistentButton, template=r"ans:(?P<vote>up|down):(?P<answer>[0-9]{1,19})"):
     """Helpful (``up``) or Not helpful (``down``) on one kept answer."""
 
     def __init__(self, answer_id: int, *, helpful: bool) -> None:
-        button: discord.ui.Button[Any] = discord.ui.Button(
-            label="Helpful" if helpful else "Not helpful",
+        super().__init__(
+            f"ans:{'up' if helpful else 'down'}:{answer_id}",
+            "Helpful" if helpful else "Not helpful",
             emoji="👍" if helpful else "👎",
-            style=discord.ButtonStyle.secondary,
-            custom_id=f"ans:{'up' if helpful else 'down'}:{answer_id}",
         )
-        super().__init__(button)
         self.answer_id, self.helpful = answer_id, helpful
 
     @classmethod
@@ -44,13 +41,7 @@ class FeedbackButton(
     ) -> FeedbackButton:
         return cls(int(match["answer"]), helpful=match["vote"] == "up")
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        try:
-            await self._vote(interaction)
-        except Exception as exc:  # discord.py only logs a dynamic item's errors: the user hears about it here
-            await report_error(interaction, exc)
-
-    async def _vote(self, interaction: discord.Interaction[Any]) -> None:
+    async def pressed(self, interaction: discord.Interaction[Any]) -> None:
         bot: NewsBot = interaction.client
         await acknowledge(interaction, ephemeral=True)  # before the store: Discord's 3 seconds are met
         outcome = await asyncio.to_thread(

@@ -13,15 +13,25 @@ from discord import app_commands
 from bot.core.config import Settings
 from bot.core.errors import NewsBotError, PermissionDenied
 from bot.core.shorten import clip
-from bot.present.notices import render_slow_down
+from bot.present.notices import render_error_reply, render_slow_down
+from bot.present.style import DISCORD
 
 __all__ = [
     "acknowledge",
     "report_error",
     "within_budget",
+    "CHOICES_LIMIT",
+    "CHOICE_TEXT_LIMIT",
     "CONTENT_LIMIT",
+    "CUSTOM_ID_LIMIT",
     "EMBED_DESCRIPTION_LIMIT",
+    "EMBED_FIELDS_LIMIT",
+    "EMBED_FIELD_LIMIT",
+    "EMBED_FIELD_NAME_LIMIT",
+    "EMBED_FOOTER_LIMIT",
     "EMBED_TITLE_LIMIT",
+    "EMBED_TOTAL_LIMIT",
+    "EMBED_URL_LIMIT",
     "ModeratorOnly",
     "actor",
     "embed_url",
@@ -35,12 +45,20 @@ __all__ = [
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-CONTENT_LIMIT = 2000
-EMBED_TITLE_LIMIT = 256
-EMBED_DESCRIPTION_LIMIT = 4096
-EMBED_FIELD_LIMIT = 1024
-EMBED_TOTAL_LIMIT = 6000
-EMBED_URL_LIMIT = 2048
+# Discord's limits on what a bot sends (discord/discord-api-spec, specs/openapi.json, and the developer docs where
+# they are stricter: a bot's message content is 2,000 characters, an autocomplete choice's value 100).
+CONTENT_LIMIT = 2000  # IncomingWebhookInteractionRequest.content (a followup); a bot's channel message likewise
+EMBED_TITLE_LIMIT = 256  # RichEmbed.title
+EMBED_DESCRIPTION_LIMIT = 4096  # RichEmbed.description
+EMBED_FIELD_NAME_LIMIT = 256  # RichEmbedField.name
+EMBED_FIELD_LIMIT = 1024  # RichEmbedField.value
+EMBED_FIELDS_LIMIT = 25  # RichEmbed.fields
+EMBED_FOOTER_LIMIT = 2048  # RichEmbedFooter.text
+EMBED_TOTAL_LIMIT = 6000  # every embed of one message together (docs: "Embed Limits")
+EMBED_URL_LIMIT = 2048  # RichEmbed.url
+CUSTOM_ID_LIMIT = 100  # ButtonComponentForMessageRequest.custom_id
+CHOICES_LIMIT = 25  # InteractionApplicationCommandAutocompleteCallbackStringData.choices
+CHOICE_TEXT_LIMIT = 100  # ApplicationCommandOptionStringChoice.name (and a value, by the docs)
 NO_PINGS = discord.AllowedMentions.none()
 
 
@@ -158,10 +176,10 @@ def _consume(task: asyncio.Future[Any]) -> None:
 
 def command_error_message(error: BaseException) -> str | None:
     """A message fit for the user for an expected error (a :class:`NewsBotError`, :class:`ModeratorOnly` among
-    them), or None for a bug."""
+    them), or None for a bug. An error's message is escaped: it may quote what the user typed or an article."""
     original = getattr(error, "original", error)
     if isinstance(original, NewsBotError):
-        return str(original)
+        return render_error_reply(original, DISCORD)
     if isinstance(error, app_commands.CommandOnCooldown):
         return render_slow_down(error.retry_after)
     if isinstance(error, app_commands.NoPrivateMessage):

@@ -20,13 +20,16 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.models import Timeline, TimelineQuery
+from bot.discord_app.buttons import PersistentButton, persistent_view
 from bot.discord_app.replies import (
     AUTOCOMPLETE_BUDGET,
+    CHOICE_TEXT_LIMIT,
+    CHOICES_LIMIT,
+    CUSTOM_ID_LIMIT,
     EMBED_DESCRIPTION_LIMIT,
     NO_PINGS,
     acknowledge,
     clip,
-    report_error,
     send,
     within_budget,
 )
@@ -40,7 +43,6 @@ __all__ = ["PER_PAGE", "PageButton", "TimelineCog", "TimelineQuery", "page_butto
 
 PER_PAGE = 10
 CHART_NAME = "timeline.png"
-CUSTOM_ID_LIMIT = 100  # Discord's limit on a component's custom_id
 QUICK_EDIT = 1.5  # seconds a page turn may take and still answer by editing at once; later it defers first
 
 
@@ -95,7 +97,7 @@ def _custom_id(direction: str, page: int, owner: int, chart: bool, query: Timeli
     return f"{head}k:{LONG_QUERIES.put(query)}"
 
 
-class PageButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=_TEMPLATE):
+class PageButton(PersistentButton, template=_TEMPLATE):
     """Previous or Next: shows page ``page`` of the query in its custom_id, for the person who asked only."""
 
     def __init__(
@@ -113,7 +115,7 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=_TEMPL
         if direction == "n":
             label, style = ("Next", discord.ButtonStyle.primary)
         custom_id = custom_id or _custom_id(direction, page, owner, chart, query or TimelineQuery())
-        super().__init__(discord.ui.Button(label=label, style=style, custom_id=custom_id, disabled=disabled))
+        super().__init__(custom_id, label, style=style, disabled=disabled)
         self.page, self.owner, self.chart, self.query = page, owner, chart, query
 
     @classmethod
@@ -142,13 +144,7 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=_TEMPL
         )
         return False
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        try:
-            await self._turn(interaction)
-        except Exception as exc:  # discord.py only logs a dynamic item's errors: the user hears about it here
-            await report_error(interaction, exc)
-
-    async def _turn(self, interaction: discord.Interaction[Any]) -> None:
+    async def pressed(self, interaction: discord.Interaction[Any]) -> None:
         if self.query is None:
             await send(
                 interaction, "These pages have expired (newsbot restarted): run `/timeline` again.", ephemeral=True
@@ -173,10 +169,10 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=_TEMPL
 
 def page_buttons(page: int, pages: int, owner: int, chart: bool, query: TimelineQuery) -> discord.ui.View:
     """Previous / Next under page ``page`` (0-based) of ``pages``."""
-    view = discord.ui.View(timeout=None)
-    view.add_item(PageButton("p", max(0, page - 1), owner, chart, query, disabled=page == 0))
-    view.add_item(PageButton("n", min(pages - 1, page + 1), owner, chart, query, disabled=page >= pages - 1))
-    return view
+    return persistent_view(
+        PageButton("p", max(0, page - 1), owner, chart, query, disabled=page == 0),
+        PageButton("n", min(pages - 1, page + 1), owner, chart, query, disabled=page >= pages - 1),
+    )
 
 
 class TimelineCog(commands.Cog):
@@ -233,4 +229,7 @@ class TimelineCog(commands.Cog):
         )
         needle = current.casefold()
         names = [name for name, _ in outlets if needle in name.casefold()]
-        return [app_commands.Choice(name=clip(name, 100), value=name[:100]) for name in names[:25]]
+        return [
+            app_commands.Choice(name=clip(name, CHOICE_TEXT_LIMIT), value=name[:CHOICE_TEXT_LIMIT])
+            for name in names[:CHOICES_LIMIT]
+        ]

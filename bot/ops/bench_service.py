@@ -26,12 +26,14 @@ from bot.core.models import ArticleIn
 from bot.ops.bench_corpora import VOCABULARY, pseudo_words, zipf_ranks
 from bot.service import NewsService
 
-__all__ = ["cold_start"]
+__all__ = ["cold_start", "synthetic_articles"]
 
 QUESTION = "What did Amazon pitch to ICE?"
 
 
-def _articles(count: int, sentences: int, seed: int) -> Iterator[ArticleIn]:
+def synthetic_articles(count: int, sentences: int, seed: int) -> Iterator[ArticleIn]:
+    """``count`` articles of ``sentences`` pseudo-word sentences (15-35 words, Zipf-distributed), 50 outlets, drawn
+    a batch at a time; the same ``seed`` gives the same articles (the cold start's and the reader benchmark's)."""
     rng = np.random.default_rng([seed, count])
     words = pseudo_words(VOCABULARY)
     batch = 1000
@@ -150,7 +152,7 @@ def cold_start(
         say(f"cold start: storing {articles:,} articles of {sentences} sentences")
         started = time.perf_counter()
         batch: list[ArticleIn] = []
-        for article in _articles(articles, sentences, seed):
+        for article in synthetic_articles(articles, sentences, seed):
             batch.append(article)
             if len(batch) == 5000:
                 service.add_many(batch, actor="bench")

@@ -29,6 +29,7 @@ __all__ = [
     "render_import_problems",
     "render_import_report",
     "render_preview_fields",
+    "render_preview_title",
     "render_store_copy",
     "render_removed",
     "render_stats",
@@ -174,6 +175,11 @@ def render_findings(findings: Iterable[Finding], *, quiet: bool = False) -> list
         line = f"{mark} {check.name}: {check.detail}" + (f" — {check.fix}" if check.fix else "")
         lines.append(PLAIN.escape(line))  # a detail may quote a path or a setting: shown, never obeyed
     return lines
+
+
+def render_preview_title(article: ArticleIn, style: Style, *, max_chars: int) -> str:
+    """The headline a moderator confirms, escaped (an embed's title shows markdown) and cut to ``max_chars``."""
+    return clip(style.escape(article.title), max_chars)
 
 
 def render_preview_fields(article: ArticleIn, style: Style, *, field_chars: int) -> list[tuple[str, str, bool]]:

@@ -7,10 +7,11 @@ terminal: control characters shown, not obeyed).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from pathlib import Path
 
-from bot.present.style import PLAIN
+from bot.present.style import PLAIN, Style
 
 __all__ = [
     "EMBEDDING_STOPPED",
@@ -25,6 +26,7 @@ __all__ = [
     "render_count",
     "render_embedded",
     "render_error",
+    "render_error_reply",
     "render_exported",
     "render_import_refused",
     "render_moved_aside",
@@ -54,6 +56,20 @@ def render_error(message: object, *, where: str | None = None) -> str:
     return PLAIN.escape(f"newsbot: error: {at}{message}")
 
 
+# A code span the message means: a command's name ("`newsbot list`", "`/timeline`"); any other backtick is text.
+_COMMAND_SPAN = re.compile(r"`(/?[a-z][a-z -]{0,40})`")
+
+
+def render_error_reply(message: object, style: Style, *, capitalize: bool = False) -> str:
+    """An error as a chat user reads it (a private reply): the message escaped, for it can quote what the user
+    typed, a file's name or an article, except the code spans that name a command, which stay code."""
+    text = str(message)
+    if capitalize:
+        text = text[:1].upper() + text[1:]
+    parts = _COMMAND_SPAN.split(text)  # text, command, text, command, ..., text
+    return "".join(style.code(part) if i % 2 else style.escape(part) for i, part in enumerate(parts))
+
+
 def render_batch_answer(question: str, answer: str) -> str:
     """One question of ``newsbot ask --batch`` and its rendered answer, as a Markdown section."""
     return f"## {PLAIN.escape(question)}\n\n{answer}\n"
@@ -62,9 +78,9 @@ def render_batch_answer(question: str, answer: str) -> str:
 NOTHING_ADDED = "Nothing was added: "  # before the reason a change was refused
 
 
-def render_nothing_added(reason: object) -> str:
-    """A refused addition and why (the error's message)."""
-    return f"{NOTHING_ADDED}{reason}"
+def render_nothing_added(reason: object, style: Style) -> str:
+    """A refused addition and why (the error's message, escaped as :func:`render_error_reply` does)."""
+    return f"{NOTHING_ADDED}{render_error_reply(reason, style)}"
 
 
 def render_slow_down(retry_after: float) -> str:

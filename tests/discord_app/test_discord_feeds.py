@@ -86,7 +86,7 @@ async def test_a_moderator_subscribes_and_lists_a_feed(fake: FakeDiscord, bot: N
     await again.callback()
     refused = await again.followup(timeout=15)
     assert refused.ephemeral
-    assert refused.content == "that feed is already subscribed as feed 1 (The Elspeth Gazette: Local)"
+    assert refused.content == "that feed is already subscribed as feed 1 \\(The Elspeth Gazette: Local\\)"
 
 
 @async_test
@@ -121,7 +121,7 @@ async def test_a_moderator_removes_a_feed_found_by_autocomplete(fake: FakeDiscor
     assert reply.ephemeral and reply.content == "Removed feed `1`: The Elspeth Gazette: Local \\(Elspeth Gazette\\)."
     assert Subscriptions(bot.service, server=fake.guild_id).list() == []
     missing = await (await fake.slash("feeds remove", {"feed": "1"})).answer()
-    assert missing.ephemeral and missing.content == "no feed has the id 1 (see `newsbot feeds list`)"
+    assert missing.ephemeral and missing.content == "no feed has the id 1 \\(see `newsbot feeds list`\\)"
 
 
 @async_test

@@ -221,7 +221,7 @@ async def test_remove_autocomplete_shows_nothing_to_a_non_moderator(fake: FakeDi
     ("command", "options", "error"),
     [
         ("ask", {"question": "what is the"}, "'what is the' has no word to search for"),
-        ("timeline", {"since": "2019-13"}, "since: '2019-13': there is no month 13"),
+        ("timeline", {"since": "2019-13"}, "since: '2019\\-13': there is no month 13"),
         ("sources", {"topic": "the of"}, None),
     ],
     ids=["ask", "timeline", "sources"],

@@ -25,7 +25,7 @@ from tests.markdown_check import constructs, kinds, link_targets
 from bot.cli.main import cli
 from bot.core.models import Answer, Headline, OutletCoverage, Quote, Sources, Timeline, TimelineEntry
 from bot.present.render import render_answer, render_sources, render_timeline
-from bot.present.style import DISCORD, PLAIN, link_target
+from bot.present.style import DISCORD, PLAIN, escape_markdown, link_target
 
 INJECTION = "https://news.example.com/x>)**INJECTED**[Verify your account](https://evil.example/login"
 QUESTION = "What did Amazon pitch to ICE?"
@@ -460,7 +460,7 @@ async def test_corpus_add_file_refuses_pathological_json_privately(clean_env: Pa
             ix = await fake.slash("corpus add", {"file": FakeFile("story.json", text.encode())})
             first = await ix.callback()
             reply = first if first.content else await ix.followup()
-            assert reply.ephemeral and message in reply.content, reply.content
+            assert reply.ephemeral and escape_markdown(message) in reply.content, reply.content  # shown as typed
             assert bot.service.count() == 31
         finally:
             await stop_newsbot(fake, bot)

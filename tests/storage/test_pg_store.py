@@ -16,6 +16,7 @@ from bot.core.errors import ConfigError, StoreBusy, StoreDamaged, StoreError, St
 from bot.core.models import ArticleIn
 from bot.service import NewsService
 from bot.storage import pg_connection
+from bot.storage.connection import latest_schema_version
 from bot.storage.pg_store import PgStore
 from bot.storage.store import Store, open_store
 from tests.pg import PgAdmin, schema_url
@@ -33,7 +34,7 @@ def test_the_url_selects_postgresql_and_sqlite_stays_the_default(pg_url: str, cl
     assert isinstance(sqlite, Store) and sqlite.path == str(clean_env / "newsbot.sqlite3")
     sqlite.close()
     pg = open_store(load_settings(database_url=pg_url))
-    assert isinstance(pg, PgStore) and pg.health().schema_version == 8
+    assert isinstance(pg, PgStore) and pg.health().schema_version == latest_schema_version()
     pg.close()
     with pytest.raises(ConfigError, match="NEWSBOT_DATABASE_URL: Value error, must be a PostgreSQL URL"):
         load_settings(database_url="mysql://root@localhost/db")
