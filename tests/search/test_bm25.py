@@ -8,6 +8,8 @@ noise.
 from __future__ import annotations
 
 import math
+import mmap
+import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -165,7 +167,7 @@ def test_add_and_remove_keep_scores_exact() -> None:
 
 def test_logarithms_are_math_log() -> None:
     """idf must use libm's log like rank-bm25; numpy's SIMD log differs in the last bit for some arguments."""
-    from bot.search.bm25 import _log_half_table
+    from bot.search.bm25_stats import log_half_table as _log_half_table
 
     table = _log_half_table(300_000)
     expected = np.array([math.log(k + 0.5) for k in range(300_001)])
@@ -293,6 +295,45 @@ def test_load_rejects_other_files(tmp_path: Path) -> None:
     truncated.write_bytes(good.read_bytes()[:-200])
     with pytest.raises(ValueError):
         BM25Index.load(truncated)
+
+
+def test_load_maps_the_postings_and_refuses_a_damaged_or_older_file(tmp_path: Path) -> None:
+    """The big arrays of a saved index are mapped, not read (only what a query touches becomes resident); a
+    flipped byte in them is still refused (each entry's CRC-32 is checked), and so is a file of format 1 (its
+    arrays are not aligned for mapping): the caller rebuilds rather than misreads."""
+    index = BM25Index()
+    docs = [["storm", "coast", f"w{i % 7}"] * (1 + i % 3) for i in range(300)]
+    index.add_many(enumerate(docs))
+    path = tmp_path / "index.npz"
+    index.save(path)
+    loaded = BM25Index.load(path)
+    for name in ("_prow", "_ptf", "_fwd_base", "_indptr"):
+        array = getattr(loaded, name)
+        assert array.flags.aligned and array.flags.writeable, name
+        base = array.base
+        while isinstance(base, np.ndarray | memoryview):
+            base = base.base if isinstance(base, np.ndarray) else base.obj
+        assert isinstance(base, mmap.mmap) == (os.name != "nt"), name
+    queries = [["storm"], ["w3", "coast"], ["w1", "w1"]]
+    assert_matches_rank_bm25(loaded, dict(enumerate(docs)), queries)
+    with np.load(path) as npz:  # still a plain .npz that numpy reads
+        assert npz["rows"].tobytes() == loaded._prow.tobytes()
+    raw = bytearray(path.read_bytes())
+    rows = loaded._prow.tobytes()
+    at = raw.find(rows)
+    assert at > 0 and raw.find(rows, at + 1) < 0
+    raw[at + len(rows) // 2] ^= 0x01
+    damaged = tmp_path / "damaged.npz"
+    damaged.write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match="CRC"):
+        BM25Index.load(damaged)
+    with np.load(path) as npz:
+        old = {name: npz[name] for name in npz.files}
+    old["format_version"] = np.array([1], dtype=np.int64)
+    older = tmp_path / "older.npz"
+    np.savez(older, **old)
+    with pytest.raises(ValueError, match="incompatible version"):
+        BM25Index.load(older)
 
 
 def test_save_load_long_documents(tmp_path: Path) -> None:
@@ -431,13 +472,13 @@ def test_terms_of_many_is_the_union_of_terms_of() -> None:
 
 def test_both_transposes_give_the_same_postings(monkeypatch: pytest.MonkeyPatch) -> None:
     """A small batch is transposed with numpy (no scipy import on a first add), a large one with scipy."""
-    import bot.search.bm25 as bm25
+    import bot.search.bm25_build as bm25_build
 
     rng = np.random.default_rng(3)
     docs = [[f"t{j}" for j in row] for row in rng.integers(0, 40, size=(300, 5)).tolist()]
     small, large = BM25Index(), BM25Index()
     small.add_many(enumerate(docs))
-    monkeypatch.setattr(bm25, "_SCIPY_FROM", 0)
+    monkeypatch.setattr(bm25_build, "_SCIPY_FROM", 0)
     large.add_many(enumerate(docs))
     for name in ("_indptr", "_prow", "_ptf"):
         assert getattr(small, name).tobytes() == getattr(large, name).tobytes(), name
