@@ -189,6 +189,7 @@ def _bench_corpus(
         target["top_k_cpu_ms"] = _ms(timed["cpu"][label])
         if label in dense:
             target["get_scores_ms"] = _ms(scored["wall"][label])
+            target["get_scores_cpu_ms"] = _ms(scored["cpu"][label])
     tops = timed["results"]["newsbot"]
     ours = scored["results"]["newsbot"]
     for engine in dense:

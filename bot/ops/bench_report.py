@@ -60,7 +60,7 @@ def _latency_table(corpora: list[dict[str, Any]], engines: list[str], key: str, 
             if result["queries"] < c["queries"]:
                 cell += f" [{result['queries']} q.]"
             row.append(cell)
-        if shown or key == "top_k_ms":
+        if shown or key in ("top_k_ms", "top_k_cpu_ms"):
             exact = next((c["engines"][engine].get("exact") for c in corpora if engine in c["engines"]), None)
             row[0] = f"{engine} ({'exact' if exact else 'inexact'})" if exact is not None else engine
             lines.append("| " + " | ".join(row) + " |")
@@ -85,8 +85,15 @@ def format_report(result: dict[str, Any]) -> str:
     )
     lines += [""]
     lines += _latency_table(
+        corpora, engines, "top_k_cpu_ms", "Top-10 CPU time of the query's thread, ms p50 / p95 (ratio)"
+    )
+    lines += [""]
+    lines += _latency_table(
         corpora, engines, "get_scores_ms", "Dense scores of every passage (get_scores), ms p50 / p95 (ratio)"
     )
+    if all("get_scores_cpu_ms" in c["newsbot"] for c in corpora):
+        lines += [""]
+        lines += _latency_table(corpora, engines, "get_scores_cpu_ms", "get_scores CPU time, ms p50 / p95 (ratio)")
     lines += [
         "",
         "### Exactness and the numpy fallback",

@@ -22,6 +22,8 @@ def test_a_small_run_checks_every_exact_engine_against_newsbot() -> None:
     assert corpus["changes"]["equal_to_fresh_rank_bm25"] == {"equal": 5, "of": 5}
     report = format_report(result)
     assert "| rank-bm25 (exact) |" in report and "| sqlite-fts5 (inexact) |" in report
+    assert "### Top-10 CPU time of the query's thread" in report and "### get_scores CPU time" in report
+    assert corpus["newsbot"]["get_scores_cpu_ms"]["p50"] >= 0
 
 
 def test_a_missing_engine_is_reported_with_its_install_command() -> None:
