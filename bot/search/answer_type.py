@@ -34,12 +34,14 @@ _AUXILIARIES = frozenset(
     "did does do is are was were will would can could has have had should shall may might must was the a an".split()
 )
 _WHEN = re.compile(
-    r"^(?:and\s+|so\s+|but\s+)?(?:when|since\s+when|from\s+when|until\s+when|(?:what|which|wat|wich)\s+"
+    r"^(?:and\s+|so\s+|but\s+)?(?:when|since\s+when|from\s+when|until\s+when|by\s+when|"
+    r"(?:(?:in|on|at|by|during|from|until|since)\s+)?(?:what|which|wat|wich)\s+"
     r"(?:year|month|day|date|time|decade|century|season|week)|how\s+long\s+ago|at\s+what\s+time|on\s+what\s+day)\b"
 )
 _HOW_MANY = re.compile(
     r"^(?:and\s+|so\s+)?(?:how\s+(?:many|much|old|long|far|big|large|high|tall|deep|fast|often|heavy|wide)"
-    r"|what\s+(?:percentage|percent|share|number|amount|age|price|sum|fine|toll|total)|by\s+how\s+much)\b"
+    r"|(?:(?:at|by|to|of|for)\s+)?(?:what|which)\s+(?:percentage|percent|share|number|amount|age|price|sum|fine|"
+    r"toll|total|figure|rate|score|margin|cost|value|size|height|distance|population)|by\s+how\s+much)\b"
 )
 _WHO = re.compile(rf"^(?:and\s+|so\s+)?(?:who|whom|whose|(?:which|what|wich|wat)\s+(?:{_WHO_NOUNS})s?\b)")
 _WHY = re.compile(r"^(?:and\s+|so\s+)?(?:why|how\s+come|for\s+what\s+reason|what\s+(?:caused|led\s+to|prompted))\b")
@@ -50,6 +52,12 @@ _MONTHS = (
     r"|oct(?:ober|\.)?|nov(?:ember|\.)?|dec(?:ember|\.)?"
 )
 _DAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+# Days a calendar names: "on Christmas Day", "on New Year's Eve", "over Easter", "during Ramadan".
+_HOLIDAYS = (
+    r"\b(?:christmas|easter|thanksgiving|halloween|new\s+year[’']?s?(?:\s+(?:day|eve))?|boxing\s+day|"
+    r"(?:anzac|australia|independence|memorial|labou?r|valentine[’']?s|mother[’']?s|father[’']?s|election|"
+    r"inauguration|polling)\s+day|ramadan|eid|hanukkah|passover|diwali|yom\s+kippur)\b"
+)
 _DATE = re.compile(
     rf"\b(?:(?:{_MONTHS})\s+\d{{1,2}}\b|\d{{1,2}}\s+(?:{_MONTHS})\b|(?:in|since|until|by|from|of|early|late|mid-?)\s+"
     rf"(?:{_MONTHS})\b|(?:{_DAYS})|(?:1[6-9]|20)\d\d(?:s)?\b|yesterday|today|tonight|tomorrow|"
@@ -60,7 +68,13 @@ _DATE = re.compile(
     r"\bdawn\b|\bdusk\b|centur(?:y|ies)|decades?\s+ago|\bweeks?\s+(?:after|before|later|earlier)|"
     r"\bdays?\s+(?:after|before|later|earlier)|\bhours?\s+(?:after|before|later|earlier)|\bmonths?\s+"
     r"(?:after|before|later|earlier)|\byears?\s+(?:after|before|later|earlier)|\bsince\s+(?:the|\d)|"
-    r"\bonce\b|\bwhen\b|\bafter\s+the\b|\bbefore\s+the\b|\bduring\s+the\b|\bthe\s+week\s+ending\b)",
+    r"\bonce\b|\bwhen\b|\bafter\s+the\b|\bbefore\s+the\b|\bduring\s+the\b|\bthe\s+week\s+ending\b|"
+    rf"{_HOLIDAYS}|\bovernight\b|\brecently\b|\bat\s+the\s+(?:weekend|time)\b|"
+    r"\bin\s+recent\s+(?:days|weeks|months|years)\b|\b(?:shortly|soon|just|immediately|moments?|minutes?)\s+"
+    r"(?:after|before)\b|\bwithin\s+(?:hours|days|weeks|months|minutes|a\s+(?:day|week|month|year))\b|"
+    r"\b(?:the\s+)?(?:end|beginning|start|middle)\s+of\s+(?:the\s+)?(?:week|month|year|season|decade|century|"
+    rf"(?:{_MONTHS}))\b|\bthe\s+(?:following|previous|next)\s+(?:day|week|weekend|month|year|morning|night|"
+    r"evening|season)\b|\b(?:first|second|third|fourth|final)\s+quarter\b)",
     re.IGNORECASE,
 )
 _QUANTITY = re.compile(
@@ -86,7 +100,19 @@ _REASON = re.compile(
     r"said\s+(?:it|they|he|she)\s+(?:was|were|would|had)|explain(?:ed|s)?|why|partly|largely|mainly|"
     r"threat|risk|danger|"
     r"violat(?:e|ed|ing|ion)|protest(?:s|ed|ing)?|against|opposition|because\s+of|fearing|in\s+favou?r\s+of|"
-    r"attribut(?:e|es|ed|ing)|credit(?:s|ed)?\s+\w+\s+(?:to|for)|instead|rather\s+than|in\s+(?:honou?r|memory)\s+of|so\s+(?:he|she|they|it|we)|as\s+part\s+of)\b",
+    r"attribut(?:e|es|ed|ing)|credit(?:s|ed)?\s+\w+\s+(?:to|for)|instead|rather\s+than|in\s+(?:honou?r|memory)\s+of|so\s+(?:he|she|they|it|we)|as\s+part\s+of|"
+    # causes: what a thing stems from, is driven or fuelled by, what it led or leads to, what someone died of
+    r"stem(?:s|med|ming)?\s+from|(?:driven|fu?ell?ed|caused|hit|hampered|hurt|boosted|spurred)\s+by|"
+    r"lead(?:s|ing)?\s+to|result(?:ed|s|ing)?\s+in|linked\s+to|in\s+light\s+of|on\s+the\s+grounds|"
+    r"(?:died|dies|dying|death)\s+(?:of|from)|suspect(?:ed)?\s+of|on\s+suspicion\s+of|in\s+connection\s+with|"
+    r"guilty\s+of|(?:jailed|arrested|sentenced|fined|sued|fired|sacked|banned|suspended|punished|praised|"
+    r"criticised|criticized|wanted|known|famous|responsible|honou?red|awarded|thanked|apologi[sz]ed|"
+    r"condemned|investigated|probed|targeted)\s+(?:for|over)|citing|cited|on\s+(?:the\s+)?(?:basis|orders?)\s+of|"
+    # purposes: what it is meant, designed or intended to do, what someone hopes, seeks or plans to do
+    r"(?:meant|designed|intended|aimed|hoping|hopes?|seeking|seeks?|sought|trying|tried|tries|plans?|planned|"
+    r"planning|wants?|wanted|wanting|needs?|needed|in\s+hopes?|in\s+the\s+hope|as\s+a\s+way|a\s+bid|"
+    r"an\s+attempt|an\s+effort|purpose|goal|aim|so\s+as)\s+(?:to|of|that)\b|therefore|hence|thus|"
+    r"that\s+is\s+why|which\s+is\s+why|the\s+reason)\b",
     re.IGNORECASE,
 )
 _SAY = re.compile(
@@ -157,15 +183,37 @@ def strong(kind: Kind, text: str, question_names: frozenset[str] = frozenset()) 
     return False
 
 
+_NUMBER = re.compile(r"\d[\d,.]*")
+
+
+def _quantity(text: str, own: frozenset[str]) -> bool:
+    """Whether ``text`` states a quantity other than the question's own numbers (``own``, as typed): "how many
+    died in the 2004 tsunami" is not answered by "the 2004 tsunami" alone."""
+    done = 0
+    for match in _QUANTITY.finditer(text):
+        if match.start() < done:
+            continue
+        if match.group()[0].isdigit():
+            number = _NUMBER.match(text, match.start())
+            assert number is not None
+            done = number.end()
+            if number.group().rstrip(".,").replace(",", "") in own:
+                continue
+        elif match.group().casefold() in own:
+            continue
+        return True
+    return False
+
+
 def holds(kind: Kind, text: str, question_names: frozenset[str] = frozenset()) -> str | None:
     """What in ``text`` is of the asked kind ("date", "quantity", "person", "reason", "place"), or None.
 
-    ``question_names`` (lower case) are the names the question itself gives: the question's own subject does
-    not answer "who"."""
+    ``question_names`` (lower case) are the names and numbers the question itself gives: the question's own
+    subject does not answer "who", nor its own number "how many"."""
     if kind == "when":
         return "date" if _DATE.search(text) else None
     if kind == "how_many":
-        return "quantity" if _QUANTITY.search(text) else None
+        return "quantity" if _quantity(text, question_names) else None
     if kind == "why":
         return "reason" if _REASON.search(text) else None
     if kind == "how":

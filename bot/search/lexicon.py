@@ -27,8 +27,8 @@ What counts as related, and how much (a weight in 0..1 that the answerer multipl
   "violent") — its weight times 0.8, below what supports a required word.
 
 Names are never expanded by these relations: "Amazon" is not "a river". A name has its own forms instead
-(:func:`name_forms`): "japanese" -> "japan", and the synonyms of its usual sense that WordNet knows only as names,
-with their forms ("aussie" -> "Australian" -> "australia").
+(:mod:`bot.search.names`): "japanese" -> "japan", and the synonyms of its usual sense that WordNet knows only as
+names, with their forms ("aussie" -> "Australian" -> "australia").
 """
 
 from __future__ import annotations
@@ -49,11 +49,10 @@ __all__ = [
     "inflections",
     "lemmas",
     "lexical_file",
-    "name_forms",
     "only_proper",
-    "same_family",
     "proper_noun",
     "related_words",
+    "synsets",
     "wordnet_available",
 ]
 
@@ -420,38 +419,6 @@ def related_words(word: str, pos: str | None = None) -> dict[str, float]:
     return related
 
 
-def same_family(word: str, other: str) -> bool:
-    """Two forms of one name by their spelling: "japanese" and "japan", "israeli" and "israel"."""
-    return len(word) >= 4 and len(other) >= 4 and word[:4] == other[:4]
-
-
-@lru_cache(maxsize=20_000)
-def name_forms(word: str) -> dict[str, float]:
-    """The other words for one name (lower case), with how closely: its own forms ("japanese" -> "japan"), and
-    each synonym of its usual sense that WordNet knows only as a name, with that synonym's own forms ("aussie"
-    -> "Australian" -> "australia"; "holland" -> "Netherlands"). Never a related word of another kind: a name
-    is not its hypernym ("Amazon" is not "a river"), and a demonym is not its country's other peoples."""
-    forms = {r: c for r, c in related_words(word).items() if same_family(word, r)}
-    wordnet = _open()
-    if wordnet is None:
-        return forms
-    synonyms = {
-        other.casefold()
-        for lemma, pos in lemmas(word)
-        for offset in wordnet.offsets(lemma, pos)[:1]  # its usual sense only: "china" is also Taiwan
-        for other in wordnet.synset(offset, pos)[0]
-        if other.isalpha() and other[:1].isupper() and other.casefold() != word
-    }
-    for synonym in sorted(synonyms):
-        if same_family(word, synonym) or not only_proper(synonym):
-            continue  # a word WordNet also knows in lower case is not only this name
-        forms[synonym] = _WEIGHT_SYNONYM
-        for other, near in related_words(synonym).items():
-            if other != word and same_family(synonym, other) and near >= _WEIGHT_DERIVED:
-                forms[other] = max(forms.get(other, 0.0), _WEIGHT_DERIVED)
-    return forms
-
-
 @lru_cache(maxsize=20_000)
 def causes(word: str) -> tuple[str, ...]:
     """The verbs that cause a verb's first senses ("died" -> "kill": to kill is to cause to die). A sentence that
@@ -467,6 +434,14 @@ def causes(word: str) -> tuple[str, ...]:
             for cause in wordnet.causes_of(offset):
                 found += [w.casefold() for w in wordnet.synset(cause, "v")[0] if w.isalpha() and w.casefold() != lemma]
     return tuple(dict.fromkeys(found))
+
+
+def synsets(word: str, pos: str, senses: int = SENSES) -> list[list[str]]:
+    """The words of the first ``senses`` synsets of a lower-case lemma as ``pos``, as WordNet writes them."""
+    wordnet = _open()
+    if wordnet is None:
+        return []
+    return [wordnet.synset(offset, pos)[0] for offset in wordnet.offsets(word, pos)[:senses]]
 
 
 def _word_at(wordnet: _WordNet, offset: int, pos: str, number: int) -> str:

@@ -22,16 +22,8 @@ from bot.core.errors import InvalidQuestion
 from bot.core.text import tokenize
 from bot.search.answer_type import Kind, question_kind
 from bot.search.index import CoverageIndex
-from bot.search.lexicon import (
-    causes,
-    inflections,
-    lemmas,
-    name_forms,
-    only_proper,
-    proper_noun,
-    related_words,
-    same_family,
-)
+from bot.search.lexicon import causes, inflections, lemmas, only_proper, proper_noun, related_words
+from bot.search.names import expansions, name_forms, same_family
 from bot.search.query import question_terms
 from bot.search.spelling import Speller
 
@@ -140,7 +132,8 @@ class ReadQuestion:
 
     @property
     def names(self) -> frozenset[str]:
-        return frozenset(w.word for w in self.words if w.name)
+        """The question's own names and numbers, as typed: what it gives, not what it asks for."""
+        return frozenset(w.word.replace(",", "") for w in self.words if w.name or w.number)
 
 
 _WORD = re.compile(r"[^\W_][\w.'’-]*")
@@ -255,6 +248,11 @@ def _bridge(index: CoverageIndex, word: QuestionWord, pos: str | None = None) ->
             word.labels[term] = f"{term} (spelling)"
     if word.number or not word.word.isalpha():
         return
+    for expansion in expansions(word.word):  # "er" -> "emergency room", held only whole
+        terms = frozenset(t for part in expansion.split() for t in tokenize(part))
+        if len(terms) >= 2 and all(index.doc_freq(t) > 0 for t in terms):
+            word.spelled_out[expansion] = terms
+            word.labels[expansion] = f"{expansion} (WordNet)"
     for form in inflections(word.word):  # "leave" -> "left", which the tokenizer keeps apart (a direction too)
         for term in tokenize(form):
             if term not in word.alternatives and 0 < index.doc_freq(term):
@@ -340,12 +338,24 @@ _LINKING = frozenset({"and", "of", "for", "the", "on", "in", "de", "&"})
 def spell_out(question: ReadQuestion, texts: Iterable[str]) -> None:
     """Let an acronym of the question be held by its expansion in the coverage: "ICE" by "Immigration and Customs
     Enforcement", when a run of capitalised words in ``texts`` has its letters as initials (linking words such
-    as "and", "of" skipped). The expansion holds the acronym only whole: every one of its words."""
+    as "and", "of" skipped). The expansion holds the acronym only whole: every one of its words. A word the
+    coverage does not use as typed may be a name's two words run together ("commbank": Commonwealth Bank), held
+    the same way."""
     acronyms = {w.word: w for w in question.words if w.name and 2 <= len(w.word) <= 6 and w.word.isalpha()}
-    if not acronyms:
+    blends = [
+        w for w in question.words
+        if len(w.word) >= 6 and w.word.isalpha() and not w.number and w.alternatives.get(w.term) != 1.0
+    ]  # fmt: skip
+    if not acronyms and not blends:
         return
     for match in _CAPITALISED_RUN.finditer("\n".join(texts)):
         words = match.group().split()
+        for first, second in zip(words, words[1:], strict=False):
+            for blend in blends:
+                if _blend(blend.word, first.casefold(), second.casefold()) and f"{first} {second}" not in blend.labels:
+                    label = f"{first} {second}"
+                    blend.spelled_out[label] = frozenset(t for w in (first, second) for t in tokenize(w))
+                    blend.labels[label] = f"{label} (spelled out)"
         for start in range(len(words)):
             if words[start].casefold() in _LINKING:
                 continue
@@ -360,6 +370,14 @@ def spell_out(question: ReadQuestion, texts: Iterable[str]) -> None:
                     if terms and label not in word.spelled_out:
                         word.spelled_out[label] = terms
                         word.labels[label] = f"{label} (spelled out)"
+
+
+def _blend(word: str, first: str, second: str) -> bool:
+    """Whether ``word`` is typed as the start of one name's first word and the start of its second, written as
+    one ("commbank": Commonwealth Bank), each part at least three letters."""
+    if first in _LINKING or second in _LINKING:
+        return False
+    return any(first.startswith(word[:cut]) and second.startswith(word[cut:]) for cut in range(3, len(word) - 2))
 
 
 def _capitalised(word: str) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.search.answer_type import holds, question_kind, strong
-from bot.search.lexicon import lemmas, lexical_file, name_forms, only_proper, related_words, wordnet_available
+from bot.search.lexicon import lemmas, lexical_file, only_proper, related_words, wordnet_available
+from bot.search.names import expansions, name_forms
 from bot.search.question import asked_verb
 from bot.search.spelling import Speller
 
@@ -99,7 +100,9 @@ def test_the_speller_rebuilds_when_the_vocabulary_changes(monkeypatch: pytest.Mo
      ("how much did the telescope cost", "how_many"), ("how tall is mount everest", "how_many"),
      ("why is the amazon ice meeting a big deal", "why"), ("what did amazon employees say about ice", "say"),
      ("what did amazon pitch to ice", "what"),
-     ("How did ICE plan to use Amazon's facial recognition?", "how"), ("where is the zoo", "where")],
+     ("How did ICE plan to use Amazon's facial recognition?", "how"), ("where is the zoo", "where"),
+     ("in what year did the war end", "when"), ("by when must they leave", "when"),
+     ("at what age did he retire", "how_many"), ("which rate did the bank set", "how_many")],
 )  # fmt: skip
 def test_question_kind(question: str, kind: str) -> None:
     assert question_kind(question) == kind
@@ -117,6 +120,35 @@ def test_holds_recognises_the_kind_of_fact() -> None:
     assert holds("say", "An employee published a piece on Medium.") is None
     assert strong("say", "saying: “We refuse.”") and not strong("say", "he said he would")
     assert strong("how", "as a way for the agency to target immigrants") and not strong("how", "because it failed")
+
+
+@pytest.mark.parametrize(
+    ("kind", "text"),
+    [("when", "He died on Christmas Day."), ("when", "The fire broke out on New Year's Eve."),
+     ("when", "The bridge collapsed overnight."), ("when", "Talks resumed at the end of the year."),
+     ("when", "He resigned the following day."), ("when", "Profit rose in the second quarter."),
+     ("when", "Shortly after the vote, she left."), ("when", "It has grown in recent weeks."),
+     ("why", "He died of cancer."), ("why", "Sales fell, hit by the strike."), ("why", "He was jailed for fraud."),
+     ("why", "The rule is designed to stop fraud."), ("why", "The delay stems from a shortage of parts."),
+     ("why", "The bank cut rates, citing weak growth."), ("why", "She was arrested on suspicion of theft."),
+     ("why", "They are seeking to overturn the ban.")],
+)  # fmt: skip
+def test_more_ways_of_stating_a_date_or_a_reason(kind: str, text: str) -> None:
+    assert holds(kind, text) is not None  # type: ignore[arg-type]
+
+
+def test_a_statement_without_a_date_or_a_reason_still_holds_none() -> None:
+    assert holds("when", "The company sold its stake to a rival.") is None
+    assert holds("why", "The company sold its stake.") is None
+    assert holds("when", "The plan was designed by engineers.") is None
+
+
+def test_an_abbreviation_stands_for_what_wordnet_spells_out() -> None:
+    assert expansions("er") == ("emergency room",)
+    assert expansions("fbi") == ("Federal Bureau of Investigation",)
+    assert "Prime Minister" in expansions("pm")
+    assert expansions("dna") == ()  # "deoxyribonucleic acid": its initials are not "dna"
+    assert expansions("emergency") == ()  # not an abbreviation
 
 
 def test_every_synset_line_is_found_by_its_offset() -> None:
@@ -148,3 +180,10 @@ def test_every_synset_line_is_found_by_its_offset() -> None:
 )  # fmt: skip
 def test_the_verb_a_yes_or_no_question_asks_about(question: str, verb: str | None) -> None:
     assert asked_verb(question) == verb
+
+
+def test_the_questions_own_number_is_not_the_quantity_it_asks_for() -> None:
+    assert holds("how_many", "The 2004 tsunami struck the coast.", frozenset({"2004"})) is None
+    assert holds("how_many", "The 2004 tsunami killed 230,000 people.", frozenset({"2004"})) == "quantity"
+    assert holds("how_many", "A 28-year-old man left Australia.", frozenset({"28"})) is None
+    assert holds("how_many", "The 2004 tsunami struck the coast.") == "quantity"

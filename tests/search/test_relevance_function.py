@@ -153,3 +153,43 @@ def test_a_demonym_is_held_by_its_country() -> None:
     assert answer.quotes[0].why is not None
     assert answer.quotes[0].why.supports["aussie"] == "australia (WordNet), sentence"
     assert not answer_question(index, "when did the iraqi leave for afghanistan").answered
+
+
+def test_an_abbreviation_or_a_run_together_name_is_held_by_its_words_whole() -> None:
+    """ "er" is held by "emergency room" (WordNet spells it out), "commbank" by "Commonwealth Bank" (the start of
+    each word of a name of the coverage, run together): each only whole, never by "room" or "bank" alone."""
+    index = coverage()
+    index.add_articles(
+        [
+            article(
+                "teeth",
+                "Man's missing dentures found in his throat",
+                "The false teeth were found after he went to the emergency room because he could not swallow. "
+                "The room was full.",
+            ),
+            article(
+                "bank",
+                "Bank results",
+                "Australia's Commonwealth Bank reported a net profit of 2.66 billion dollars in the year to June 30. "
+                "Shares rose.",
+            ),
+            article(
+                "other",
+                "Results season",
+                "The bank reported a net profit of 1.2 billion dollars in the year to June 30.",
+            ),
+        ]
+    )
+    answer = answer_question(index, "why did the man with dentures go to the er")
+    assert answer.answered and answer.quotes[0].text.startswith("The false teeth were found after he went")
+    assert answer.quotes[0].why is not None
+    assert answer.quotes[0].why.supports["er"] == "emergency room (WordNet), sentence"
+    question = read_question(index, "what was commbank's net profit for the year to june 30")
+    spell_out(question, [p.text for p in index.passages_of(["bank"])["bank"]])
+    commbank = next(w for w in question.words if w.word == "commbank")
+    assert commbank.spelled_out == {"Commonwealth Bank": frozenset({"commonwealth", "bank"})}
+    assert commbank.support(index.passages_of(["bank"])["bank"][1].terms)[0] == 1.0
+    assert commbank.support(index.passages_of(["other"])["other"][1].terms)[0] < 0.8  # "bank" alone is not it
+    answer = answer_question(index, "what was commbank's net profit for the year to june 30")
+    assert answer.answered and answer.quotes[0].text.startswith("Australia's Commonwealth Bank reported")
+    assert [q.article_id for q in answer.quotes] == ["bank"]
