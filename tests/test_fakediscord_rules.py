@@ -435,3 +435,51 @@ async def test_a_bot_posts_only_where_its_channel_permissions_allow(
     assert (await post(http, path, embed))[0] == 200  # a member overwrite wins over the role and @everyone ones
     fake.set_overwrite(news, fake.bot_role, deny=discord.Permissions(send_messages=True))
     assert await post(http, path, {"content": "x"}) == missing
+
+
+# ---------------------------------------------------------------------------------------------- nonces
+
+
+@pytest.mark.asyncio
+async def test_a_nonce_enforced_within_the_window_returns_the_first_message(
+    fake: FakeDiscord, clock: Clock, http: aiohttp.ClientSession
+) -> None:
+    """Discord's Create Message: with ``enforce_nonce``, a nonce the same author used "in the past few minutes"
+    returns that message and creates none; up to 25 characters; a nonce of a message deleted since answers 404."""
+    status, first = await send(fake, http, {"content": "one", "nonce": "n1", "enforce_nonce": True})
+    assert status == 200 and first["nonce"] == "n1"
+    assert await send(fake, http, {"content": "one again", "nonce": "n1", "enforce_nonce": True}) == (200, first)
+    assert [m["content"] for m in fake.messages_in()] == ["one"]
+    status, unenforced = await send(fake, http, {"content": "two", "nonce": "n1"})
+    assert status == 200 and unenforced["id"] != first["id"]  # without enforce_nonce a nonce only echoes
+    clock.now += fake.nonce_window + 1
+    status, later = await send(fake, http, {"content": "three", "nonce": "n1", "enforce_nonce": True})
+    assert status == 200 and later["id"] not in (first["id"], unenforced["id"])  # the window has passed
+    assert await send(fake, http, {"content": "x", "nonce": "n" * 26, "enforce_nonce": True}) == refused(
+        {"nonce": max_length(25)}
+    )
+    status, kept = await send(fake, http, {"content": "four", "nonce": "n" * 25, "enforce_nonce": True})
+    assert status == 200
+    async with http.delete(f"/api/v10/channels/{fake.channel_id}/messages/{kept['id']}") as deleted:
+        assert deleted.status == 204
+    assert await send(fake, http, {"content": "four", "nonce": "n" * 25, "enforce_nonce": True}) == (
+        404,
+        {"message": "Unknown Message", "code": 10008},
+    )
+    assert [m["content"] for m in fake.messages_in()] == ["one", "two", "three"]
+
+
+@pytest.mark.asyncio
+async def test_history_needs_read_message_history(fake: FakeDiscord, http: aiohttp.ClientSession) -> None:
+    """Discord's Get Channel Messages: 50001 without View Channel; no messages without Read Message History."""
+    news = fake.channels[fake.other_channel_id]
+    assert (await post(http, f"/channels/{news.id}/messages", {"content": "x"}))[0] == 200
+    path = f"/api/v10/channels/{news.id}/messages"
+    async with http.get(path) as response:
+        assert [m["content"] for m in await response.json()] == ["x"]
+    fake.set_overwrite(news, fake.bot_role, deny=discord.Permissions(read_message_history=True))
+    async with http.get(path) as response:
+        assert (response.status, await response.json()) == (200, [])
+    fake.set_overwrite(news, fake.bot_role, deny=discord.Permissions(view_channel=True))
+    async with http.get(path) as response:
+        assert (response.status, await response.json()) == (403, {"message": "Missing Access", "code": 50001})

@@ -27,7 +27,7 @@ from bot.cli.common import (
 )
 from bot.core.config import Settings
 from bot.core.errors import InvalidInput
-from bot.present.alerts import render_alert_lines, render_alert_set
+from bot.present.alerts import alert_json, render_alert_set
 from bot.present.feeds import render_feed_list, render_feed_log, render_poll, render_subscribed, render_unsubscribed
 from bot.present.style import PLAIN
 
@@ -120,7 +120,7 @@ def remove(feed: str, server: str | None, data_dir: Path | None) -> None:
 @server_option
 @data_dir_option
 def list_(as_json: bool, server: str | None, data_dir: Path | None) -> None:
-    """List the subscribed feeds: id, outlet, what their entries became, last poll.
+    """List the subscribed feeds: id, outlet, what their entries became, last poll, and the alert of each.
 
     Example:
 
@@ -128,13 +128,11 @@ def list_(as_json: bool, server: str | None, data_dir: Path | None) -> None:
     """
     _, subscriptions = _open(data_dir, server)
     records = subscriptions.list()
+    alerts = {a.feed_id: a for a in subscriptions.service.alerts(server=subscriptions.server)}
     if as_json:
-        echo_json([r.to_json() for r in records])
+        echo_json([{**r.to_json(), "alert": alert_json(alerts.get(r.id))} for r in records])
         return
-    for line in render_feed_list(records):
-        click.echo(line)
-    alerts = subscriptions.service.alerts(server=subscriptions.server)
-    for line in render_alert_lines(alerts, PLAIN, lambda channel: f"the Discord channel {channel}"):
+    for line in render_feed_list(records, alerts):
         click.echo(line)
 
 

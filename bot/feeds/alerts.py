@@ -10,69 +10,105 @@ alert was set, by whichever process polled it (the bot, ``newsbot feeds poll``),
 1. an article removed since, or (with a topic) not on the topic by the answerer's relevance test, is claimed as
    such and never posted;
 2. otherwise its post is *claimed* in the store: a row keyed by (feed, article, channel), inserted before posting.
-   The unique key decides: with several bot processes, exactly one gets the claim and posts; the others skip it.
-   A process that dies between its claim and its post leaves that one article unposted (never posted twice);
+   The unique key decides: with several bot processes, exactly one gets the claim and posts; the others skip it;
 3. claimed posts wait in a queue that one worker drains one post at a time, so a poll that added fifty articles
    never bursts fifty requests at Discord (discord.py also waits out any 429 it gets). What became of each post
    (its message, or why it failed: the channel is gone, the bot may not post there) is recorded.
+
+A claim lasts ``CLAIM_TTL_S`` seconds and is renewed while its post is made. A process that dies (or whose worker
+is cancelled) between its claim and recording the post stops renewing: once the claim has expired, the next
+process to collect (another one, or the same after a restart) takes it over, one of them only, and posts it.
+That retry cannot post twice: each attempt is counted in the store before its request is sent (which checks the
+claim is still this process's), and every request carries the post's own nonce (:attr:`PendingAlert.nonce`),
+with which Discord returns the message an earlier attempt created instead of a second one; the sink looks in the
+channel first when the earlier attempt is older than Discord's nonce window. A post whose request failed for an
+unexpected reason (Discord's 5xx, a dropped connection) is released and tried again, at most ``MAX_ATTEMPTS``
+times.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import logging
 import os
+import secrets
 import socket
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.core.alerts import PendingAlert
+from bot.core.alerts import ExpiredClaim, PendingAlert
 from bot.core.errors import AlertUndeliverable
 from bot.core.models import Article
 from bot.service import NewsService
 
-__all__ = ["AlertDispatcher", "AlertSink", "NewCoverage"]
+__all__ = ["CLAIM_TTL_S", "MAX_ATTEMPTS", "AlertDispatcher", "AlertSink", "NewCoverage"]
 
 log = logging.getLogger(__name__)
 
 BATCH = 100  # pending articles taken per round
+CLAIM_TTL_S = 30.0  # how long a dead holder keeps a post from the others
+MAX_ATTEMPTS = 5  # post requests made for one article before it is recorded as failed
 
 
 @dataclass(frozen=True)
 class NewCoverage:
-    """One article to post, and the alert (feed, channel, topic) it is posted for."""
+    """One article to post, and the alert (feed, channel, topic) it is posted for. ``earlier_attempt_at`` (Unix
+    seconds) is when an earlier attempt at this very post was first sent, by this process or one that died since
+    (None: this is the first): a post request may have reached Discord then."""
 
     pending: PendingAlert
     article: Article
+    earlier_attempt_at: float | None = None
 
 
 class AlertSink(Protocol):
-    """Where alerts go: posts one and returns its message id, or raises :class:`AlertUndeliverable` saying why
-    it cannot."""
+    """Where alerts go: posts one and returns its message id (the one an earlier attempt made, if it did), or
+    raises :class:`AlertUndeliverable` saying why it cannot."""
 
     async def post(self, item: NewCoverage) -> int: ...
 
 
-class AlertDispatcher:
-    """Claims what is pending (:meth:`collect`, after every poll) and posts it through ``sink`` one at a time
-    (:meth:`run`, the worker task)."""
+def _key(pending: PendingAlert) -> tuple[int, str, int]:
+    return pending.alert.feed_id, pending.article_id, pending.alert.channel_id
 
-    def __init__(self, service: NewsService, sink: AlertSink, *, holder: str | None = None) -> None:
+
+class AlertDispatcher:
+    """Claims what is pending, or left claimed by a process that died (:meth:`collect`, after every poll), and
+    posts it through ``sink`` one at a time (:meth:`run`, the worker task)."""
+
+    def __init__(
+        self, service: NewsService, sink: AlertSink, *, holder: str | None = None, claim_ttl: float = CLAIM_TTL_S
+    ) -> None:
         self.service = service
         self.sink = sink
-        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}"
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.claim_ttl = claim_ttl
         self.queue: asyncio.Queue[NewCoverage] = asyncio.Queue()
         self.posted = 0  # posts made by this process (tests and logs)
+        self._queued: set[tuple[int, str, int]] = set()  # claimed here and not delivered yet
 
     async def collect(self) -> int:
-        """Claim every pending article this process may post and queue it; how many were queued."""
+        """Take over the expired claims, claim every pending article this process may post, and queue them; how
+        many were queued."""
         queued = 0
+        for claim in await asyncio.to_thread(self.service.expired_alert_claims, BATCH):
+            if _key(claim.pending) in self._queued:
+                continue  # ours, waiting in the queue: delivering it checks the claim is still ours
+            item = await asyncio.to_thread(self._retake, claim)
+            queued += self._put(item)
         for pending in await asyncio.to_thread(self.service.pending_alerts, BATCH):
             item = await asyncio.to_thread(self._claim, pending)
-            if item is not None:
-                self.queue.put_nowait(item)
-                queued += 1
+            queued += self._put(item)
         return queued
+
+    def _put(self, item: NewCoverage | None) -> int:
+        if item is None:
+            return 0
+        self._queued.add(_key(item.pending))
+        self.queue.put_nowait(item)
+        return 1
 
     def _claim(self, pending: PendingAlert) -> NewCoverage | None:
         service = self.service
@@ -84,9 +120,32 @@ class AlertDispatcher:
         if not service.alert_matches(pending):
             service.claim_alert(pending, self.holder, "off-topic")
             return None
-        if not service.claim_alert(pending, self.holder):
+        if not service.claim_alert(pending, self.holder, ttl=self.claim_ttl):
             return None  # another process claimed it first: it posts it
         return NewCoverage(pending, article)
+
+    def _retake(self, claim: ExpiredClaim) -> NewCoverage | None:
+        service, pending = self.service, claim.pending
+        if not service.retake_alert(pending, self.holder, ttl=self.claim_ttl):
+            return None  # renewed by its holder, or taken over by another process first
+        log.warning(
+            "alert of feed %d: taking over the post of %s, whose claim by %s expired after %d attempts",
+            pending.alert.feed_id,
+            pending.article_id,
+            claim.holder,
+            claim.attempts,
+        )
+        article = service.alert_article(pending)
+        if not claim.current:
+            detail = "the alert was changed or turned off before it was posted"
+        elif article is None:
+            detail = "the article was removed before it was posted"
+        elif claim.attempts >= MAX_ATTEMPTS:
+            detail = f"gave up after {claim.attempts} attempts (the log says what went wrong)"
+        else:
+            return NewCoverage(pending, article)
+        service.finish_alert(pending, "failed", detail=detail)
+        return None
 
     async def run(self) -> None:
         """Post what is queued, one at a time, for ever (cancel the task to stop)."""
@@ -94,24 +153,51 @@ class AlertDispatcher:
             item = await self.queue.get()
             try:
                 await self.deliver(item)
-            except Exception:  # the store could not record it (busy): logged, the worker goes on
+            except Exception:  # the store could not record it (busy): logged, its claim expires and is taken over
                 log.exception("alert of feed %d: recording the post failed", item.pending.alert.feed_id)
             finally:
                 self.queue.task_done()
 
     async def deliver(self, item: NewCoverage) -> None:
-        """Post one claimed article and record what became of it; never raises (but for cancellation)."""
+        """Post one claimed article and record what became of it. Raises only when the store cannot record the
+        attempt (the claim then expires, and the post is taken over) or for cancellation."""
         pending = item.pending
         try:
-            message_id = await self.sink.post(item)
+            mine, earlier = await asyncio.to_thread(
+                self.service.begin_alert_attempt, pending, self.holder, ttl=self.claim_ttl
+            )
+        finally:
+            self._queued.discard(_key(pending))
+        if not mine:
+            log.info("alert of feed %d: %s was taken over by another process", pending.alert.feed_id, item.article.id)
+            return
+        renewing = asyncio.create_task(self._renew(pending))
+        try:
+            message_id = await self.sink.post(dataclasses.replace(item, earlier_attempt_at=earlier))
         except AlertUndeliverable as exc:
             log.warning("alert of feed %d: %s", pending.alert.feed_id, exc)
             await asyncio.to_thread(self.service.finish_alert, pending, "failed", None, str(exc))
-        except Exception as exc:  # noqa: BLE001 - a bug or Discord's error: logged, recorded, the worker goes on
+        except Exception:  # a bug or Discord's error: logged, released, tried again at a later round
             log.exception("alert of feed %d: posting %s failed", pending.alert.feed_id, pending.article_id)
-            detail = f"unexpected error: {type(exc).__name__}: {exc}"
-            await asyncio.to_thread(self.service.finish_alert, pending, "failed", None, detail)
+            await asyncio.to_thread(self.service.renew_alert, pending, self.holder, ttl=0.0)
         else:
             self.posted += 1
             log.info("alert of feed %d: posted %s (message %d)", pending.alert.feed_id, pending.article_id, message_id)
             await asyncio.to_thread(self.service.finish_alert, pending, "posted", message_id)
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
+
+    async def _renew(self, pending: PendingAlert) -> None:
+        """Keep the claim while its post is made (discord.py may wait out a rate limit meanwhile)."""
+        while True:
+            await asyncio.sleep(self.claim_ttl / 3)
+            try:
+                kept = await asyncio.to_thread(self.service.renew_alert, pending, self.holder, ttl=self.claim_ttl)
+            except Exception as exc:  # noqa: BLE001 - the next renewal tries again; the nonce covers a takeover
+                log.warning("could not renew the claim of the alert post of %s: %s", pending.article_id, exc)
+                continue
+            if not kept:
+                log.warning("the claim of the alert post of %s was taken over while posting", pending.article_id)
+                return

@@ -5,13 +5,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bot.core.alerts import FeedAlert
 from bot.core.models import Article, format_date
 from bot.core.shorten import clip
 from bot.present.style import Style, link_target
 
-__all__ = ["AlertPost", "render_alert_lines", "render_alert_post", "render_alert_refused", "render_alert_set"]
+__all__ = [
+    "AlertPost",
+    "alert_json",
+    "describe_alert",
+    "render_alert_lines",
+    "render_alert_off",
+    "render_alert_post",
+    "render_alert_refused",
+    "render_alert_set",
+]
 
 TITLE_LIMIT = 256  # Discord's embed title
 
@@ -52,11 +62,32 @@ def render_alert_refused(where: str, missing: Sequence[str]) -> str:
     )
 
 
+def describe_alert(alert: FeedAlert, style: Style, where: str) -> str:
+    """Where an alert posts (``where`` names its channel, in our own words) and on what topic."""
+    topic = f", only those on “{style.escape(alert.topic)}”" if alert.topic else ""
+    return f"posts its new articles in {where}{topic}"
+
+
 def render_alert_lines(alerts: Sequence[FeedAlert], style: Style, where: Callable[[int], str]) -> list[str]:
     """One line an alert, for a listing of the feeds: which feed posts where (``where`` names a channel id, in our
     own words), and on what topic."""
-    return [
-        f"feed {style.code(str(a.feed_id))} posts its new articles in {where(a.channel_id)}"
-        + (f", only those on “{style.escape(a.topic)}”" if a.topic else "")
-        for a in alerts
-    ]
+    return [f"feed {style.code(str(a.feed_id))} {describe_alert(a, style, where(a.channel_id))}" for a in alerts]
+
+
+def render_alert_off(feed_id: int, had_one: bool, style: Style) -> str:
+    """The confirmation that feed ``feed_id`` posts nothing from now on (or that it posted nothing already)."""
+    if not had_one:
+        return f"Feed {style.code(str(feed_id))} had no alert: nothing was changed."
+    return f"Feed {style.code(str(feed_id))} posts no new articles from now on (its alert is off)."
+
+
+def alert_json(alert: FeedAlert | None) -> dict[str, Any] | None:
+    """A feed's alert as ``feeds list --json`` gives it (None: no alert)."""
+    if alert is None:
+        return None
+    return {
+        "channel_id": alert.channel_id,
+        "topic": alert.topic,
+        "added_at": alert.added_at,
+        "added_by": alert.added_by,
+    }

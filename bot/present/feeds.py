@@ -6,10 +6,12 @@ chose (titles, outlets, errors) escaped.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+from bot.core.alerts import FeedAlert
 from bot.core.models import FeedLogEntry, FeedRecord, PollReport
 from bot.core.shorten import clip
+from bot.present.alerts import describe_alert
 from bot.present.listings import CHOICE_CHARS, fit_lines
 from bot.present.style import PLAIN, Style
 
@@ -71,8 +73,9 @@ def feed_choice(feed: FeedRecord) -> str:
     return clip(f"{feed.id}: {feed.name} — {feed.url}", CHOICE_CHARS)
 
 
-def render_feed_list(records: Sequence[FeedRecord]) -> list[str]:
-    """Two lines a feed for a terminal: id, outlet, title and URL; then its counts, last poll and last error."""
+def render_feed_list(records: Sequence[FeedRecord], alerts: Mapping[int, FeedAlert] | None = None) -> list[str]:
+    """Two lines a feed for a terminal: id, outlet, title and URL; then its counts, last poll and last error; and
+    a third for a feed with an alert (``alerts``, by feed id): the Discord channel it posts in, and its topic."""
     if not records:
         return [NO_FEEDS]
     lines = []
@@ -80,6 +83,9 @@ def render_feed_list(records: Sequence[FeedRecord]) -> list[str]:
         polled = f"last polled {r.last_polled_at}" if r.last_polled_at else "not polled yet"
         lines.append(f"{r.id:>3}  {r.outlet}: {r.title or '(untitled)'}  {r.url}")
         lines.append(f"     {_counts(r)}; {polled}" + (f"; last error: {r.last_error}" if r.last_error else ""))
+        alert = (alerts or {}).get(r.id)
+        if alert is not None:
+            lines.append(f"     alert: {describe_alert(alert, PLAIN, f'the Discord channel {alert.channel_id}')}")
     return [PLAIN.escape(line) for line in lines]  # feed data carries no terminal escape sequence
 
 

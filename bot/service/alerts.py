@@ -7,7 +7,7 @@ Posting is the Discord glue's (:mod:`bot.discord_app.alerts`); deciding what to 
 
 from __future__ import annotations
 
-from bot.core.alerts import AlertPostStatus, FeedAlert, PendingAlert
+from bot.core.alerts import AlertPostStatus, ExpiredClaim, FeedAlert, PendingAlert
 from bot.core.errors import ArticleNotFound, FeedNotFound
 from bot.core.models import Article, FeedRecord
 from bot.search.query import question_terms
@@ -37,6 +37,17 @@ class AlertsPart(ServicePart):
             raise FeedNotFound(f"feed {feed.id} was removed meanwhile")
         return next(a for a in self._store.alerts(feed.server_id) if a.feed_id == feed.id)
 
+    def remove_alert(self, feed: FeedRecord, *, server: int | None = None) -> bool:
+        """``feed`` posts nothing from now on; False when it had no alert. Only for a feed of the coverage
+        ``server`` changes."""
+        if feed.server_id != self.writes(server):
+            raise FeedNotFound(f"feed {feed.id} was removed meanwhile")
+        return self._store.remove_alert(feed.id)
+
+    def alert_of(self, feed: FeedRecord) -> FeedAlert | None:
+        """The alert of ``feed``, if it has one."""
+        return next((a for a in self._store.alerts(feed.server_id) if a.feed_id == feed.id), None)
+
     def alerts(self, *, server: int | None = None) -> list[FeedAlert]:
         """The alerts of the feeds of the coverage ``server`` reads."""
         return self._store.alerts(self.reads(server))
@@ -60,9 +71,28 @@ class AlertsPart(ServicePart):
         index = self._indexes.index(pending.alert.server_id)[0]
         return article_holds(index, topic, pending.article_id)
 
-    def claim_alert(self, pending: PendingAlert, holder: str, status: AlertPostStatus = "claimed") -> bool:
-        """Claim one post for ``holder`` (a process); False when another process has it already."""
-        return self._store.claim_alert(pending, holder, status)
+    def claim_alert(
+        self, pending: PendingAlert, holder: str, status: AlertPostStatus = "claimed", *, ttl: float = 60.0
+    ) -> bool:
+        """Claim one post for ``holder`` (a process) for ``ttl`` seconds; False when another process has it."""
+        return self._store.claim_alert(pending, holder, status, ttl=ttl)
+
+    def expired_alert_claims(self, limit: int = 100) -> list[ExpiredClaim]:
+        """Claimed posts whose holder stopped renewing its claim before it recorded the post (it died)."""
+        return self._store.expired_alert_claims(limit)
+
+    def retake_alert(self, pending: PendingAlert, holder: str, *, ttl: float) -> bool:
+        """Take over an expired claim; False when its holder renewed it or another process took it first."""
+        return self._store.retake_alert(pending, holder, ttl=ttl)
+
+    def renew_alert(self, pending: PendingAlert, holder: str, *, ttl: float) -> bool:
+        """Keep a claim while its post is being made; False when it was lost."""
+        return self._store.renew_alert(pending, holder, ttl=ttl)
+
+    def begin_alert_attempt(self, pending: PendingAlert, holder: str, *, ttl: float) -> tuple[bool, float | None]:
+        """Count a post request about to be sent: (False, None) when the claim is no longer ``holder``'s; else
+        (True, when an earlier attempt was first sent, None if none was)."""
+        return self._store.begin_alert_attempt(pending, holder, ttl=ttl)
 
     def finish_alert(
         self, pending: PendingAlert, status: AlertPostStatus, message_id: int | None = None, detail: str = ""

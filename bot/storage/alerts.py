@@ -1,8 +1,17 @@
-"""New-coverage alerts and the claim of each post (migration 0007)."""
+"""New-coverage alerts and the claim of each post (migrations 0007 and 0009).
+
+A post is claimed before it is made: one row per (feed, article, channel), so one process makes it. The claim lasts
+``ttl`` seconds and its holder renews it while it posts; a holder that dies stops renewing, and once the claim has
+expired another process (or the same one, restarted) takes it over, one of them only (one statement decides).
+Before each post request the holder counts the attempt (:meth:`AlertRows.begin_alert_attempt`), which also checks
+that the claim is still its own (not taken over). Times are Unix seconds from the host's clock, as for the leases.
+"""
 
 from __future__ import annotations
 
-from bot.core.alerts import AlertPostStatus, FeedAlert, PendingAlert
+import time
+
+from bot.core.alerts import AlertPostStatus, ExpiredClaim, FeedAlert, PendingAlert
 from bot.core.models import now_iso
 from bot.storage.database import ConstraintViolation, Database, Row
 
@@ -33,6 +42,11 @@ class AlertRows(Database):
         except ConstraintViolation:  # the feed was removed between the check and the insert
             return False
 
+    def remove_alert(self, feed_id: int) -> bool:
+        """Feed ``feed_id`` posts nothing from now on; False when it had no alert."""
+        with self.transaction() as db:
+            return db.execute("DELETE FROM feed_alerts WHERE feed_id = ?", (feed_id,)).rowcount > 0
+
     def alerts(self, server: int | None) -> list[FeedAlert]:
         """The alerts of ``server``'s feeds (None: every coverage's), by feed."""
         with self._reading() as db:
@@ -58,17 +72,110 @@ class AlertRows(Database):
             ).fetchall()
         return [PendingAlert(_alert(r), r["article_id"], r["feed_name"]) for r in rows]
 
-    def claim_alert(self, pending: PendingAlert, holder: str, status: AlertPostStatus = "claimed") -> bool:
-        """Claim the post of one article into one channel; False when another process claimed it first (the
-        unique key decides, whatever the timing)."""
+    def claim_alert(
+        self,
+        pending: PendingAlert,
+        holder: str,
+        status: AlertPostStatus = "claimed",
+        *,
+        ttl: float = 60.0,
+        now: float | None = None,
+    ) -> bool:
+        """Claim the post of one article into one channel for ``ttl`` seconds (a final status such as
+        'off-topic' never expires); False when another process claimed it first (the unique key decides,
+        whatever the timing)."""
+        alert = pending.alert
+        now = time.time() if now is None else now
+        expires = now + ttl if status == "claimed" else None
+        with self.transaction() as db:
+            row = db.execute(
+                "INSERT INTO alert_posts (feed_id, article_id, channel_id, status, claimed_at, claimed_by, expires_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (feed_id, article_id, channel_id) DO NOTHING "
+                "RETURNING feed_id",
+                (alert.feed_id, pending.article_id, alert.channel_id, status, now_iso(), holder, expires),
+            ).fetchone()
+        return row is not None
+
+    def expired_alert_claims(self, limit: int, *, now: float | None = None) -> list[ExpiredClaim]:
+        """Claimed posts whose claim expired before their holder recorded what became of them, oldest claim
+        first, at most ``limit``."""
+        now = time.time() if now is None else now
+        with self._reading() as db:
+            rows = db.execute(
+                "SELECT p.feed_id, f.server_id, p.channel_id, a.channel_id AS alert_channel, a.topic, "
+                "coalesce(a.added_at, '') AS added_at, coalesce(a.added_by, '') AS added_by, p.article_id, "
+                "coalesce(nullif(f.title, ''), f.outlet) AS feed_name, p.claimed_by, p.attempts, p.first_attempt_at "
+                "FROM alert_posts p JOIN feeds f ON f.id = p.feed_id LEFT JOIN feed_alerts a ON a.feed_id = p.feed_id "
+                "WHERE p.status = 'claimed' AND p.expires_at <= ? ORDER BY p.expires_at, p.article_id LIMIT ?",
+                (now, max(limit, 0)),
+            ).fetchall()
+        claims = []
+        for r in rows:
+            alert = FeedAlert(
+                feed_id=int(r["feed_id"]),
+                server_id=int(r["server_id"]),
+                channel_id=int(r["channel_id"]),
+                topic=r["topic"],
+                added_at=r["added_at"],
+                added_by=r["added_by"],
+            )
+            first = r["first_attempt_at"]
+            claims.append(
+                ExpiredClaim(
+                    pending=PendingAlert(alert, r["article_id"], r["feed_name"]),
+                    holder=r["claimed_by"],
+                    attempts=int(r["attempts"]),
+                    first_attempt_at=None if first is None else float(first),
+                    current=r["alert_channel"] is not None and int(r["alert_channel"]) == alert.channel_id,
+                )
+            )
+        return claims
+
+    def retake_alert(self, pending: PendingAlert, holder: str, *, ttl: float, now: float | None = None) -> bool:
+        """Take over a claimed post whose claim has expired, for ``ttl`` seconds; False when it has not expired
+        (its holder renewed it), is finished, or another process took it over first."""
+        now = time.time() if now is None else now
         alert = pending.alert
         with self.transaction() as db:
             row = db.execute(
-                "INSERT INTO alert_posts (feed_id, article_id, channel_id, status, claimed_at, claimed_by) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (feed_id, article_id, channel_id) DO NOTHING RETURNING feed_id",
-                (alert.feed_id, pending.article_id, alert.channel_id, status, now_iso(), holder),
+                "UPDATE alert_posts SET claimed_by = ?, expires_at = ? WHERE feed_id = ? AND article_id = ? "
+                "AND channel_id = ? AND status = 'claimed' AND expires_at <= ? RETURNING feed_id",
+                (holder, now + ttl, alert.feed_id, pending.article_id, alert.channel_id, now),
             ).fetchone()
         return row is not None
+
+    def renew_alert(self, pending: PendingAlert, holder: str, *, ttl: float, now: float | None = None) -> bool:
+        """Keep ``holder``'s claim for ``ttl`` more seconds (0: release it, to be taken over at once); False when
+        another process took it over (or it is finished)."""
+        now = time.time() if now is None else now
+        alert = pending.alert
+        with self.transaction() as db:
+            row = db.execute(
+                "UPDATE alert_posts SET expires_at = ? WHERE feed_id = ? AND article_id = ? AND channel_id = ? "
+                "AND status = 'claimed' AND claimed_by = ? RETURNING feed_id",
+                (now + ttl, alert.feed_id, pending.article_id, alert.channel_id, holder),
+            ).fetchone()
+        return row is not None
+
+    def begin_alert_attempt(
+        self, pending: PendingAlert, holder: str, *, ttl: float, now: float | None = None
+    ) -> tuple[bool, float | None]:
+        """Count one post request about to be sent, renewing ``holder``'s claim for ``ttl`` seconds: (False,
+        None) when the claim is no longer its own (another process took it over when it expired: do not post);
+        else (True, when an earlier attempt was first sent, or None when this is the first). A claim that expired
+        but that nobody took over is still its holder's: the statement that takes one over changes its holder."""
+        now = time.time() if now is None else now
+        alert = pending.alert
+        with self.transaction() as db:
+            row = db.execute(
+                "UPDATE alert_posts SET attempts = attempts + 1, first_attempt_at = coalesce(first_attempt_at, ?), "
+                "expires_at = ? WHERE feed_id = ? AND article_id = ? AND channel_id = ? AND status = 'claimed' "
+                "AND claimed_by = ? RETURNING attempts, first_attempt_at",
+                (now, now + ttl, alert.feed_id, pending.article_id, alert.channel_id, holder),
+            ).fetchone()
+        if row is None:
+            return False, None
+        return True, (None if int(row[0]) == 1 else float(row[1]))
 
     def finish_alert(
         self, pending: PendingAlert, status: AlertPostStatus, message_id: int | None = None, detail: str = ""
@@ -77,7 +184,7 @@ class AlertRows(Database):
         alert = pending.alert
         with self.transaction() as db:
             db.execute(
-                "UPDATE alert_posts SET status = ?, message_id = ?, detail = ? "
+                "UPDATE alert_posts SET status = ?, message_id = ?, detail = ?, expires_at = NULL "
                 "WHERE feed_id = ? AND article_id = ? AND channel_id = ?",
                 (status, message_id, detail, alert.feed_id, pending.article_id, alert.channel_id),
             )

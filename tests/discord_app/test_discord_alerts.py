@@ -5,6 +5,7 @@ once, without pings."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,10 @@ from tests.helpers import deadline_test, stop_newsbot
 
 # isort: split
 from bot.core.config import Settings, load_settings
+from bot.discord_app.alerts import ChannelSink
+from bot.feeds.alerts import AlertDispatcher, NewCoverage
 from bot.intake.ingest import fetch_policy
+from tests.feeds.test_alerts import collected
 from tests.feeds.test_subscriptions import OUTLET, Site, publish_first_edition
 
 async_test = deadline_test(60.0)
@@ -153,5 +157,147 @@ async def test_a_permission_taken_away_later_fails_the_post_and_is_recorded(
         assert fake.bot_messages_in(news.id) == []
         details = {detail for _, _, status, _, detail in bot.service.alert_posts(1) if status == "failed"}
         assert details == {"Discord refused the post in #news: Missing Permissions"}
+    finally:
+        await stop_newsbot(fake, bot)
+
+
+class DiesAfterPosting:
+    """Posts through the real sink, then never records it: the process is killed after Discord created the
+    message and before the store heard of it."""
+
+    def __init__(self, sink: ChannelSink) -> None:
+        self.sink = sink
+        self.made: list[int] = []
+
+    async def post(self, item: NewCoverage) -> int:
+        self.made.append(await self.sink.post(item))
+        await asyncio.Event().wait()  # killed here
+        raise AssertionError("unreachable")
+
+
+async def die_after_the_first_post(fake: FakeDiscord, bot: Any, site: Site) -> tuple[int, DiesAfterPosting]:
+    """Subscribe with an alert, poll (three new articles), and let a dispatcher claim all three, post the first
+    and be killed; what it claimed is left claimed. Returns the channel and the dying sink."""
+    news = fake.channels[fake.other_channel_id]
+    url = publish_first_edition(site)
+    await (await fake.slash("feeds add", {"url": url, "outlet": OUTLET, "channel": news})).followup(timeout=15)
+    await cog_of(bot).everywhere.poll(policy=fetch_policy(bot.settings), every_server=True)
+    dying_sink = DiesAfterPosting(ChannelSink(bot))
+    dying = AlertDispatcher(bot.service, dying_sink, holder="dying:1", claim_ttl=0.1)
+    assert await dying.collect() == 3
+    worker = asyncio.create_task(dying.run())
+    await fake.wait_for(lambda: len(dying_sink.made) == 1, timeout=15, description="the first post made")
+    worker.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await worker
+    assert [status for _, _, status, _, _ in bot.service.alert_posts(1)] == ["claimed"] * 3
+    return news.id, dying_sink
+
+
+@async_test
+async def test_a_post_retried_after_a_crash_is_the_same_message(fake: FakeDiscord, clean_env: Path, site: Site) -> None:
+    """Another process takes the expired claims over; the post the dead one made is retried with the same nonce,
+    and Discord (the fake enforces its rule) returns that message instead of posting it twice."""
+    bot = await start(fake, settings_for(clean_env, feed_poll_minutes=60))
+    try:
+        channel, dying = await die_after_the_first_post(fake, bot, site)
+        survivor = AlertDispatcher(bot.service, ChannelSink(bot), holder="survivor:2")
+        assert await collected(survivor, 3) == 3
+        while not survivor.queue.empty():
+            await survivor.deliver(survivor.queue.get_nowait())
+        messages = fake.bot_messages_in(channel)
+        assert [m["embeds"] for m in messages] == [[post(site, path, title)] for path, title in POSTS]
+        requests = fake.requests_to("POST", f"/channels/{channel}/messages")
+        nonces = [r.json["nonce"] for r in requests]
+        assert len(requests) == 4 and nonces[0] == nonces[3] and len(set(nonces)) == 3  # the retry last
+        assert all(r.json["enforce_nonce"] is True for r in requests)
+        assert int(messages[0]["id"]) == dying.made[0]
+        assert sorted((status, message) for _, _, status, message, _ in bot.service.alert_posts(1)) == sorted(
+            ("posted", int(m["id"])) for m in messages
+        )
+        assert await survivor.collect() == 0
+    finally:
+        await stop_newsbot(fake, bot)
+
+
+@async_test
+async def test_a_crashed_post_older_than_the_nonce_window_is_looked_for_first(
+    fake: FakeDiscord, clean_env: Path, site: Site
+) -> None:
+    """Past Discord's nonce window (shortened to nothing here, on both sides), the survivor looks for the dead
+    process's post in the channel and records it rather than posting again; where it may not read the channel's
+    history, it does not post it again and says why."""
+    bot = await start(fake, settings_for(clean_env, feed_poll_minutes=60))
+    try:
+        channel, dying = await die_after_the_first_post(fake, bot, site)
+        fake.nonce_window = 0.0
+        survivor = AlertDispatcher(bot.service, ChannelSink(bot, nonce_window=0.0), holder="survivor:2")
+        assert await collected(survivor, 3) == 3
+        while not survivor.queue.empty():
+            await survivor.deliver(survivor.queue.get_nowait())
+        messages = fake.bot_messages_in(channel)
+        assert [m["embeds"][0]["title"] for m in messages] == [title for _, title in POSTS]
+        assert len(fake.requests_to("POST", f"/channels/{channel}/messages")) == 3  # the first was not sent again
+        assert len(fake.requests_to("GET", f"/channels/{channel}/messages")) == 1
+        posted = [(status, message) for _, _, status, message, _ in bot.service.alert_posts(1)]
+        assert sorted(posted) == sorted(("posted", int(m["id"])) for m in messages)
+        assert ("posted", dying.made[0]) in posted
+    finally:
+        await stop_newsbot(fake, bot)
+
+
+@async_test
+async def test_a_crashed_post_that_cannot_be_checked_is_not_posted_again(
+    fake: FakeDiscord, clean_env: Path, site: Site
+) -> None:
+    bot = await start(fake, settings_for(clean_env, feed_poll_minutes=60))
+    try:
+        channel, _ = await die_after_the_first_post(fake, bot, site)
+        news = fake.channels[channel]
+        fake.set_overwrite(news, fake.bot_role, deny=discord.Permissions(read_message_history=True))
+        await fake.dispatch("CHANNEL_UPDATE", news.to_dict(fake.guild_id))
+        seen = bot.get_channel(channel)
+        assert isinstance(seen, discord.TextChannel)
+        await fake.wait_for(
+            lambda: not seen.permissions_for(seen.guild.me).read_message_history,
+            timeout=10,
+            description="the bot's cache sees the overwrite",
+        )
+        fake.nonce_window = 0.0
+        survivor = AlertDispatcher(bot.service, ChannelSink(bot, nonce_window=0.0), holder="survivor:2")
+        assert await collected(survivor, 3) == 3
+        while not survivor.queue.empty():
+            await survivor.deliver(survivor.queue.get_nowait())
+        assert len(fake.bot_messages_in(channel)) == 3
+        failed = [detail for _, _, status, _, detail in bot.service.alert_posts(1) if status == "failed"]
+        assert failed == [
+            "an attempt at this post was made 0 minutes ago, and the bot lacks Read Message History in #news to see "
+            "whether it went through; not posted again, to avoid posting it twice"
+        ]
+    finally:
+        await stop_newsbot(fake, bot)
+
+
+@async_test
+async def test_a_rate_limited_post_waits_and_is_posted_once(fake: FakeDiscord, clean_env: Path, site: Site) -> None:
+    """Discord answers the channel's first post with a 429 (its rate limit headers and retry_after): discord.py
+    waits and sends the same request again, nonce and all; each article is posted once, one request at a time."""
+    bot = await start(fake, settings_for(clean_env, feed_poll_minutes=60))
+    try:
+        news = fake.channels[fake.other_channel_id]
+        url = publish_first_edition(site)
+        await (await fake.slash("feeds add", {"url": url, "outlet": OUTLET, "channel": news})).followup(timeout=15)
+        fake.rate_limit("POST", f"/channels/{news.id}/messages", count=1, retry_after=0.2, bucket="alerts")
+        cog = cog_of(bot)
+        await cog.everywhere.poll(policy=fetch_policy(bot.settings), every_server=True)
+        assert await cog.alerts.collect() == 3
+        await asyncio.wait_for(cog.alerts.queue.join(), 15)
+        messages = fake.bot_messages_in(news.id)
+        assert [m["embeds"] for m in messages] == [[post(site, path, title)] for path, title in POSTS]
+        requests = fake.requests_to("POST", f"/channels/{news.id}/messages")
+        assert [r.status for r in requests] == [429, 200, 200, 200]
+        assert requests[0].json == requests[1].json  # the same request again: one nonce, one message
+        assert all(r.json["allowed_mentions"] == {"parse": []} for r in requests)
+        assert sorted(status for _, _, status, _, _ in bot.service.alert_posts(1)) == ["posted"] * 3
     finally:
         await stop_newsbot(fake, bot)

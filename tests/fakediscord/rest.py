@@ -14,6 +14,7 @@ from aiohttp import BodyPartReader, web
 
 from tests.fakediscord.gateway import Gateway
 from tests.fakediscord.limits import message_errors
+from tests.fakediscord.nonces import NONCE_WINDOW, Nonces
 from tests.fakediscord.protocol import (
     API_PREFIX,
     CANNOT_SEND_EMPTY_MESSAGE,
@@ -73,6 +74,8 @@ class Rest(Gateway):
         super().__init__(**options)
         self._commands: dict[int | None, list[dict[str, Any]]] = {}
         self._faults: list[_Fault] = []
+        self._nonces = Nonces(self.clock)
+        self.nonce_window = NONCE_WINDOW  # how long a nonce returns its message (``enforce_nonce``)
 
     def _add_routes(self, app: web.Application) -> None:
         super()._add_routes(app)
@@ -558,7 +561,12 @@ class Rest(Gateway):
         body = record.json if isinstance(record.json, dict) else {}
         if channel.type != DM_CHANNEL:
             self._check_may_post(channel, body)
+        self._nonces.check(body)
+        earlier = self._nonces.earlier(self.bot_id, body, self.nonce_window, self._deleted)
+        if earlier is not None:  # a retry: Discord returns the message the nonce created, and creates none
+            return json_response(self._messages[earlier])
         message = self._new_bot_message(channel.id, body, record.files)
+        self._nonces.remember(self.bot_id, body, int(message["id"]))
         await self._echo("MESSAGE_CREATE", message)
         return json_response(message)
 
@@ -576,6 +584,12 @@ class Rest(Gateway):
 
     async def _h_history(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
+        if channel.type != DM_CHANNEL:  # Discord: 50001 without View Channel, no messages without Read History
+            have = discord.Permissions(self.channel_permissions(self.bot_user, channel))
+            if not have.view_channel:
+                raise ApiError(403, "Missing Access", 50001)
+            if not have.read_message_history:
+                return json_response([])
         limit = int(request.query.get("limit", 50))
         before = int(request.query.get("before", 1 << 63))
         after = int(request.query.get("after", 0))

@@ -4,6 +4,7 @@ alert added is posted exactly once, in the order it was added; off-topic and rem
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from bot.core.config import load_settings
 from bot.core.errors import AlertUndeliverable
 from bot.core.models import ArticleIn, FeedLogEntry
-from bot.feeds.alerts import AlertDispatcher, NewCoverage
+from bot.feeds.alerts import MAX_ATTEMPTS, AlertDispatcher, NewCoverage
 from bot.service import NewsService
 from tests.feeds.test_subscriptions import OUTLET, Site, newsbot, publish_first_edition, running_site
 
@@ -22,12 +23,14 @@ class Recorder:
 
     def __init__(self, refuse: str = "") -> None:
         self.posts: list[str] = []
+        self.items: list[NewCoverage] = []
         self.refuse = refuse
 
     async def post(self, item: NewCoverage) -> int:
         if item.article.title == self.refuse:
             raise AlertUndeliverable("the bot lacks Send Messages in #news")
         self.posts.append(item.article.title)
+        self.items.append(item)
         return 1000 + len(self.posts)
 
 
@@ -95,6 +98,107 @@ async def test_a_post_the_channel_refuses_is_recorded_with_why(clean_env: Path) 
         service.close()
 
 
+class Stalled:
+    """A sink whose post request goes out and never comes back: the process dies (its task is cancelled) between
+    claiming the post and recording it."""
+
+    def __init__(self) -> None:
+        self.sent: list[NewCoverage] = []
+        self.started = asyncio.Event()
+
+    async def post(self, item: NewCoverage) -> int:
+        self.sent.append(item)
+        self.started.set()
+        await asyncio.Event().wait()  # never answered
+        raise AssertionError("unreachable")
+
+
+class Flaky:
+    """A sink whose requests fail for an unexpected reason (Discord's 5xx, a dropped connection)."""
+
+    def __init__(self) -> None:
+        self.sent: list[NewCoverage] = []
+
+    async def post(self, item: NewCoverage) -> int:
+        self.sent.append(item)
+        raise ConnectionResetError("the connection was reset")
+
+
+def one_article_with_an_alert(service: NewsService) -> tuple[int, str]:
+    feed_id = service.subscribe_feed("https://f.example/rss", "f.example/rss", "", "Harbour Wire", actor="t")
+    assert feed_id is not None
+    feed = service.feed(feed_id)
+    assert feed is not None
+    service.set_alert(feed, 77, None, actor="t")
+    article = service.add(ArticleIn(title="Ferry strike", source="Harbour Wire", body="No boats."), actor="f")
+    service.record_feed_entry(FeedLogEntry(feed_id, "e", None, "Ferry strike", "added", article.id, "", "9999"))
+    return feed_id, article.id
+
+
+async def collected(dispatcher: AlertDispatcher, count: int = 1) -> int:
+    """Collect until ``count`` posts are queued: a dead holder's claims expire after their time to live (a tenth
+    of a second here), each from its own claim or attempt."""
+    queued = 0
+    for _ in range(500):
+        queued += await dispatcher.collect()
+        if queued >= count:
+            return queued
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"{queued} posts were collected, not {count}")
+
+
+@pytest.mark.asyncio
+async def test_a_post_whose_process_died_after_its_claim_is_taken_over_once(clean_env: Path) -> None:
+    settings = load_settings(data_dir=clean_env)
+    first, second = NewsService.open(settings), NewsService.open(settings)
+    try:
+        feed_id, article_id = one_article_with_an_alert(first)
+        stalled, recorder = Stalled(), Recorder()
+        dying = AlertDispatcher(first, stalled, holder="a:1", claim_ttl=0.1)
+        survivor = AlertDispatcher(second, recorder, holder="b:2")
+        assert await dying.collect() == 1
+        worker = asyncio.create_task(dying.deliver(dying.queue.get_nowait()))
+        await asyncio.wait_for(stalled.started.wait(), 10)
+        worker.cancel()  # killed after the request went out: nothing recorded, the claim stops being renewed
+        with pytest.raises(asyncio.CancelledError):
+            await worker
+        assert second.alert_posts(feed_id) == [(article_id, 77, "claimed", None, "")]
+        assert await collected(survivor) == 1
+        assert await dying.collect() == 0  # taken over by one process only
+        await survivor.deliver(survivor.queue.get_nowait())
+        assert recorder.posts == ["Ferry strike"]
+        (retry,) = recorder.items
+        assert first.alert_posts(feed_id) == [(article_id, 77, "posted", 1001, "")]
+        (sent,) = stalled.sent
+        assert sent.earlier_attempt_at is None  # the first attempt
+        assert retry.pending.nonce == sent.pending.nonce  # one nonce: Discord posts it once
+        assert retry.earlier_attempt_at is not None  # the sink knows a request may have gone out before
+        assert await dying.collect() == await survivor.collect() == 0
+    finally:
+        first.close()
+        second.close()
+
+
+@pytest.mark.asyncio
+async def test_a_post_that_failed_unexpectedly_is_tried_again_then_given_up(clean_env: Path) -> None:
+    service = NewsService.open(load_settings(data_dir=clean_env))
+    try:
+        feed_id, article_id = one_article_with_an_alert(service)
+        flaky = Flaky()
+        dispatcher = AlertDispatcher(service, flaky, claim_ttl=30.0)
+        for _ in range(MAX_ATTEMPTS):
+            assert await dispatcher.collect() == 1  # released at once after each failure: taken again
+            await dispatcher.deliver(dispatcher.queue.get_nowait())
+        assert [item.earlier_attempt_at is None for item in flaky.sent] == [True] + [False] * (MAX_ATTEMPTS - 1)
+        assert len({item.pending.nonce for item in flaky.sent}) == 1
+        assert await dispatcher.collect() == 0
+        assert service.alert_posts(feed_id) == [
+            (article_id, 77, "failed", None, f"gave up after {MAX_ATTEMPTS} attempts (the log says what went wrong)")
+        ]
+    finally:
+        service.close()
+
+
 @pytest.fixture
 def site() -> Iterator[Site]:
     with running_site() as running:
@@ -124,8 +228,16 @@ def test_the_command_line_sets_an_alert_and_what_it_polls_waits_for_the_bot(
         "it cannot make is logged.",
     ]
     assert newsbot("list").stdout.splitlines()[2:] == [
-        "feed 1 posts its new articles in the Discord channel 77, only those on “harbour lighthouse”"
+        "     alert: posts its new articles in the Discord channel 77, only those on “harbour lighthouse”"
     ]
+    (listed,) = json.loads(newsbot("list", "--json").stdout)
+    assert listed["alert"] == {
+        "channel_id": 77,
+        "topic": "harbour lighthouse",
+        "added_at": listed["alert"]["added_at"],
+        "added_by": listed["added_by"],
+    }
+    assert listed["alert"]["added_at"] >= listed["added_at"]
     assert newsbot("poll").exit_code == 0
     service = NewsService.open(load_settings(data_dir=clean_env))
     try:

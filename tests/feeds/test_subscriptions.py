@@ -629,7 +629,9 @@ def test_the_command_line_subscribes_polls_logs_and_removes(
         "skipped feed 1 " + entries[0]["article_id"] + ": Library reopens (syndicated): " + entries[0]["reason"]
     )
     as_json = json.loads(newsbot("list", "--json").stdout)
-    assert [(f["id"], f["outlet"], f["added"], f["skipped"], f["failed"]) for f in as_json] == [(1, OUTLET, 4, 2, 0)]
+    assert [(f["id"], f["outlet"], f["added"], f["skipped"], f["failed"], f["alert"]) for f in as_json] == [
+        (1, OUTLET, 4, 2, 0, None)
+    ]
 
     # Another process (the `newsbot ask` command) can ask about what the poll added.
     with deadline():

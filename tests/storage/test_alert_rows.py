@@ -39,3 +39,45 @@ def test_an_alert_makes_new_articles_pending_until_one_process_claims_each(
     record = store.feed(feed)
     assert record is not None and store.remove_feed(record, "d:1", GUILD)
     assert other.alerts(GUILD) == [] and other.alert_posts(feed) == []  # gone with the feed
+
+
+def test_an_expired_claim_is_taken_over_by_one_process_and_counts_its_attempts(
+    open_store: Callable[[], AnyStore],
+) -> None:
+    """A holder that died between its claim and its post stops renewing: once the claim expires, one process takes
+    it over (the other is refused), and the dead holder, were it alive after all, may no longer post."""
+    store, other = open_store(), open_store()
+    feed = store.add_feed(GUILD, "https://f.example/rss", "f.example/rss", "F", "F Wire", "d:1", GUILD)
+    assert feed is not None and store.set_alert(feed, 99, None, "d:1")
+    article = store.add(GUILD, ArticleIn(title="A", source="F Wire", body="A text."), actor="f")
+    store.record_feed_entry(FeedLogEntry(feed, "e1", None, "A", "added", article.id, "", "9999"))
+    (pending,) = store.pending_alerts(10)
+    assert store.claim_alert(pending, "dead:1", ttl=30.0, now=1000.0)
+    assert store.begin_alert_attempt(pending, "dead:1", ttl=30.0, now=1001.0) == (True, None)  # its first request
+    assert other.expired_alert_claims(10, now=1030.0) == []  # renewed to 1031 by the attempt
+    (claim,) = other.expired_alert_claims(10, now=1031.0)
+    assert (claim.pending, claim.holder, claim.attempts, claim.first_attempt_at, claim.current) == (
+        pending,
+        "dead:1",
+        1,
+        1001.0,
+        True,
+    )
+    assert other.retake_alert(pending, "b:2", ttl=30.0, now=1031.0) is True
+    assert store.retake_alert(pending, "c:3", ttl=30.0, now=1031.0) is False  # one process takes it over
+    assert store.begin_alert_attempt(pending, "dead:1", ttl=30.0, now=1032.0) == (False, None)  # not its own now
+    assert store.renew_alert(pending, "dead:1", ttl=30.0, now=1032.0) is False
+    assert other.begin_alert_attempt(pending, "b:2", ttl=30.0, now=1040.0) == (True, 1001.0)  # a retry
+    assert other.renew_alert(pending, "b:2", ttl=0.0, now=1041.0) is True  # released: failed for now
+    (again,) = store.expired_alert_claims(10, now=1041.0)
+    assert (again.holder, again.attempts) == ("b:2", 2)
+    assert store.retake_alert(pending, "c:3", ttl=30.0, now=1041.0) is True
+    store.set_alert(feed, 100, None, "d:1")  # the alert moved to another channel meanwhile
+    assert store.renew_alert(pending, "c:3", ttl=0.0, now=1042.0) is True
+    (moved,) = other.expired_alert_claims(10, now=1042.0)
+    assert moved.current is False and moved.pending.alert.channel_id == 99
+    other.finish_alert(pending, "posted", 555)
+    assert other.expired_alert_claims(10, now=9999.0) == []  # a finished post never expires
+    assert store.alert_posts(feed) == [(article.id, 99, "posted", 555, "")]
+    assert store.remove_alert(feed) is True and store.remove_alert(feed) is False
+    assert store.alerts(GUILD) == []
