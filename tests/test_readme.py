@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from bot.cli.main import cli
 from bot.core.config import load_settings
 from tests.fakediscord import FakeDiscord
+from tests.feeds.test_subscriptions import RSS_TYPE, rss, running_site
 from tests.helpers import start_newsbot, stop_newsbot
 from tests.pg import PG_ADMIN_URL
 
@@ -40,11 +41,11 @@ def sessions() -> list[tuple[str, str]]:
     return found
 
 
-def ordered_sessions() -> list[list[tuple[str, str]]]:
-    """The console blocks marked ``<!-- session -->``: their ``$ newsbot`` commands, each with its expected
-    output, run in order in one data directory (a later command sees what an earlier one did)."""
+def ordered_sessions(marker: str = "session") -> list[list[tuple[str, str]]]:
+    """The console blocks marked ``<!-- session -->`` (or ``<!-- MARKER -->``): their ``$ newsbot`` commands, each
+    with its expected output, run in order in one data directory (a later command sees what an earlier one did)."""
     found = []
-    for block in re.findall(r"<!-- session -->\n```console\n(.*?)```", README, flags=re.S):
+    for block in re.findall(rf"<!-- {marker} -->\n```console\n(.*?)```", README, flags=re.S):
         steps: list[tuple[str, list[str]]] = []
         for line in block.splitlines():
             if line.startswith("$ "):
@@ -60,6 +61,7 @@ def test_the_readme_has_sessions() -> None:
     assert len(sessions()) >= 3
     assert len(ordered_sessions()) >= 3
     assert votes_session()[1][0][0].startswith("newsbot feedback ")
+    assert len(ordered_sessions("session: feed")) >= 1
 
 
 @pytest.mark.parametrize(("command", "expected"), sessions())
@@ -109,6 +111,24 @@ async def test_the_feedback_session_after_votes_in_discord(fake: FakeDiscord, cl
         args = shlex.split(command.replace(README_SERVER, str(fake.guild_id)))[1:]
         result = CliRunner().invoke(cli, args)
         assert (command, result.stdout.rstrip("\n")) == (command, expected)
+
+
+README_SITE = "https://www.example.com"  # where the README's feed is: served on 127.0.0.1 by the test
+
+
+@pytest.mark.parametrize("session", ordered_sessions("session: feed"), ids=lambda steps: steps[-1][0])
+def test_readme_feed_session_output(session: list[tuple[str, str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sessions marked ``<!-- session: feed -->`` subscribe to the README's feed: the test serves it (a feed
+    titled "World news") on 127.0.0.1 and runs the commands with its address in place of the README's, which it
+    puts back in what they print; everything else is compared exactly."""
+    monkeypatch.setenv("NEWSBOT_ALLOW_PRIVATE_URLS", "1")
+    with running_site() as site:
+        site.serve("/world/rss.xml", rss("World news", []), RSS_TYPE)
+        local = site.url("")
+        for command, expected in session:
+            result = CliRunner().invoke(cli, shlex.split(command.replace(README_SITE, local))[1:])
+            printed = result.stdout.rstrip("\n").replace(local, README_SITE)
+            assert (command, result.exit_code, printed) == (command, 0, expected)
 
 
 # --- the two-host walkthrough of the PostgreSQL section, run as written on one machine --------------------------

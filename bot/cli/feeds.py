@@ -27,7 +27,7 @@ from bot.cli.common import (
 )
 from bot.core.config import Settings
 from bot.core.errors import InvalidInput
-from bot.present.alerts import alert_json, render_alert_set
+from bot.present.alerts import alert_json, render_alert_changed, render_alert_off, render_alert_set
 from bot.present.feeds import render_feed_list, render_feed_log, render_poll, render_subscribed, render_unsubscribed
 from bot.present.style import PLAIN
 
@@ -93,10 +93,57 @@ def add(
     if channel is not None:
         service.set_alert(feed, channel, topic, actor=actor(), server=subscriptions.server)
         click.echo(render_alert_set(f"the Discord channel {channel}", topic, PLAIN))
-        click.echo(
-            "The bot checks that it may post there (View Channel, Send Messages, Embed Links) before each post; "
-            "a post it cannot make is logged."
-        )
+        click.echo(_WILL_CHECK)
+
+
+_WILL_CHECK = (
+    "The bot checks that it may post there (View Channel, Send Messages, Embed Links) before each post; "
+    "a post it cannot make is logged."
+)
+
+
+@feeds.command(name="alert")
+@click.argument("feed", metavar="ID")
+@click.option(
+    "--channel",
+    type=click.IntRange(1, 2**63 - 1),
+    help="Post the feed's new articles in this Discord channel (its id; default: the alert's current one).",
+)
+@click.option("--topic", help="Only the new articles on this topic (default: every new article).")
+@click.option("--off", is_flag=True, help="Post nothing from now on.")
+@server_option
+@data_dir_option
+def alert(
+    feed: str, channel: int | None, topic: str | None, off: bool, server: str | None, data_dir: Path | None
+) -> None:
+    """Change the alert of the feed with this ID (or URL), or turn it off: from now on its new articles are posted
+    in --channel (by default the alert's current channel), only those on --topic if given, or none with --off.
+
+    Examples:
+
+        newsbot feeds alert 3 --channel 123456789012345678 --topic "facial recognition"
+
+        newsbot feeds alert 3 --off
+    """
+    if off and (channel is not None or topic is not None):
+        raise InvalidInput("--off: alone (with --off the feed posts nothing, so --channel and --topic say nothing)")
+    if not off and channel is None and topic is None:
+        raise InvalidInput("give --channel ID (and --topic TEXT) to say where and what the feed posts, or --off")
+    _, subscriptions = _open(data_dir, server)
+    service, where = subscriptions.service, subscriptions.server
+    record = subscriptions.get(feed)
+    if off:
+        click.echo(render_alert_off(record.id, service.remove_alert(record, server=where), PLAIN))
+        return
+    kept = service.check_alert_topic(topic)
+    if channel is None:
+        current = service.alert_of(record)
+        if current is None:
+            raise InvalidInput(f"--channel: feed {record.id} has no alert yet: give the channel to post in")
+        channel = current.channel_id
+    service.set_alert(record, channel, kept, actor=actor(), server=where)
+    click.echo(render_alert_changed(record.id, f"the Discord channel {channel}", kept, PLAIN))
+    click.echo(_WILL_CHECK)
 
 
 @feeds.command(name="remove")

@@ -36,7 +36,13 @@ from bot.feeds.alerts import AlertDispatcher
 from bot.feeds.schedule import OncePerPeriod
 from bot.feeds.subscriptions import Subscriptions
 from bot.intake.ingest import fetch_policy
-from bot.present.alerts import render_alert_lines, render_alert_refused, render_alert_set
+from bot.present.alerts import (
+    render_alert_changed,
+    render_alert_lines,
+    render_alert_off,
+    render_alert_refused,
+    render_alert_set,
+)
 from bot.present.feeds import describe_poll, feed_choice, render_feed_digest, render_subscribed, render_unsubscribed
 from bot.present.notices import render_count
 from bot.present.style import DISCORD
@@ -157,6 +163,58 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="Moderat
             text += "\n" + render_alert_set(channel.mention, topic, DISCORD)
         await send(interaction, text, ephemeral=True)
 
+    @app_commands.command(name="alert")
+    @app_commands.describe(
+        feed="The feed whose alert to change (start typing its title, outlet or URL)",
+        channel="Post its new articles in this channel (default: the alert's current channel)",
+        topic="Only the new articles on this topic (default: every new article)",
+        off="True: the feed posts nothing from now on",
+    )
+    async def alert(
+        self,
+        interaction: discord.Interaction[Any],
+        feed: app_commands.Range[str, 1, 2000],
+        channel: discord.TextChannel | None = None,
+        topic: app_commands.Range[str, 1, 200] | None = None,
+        off: bool = False,
+    ) -> None:
+        """Change where and on what topic a feed posts its new articles, or turn its alert off."""
+        await acknowledge(interaction, ephemeral=True)
+        service, server = self.bot.service, guild_of(interaction)
+        if off and (channel is not None or topic is not None):
+            raise InvalidInput("off: alone: with off: the feed posts nothing, so channel: and topic: say nothing")
+        if not off and channel is None and topic is None:
+            raise InvalidInput("channel: or topic: say where and what the feed posts (or off: True turns it off)")
+        record = await asyncio.to_thread(self.subscriptions_of(interaction).get, feed)
+        if off:
+            had = await asyncio.to_thread(service.remove_alert, record, server=server)
+            await send(interaction, render_alert_off(record.id, had, DISCORD), ephemeral=True)
+            return
+        if channel is None:
+            current = await asyncio.to_thread(service.alert_of, record)
+            if current is None:
+                raise InvalidInput(f"channel: feed {record.id} has no alert yet: choose the channel to post in")
+            found = self.bot.get_channel(current.channel_id)
+            if not isinstance(found, discord.TextChannel):
+                raise InvalidInput(f"channel: the alert's channel {current.channel_id} is gone: choose another")
+            channel = found
+        if channel.guild.id != server:
+            raise InvalidInput("channel: choose a channel of this server")
+        missing = missing_permissions(channel, channel.guild.me)
+        if missing:
+            await send(interaction, render_alert_refused(channel.mention, missing), ephemeral=True)
+            return
+        kept = await asyncio.to_thread(service.check_alert_topic, topic)
+        who = actor(interaction.user)
+        await asyncio.to_thread(service.set_alert, record, channel.id, kept, actor=who, server=server)
+        await send(interaction, render_alert_changed(record.id, channel.mention, kept, DISCORD), ephemeral=True)
+
+    @alert.autocomplete("feed")
+    async def alert_feed_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self._feed_choices(interaction, current)
+
     @app_commands.command(name="remove")
     @app_commands.describe(feed="The feed to remove (start typing its title, outlet or URL)")
     async def remove(self, interaction: discord.Interaction[Any], feed: app_commands.Range[str, 1, 2000]) -> None:
@@ -170,6 +228,12 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="Moderat
     async def feed_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
+        return await self._feed_choices(interaction, current)
+
+    async def _feed_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        """This server's feeds matching what the moderator typed, 25 at most (Discord's limit)."""
         if interaction.guild_id is None or not is_moderator(interaction.user, self.bot.settings, interaction.guild_id):
             return []  # autocomplete does not go through interaction_check
         found = await within_budget(asyncio.to_thread(self.subscriptions_of(interaction).find, current, 25), [])

@@ -16,6 +16,7 @@ __all__ = [
     "AlertPost",
     "alert_json",
     "describe_alert",
+    "render_alert_changed",
     "render_alert_lines",
     "render_alert_off",
     "render_alert_post",
@@ -51,6 +52,12 @@ def render_alert_set(where: str, topic: str | None, style: Style) -> str:
     it: our own words, not escaped), or only those on ``topic``."""
     which = f"its new articles on “{style.escape(topic)}”" if topic else "each of its new articles"
     return f"From now on, {which} will be posted in {where} (headline, outlet, date and link)."
+
+
+def render_alert_changed(feed_id: int, where: str, topic: str | None, style: Style) -> str:
+    """The confirmation that feed ``feed_id``'s alert now posts in ``where`` (our own words), on ``topic``."""
+    said = render_alert_set(where, topic, style)
+    return f"Feed {style.code(str(feed_id))}: {said[0].lower()}{said[1:]}"
 
 
 def render_alert_refused(where: str, missing: Sequence[str]) -> str:

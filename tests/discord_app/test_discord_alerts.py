@@ -301,3 +301,76 @@ async def test_a_rate_limited_post_waits_and_is_posted_once(fake: FakeDiscord, c
         assert sorted(status for _, _, status, _, _ in bot.service.alert_posts(1)) == ["posted"] * 3
     finally:
         await stop_newsbot(fake, bot)
+
+
+async def reply_to(fake: FakeDiscord, options: dict[str, Any], **kwargs: Any) -> str:
+    ix = await fake.slash("feeds alert", options, **kwargs)
+    await ix.callback()
+    reply = await ix.followup(timeout=15)
+    assert reply.ephemeral
+    return reply.content
+
+
+@async_test
+async def test_a_moderator_changes_an_alert_and_turns_it_off(fake: FakeDiscord, clean_env: Path, site: Site) -> None:
+    general, news = fake.channels[fake.channel_id], fake.channels[fake.other_channel_id]
+    fake.set_overwrite(general, fake.bot_role, deny=discord.Permissions(embed_links=True))
+    bot = await start(fake, settings_for(clean_env, feed_poll_minutes=60))
+    try:
+        url = publish_first_edition(site)
+        await (await fake.slash("feeds add", {"url": url, "outlet": OUTLET, "channel": news})).followup(timeout=15)
+        other = bot.service.subscribe_feed("https://f.example/rss", "f.example/rss", "", "Wire", actor="t")
+        choices = await (await fake.autocomplete("feeds alert", {"feed": "gazette"}, focused="feed")).choices()
+        assert choices == [{"name": f"1: The Elspeth Gazette: Local — {url}", "value": "1"}]  # this server's only
+
+        def alert() -> tuple[int, str | None] | None:
+            found = [(a.channel_id, a.topic) for a in bot.service.alerts(server=fake.guild_id)]
+            return found[0] if found else None
+
+        assert await reply_to(fake, {"feed": "1", "topic": "harbour  lighthouse"}) == (
+            f"Feed `1`: from now on, its new articles on “harbour lighthouse” will be posted in <#{news.id}> "
+            "(headline, outlet, date and link)."
+        )
+        assert alert() == (news.id, "harbour lighthouse")
+        assert await reply_to(fake, {"feed": "1", "channel": general}) == (
+            f"I can't post alerts in <#{general.id}>: I lack Embed Links there. Give me that in the channel's "
+            "settings, or choose another channel; nothing was changed."
+        )
+        assert alert() == (news.id, "harbour lighthouse")
+        assert await reply_to(fake, {"feed": "1", "channel": news}) == (
+            f"Feed `1`: from now on, each of its new articles will be posted in <#{news.id}> (headline, outlet, "
+            "date and link)."
+        )
+        assert alert() == (news.id, None)
+        assert await reply_to(fake, {"feed": "1", "topic": "the"}) == (
+            "'the' has no word to search for (only common words like 'what' or 'the'): name who or what you are "
+            "asking about"
+        )
+        assert await reply_to(fake, {"feed": "1"}) == (
+            "channel: or topic: say where and what the feed posts (or off: True turns it off)"
+        )
+        assert await reply_to(fake, {"feed": "1", "off": True, "channel": news}) == (
+            "off: alone: with off: the feed posts nothing, so channel: and topic: say nothing"
+        )
+        assert await reply_to(fake, {"feed": str(other)}) == (
+            "channel: or topic: say where and what the feed posts (or off: True turns it off)"
+        )
+        assert await reply_to(fake, {"feed": str(other), "channel": news}) == (
+            f"no feed has the id {other} (see `newsbot feeds list`)"
+        )  # the default collection's feed is not this server's
+        member = await fake.slash("feeds alert", {"feed": "1", "off": True}, user=fake.member)
+        assert (await member.answer()).content.startswith("only moderators")
+        assert alert() == (news.id, None)
+        assert await reply_to(fake, {"feed": "1", "off": True}) == (
+            "Feed `1` posts no new articles from now on (its alert is off)."
+        )
+        assert alert() is None
+        assert await reply_to(fake, {"feed": "1", "off": True}) == "Feed `1` had no alert: nothing was changed."
+        assert await reply_to(fake, {"feed": "1", "topic": "ferry"}) == (
+            "channel: feed 1 has no alert yet: choose the channel to post in"
+        )
+        await cog_of(bot).everywhere.poll(policy=fetch_policy(bot.settings), every_server=True)
+        assert await cog_of(bot).alerts.collect() == 0  # off: nothing is posted
+        assert fake.bot_messages_in(news.id) == []
+    finally:
+        await stop_newsbot(fake, bot)

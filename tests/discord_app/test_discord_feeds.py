@@ -156,7 +156,7 @@ async def test_the_feeds_commands_are_for_moderators_in_servers_only(fake: FakeD
     try:
         commands = {c["name"]: c for c in fake.registered_commands(fake.guild_id)}
         assert commands["feeds"]["default_member_permissions"] == str(1 << 13)  # Manage Messages
-        assert {o["name"] for o in commands["feeds"]["options"]} == {"add", "remove", "list"}
+        assert {o["name"] for o in commands["feeds"]["options"]} == {"add", "alert", "remove", "list"}
         assert commands["feeds"]["contexts"] == [0]  # guild only: not in direct messages
     finally:
         await stop(fake, running)

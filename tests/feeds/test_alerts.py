@@ -250,3 +250,52 @@ def test_the_command_line_sets_an_alert_and_what_it_polls_waits_for_the_bot(
         assert [service.alert_matches(p) for p in pending] == [True, False, False]
     finally:
         service.close()
+
+
+def test_the_command_line_changes_an_alert_and_turns_it_off(
+    site: Site, clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSBOT_ALLOW_PRIVATE_URLS", "1")
+    url = publish_first_edition(site)
+    assert newsbot("add", url, "--outlet", OUTLET).exit_code == 0
+    will_check = (
+        "The bot checks that it may post there (View Channel, Send Messages, Embed Links) before each post; a post "
+        "it cannot make is logged."
+    )
+
+    def refused(*args: str) -> str:
+        result = newsbot("alert", *args)
+        assert result.exit_code == 2 and result.stdout == ""
+        return result.stderr
+
+    assert refused("1", "--topic", "lighthouse") == (
+        "newsbot: error: --channel: feed 1 has no alert yet: give the channel to post in\n"
+    )
+    assert refused("1") == (
+        "newsbot: error: give --channel ID (and --topic TEXT) to say where and what the feed posts, or --off\n"
+    )
+    assert refused("1", "--off", "--channel", "77") == (
+        "newsbot: error: --off: alone (with --off the feed posts nothing, so --channel and --topic say nothing)\n"
+    )
+    assert refused("1", "--channel", "77", "--topic", "the").startswith("newsbot: error: 'the' has no word")
+    assert refused("2", "--channel", "77") == "newsbot: error: no feed has the id 2 (see `newsbot feeds list`)\n"
+    assert newsbot("list").stdout.splitlines()[2:] == []  # nothing was changed
+
+    moved = newsbot("alert", "1", "--channel", "77", "--topic", "harbour  lighthouse")
+    assert moved.stdout.splitlines() == [
+        "Feed 1: from now on, its new articles on “harbour lighthouse” will be posted in the Discord channel 77 "
+        "(headline, outlet, date and link).",
+        will_check,
+    ]
+    assert newsbot("alert", "1", "--topic", "ferry").stdout.splitlines()[0] == (
+        "Feed 1: from now on, its new articles on “ferry” will be posted in the Discord channel 77 (headline, "
+        "outlet, date and link)."
+    )  # the channel stays
+    assert newsbot("alert", url, "--channel", "88").stdout.splitlines()[0] == (
+        "Feed 1: from now on, each of its new articles will be posted in the Discord channel 88 (headline, outlet, "
+        "date and link)."
+    )  # by URL too; without --topic, every new article
+    assert newsbot("list").stdout.splitlines()[2:] == ["     alert: posts its new articles in the Discord channel 88"]
+    assert newsbot("alert", "1", "--off").stdout == "Feed 1 posts no new articles from now on (its alert is off).\n"
+    assert newsbot("alert", "1", "--off").stdout == "Feed 1 had no alert: nothing was changed.\n"
+    assert json.loads(newsbot("list", "--json").stdout)[0]["alert"] is None

@@ -684,4 +684,4 @@ def test_command_line_errors_are_one_line_with_the_exit_status(
 
 def test_the_feeds_group_has_the_documented_commands() -> None:
     assert isinstance(feeds, click.Group)
-    assert sorted(feeds.commands) == ["add", "list", "log", "poll", "remove"]
+    assert sorted(feeds.commands) == ["add", "alert", "list", "log", "poll", "remove"]
