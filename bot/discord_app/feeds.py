@@ -5,7 +5,7 @@ every command. Confirmations are ephemeral. The poller runs every ``NEWSBOT_FEED
 bot is ready), in one of the processes that share the store (:class:`bot.feeds.schedule.OncePerPeriod`), and logs
 what it added, skipped or failed and why. A feed added with ``channel:`` has an alert: after every poll, the
 articles such feeds added are posted into their channel, one at a time (:mod:`bot.feeds.alerts`, through
-:class:`bot.discord_app.alerts.ChannelSink`).
+:class:`bot.discord_app.alerts.ChannelSink`); ``/feeds alert`` changes where and on what topic, or turns it off.
 """
 
 from __future__ import annotations

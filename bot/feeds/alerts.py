@@ -15,15 +15,15 @@ alert was set, by whichever process polled it (the bot, ``newsbot feeds poll``),
    never bursts fifty requests at Discord (discord.py also waits out any 429 it gets). What became of each post
    (its message, or why it failed: the channel is gone, the bot may not post there) is recorded.
 
-A claim lasts ``CLAIM_TTL_S`` seconds and is renewed while its post is made. A process that dies (or whose worker
-is cancelled) between its claim and recording the post stops renewing: once the claim has expired, the next
-process to collect (another one, or the same after a restart) takes it over, one of them only, and posts it.
-That retry cannot post twice: each attempt is counted in the store before its request is sent (which checks the
-claim is still this process's), and every request carries the post's own nonce (:attr:`PendingAlert.nonce`),
-with which Discord returns the message an earlier attempt created instead of a second one; the sink looks in the
-channel first when the earlier attempt is older than Discord's nonce window. A post whose request failed for an
-unexpected reason (Discord's 5xx, a dropped connection) is released and tried again, at most ``MAX_ATTEMPTS``
-times.
+A claim lasts ``CLAIM_TTL_S`` seconds and is renewed while the post waits in the queue and while it is made. A
+process that dies (or whose worker is cancelled) between its claim and recording the post stops renewing: once the
+claim has expired, the next process to collect (another one, or the same after a restart) takes it over, one of
+them only, and posts it. That retry cannot post twice: each attempt is counted in the store before its request is
+sent (which checks the claim is still this process's), and every request carries the post's own nonce
+(:attr:`PendingAlert.nonce`), with which Discord returns the message an earlier attempt created instead of a
+second one; the sink looks in the channel first when the earlier attempt is older than Discord's nonce window. A
+post whose request failed for an unexpected reason (Discord's 5xx, a dropped connection) is released and tried
+again, at most ``MAX_ATTEMPTS`` times.
 """
 
 from __future__ import annotations
@@ -148,15 +148,22 @@ class AlertDispatcher:
         return None
 
     async def run(self) -> None:
-        """Post what is queued, one at a time, for ever (cancel the task to stop)."""
-        while True:
-            item = await self.queue.get()
-            try:
-                await self.deliver(item)
-            except Exception:  # the store could not record it (busy): logged, its claim expires and is taken over
-                log.exception("alert of feed %d: recording the post failed", item.pending.alert.feed_id)
-            finally:
-                self.queue.task_done()
+        """Post what is queued, one at a time, for ever (cancel the task to stop), keeping the claims of what waits
+        in the queue meanwhile."""
+        renewing = asyncio.create_task(self._renew_claims(), name="newsbot-alert-claims")
+        try:
+            while True:
+                item = await self.queue.get()
+                try:
+                    await self.deliver(item)
+                except Exception:  # the store could not record it (busy): logged, the claim expires, is taken over
+                    log.exception("alert of feed %d: recording the post failed", item.pending.alert.feed_id)
+                finally:
+                    self.queue.task_done()
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
 
     async def deliver(self, item: NewCoverage) -> None:
         """Post one claimed article and record what became of it. Raises only when the store cannot record the
@@ -166,38 +173,34 @@ class AlertDispatcher:
             mine, earlier = await asyncio.to_thread(
                 self.service.begin_alert_attempt, pending, self.holder, ttl=self.claim_ttl
             )
+            if not mine:
+                log.info("alert of feed %d: another process took %s over", pending.alert.feed_id, item.article.id)
+                return
+            await self._post(dataclasses.replace(item, earlier_attempt_at=earlier))
         finally:
             self._queued.discard(_key(pending))
-        if not mine:
-            log.info("alert of feed %d: %s was taken over by another process", pending.alert.feed_id, item.article.id)
-            return
-        renewing = asyncio.create_task(self._renew(pending))
+
+    async def _post(self, item: NewCoverage) -> None:
+        pending = item.pending
         try:
-            message_id = await self.sink.post(dataclasses.replace(item, earlier_attempt_at=earlier))
+            message_id = await self.sink.post(item)
         except AlertUndeliverable as exc:
             log.warning("alert of feed %d: %s", pending.alert.feed_id, exc)
             await asyncio.to_thread(self.service.finish_alert, pending, "failed", None, str(exc))
         except Exception:  # a bug or Discord's error: logged, released, tried again at a later round
             log.exception("alert of feed %d: posting %s failed", pending.alert.feed_id, pending.article_id)
-            await asyncio.to_thread(self.service.renew_alert, pending, self.holder, ttl=0.0)
+            await asyncio.to_thread(self.service.release_alert, pending, self.holder)
         else:
             self.posted += 1
             log.info("alert of feed %d: posted %s (message %d)", pending.alert.feed_id, pending.article_id, message_id)
             await asyncio.to_thread(self.service.finish_alert, pending, "posted", message_id)
-        finally:
-            renewing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewing
 
-    async def _renew(self, pending: PendingAlert) -> None:
-        """Keep the claim while its post is made (discord.py may wait out a rate limit meanwhile)."""
+    async def _renew_claims(self) -> None:
+        """Keep this process's claims (queued, or being posted: discord.py may wait out a rate limit) every third
+        of their lifetime; a process that dies stops, and its claims expire."""
         while True:
             await asyncio.sleep(self.claim_ttl / 3)
             try:
-                kept = await asyncio.to_thread(self.service.renew_alert, pending, self.holder, ttl=self.claim_ttl)
+                await asyncio.to_thread(self.service.renew_alert_claims, self.holder, ttl=self.claim_ttl)
             except Exception as exc:  # noqa: BLE001 - the next renewal tries again; the nonce covers a takeover
-                log.warning("could not renew the claim of the alert post of %s: %s", pending.article_id, exc)
-                continue
-            if not kept:
-                log.warning("the claim of the alert post of %s was taken over while posting", pending.article_id)
-                return
+                log.warning("could not renew this process's claims of alert posts: %s", exc)

@@ -85,9 +85,13 @@ class AlertsPart(ServicePart):
         """Take over an expired claim; False when its holder renewed it or another process took it first."""
         return self._store.retake_alert(pending, holder, ttl=ttl)
 
-    def renew_alert(self, pending: PendingAlert, holder: str, *, ttl: float) -> bool:
-        """Keep a claim while its post is being made; False when it was lost."""
-        return self._store.renew_alert(pending, holder, ttl=ttl)
+    def renew_alert_claims(self, holder: str, *, ttl: float) -> int:
+        """Keep every claim ``holder`` has for ``ttl`` more seconds, while it waits in its queue or is posted."""
+        return self._store.renew_alert_claims(holder, ttl=ttl)
+
+    def release_alert(self, pending: PendingAlert, holder: str) -> bool:
+        """Give up a claim at once, to be taken over and tried again."""
+        return self._store.release_alert(pending, holder)
 
     def begin_alert_attempt(self, pending: PendingAlert, holder: str, *, ttl: float) -> tuple[bool, float | None]:
         """Count a post request about to be sent: (False, None) when the claim is no longer ``holder``'s; else

@@ -97,8 +97,8 @@ class AlertRows(Database):
         return row is not None
 
     def expired_alert_claims(self, limit: int, *, now: float | None = None) -> list[ExpiredClaim]:
-        """Claimed posts whose claim expired before their holder recorded what became of them, oldest claim
-        first, at most ``limit``."""
+        """Claimed posts whose claim expired before their holder recorded what became of them, at most ``limit``:
+        the oldest claims first, in the order their feed added them."""
         now = time.time() if now is None else now
         with self._reading() as db:
             rows = db.execute(
@@ -106,7 +106,9 @@ class AlertRows(Database):
                 "coalesce(a.added_at, '') AS added_at, coalesce(a.added_by, '') AS added_by, p.article_id, "
                 "coalesce(nullif(f.title, ''), f.outlet) AS feed_name, p.claimed_by, p.attempts, p.first_attempt_at "
                 "FROM alert_posts p JOIN feeds f ON f.id = p.feed_id LEFT JOIN feed_alerts a ON a.feed_id = p.feed_id "
-                "WHERE p.status = 'claimed' AND p.expires_at <= ? ORDER BY p.expires_at, p.article_id LIMIT ?",
+                "WHERE p.status = 'claimed' AND p.expires_at <= ? ORDER BY p.claimed_at, "
+                "(SELECT min(i.seq) FROM feed_items i WHERE i.feed_id = p.feed_id AND i.article_id = p.article_id), "
+                "p.article_id LIMIT ?",
                 (now, max(limit, 0)),
             ).fetchall()
         claims = []
@@ -144,16 +146,26 @@ class AlertRows(Database):
             ).fetchone()
         return row is not None
 
-    def renew_alert(self, pending: PendingAlert, holder: str, *, ttl: float, now: float | None = None) -> bool:
-        """Keep ``holder``'s claim for ``ttl`` more seconds (0: release it, to be taken over at once); False when
-        another process took it over (or it is finished)."""
+    def renew_alert_claims(self, holder: str, *, ttl: float, now: float | None = None) -> int:
+        """Keep every claim ``holder`` has (its queued and posting ones) for ``ttl`` more seconds; how many."""
+        now = time.time() if now is None else now
+        with self.transaction() as db:
+            cursor = db.execute(
+                "UPDATE alert_posts SET expires_at = ? WHERE status = 'claimed' AND claimed_by = ?",
+                (now + ttl, holder),
+            )
+            return cursor.rowcount
+
+    def release_alert(self, pending: PendingAlert, holder: str, *, now: float | None = None) -> bool:
+        """Give up ``holder``'s claim now (its post failed for a reason worth trying again): the next process to
+        look, this one included, takes it over. False when it was not ``holder``'s."""
         now = time.time() if now is None else now
         alert = pending.alert
         with self.transaction() as db:
             row = db.execute(
-                "UPDATE alert_posts SET expires_at = ? WHERE feed_id = ? AND article_id = ? AND channel_id = ? "
-                "AND status = 'claimed' AND claimed_by = ? RETURNING feed_id",
-                (now + ttl, alert.feed_id, pending.article_id, alert.channel_id, holder),
+                "UPDATE alert_posts SET expires_at = ?, claimed_by = ? WHERE feed_id = ? AND article_id = ? "
+                "AND channel_id = ? AND status = 'claimed' AND claimed_by = ? RETURNING feed_id",
+                (now, f"{holder} (released)", alert.feed_id, pending.article_id, alert.channel_id, holder),
             ).fetchone()
         return row is not None
 

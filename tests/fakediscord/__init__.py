@@ -70,12 +70,17 @@ Behaviour worth knowing (it mirrors real Discord):
 * A message the bot posts in a guild channel needs its permissions there, computed as Discord does from its
   roles and the channel's overwrites (``fake.set_overwrite(channel, role_or_user, allow=..., deny=...)``): 403 /
   code 50001 without View Channel, 50013 without Send Messages or, for a message of embeds only, Embed Links.
+* A message created with a ``nonce`` and ``enforce_nonce`` returns the message the same nonce created within
+  ``fake.nonce_window`` seconds of ``clock`` (Discord's "past few minutes"; 180 by default) instead of creating
+  another; a nonce longer than 25 characters gets 400 / 50035, one of a message deleted since 404 / 10008
+  (``nonces``). A channel's history is 403 / 50001 without View Channel and empty without Read Message History.
 * A route the fake does not know answers 404 and is listed in ``fake.unhandled_requests``.
 
 The package, one layer a module (each class builds on the one before):
 
 * ``protocol``: Discord's wire vocabulary (callback/interaction types, flags, intents, error JSON).
 * ``limits``: what Discord refuses in a message, an autocomplete result or a modal (errors trees).
+* ``nonces``: the message nonce rule (``enforce_nonce``).
 * ``records``: what the bot did (``RecordedRequest``, ``BotReply``, ``FakeInteraction``).
 * ``world``: the guild, its roles, channels, members and messages (``World``).
 * ``gateway``: the websocket session, DISPATCH, RESUME, users posting messages (``Gateway``).

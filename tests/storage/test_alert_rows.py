@@ -66,15 +66,19 @@ def test_an_expired_claim_is_taken_over_by_one_process_and_counts_its_attempts(
     assert other.retake_alert(pending, "b:2", ttl=30.0, now=1031.0) is True
     assert store.retake_alert(pending, "c:3", ttl=30.0, now=1031.0) is False  # one process takes it over
     assert store.begin_alert_attempt(pending, "dead:1", ttl=30.0, now=1032.0) == (False, None)  # not its own now
-    assert store.renew_alert(pending, "dead:1", ttl=30.0, now=1032.0) is False
+    assert store.release_alert(pending, "dead:1", now=1032.0) is False
+    assert store.renew_alert_claims("dead:1", ttl=30.0, now=1032.0) == 0
     assert other.begin_alert_attempt(pending, "b:2", ttl=30.0, now=1040.0) == (True, 1001.0)  # a retry
-    assert other.renew_alert(pending, "b:2", ttl=0.0, now=1041.0) is True  # released: failed for now
-    (again,) = store.expired_alert_claims(10, now=1041.0)
-    assert (again.holder, again.attempts) == ("b:2", 2)
-    assert store.retake_alert(pending, "c:3", ttl=30.0, now=1041.0) is True
+    assert other.renew_alert_claims("b:2", ttl=30.0, now=1069.0) == 1  # kept while it posts
+    assert other.expired_alert_claims(10, now=1098.0) == []
+    assert other.release_alert(pending, "b:2", now=1080.0) is True  # failed for now: to be tried again
+    assert other.renew_alert_claims("b:2", ttl=30.0, now=1081.0) == 0  # no longer its own
+    (again,) = store.expired_alert_claims(10, now=1081.0)
+    assert (again.holder, again.attempts) == ("b:2 (released)", 2)
+    assert store.retake_alert(pending, "c:3", ttl=30.0, now=1081.0) is True
     store.set_alert(feed, 100, None, "d:1")  # the alert moved to another channel meanwhile
-    assert store.renew_alert(pending, "c:3", ttl=0.0, now=1042.0) is True
-    (moved,) = other.expired_alert_claims(10, now=1042.0)
+    assert store.release_alert(pending, "c:3", now=1082.0) is True
+    (moved,) = other.expired_alert_claims(10, now=1082.0)
     assert moved.current is False and moved.pending.alert.channel_id == 99
     other.finish_alert(pending, "posted", 555)
     assert other.expired_alert_claims(10, now=9999.0) == []  # a finished post never expires
