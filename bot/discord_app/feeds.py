@@ -124,6 +124,18 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="Moderat
 
     # --- commands --------------------------------------------------------------------------------------------
 
+    async def _cannot_post_in(
+        self, interaction: discord.Interaction[Any], channel: discord.TextChannel, server: int
+    ) -> bool:
+        """True (said privately) when the bot lacks what an alert needs in ``channel``; InvalidInput when the
+        channel is another server's."""
+        if channel.guild.id != server:
+            raise InvalidInput("channel: choose a channel of this server")
+        missing = missing_permissions(channel, channel.guild.me)
+        if missing:
+            await send(interaction, render_alert_refused(channel.mention, missing), ephemeral=True)
+        return bool(missing)
+
     @app_commands.command(name="add")
     @app_commands.describe(
         url="The feed's address (RSS or Atom)",
@@ -145,11 +157,7 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="Moderat
         if topic is not None and channel is None:
             raise InvalidInput("topic: only with channel: the topic says which of the feed's new articles are posted")
         if channel is not None:
-            if channel.guild.id != server:
-                raise InvalidInput("channel: choose a channel of this server")
-            missing = missing_permissions(channel, channel.guild.me)
-            if missing:
-                await send(interaction, render_alert_refused(channel.mention, missing), ephemeral=True)
+            if await self._cannot_post_in(interaction, channel, server):
                 return
             topic = await asyncio.to_thread(service.check_alert_topic, topic)  # before subscribing: all or nothing
         feed = await self.subscriptions_of(interaction).add(
@@ -198,11 +206,7 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="Moderat
             if not isinstance(found, discord.TextChannel):
                 raise InvalidInput(f"channel: the alert's channel {current.channel_id} is gone: choose another")
             channel = found
-        if channel.guild.id != server:
-            raise InvalidInput("channel: choose a channel of this server")
-        missing = missing_permissions(channel, channel.guild.me)
-        if missing:
-            await send(interaction, render_alert_refused(channel.mention, missing), ephemeral=True)
+        if await self._cannot_post_in(interaction, channel, server):
             return
         kept = await asyncio.to_thread(service.check_alert_topic, topic)
         who = actor(interaction.user)

@@ -113,14 +113,7 @@ class AlertRows(Database):
             ).fetchall()
         claims = []
         for r in rows:
-            alert = FeedAlert(
-                feed_id=int(r["feed_id"]),
-                server_id=int(r["server_id"]),
-                channel_id=int(r["channel_id"]),
-                topic=r["topic"],
-                added_at=r["added_at"],
-                added_by=r["added_by"],
-            )
+            alert = _alert(r)  # in the post's channel, which the alert may have left since
             first = r["first_attempt_at"]
             claims.append(
                 ExpiredClaim(

@@ -194,6 +194,15 @@ async def die_after_the_first_post(fake: FakeDiscord, bot: Any, site: Site) -> t
     return news.id, dying_sink
 
 
+async def take_over(bot: Any, sink: ChannelSink) -> AlertDispatcher:
+    """Another process's dispatcher takes the three expired claims over and posts them."""
+    survivor = AlertDispatcher(bot.service, sink, holder="survivor:2")
+    assert await collected(survivor, 3) == 3
+    while not survivor.queue.empty():
+        await survivor.deliver(survivor.queue.get_nowait())
+    return survivor
+
+
 @async_test
 async def test_a_post_retried_after_a_crash_is_the_same_message(fake: FakeDiscord, clean_env: Path, site: Site) -> None:
     """Another process takes the expired claims over; the post the dead one made is retried with the same nonce,
@@ -201,10 +210,7 @@ async def test_a_post_retried_after_a_crash_is_the_same_message(fake: FakeDiscor
     bot = await start(fake, settings_for(clean_env, feed_poll_minutes=60))
     try:
         channel, dying = await die_after_the_first_post(fake, bot, site)
-        survivor = AlertDispatcher(bot.service, ChannelSink(bot), holder="survivor:2")
-        assert await collected(survivor, 3) == 3
-        while not survivor.queue.empty():
-            await survivor.deliver(survivor.queue.get_nowait())
+        survivor = await take_over(bot, ChannelSink(bot))
         messages = fake.bot_messages_in(channel)
         assert [m["embeds"] for m in messages] == [[post(site, path, title)] for path, title in POSTS]
         requests = fake.requests_to("POST", f"/channels/{channel}/messages")
@@ -231,10 +237,7 @@ async def test_a_crashed_post_older_than_the_nonce_window_is_looked_for_first(
     try:
         channel, dying = await die_after_the_first_post(fake, bot, site)
         fake.nonce_window = 0.0
-        survivor = AlertDispatcher(bot.service, ChannelSink(bot, nonce_window=0.0), holder="survivor:2")
-        assert await collected(survivor, 3) == 3
-        while not survivor.queue.empty():
-            await survivor.deliver(survivor.queue.get_nowait())
+        await take_over(bot, ChannelSink(bot, nonce_window=0.0))
         messages = fake.bot_messages_in(channel)
         assert [m["embeds"][0]["title"] for m in messages] == [title for _, title in POSTS]
         assert len(fake.requests_to("POST", f"/channels/{channel}/messages")) == 3  # the first was not sent again
@@ -264,10 +267,7 @@ async def test_a_crashed_post_that_cannot_be_checked_is_not_posted_again(
             description="the bot's cache sees the overwrite",
         )
         fake.nonce_window = 0.0
-        survivor = AlertDispatcher(bot.service, ChannelSink(bot, nonce_window=0.0), holder="survivor:2")
-        assert await collected(survivor, 3) == 3
-        while not survivor.queue.empty():
-            await survivor.deliver(survivor.queue.get_nowait())
+        await take_over(bot, ChannelSink(bot, nonce_window=0.0))
         assert len(fake.bot_messages_in(channel)) == 3
         failed = [detail for _, _, status, _, detail in bot.service.alert_posts(1) if status == "failed"]
         assert failed == [

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -80,18 +83,12 @@ async def test_two_processes_post_each_new_article_once(clean_env: Path) -> None
 async def test_a_post_the_channel_refuses_is_recorded_with_why(clean_env: Path) -> None:
     service = NewsService.open(load_settings(data_dir=clean_env))
     try:
-        feed_id = service.subscribe_feed("https://f.example/rss", "f.example/rss", "", "Harbour Wire", actor="t")
-        assert feed_id is not None
-        feed = service.feed(feed_id)
-        assert feed is not None
-        service.set_alert(feed, 77, None, actor="t")
-        article = service.add(ArticleIn(title="Ferry strike", source="Harbour Wire", body="No boats."), actor="f")
-        service.record_feed_entry(FeedLogEntry(feed_id, "e", None, "Ferry strike", "added", article.id, "", "9999"))
+        feed_id, article_id = one_article_with_an_alert(service)
         dispatcher = AlertDispatcher(service, Recorder(refuse="Ferry strike"))
         assert await dispatcher.collect() == 1
         await dispatcher.deliver(dispatcher.queue.get_nowait())
         assert service.alert_posts(feed_id) == [
-            (article.id, 77, "failed", None, "the bot lacks Send Messages in #news")
+            (article_id, 77, "failed", None, "the bot lacks Send Messages in #news")
         ]
         assert await dispatcher.collect() == 0  # not retried: one post per article at most
     finally:
@@ -177,6 +174,48 @@ async def test_a_post_whose_process_died_after_its_claim_is_taken_over_once(clea
     finally:
         first.close()
         second.close()
+
+
+KILLED_WORKER = """
+import asyncio, os, signal, sys
+from bot.core.config import load_settings
+from bot.feeds.alerts import AlertDispatcher
+from bot.service import NewsService
+
+class Killed:
+    async def post(self, item):
+        os.kill(os.getpid(), signal.SIGKILL)  # the request is on its way: the process dies before recording it
+
+async def main():
+    dispatcher = AlertDispatcher(NewsService.open(load_settings(data_dir=sys.argv[1])), Killed(), claim_ttl=0.2)
+    assert await dispatcher.collect() == 1
+    await dispatcher.deliver(dispatcher.queue.get_nowait())
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.asyncio
+async def test_a_post_whose_process_was_killed_is_taken_over_by_another(clean_env: Path) -> None:
+    """A real process claims the post, begins it and is killed (SIGKILL): another process posts it, once."""
+    service = NewsService.open(load_settings(data_dir=clean_env))
+    try:
+        feed_id, article_id = one_article_with_an_alert(service)
+        killed = await asyncio.to_thread(
+            subprocess.run, [sys.executable, "-c", KILLED_WORKER, str(clean_env)], capture_output=True, timeout=300
+        )
+        assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()
+        assert service.alert_posts(feed_id) == [(article_id, 77, "claimed", None, "")]
+        recorder = Recorder()
+        survivor = AlertDispatcher(service, recorder)
+        assert await collected(survivor) == 1
+        await survivor.deliver(survivor.queue.get_nowait())
+        (retry,) = recorder.items
+        assert retry.earlier_attempt_at is not None  # the sink is told a request may have gone out before
+        assert service.alert_posts(feed_id) == [(article_id, 77, "posted", 1001, "")]
+        assert await survivor.collect() == 0
+    finally:
+        service.close()
 
 
 @pytest.mark.asyncio
