@@ -343,20 +343,20 @@ async def test_a_moderator_changes_an_alert_and_turns_it_off(fake: FakeDiscord, 
         )
         assert alert() == (news.id, None)
         assert await reply_to(fake, {"feed": "1", "topic": "the"}) == (
-            "'the' has no word to search for (only common words like 'what' or 'the'): name who or what you are "
+            "'the' has no word to search for \\(only common words like 'what' or 'the'\\): name who or what you are "
             "asking about"
         )
         assert await reply_to(fake, {"feed": "1"}) == (
-            "channel: or topic: say where and what the feed posts (or off: True turns it off)"
+            "channel: or topic: say where and what the feed posts \\(or off: True turns it off\\)"
         )
         assert await reply_to(fake, {"feed": "1", "off": True, "channel": news}) == (
             "off: alone: with off: the feed posts nothing, so channel: and topic: say nothing"
         )
         assert await reply_to(fake, {"feed": str(other)}) == (
-            "channel: or topic: say where and what the feed posts (or off: True turns it off)"
+            "channel: or topic: say where and what the feed posts \\(or off: True turns it off\\)"
         )
         assert await reply_to(fake, {"feed": str(other), "channel": news}) == (
-            f"no feed has the id {other} (see `newsbot feeds list`)"
+            f"no feed has the id {other} \\(see `newsbot feeds list`\\)"
         )  # the default collection's feed is not this server's
         member = await fake.slash("feeds alert", {"feed": "1", "off": True}, user=fake.member)
         assert (await member.answer()).content.startswith("only moderators")
