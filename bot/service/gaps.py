@@ -133,14 +133,15 @@ class GapsPart(ServicePart):
 
     def _answer_again(self, server: int, question: str, article_id: str) -> str | None:
         """Ask ``question`` of ``server`` again now that ``article_id`` is out of its coverage, and move its mark to
-        the article that answers it now, or open it again; that article's id, or None."""
+        the article that answers it now (answered now: a listing's "answered 3 days ago by X" is when X became its
+        answer), or open it again; that article's id, or None."""
         index = self.index_of(server or None)
         now = answering_article(answer_question(index, question, reader=self.reader))
         if now == article_id:
             if self._store.articles_by_id(self.reads(server or None), [article_id]):
                 return now  # still in this server's coverage after all (it holds its own copy)
             now = None  # this process's index has not heard of the removal yet: the store says it is gone
-        self._store.move_gap_answer(server, question, article_id, now)
+        self._store.move_gap_answer(server, question, article_id, now, now_iso())
         return now
 
     def wait_for_gap_checks(self) -> None:

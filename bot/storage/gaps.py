@@ -83,10 +83,11 @@ class GapRows(Database):
             rows = db.execute(query + " ORDER BY server_id, question", params).fetchall()
         return [OpenGap(int(r["server_id"]), r["question"], r["terms"]) for r in rows]
 
-    def move_gap_answer(self, server: int, question: str, was: str, now: str | None) -> int:
+    def move_gap_answer(self, server: int, question: str, was: str, now: str | None, at: str) -> int:
         """The askings of ``question`` in ``server`` marked answered by ``was`` (an article taken out of that
-        coverage): answered by ``now`` instead (another article that answers it), or open again when ``now`` is
-        None. How many askings; none when another process changed them since."""
+        coverage): answered by ``now`` instead (another article that answers it) at ``at`` (an ISO time: the
+        listing says when the article it names answered it, not when the removed one did), or open again when
+        ``now`` is None. How many askings; none when another process changed them since."""
         with self.transaction() as db:
             if now is None:
                 cursor = db.execute(
@@ -96,7 +97,8 @@ class GapRows(Database):
                 )
             else:
                 cursor = db.execute(
-                    "UPDATE gaps SET answered_by = ? WHERE server_id = ? AND question = ? AND answered_by = ?",
-                    (now, server, question, was),
+                    "UPDATE gaps SET answered_at = ?, answered_by = ? "
+                    "WHERE server_id = ? AND question = ? AND answered_by = ?",
+                    (at, now, server, question, was),
                 )
             return int(cursor.rowcount)

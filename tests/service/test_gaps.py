@@ -3,6 +3,7 @@ grouping by search terms, retention and pruning, the re-check after an add, rest
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 from contextlib import closing
@@ -14,6 +15,7 @@ from click.testing import CliRunner
 from bot.cli.main import cli
 from bot.core.config import load_settings
 from bot.core.models import ArticleIn, now_iso
+from bot.present.kept import render_gaps
 from bot.service import NewsService
 
 A, B = 111111111111111111, 222222222222222222
@@ -246,23 +248,48 @@ def test_removing_a_default_collection_article_reopens_every_servers_gap_it_answ
     assert [answered_by(service, s) for s in (A, None)] == [[None], [None]]
 
 
-def test_a_gap_another_article_still_answers_stays_answered_by_that_one(service: NewsService) -> None:
-    service.record_servers([(A, "Alpha")])
-    ask_and_keep(service, ORLANDO, A)
-    first = service.add(STORY, actor="discord:1 (alice)", server=A)
-    service.wait_for_gap_checks()
-    other = service.add(OTHER, actor="discord:1 (alice)", server=A)
-    service.wait_for_gap_checks()
-    [gap] = service.gaps(server=A).gaps
-    answered_at = gap.answered_at
-    assert gap.answered_by == first.id and answered_at is not None
-    service.remove(first.id, actor="discord:1 (alice)", server=A)
-    service.wait_for_gap_checks()
-    [gap] = service.gaps(server=A).gaps
-    assert (gap.answered_at, gap.answered_by, gap.answered_by_title) == (answered_at, other.id, OTHER.title)
-    service.remove(other.id, actor="discord:1 (alice)", server=A)
-    service.wait_for_gap_checks()
-    assert answered_by(service, A) == [None]
+def test_a_gap_another_article_still_answers_moves_to_that_one_answered_when_it_moved(
+    store_backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The listing's "answered … by X" is when X became the answer (the removal's recheck), not when the removed
+    article answered it; on both backends."""
+    service = NewsService.open(load_settings())
+    try:
+        service.record_servers([(A, "Alpha")])
+        ask_and_keep(service, ORLANDO, A)
+        today = now_iso()[:10]
+        two_days_ago = (dt.date.fromisoformat(today) - dt.timedelta(days=2)).isoformat() + "T08:00:00Z"
+        with monkeypatch.context() as clock:  # the first answer, 2 days ago
+            clock.setattr("bot.service.gaps.now_iso", lambda: two_days_ago)
+            first = service.add(STORY, actor="discord:1 (alice)", server=A)
+            service.wait_for_gap_checks()
+        other = service.add(OTHER, actor="discord:1 (alice)", server=A)
+        service.wait_for_gap_checks()
+        [gap] = service.gaps(server=A).gaps
+        assert (gap.answered_at, gap.answered_by) == (two_days_ago, first.id)
+        assert render_gaps(service.gaps(server=A), today=today).endswith(
+            "answered 2 days ago by Rekognition pilot ends in Orlando"
+        )
+        removed_at = now_iso()
+        service.remove(first.id, actor="discord:1 (alice)", server=A)
+        service.wait_for_gap_checks()
+        [gap] = service.gaps(server=A).gaps
+        assert (gap.answered_by, gap.answered_by_title) == (other.id, OTHER.title)
+        assert gap.answered_at is not None and removed_at <= gap.answered_at <= now_iso()
+        assert render_gaps(service.gaps(server=A), today=gap.answered_at[:10]) == (
+            "Answered since by a new article:\n"
+            "• 1× “Did Orlando end the Rekognition pilot?” · answered today by Orlando drops Amazon face recognition"
+        )
+    finally:
+        service.close()
+    again = NewsService.open(load_settings())  # the moved time is in the store
+    try:
+        assert [(g.answered_at, g.answered_by) for g in again.gaps(server=A).gaps] == [(gap.answered_at, other.id)]
+        again.remove(other.id, actor="discord:1 (alice)", server=A)
+        again.wait_for_gap_checks()
+        assert answered_by(again, A) == [None]
+    finally:
+        again.close()
 
 
 def test_a_removal_leaves_the_gaps_other_articles_answered(service: NewsService) -> None:

@@ -94,15 +94,15 @@ def test_the_gaps_an_article_answered_are_moved_or_reopened_per_server(open_stor
     assert [(g.server_id, g.question) for g in store.gaps_answered_by([A], "final")] == [(A, "Who won?")]
     assert store.gaps_answered_by([], "final") == []
 
-    assert store.move_gap_answer(A, "Who won?", "final", None) == 2  # both askings open again, A's only
-    assert store.move_gap_answer(A, "Who won?", "final", None) == 0  # already done (by another process)
-    assert store.move_gap_answer(B, "Who won?", "final", "replay") == 1  # answered by another article instead
+    assert store.move_gap_answer(A, "Who won?", "final", None, "2026-11-05T00:00:00Z") == 2  # A's open again
+    assert store.move_gap_answer(A, "Who won?", "final", None, "2026-11-05T00:00:00Z") == 0  # done (by another)
+    assert store.move_gap_answer(B, "Who won?", "final", "replay", "2026-11-05T00:00:00Z") == 1  # another answers
 
     again = open_store()  # another connection (a restart) sees the same
     tallies = {(t.question, t.open, t.answered_at, t.answered_by) for t in again.gap_tallies(A, "2026-01-01T00:00:00Z")}
     assert tallies == {("Who won?", 2, None, None), ("Who lost?", 0, "2026-11-02T00:00:00Z", "semi")}
     [b] = again.gap_tallies(B, "2026-01-01T00:00:00Z")
-    assert (b.open, b.answered_at, b.answered_by) == (0, "2026-11-02T00:00:00Z", "replay")
+    assert (b.open, b.answered_at, b.answered_by) == (0, "2026-11-05T00:00:00Z", "replay")  # when "replay" did
     [default] = again.gap_tallies(0, "2026-01-01T00:00:00Z")
     assert (default.open, default.answered_by) == (0, "final")
     assert [(g.server_id, g.question) for g in again.open_gaps(None, "2026-01-01T00:00:00Z")] == [(A, "Who won?")]
