@@ -8,6 +8,7 @@ to ``today`` ("today", "3 days ago"), the day the listing is made.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 from bot.core.kept import FeedbackReport, GapReport, KnowledgeGap, QuoteFeedback, VoteOutcome
 from bot.core.shorten import clip
@@ -18,6 +19,16 @@ __all__ = ["days_ago", "render_feedback", "render_gaps", "render_vote"]
 QUESTION_CHARS = 200  # a question is shown at most this long (it was asked in up to 500)
 QUOTE_CHARS = 300
 ALSO_ASKED = 2  # other wordings of a group shown under its latest one
+
+
+@dataclass(frozen=True)
+class _Section:
+    """A heading and the entries under it (each entry a few lines, kept whole): what "… and N more" counts is the
+    entries, told apart from headings by this structure (never by their text, which may be anything a headline or
+    a question is)."""
+
+    heading: str
+    entries: list[list[str]] = field(default_factory=list)
 
 
 def days_ago(at: str, today: str) -> str:
@@ -57,14 +68,15 @@ def render_gaps(report: GapReport, style: Style = PLAIN, *, today: str, max_char
         return "Knowledge gaps are off (NEWSBOT_KEEP_GAPS=0): questions the coverage could not answer are not kept."
     if not report.gaps:
         return f"No question went unanswered in the last {report.keep_days} days."
-    entries: list[list[str]] = []
+    sections: list[_Section] = []
     if report.open:
-        entries.append([f"Questions the coverage could not answer, most asked first (kept {report.keep_days} days):"])
-        entries.extend(_gap_lines(gap, style, today) for gap in report.open)
+        heading = f"Questions the coverage could not answer, most asked first (kept {report.keep_days} days):"
+        sections.append(_Section(heading, [_gap_lines(gap, style, today) for gap in report.open]))
     if report.answered:
-        entries.append(["Answered since by a new article:"])
-        entries.extend(_gap_lines(gap, style, today) for gap in report.answered)
-    return _fit(entries, max_chars, more=report.total - len(report.gaps))
+        sections.append(
+            _Section("Answered since by a new article:", [_gap_lines(g, style, today) for g in report.answered])
+        )
+    return _fit(sections, max_chars, more=report.total - len(report.gaps))
 
 
 def _quote_lines(quote: QuoteFeedback, style: Style) -> list[str]:
@@ -86,9 +98,10 @@ def render_feedback(report: FeedbackReport, style: Style = PLAIN, *, max_chars: 
         return "Feedback is off (NEWSBOT_KEEP_ANSWERS=0): answers carry no vote buttons."
     if not report.quotes:
         return "No votes yet: every answer in Discord carries Helpful / Not helpful buttons."
-    entries = [["Quotes readers voted on, the least helpful first:"]]
-    entries.extend(_quote_lines(quote, style) for quote in report.quotes)
-    return _fit(entries, max_chars, more=report.total - len(report.quotes))
+    section = _Section(
+        "Quotes readers voted on, the least helpful first:", [_quote_lines(q, style) for q in report.quotes]
+    )
+    return _fit([section], max_chars, more=report.total - len(report.quotes))
 
 
 def render_vote(outcome: VoteOutcome, helpful: bool) -> str:
@@ -101,19 +114,24 @@ def render_vote(outcome: VoteOutcome, helpful: bool) -> str:
     return f"Your vote ({what}) is already counted."
 
 
-def _fit(entries: list[list[str]], max_chars: int | None, *, more: int = 0) -> str:
-    """The entries (each a few lines, kept whole; a heading is one line ending in ":") that fit ``max_chars``,
-    then how many were left out: those that did not fit, and the ``more`` beyond the listing's limit."""
-    text = "\n".join(line for entry in entries for line in entry)
-    if max_chars is None or len(text) + (40 if more > 0 else 0) <= max_chars:
-        return text + (f"\n… and {more} more" if more > 0 else "")
+def _more(left: int) -> str:
+    return f"\n… and {left} more" if left > 0 else ""
+
+
+def _fit(sections: list[_Section], max_chars: int | None, *, more: int = 0) -> str:
+    """The sections' entries, in order, that fit ``max_chars`` with the line saying how many were left out (those
+    that did not fit, and the ``more`` beyond the listing's limit); a heading only above an entry shown."""
+    left = sum(len(section.entries) for section in sections) + max(more, 0)
     shown: list[str] = []
-    used = 0
-    for count, entry in enumerate(entries):
-        block = "\n".join(entry)
-        if used + len(block) + 1 > max_chars - 40:
-            left = sum(1 for e in entries[count:] if not e[0].endswith(":")) + max(more, 0)
-            return "\n".join(shown) + f"\n… and {left} more"
-        shown.append(block)
-        used += len(block) + 1
-    return "\n".join(shown) + (f"\n… and {more} more" if more > 0 else "")
+    used = -1  # the first line needs no newline before it
+    for section in sections:
+        heading = [section.heading]
+        for entry in section.entries:
+            block = "\n".join(heading + entry)
+            if max_chars is not None and used + 1 + len(block) + len(_more(left - 1)) > max_chars:
+                return ("\n".join(shown) + _more(left)).lstrip("\n")
+            shown.append(block)
+            used += 1 + len(block)
+            left -= 1
+            heading = []
+    return "\n".join(shown) + _more(left)

@@ -11,12 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from tests.discord_app.test_discord import article_file, settings_for
 from tests.fakediscord import FakeDiscord, FakeGuild
 from tests.helpers import start_newsbot, stop_newsbot
 
 # isort: split
+from bot.cli.main import cli
+from bot.core.models import ArticleIn
 from bot.discord_app.client import NewsBot
 from bot.service import NewsService
 
@@ -237,3 +240,72 @@ async def test_removing_the_answering_article_reopens_the_gap_and_the_limit_opti
         )
     finally:
         await stop_newsbot(fake, again)
+
+
+#: Questions and a headline ending in ":" with markdown in them: entries of the listing like any other.
+CUP_COLON = "Who won the **2022** World Cup:"
+ORLANDO_COLON = "Did Orlando end the `Rekognition` pilot:"
+PILOT_COLON = ArticleIn(
+    title="Rekognition *pilot* ends in Orlando:",
+    source="Orlando Sentinel",
+    date="2019-07-18",
+    body="Orlando police ended their second pilot of Amazon's Rekognition software on Thursday.",
+)
+
+
+def ward(i: int) -> str:
+    """A long question the shipped coverage cannot answer, the ``i``th of its kind (distinct search terms)."""
+    return (
+        f"What did the tax board of Elmwood decide about parking fees in ward {i}, and who voted against the plan "
+        f"at the meeting on the evening of day {i} of the month, after the residents of the ward complained:"
+    )
+
+
+@pytest.mark.asyncio
+async def test_a_listing_too_long_for_discord_counts_every_entry_left_out_whatever_its_text_ends_with(
+    fake: FakeDiscord, clean_env: Path
+) -> None:
+    service = NewsService.open(settings_for(clean_env))
+    try:
+        for question in (CUP_COLON, ORLANDO_COLON, *(ward(i) for i in range(10, 24))):
+            assert service.record_gap(service.ask(question, server=fake.guild_id), server=fake.guild_id)
+        service.add(PILOT_COLON, actor="cli:test")  # the default collection, which the server reads
+        service.wait_for_gap_checks()
+    finally:
+        service.close()
+    term_line = "board complain day decid elmwood evening fee meet month park plan resid tax vote ward"
+    wards = [  # the open gaps, each asked once: the latest first
+        f"• **1×** “{ward(i)}” · terms: {i} {term_line} · last asked today" for i in range(23, 9, -1)
+    ]
+    bot = await start_newsbot(fake, settings_for(clean_env))
+    try:
+        description = (await corpus_gaps(fake, limit=25)).embeds[0]["description"]
+    finally:
+        await stop_newsbot(fake, bot)
+    assert len(description) <= 4096
+    shown = description.splitlines()[1:-1]
+    assert description == "\n".join(
+        [
+            "Questions the coverage could not answer, most asked first (kept 90 days):",
+            *wards[: len(shown)],
+            # the wards not shown, the cup's gap and the one the headline ending in ":" answered
+            f"… and {len(wards) - len(shown) + 2} more",
+        ]
+    )
+    assert len(shown) == 12  # as many as 4096 characters hold with the last line
+
+    runner = CliRunner()  # the command line shows them all, with the same text
+    result = runner.invoke(cli, ["gaps", "--server", str(fake.guild_id), "--limit", "25"])
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == "\n".join(
+        [
+            "Questions the coverage could not answer, most asked first (kept 90 days):",
+            *(line.replace("**1×**", "1×") for line in wards),
+            "• 1× “Who won the **2022** World Cup:” · terms: 2022 cup win world · last asked today",
+            "Answered since by a new article:",
+            "• 1× “Did Orlando end the `Rekognition` pilot:” · answered today by Rekognition *pilot* ends in Orlando:",
+            "",
+        ]
+    )
+    limited = runner.invoke(cli, ["gaps", "--server", str(fake.guild_id), "--limit", "1"])
+    assert limited.stdout == "\n".join([*result.stdout.splitlines()[:2], "… and 15 more", ""])

@@ -134,3 +134,81 @@ def test_what_a_voter_is_told() -> None:
     assert render_vote("counted", True) == "Thanks: your vote (helpful) is counted."
     assert render_vote("changed", False) == "Your vote is changed to not helpful."
     assert render_vote("already", False) == "Your vote (not helpful) is already counted."
+
+
+def test_what_is_left_out_is_counted_from_the_entries_whatever_their_text_ends_with() -> None:
+    """Headings are told from entries by the listing's structure: a headline or question ending in ":" (or with
+    markdown in it) is an entry like any other, counted in "… and N more"; a heading is never shown alone."""
+    colons = GapReport(
+        server_id=1,
+        keep_days=90,
+        gaps=[
+            gap("Who won the **cup**:", 3),
+            gap("And the `final` [score]:", 2),
+            KnowledgeGap(
+                terms=["play"],
+                questions=["Where was it played:"],
+                count=1,
+                first_asked="2026-11-20T10:00:00Z",
+                last_asked="2026-11-28T10:00:00Z",
+                answered_at="2026-11-30T23:59:59Z",
+                answered_by="final-1a2b3c",
+                answered_by_title="The *final*, as it happened:",
+            ),
+        ],
+        total=4,  # one more beyond the listing's limit
+    )
+    assert render_gaps(colons, PLAIN, today=TODAY) == (
+        "Questions the coverage could not answer, most asked first (kept 90 days):\n"
+        "• 3× “Who won the **cup**:” · terms: cup world · last asked 3 days ago\n"
+        "• 2× “And the `final` [score]:” · terms: cup world · last asked 3 days ago\n"
+        "Answered since by a new article:\n"
+        "• 1× “Where was it played:” · answered yesterday by The *final*, as it happened:\n"
+        "… and 1 more"
+    )
+    assert render_gaps(colons, DISCORD, today=TODAY, max_chars=260) == (
+        "Questions the coverage could not answer, most asked first (kept 90 days):\n"
+        "• **3×** “Who won the \\*\\*cup\\*\\*:” · terms: cup world · last asked 3 days ago\n"
+        "• **2×** “And the \\`final\\` \\[score\\]:” · terms: cup world · last asked 3 days ago\n"
+        "… and 2 more"  # the answered one (its heading not shown alone) and the one beyond the limit
+    )
+    assert render_gaps(colons, DISCORD, today=TODAY, max_chars=200) == (
+        "Questions the coverage could not answer, most asked first (kept 90 days):\n"
+        "• **3×** “Who won the \\*\\*cup\\*\\*:” · terms: cup world · last asked 3 days ago\n"
+        "… and 3 more"
+    )
+    assert render_gaps(colons, DISCORD, today=TODAY, max_chars=150) == "… and 4 more"
+    whole = render_gaps(colons, DISCORD, today=TODAY)
+    assert render_gaps(colons, DISCORD, today=TODAY, max_chars=len(whole)) == whole  # it fits exactly
+
+
+def test_feedback_left_out_is_counted_from_the_quotes() -> None:
+    def quote(title: str, text: str) -> QuoteFeedback:
+        return QuoteFeedback(
+            article_id="a-1",
+            start=0,
+            end=len(text),
+            text=text,
+            title=title,
+            source="WP",
+            url=None,
+            helpful=0,
+            not_helpful=2,
+        )
+
+    report = FeedbackReport(
+        server_id=1, keep_days=90, quotes=[quote("Amazon:", "It said:"), quote("*ICE*:", "Nothing:")], total=2
+    )
+    assert render_feedback(report, PLAIN) == (
+        "Quotes readers voted on, the least helpful first:\n"
+        "• 2 not helpful, 0 helpful · WP · Amazon:\n"
+        "> It said:\n"
+        "• 2 not helpful, 0 helpful · WP · *ICE*:\n"
+        "> Nothing:"
+    )
+    assert render_feedback(report, DISCORD, max_chars=125) == (
+        "Quotes readers voted on, the least helpful first:\n"
+        "• **2 not helpful, 0 helpful** · WP · *Amazon:*\n"
+        "> It said:\n"
+        "… and 1 more"
+    )
