@@ -29,18 +29,55 @@ def judge_candidates(question: ReadQuestion, found: list[Candidate]) -> None:
     each passage is computed once: neighbours and whole articles are shared by many candidates. (An article's
     terms are keyed by the very set: a sentence read outside its whole article has its context as its article.)"""
     cache: dict[object, Support] = {}
+    table = _SupportTable(question)
     for candidate in found:
-        _judge(question, candidate, cache)
+        _judge(question, candidate, cache, table)
 
 
-def _support(question: ReadQuestion, key: object, terms: frozenset[str], cache: dict[object, Support]) -> Support:
+class _SupportTable:
+    """:meth:`bot.search.question.QuestionWord.support` of every question word at once, from the passage's side:
+    which question words each term may stand for, so a passage costs a look-up per term of it instead of a
+    membership test per alternative of every word. Same result: the closest alternative the terms hold, the
+    first of the word's alternatives among equally close ones, then an acronym's expansion when none is exact."""
+
+    def __init__(self, question: ReadQuestion) -> None:
+        self.size = len(question.words)
+        self.by_term: dict[str, list[tuple[int, float, int]]] = {}
+        for i, word in enumerate(question.words):
+            for order, (term, closeness) in enumerate(word.alternatives.items()):
+                if closeness > 0.0:
+                    self.by_term.setdefault(term, []).append((i, closeness, order))
+        self.spelled = [(i, list(w.spelled_out.items())) for i, w in enumerate(question.words) if w.spelled_out]
+
+    def support(self, terms: frozenset[str]) -> Support:
+        best: Support = [(0.0, None)] * self.size
+        rank = [0] * self.size
+        by_term = self.by_term
+        for term in terms if len(terms) <= len(by_term) else [t for t in by_term if t in terms]:
+            hits = by_term.get(term)
+            if hits is None:
+                continue
+            for i, closeness, order in hits:
+                held = best[i][0]
+                if closeness > held or (closeness == held and order < rank[i]):
+                    best[i], rank[i] = (closeness, term), order
+        for i, expansions in self.spelled:
+            if best[i][0] < 1.0:
+                for label, expansion in expansions:
+                    if expansion <= terms:
+                        best[i] = (1.0, label)
+                        break
+        return best
+
+
+def _support(key: object, terms: frozenset[str], cache: dict[object, Support], table: _SupportTable) -> Support:
     found = cache.get(key)
     if found is None:
-        found = cache[key] = [w.support(terms) for w in question.words]
+        found = cache[key] = table.support(terms)
     return found
 
 
-def _judge(question: ReadQuestion, candidate: Candidate, cache: dict[object, Support]) -> None:
+def _judge(question: ReadQuestion, candidate: Candidate, cache: dict[object, Support], table: _SupportTable) -> None:
     """Score one candidate: what of the question it and its context hold, what is missing, the kind it states."""
     near = [
         (where, p)
@@ -51,11 +88,11 @@ def _judge(question: ReadQuestion, candidate: Candidate, cache: dict[object, Sup
     candidate.relevance = found = judge(
         question,
         candidate.passage.terms,
-        _support(question, candidate.passage.pid, candidate.passage.terms, cache),
-        [(where, p.terms, _support(question, p.pid, p.terms, cache)) for where, p in near],
-        _support(question, ("article", id(candidate.article_terms)), candidate.article_terms, cache),
+        _support(candidate.passage.pid, candidate.passage.terms, cache, table),
+        [(where, p.terms, _support(p.pid, p.terms, cache, table)) for where, p in near],
+        _support(("article", id(candidate.article_terms)), candidate.article_terms, cache, table),
         leans(candidate.passage.text),
-        opening_name(candidate.passage.text),
+        lambda: opening_name(candidate.passage.text),
     )
     if found.missing:
         return

@@ -21,8 +21,9 @@ neighbouring sentence does, at :data:`CONTEXT` of its closeness. A sentence is r
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from bot.core.text import tokenize
 from bot.search.answer_type import holds
@@ -170,19 +171,27 @@ def judge(
     near_all: Sequence[tuple[str, frozenset[str], Support]],
     article_all: Support,
     leans: bool = False,
-    opener: frozenset[str] = frozenset(),
+    opener: frozenset[str] | Callable[[], frozenset[str]] = frozenset(),
 ) -> Relevance:
     """:func:`relevance` from supports already computed (the answerer caches them per passage): the sentence's
     ``terms`` and support, each context passage's (where, terms, support), the article's support, whether
-    the sentence :func:`leans` on the one before it, and the :func:`opening_name` it starts with."""
-    other = bool(opener) and not any(w.support(opener)[0] > 0 for w in question.words)  # another subject
-    absent = [
-        word.word
-        for i, word in enumerate(question.words)  # first the cheap test that rules most candidates out
-        if word.required
-        and max((mine_all[i][0], *(n[2][i][0] for n in near_all if _may_hold(word, n[0], leans, other)))) < SUPPORTED
-        and not excused(question, word, [terms, *(n[1] for n in near_all if _may_hold(word, n[0], leans, other))])
-    ]
+    the sentence :func:`leans` on the one before it, and the :func:`opening_name` it starts with (or a function
+    that reads it: it is read only when a question's name is held by a neighbouring sentence alone)."""
+    subject: list[bool] = []  # whether the sentence opens with another subject: read on first need
+
+    def other() -> bool:
+        if not subject:
+            names = opener() if callable(opener) else opener
+            subject.append(bool(names) and not any(w.support(names)[0] > 0 for w in question.words))
+        return subject[0]
+
+    absent = []
+    for i, word in enumerate(question.words):  # first the cheap test that rules most candidates out
+        if not word.required or mine_all[i][0] >= SUPPORTED:
+            continue
+        held = [n for n in near_all if _may_hold(word, n[0], leans, other)]
+        if all(n[2][i][0] < SUPPORTED for n in held) and not excused(question, word, [terms, *(n[1] for n in held)]):
+            absent.append(word.word)
     if absent:
         return Relevance(missing=tuple(absent))
     total, article_total = totals(question)
@@ -231,22 +240,30 @@ def opening_name(text: str) -> frozenset[str]:
         return frozenset()
     found: set[str] = set()
     for word in words.group(1).split():
-        base = re.split(r"[.'’]", word.casefold())[0]
-        if len(base) <= 3 or word.endswith("."):
-            continue
-        if proper_noun(base) or only_proper(base) or not lemmas(base):
-            found.update(tokenize(base))
+        found.update(_name_terms(word))
     return frozenset(found)
 
 
-def _may_hold(word: QuestionWord, where: str, leaning: bool, other_subject: bool) -> bool:
+@lru_cache(maxsize=50_000)
+def _name_terms(word: str) -> tuple[str, ...]:
+    """The terms one capitalised opening word contributes to :func:`opening_name` (memoised: sentences open with
+    the same words again and again, and each costs WordNet lookups)."""
+    base = re.split(r"[.'’]", word.casefold())[0]
+    if len(base) <= 3 or word.endswith("."):
+        return ()
+    if proper_noun(base) or only_proper(base) or not lemmas(base):
+        return tuple(tokenize(base))
+    return ()
+
+
+def _may_hold(word: QuestionWord, where: str, leaning: bool, other_subject: Callable[[], bool]) -> bool:
     """Whether a name of the question may be held by this context passage: by the headline (what the article is
     about), by the sentence before one that leans on it, or by a neighbour of a sentence that does not open with
     another name. "Amazon.com Inc. pitched ..." does not answer a question about Microsoft because the sentence
     before it names Microsoft: it is about Amazon."""
     if not word.name or where == "headline" or (leaning and where == "previous sentence"):
         return True
-    return not other_subject
+    return not other_subject()
 
 
 def missing(question: ReadQuestion, terms: frozenset[str]) -> list[str]:
