@@ -98,10 +98,13 @@ def bench(
         answers = cold["answers"]
         click.echo(
             f"\nCold start: {cold['articles']:,} articles, {cold['passages']:,} passages; first answer in a new "
-            f"process {first['best']} s with the saved index ({first['rebuilding_the_index']} s rebuilding it); "
-            f"index build and save {cold['index_build_and_save_seconds']} s, {cold['index_megabytes']} MB.\n"
+            f"process {first['best']} s with the saved index, CPU {first['best_cpu']} s "
+            f"({first['rebuilding_the_index']} s rebuilding it); index build and save "
+            f"{cold['index_build_and_save_seconds']} s, {cold['index_megabytes']} MB.\n"
             f"Ingest (store {cold['store_seconds']} s + split, tokenize, index {cold['index_build_seconds']} s): "
-            f"{cold['ingest_seconds']} s. First add in a new process: {cold['first_add_ms']} ms.\n"
+            f"{cold['ingest_seconds']} s wall, {cold['ingest_cpu_seconds']} s CPU (store {cold['store_cpu_seconds']}"
+            f" s, index {cold['index_build_cpu_seconds']} s). First add in a new process: {cold['first_add_ms']} ms "
+            f"({cold['first_add_cpu_ms']} ms CPU). Load average {cold['load_average']}.\n"
             f"Whole answers p50 / p95 {answers['whole_ms']['p50']} / {answers['whole_ms']['p95']} ms against pure "
             f"retrieval {answers['retrieval_ms']['p50']} / {answers['retrieval_ms']['p95']} ms "
             f"({answers['ratio_p50']}x / {answers['ratio_p95']}x; "

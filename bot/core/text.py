@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
-from functools import lru_cache
+from itertools import chain
 
 import Stemmer
 
@@ -53,6 +53,9 @@ _OPENERS = frozenset(
 # A candidate boundary: terminal punctuation, any closing quotes or brackets, then white space.
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
 _OPENING = re.compile(r"\s*[\"'“‘(\[]*(\S+)")
+_WORD_STOP = re.compile(r"[\s(\"“‘']")  # what ends the word before a period, looking back
+_INITIALISM = re.compile(r"(?:[a-z]\.)+[a-z]")
+_PARAGRAPH_BREAK = re.compile(r"[ \t]*\n\s*")
 
 
 def sentence_spans(text: str) -> list[Span]:
@@ -78,7 +81,7 @@ def split_sentences(text: str) -> list[str]:
 
 def _paragraph_spans(text: str) -> Iterator[Span]:
     start = 0
-    for match in re.finditer(r"[ \t]*\n\s*", text):
+    for match in _PARAGRAPH_BREAK.finditer(text):
         nxt = match.end()
         if nxt >= len(text):
             break
@@ -104,17 +107,19 @@ def _cuts(text: str, start: int, end: int) -> Iterator[int]:
 
 
 def _period_ends_sentence(text: str, start: int, dot: int, next_word: str) -> bool:
-    word_start = dot
-    while word_start > start and not text[word_start - 1].isspace() and text[word_start - 1] not in "(\"“‘'":
-        word_start -= 1
-    word = text[word_start:dot].lower().rstrip(".")
-    core = word.strip("\"'“”‘’()[]")
+    # The word before the period: back to white space, an opening quote or bracket, or the paragraph's start.
+    # Usually it is the chunk after the last space, found in C; the character loop only runs when that chunk
+    # holds another stop (a quote, a tab).
+    word_start = max(start, text.rfind(" ", start, dot) + 1)
+    if _WORD_STOP.search(text, word_start, dot) is not None:
+        word_start = dot
+        while word_start > start and not text[word_start - 1].isspace() and text[word_start - 1] not in "(\"“‘'":
+            word_start -= 1
+    core = text[word_start:dot].lower().rstrip(".").strip("\"'“”‘’()[]")
     if core in _NEVER_FINAL:
         return False
-    nxt = next_word.strip("\"'“”‘’()[],;:").lower()
-    initialism = re.fullmatch(r"(?:[a-z]\.)+[a-z]", core) is not None or re.fullmatch(r"[a-z]", core) is not None
-    if core in _MAYBE_FINAL or initialism:
-        return nxt in _OPENERS
+    if core in _MAYBE_FINAL or (len(core) == 1 and "a" <= core <= "z") or _INITIALISM.fullmatch(core) is not None:
+        return next_word.strip("\"'“”‘’()[],;:").lower() in _OPENERS
     return True
 
 
@@ -247,7 +252,7 @@ _WORD = re.compile(r"\d+(?:[.,]\d+)+|(?:[^\W_]\.){2,}|[^\W_]+(?:['’][^\W_]+)*"
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'"})
 # PyStemmer: the Snowball English algorithm compiled (C), the same stems as the pure-Python snowballstemmer
 # (checked on 826,656 words: the HuffPost, corpus and seed vocabulary with suffixed variants), 85x faster.
-_stemmer = Stemmer.Stemmer("english", 0)  # no cache of its own: _term below caches
+_stemmer = Stemmer.Stemmer("english", 0)  # no cache of its own: the chunk cache below caches
 
 
 def tokenize(text: str) -> list[str]:
@@ -255,14 +260,40 @@ def tokenize(text: str) -> list[str]:
 
     Dotted initialisms ("U.S.", "U.K.") and all-capital acronyms ("US", "ICE") are kept even where the lower-case
     word is a stopword, so "U.S." is the term ``us`` while the pronoun "us" is dropped.
+
+    Speed (a bulk import tokenizes every sentence): no character a word can hold is white space (checked over
+    every code point in tests/core/test_text.py), so no word crosses white space and the words of ``text`` are the
+    words of its white-space-separated chunks, in order. News repeats its chunks ("said," "Trump's"), so the terms
+    of each chunk are cached and a sentence is a split, one dict lookup a chunk and a join, all in C. ASCII text
+    is its own NFKC form, and its one apostrophe to fold is the backtick.
     """
-    text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
-    return [term for term in map(_term, _WORD.findall(text)) if term]
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
+    elif "`" in text:
+        text = text.translate(_APOSTROPHES)
+    return list(chain.from_iterable(map(_chunk_terms, text.split())))
 
 
-@lru_cache(maxsize=500_000)
+class _ChunkTerms(dict[str, tuple[str, ...]]):
+    """chunk -> its terms in order, computed on a miss; emptied when full, so memory stays bounded (at most what
+    the per-word cache it replaced held), and a cache only: the terms of a chunk never depend on what was cached."""
+
+    limit = 500_000
+
+    def __missing__(self, chunk: str) -> tuple[str, ...]:
+        terms = tuple(term for term in map(_term, _WORD.findall(chunk)) if term)
+        if len(self) >= self.limit:
+            self.clear()
+        self[chunk] = terms
+        return terms
+
+
+_CHUNKS = _ChunkTerms()
+_chunk_terms = _CHUNKS.__getitem__
+
+
 def _term(raw: str) -> str:
-    """The term of one word as written, or "" for a word that is not one (cached: news repeats its words)."""
+    """The term of one word as written, or "" for a word that is not one (cached with its chunk)."""
     if raw[0].isdigit() and not raw.isdigit() and raw.replace(".", "").replace(",", "").isdigit():
         return raw.replace(",", "")
     if "." in raw:

@@ -78,6 +78,13 @@ class GapsPart(ServicePart):
         """Articles were stored in coverage ``where``: its servers' open gaps are asked again, in the background."""
         if self._keep_gaps == 0 or not articles:
             return
+        # Tokenizing the added articles costs as much as indexing them: a bulk import into a coverage without
+        # open gaps (the usual case) skips it, for one indexed read.
+        try:
+            if not self._store.open_gaps(None if where == DEFAULT else [where], kept_since(self._keep_gaps)):
+                return
+        except StoreError:
+            pass  # the article is stored: the check in the background tries the store again, and logs
         if self._gap_checks is None:
             self._gap_checks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsbot-gaps")
         self._gap_checks.submit(self._check_gaps, where, article_terms(articles))

@@ -19,7 +19,7 @@ from bot.core.models import (
     now_iso,
 )
 from bot.storage.database import Database, Db, Row, set_meta
-from bot.storage.keys import DuplicateKeys, body_key, url_key
+from bot.storage.keys import DuplicateKeys, url_key
 
 __all__ = ["ArticleRows"]
 
@@ -152,7 +152,7 @@ class ArticleRows(Database):
     def find_duplicate(self, server: int, article: ArticleIn) -> DuplicateArticle | None:
         """The error that adding ``article`` to ``server`` would raise as a duplicate, or None."""
         with self._reading() as db:
-            return self._duplicate(db, server, article, allow_same_text=False)
+            return self._duplicate(db, server, DuplicateKeys.of(article), allow_same_text=False)
 
     def articles_by_id(self, server: int, ids: Collection[str]) -> dict[str, Article]:
         """The articles of ``server``'s coverage among ``ids`` (a bulk import asks for the ids of its lines)."""
@@ -234,14 +234,7 @@ class ArticleRows(Database):
         at = now_iso()
         with self.transaction() as db:
             for article in articles:
-                record = Article(
-                    **{
-                        **article.model_dump(),
-                        "id": article.id or make_article_id(article.source, article.title, article.date, article.url),
-                    },
-                    added_at=at,
-                    added_by=actor,
-                )
+                record = _record(article, at, actor)
                 existing = self._get(db, server, record.id)
                 if existing is not None:
                     if skip_existing_ids:
@@ -250,15 +243,16 @@ class ArticleRows(Database):
                         f"already stored as {existing['id']} ({existing['title']!r}, {existing['source']})",
                         existing["id"],
                     )
-                duplicate = self._duplicate(db, server, record, allow_same_text)
+                keys = DuplicateKeys.of(record)
+                duplicate = self._duplicate(db, server, keys, allow_same_text)
                 if duplicate is not None:
                     raise duplicate
                 db.execute(
                     "INSERT INTO articles (server_id, id, title, source, date, url, url_key, authors, body, body_key, "
                     "added_at, added_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
-                        server, record.id, record.title, record.source, record.date, record.url, url_key(record.url),
-                        json.dumps(record.authors, ensure_ascii=False), record.body, body_key(record.body),
+                        server, record.id, record.title, record.source, record.date, record.url, keys.url,
+                        json.dumps(record.authors, ensure_ascii=False), record.body, keys.text and keys.text[0],
                         record.added_at, record.added_by,
                     ),
                 )  # fmt: skip
@@ -305,11 +299,10 @@ class ArticleRows(Database):
                 (server, article_id, seq),
             )
 
-    def _duplicate(self, db: Db, server: int, article: ArticleIn, allow_same_text: bool) -> DuplicateArticle | None:
+    def _duplicate(self, db: Db, server: int, keys: DuplicateKeys, allow_same_text: bool) -> DuplicateArticle | None:
         """The duplicate rule (:mod:`bot.storage.keys`) in ``server``'s coverage: the same URL (normalised), or the
         same text from the same outlet. The same text from another outlet is a syndicated copy (an AP story in
         The Hindu): it is stored, and shown as "also in"."""
-        keys = DuplicateKeys.of(article)
         if keys.url:
             row = db.execute(
                 f"SELECT a.id, a.title FROM articles a WHERE a.url_key = :key AND {_VISIBLE} ORDER BY a.seq",
@@ -339,6 +332,27 @@ def _named(values: list[str]) -> tuple[str, dict[str, str]]:
     """Named placeholders for an IN (...) list, to sit beside the other named parameters of a query."""
     names = {f"v{i}": value for i, value in enumerate(values)}
     return ",".join(f":{name}" for name in names), names
+
+
+def _record(article: ArticleIn, at: str, actor: str) -> Article:
+    """The stored form of ``article``: its id (given, or made from outlet, headline, date and URL) and who added it
+    when. An ArticleIn was validated field by field when it was made, and an Article adds only what the store
+    sets here, so it is not validated again (that was most of the cost of storing an article); anything else
+    (a subclass, an Article) goes through the model's validation."""
+    article_id = article.id or make_article_id(article.source, article.title, article.date, article.url)
+    if type(article) is ArticleIn:
+        fields = {name: getattr(article, name) for name in _ARTICLE_IN_FIELDS}
+        return Article.model_construct(
+            **fields,
+            authors=list(article.authors),  # its own list: the caller's ArticleIn may change after
+            id=article_id,
+            added_at=at,
+            added_by=actor,
+        )
+    return Article(**{**article.model_dump(), "id": article_id}, added_at=at, added_by=actor)
+
+
+_ARTICLE_IN_FIELDS = tuple(name for name in ArticleIn.model_fields if name not in ("id", "authors"))
 
 
 def _article(row: Row) -> Article:

@@ -52,3 +52,24 @@ def test_bad_options_are_errors(tmp_path: Path) -> None:
     sizes = runner.invoke(cli, ["bench", "--sizes", "ten"])
     assert sizes.exit_code == 2
     assert "is not a comma-separated list of numbers" in sizes.output
+
+
+def test_cold_start_builds_a_data_directory_and_times_every_part() -> None:
+    """`newsbot bench --cold-start N` at a small N: the real pipeline stores and indexes every article (the shipped
+    31 too), a new process adds one and answers, and each part is given in wall-clock and CPU seconds."""
+    from bot.core.text import sentence_spans
+    from bot.ops.bench_service import cold_start, synthetic_articles
+
+    result = cold_start(300, sentences=3, questions=0)
+    assert result["articles"] == 331
+    sentences = sum(len(sentence_spans(a.body)) for a in synthetic_articles(300, 3, 0))
+    assert sentences > 800
+    assert result["passages"] == 331 + sentences + 14  # headlines, synthetic sentences, the shipped story's 2 x 7
+    for part in ("store", "index_build", "ingest"):
+        assert result[f"{part}_seconds"] > 0 and result[f"{part}_cpu_seconds"] > 0
+    assert abs(result["ingest_seconds"] - result["store_seconds"] - result["index_build_seconds"]) <= 0.02
+    assert result["first_add_ms"] is not None and result["first_add_cpu_ms"] is not None
+    first = result["first_answer_seconds"]
+    assert len(first["with_saved_index"]) == len(first["with_saved_index_cpu"]) == 3
+    assert first["best"] == min(first["with_saved_index"]) and first["rebuilding_the_index"] > 0
+    assert result["answers"] is None  # not asked for
