@@ -10,7 +10,7 @@ A retrieve-then-read answerer, general rather than tuned, in five steps, each in
 3. **Judge each candidate** (:mod:`bot.search.judging`, over the relevance test of :mod:`bot.search.relevance`):
    every name, number and rare word of the question supported by the sentence, its headline or a neighbouring
    sentence (synonyms and typos allowed, another name or number not); enough of the question's weight held by
-   the sentence, its context and its article; for a who / when / how-many / why question, a fact of that kind in
+   the sentence, its context and its article; for a who / when / how-many question, a fact of that kind in
    it or the sentence before. Those that answer are scored (support, BM25, answer kind, the semantic reader's
    similarity when a :class:`bot.search.semantic.Reader` is given).
 4. **Quote** (:mod:`bot.search.quoting`): up to three, no two alike, reprints folded into "also in", a sentence

@@ -31,6 +31,7 @@ class Candidate:
     passage: Passage
     previous: Passage | None
     following: Passage | None
+    earlier: tuple[Passage, ...]  # the lead and the two sentences before ``previous`` (articles read whole)
     headline: Passage
     article_rank: int
     bm25_rank: int | None
@@ -79,13 +80,14 @@ def candidates(index: CoverageIndex, question: ReadQuestion) -> tuple[list[Candi
     found: list[Candidate] = []
 
     def add(passage: Passage, previous: Passage | None, following: Passage | None, headline: Passage,
-            terms: frozenset[str]) -> None:  # fmt: skip
+            terms: frozenset[str], earlier: tuple[Passage, ...] = ()) -> None:  # fmt: skip
         article_id = passage.article.id
         found.append(
             Candidate(
                 passage=passage,
                 previous=previous,
                 following=following,
+                earlier=earlier,
                 headline=headline,
                 article_rank=article_rank[article_id],
                 bm25_rank=bm25_rank.get(passage.pid),
@@ -101,7 +103,7 @@ def candidates(index: CoverageIndex, question: ReadQuestion) -> tuple[list[Candi
         terms = frozenset().union(*(p.terms for p in passages))
         for i, passage in enumerate(sentences):
             add(passage, sentences[i - 1] if i > 0 else None, sentences[i + 1] if i + 1 < len(sentences) else None,
-                headline, terms)  # fmt: skip
+                headline, terms, _earlier(sentences, i))  # fmt: skip
     # ... and of other articles, the best BM25 sentences, each with its headline and neighbours (its "article",
     # for the article floor, is then that context: reading whole articles for them would cost more than it finds)
     others = [(pid, a) for pid, a, _ in sentence_hits[:SENTENCE_HITS] if a not in set(whole)]
@@ -117,6 +119,15 @@ def candidates(index: CoverageIndex, question: ReadQuestion) -> tuple[list[Candi
         context = [p for p in (title, before, sentence, after) if p is not None]
         add(sentence, before, after, title, frozenset().union(*(p.terms for p in context)))
     return found, headline_hits
+
+
+def _earlier(sentences: list[Passage], i: int) -> tuple[Passage, ...]:
+    """The sentences before the previous one that may name what sentence ``i`` calls "she" or "the company": the
+    two before it, and the article's lead."""
+    found = sentences[max(0, i - 3) : max(0, i - 1)]
+    if i - 3 > 0:
+        found = [sentences[0], *found]
+    return tuple(found)
 
 
 def _queries(plain: list[str], spelled: list[str], bridged: list[str]) -> list[list[str]]:

@@ -9,7 +9,8 @@ corrections, WordNet relatives; :mod:`bot.search.question`); it is supported *in
 neighbouring sentence does, at :data:`CONTEXT` of its closeness. A sentence is relevant only if
 
 - every name and number of the question, and every rare or key content word, is supported by the sentence, its
-  headline or a neighbouring sentence at :data:`~bot.search.question.SUPPORTED` closeness (synonyms and typos
+  headline or a neighbouring sentence (for a sentence that says "he" or "the company", also the lead and the
+  sentences just before) at :data:`~bot.search.question.SUPPORTED` closeness (synonyms and typos
   allowed, another name or number not: "India" is not supported by a sentence about China). A name held only by
   a neighbouring sentence counts unless the sentence opens with another name (:func:`opening_name`): "Amazon.com
   Inc. pitched ..." is about Amazon, whatever the sentence before it says of Microsoft;
@@ -172,11 +173,16 @@ def judge(
     article_all: Support,
     leans: bool = False,
     opener: frozenset[str] | Callable[[], frozenset[str]] = frozenset(),
+    earlier: Sequence[tuple[str, frozenset[str], Support]] = (),
 ) -> Relevance:
     """:func:`relevance` from supports already computed (the answerer caches them per passage): the sentence's
     ``terms`` and support, each context passage's (where, terms, support), the article's support, whether
     the sentence :func:`leans` on the one before it, and the :func:`opening_name` it starts with (or a function
-    that reads it: it is read only when a question's name is held by a neighbouring sentence alone)."""
+    that reads it: it is read only when a question's name is held by a neighbouring sentence alone).
+
+    ``earlier`` are the sentences further back (the article's lead, the two before the previous one): a sentence
+    that leans ("She said ...") may name its subject there, so they may hold its required words (not its share of
+    the question's weight); a sentence that does not lean gets nothing from them."""
     subject: list[bool] = []  # whether the sentence opens with another subject: read on first need
 
     def other() -> bool:
@@ -185,11 +191,12 @@ def judge(
             subject.append(bool(names) and not any(w.support(names)[0] > 0 for w in question.words))
         return subject[0]
 
+    around = [*near_all, *earlier] if leans else near_all
     absent = []
     for i, word in enumerate(question.words):  # first the cheap test that rules most candidates out
         if not word.required or mine_all[i][0] >= SUPPORTED:
             continue
-        held = [n for n in near_all if _may_hold(word, n[0], leans, other)]
+        held = [n for n in around if _may_hold(word, n[0], leans, other)]
         if all(n[2][i][0] < SUPPORTED for n in held) and not excused(question, word, [terms, *(n[1] for n in held)]):
             absent.append(word.word)
     if absent:
@@ -216,6 +223,12 @@ def judge(
             supports[word.word] = f"{word.labels[term]}, sentence"
         elif context > 0 and context_term is not None:
             supports[word.word] = f"{word.labels[context_term]}, {where}"
+        elif word.required and leans:
+            for place, _, support in earlier:
+                closeness, held_by = support[i]
+                if closeness >= SUPPORTED and held_by is not None:
+                    supports[word.word] = f"{word.labels[held_by]}, {place}"
+                    break
     return Relevance(
         own=min(1.0, own / total),
         local=min(1.0, local / total),

@@ -193,3 +193,55 @@ def test_an_abbreviation_or_a_run_together_name_is_held_by_its_words_whole() -> 
     answer = answer_question(index, "what was commbank's net profit for the year to june 30")
     assert answer.answered and answer.quotes[0].text.startswith("Australia's Commonwealth Bank reported")
     assert [q.article_id for q in answer.quotes] == ["bank"]
+
+
+def test_a_why_question_prefers_a_stated_reason_but_does_not_require_a_marker() -> None:
+    """A reason is often told without "because" ("Demand for newsprint has collapsed ..."): a why question is
+    answered by the sentences that hold it, a marked reason first; a changed name is still refused."""
+    index = coverage()
+    index.add_articles(
+        [
+            article(
+                "mill",
+                "Hartley mill to shut",
+                "The Hartley paper mill will shut in March. Demand for newsprint has collapsed as readers moved online.",
+            ),
+            article(
+                "plant",
+                "Ridgeway plant closes",
+                "The Ridgeway plant closed on Friday. It closed because orders dried up.",
+            ),
+        ]
+    )
+    answer = answer_question(index, "why is the hartley mill shutting")
+    assert answer.answered
+    assert "Demand for newsprint has collapsed as readers moved online." in [q.text for q in answer.quotes]
+    assert all(q.why is not None and q.why.answer_type is None for q in answer.quotes)  # no marked reason
+    marked = answer_question(index, "why did the ridgeway plant close")
+    assert marked.quotes[0].text.endswith("It closed because orders dried up.")
+    assert marked.quotes[0].why is not None and marked.quotes[0].why.answer_type == "reason"
+    assert not answer_question(index, "why is the ashford mill shutting").answered
+
+
+def test_a_sentence_that_says_she_is_held_by_the_name_further_back() -> None:
+    """ "She said ..." names its subject by a pronoun; the name may stand two or three sentences back (or in the
+    lead), not only in the sentence before. A sentence that does not lean on what comes before gets no such help."""
+    index = coverage()
+    index.add_articles(
+        [
+            article(
+                "board",
+                "Riverton board changes",
+                "Kowalski was named chair of the Riverton board on Monday. The board has nine members. "
+                "It meets monthly. She said the board would cut its budget by a third. "
+                "The board would cut its budget by a third, a member said.",
+            ),
+            *(article(f"other-{i}", f"Kowalski speaks {i}", f"Kowalski spoke at event {i}.") for i in range(3)),
+        ]
+    )
+    answer = answer_question(index, "what did kowalski say the board would cut")
+    assert answer.answered
+    said = next(q for q in answer.quotes if q.text == "She said the board would cut its budget by a third.")
+    assert said.why is not None and said.why.supports["kowalski"] == "kowalski, earlier sentence"
+    assert "The board would cut its budget by a third, a member said." not in [q.text for q in answer.quotes]
+    assert not answer_question(index, "what did novak say the board would cut").answered
