@@ -45,5 +45,7 @@ async def start_newsbot(fake: FakeDiscord, settings: Settings) -> NewsBot:
 
 
 async def stop_newsbot(fake: FakeDiscord, bot: NewsBot) -> None:
+    """Stop the bot; whatever the test did, newsbot must not have pinged anyone (the fake decides as Discord)."""
     await fake.stop_bot(bot)
     bot.service.close()
+    assert fake.pinging_messages() == [], "a message of newsbot pinged someone"

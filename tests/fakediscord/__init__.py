@@ -65,8 +65,13 @@ Behaviour worth knowing (it mirrors real Discord):
   ``ix.failed`` is true and ``await ix.callback()`` raises ``InteractionFailed``. It can be
   acknowledged only once (a second callback gets 400 / code 40060).
 * Whatever the bot sends is checked against Discord's limits (``limits``: content 2,000, embeds,
-  components, autocomplete choices, modals) and refused with 400 / code 50035 "Invalid Form Body" and
-  Discord's ``errors`` tree; an empty message gets 400 / code 50006.
+  components, attachments, ``allowed_mentions``, autocomplete choices, modals; ``command_limits``: the
+  application commands it registers) and refused with 400 / code 50035 "Invalid Form Body" and Discord's
+  ``errors`` tree; an empty message gets 400 / code 50006.
+* A bot's message pings whom Discord would ping (``mentions``: its content's mentions, filtered by its
+  ``allowed_mentions``; a reply pings the replied-to author unless told not to): the stored message carries
+  ``mentions``, ``mention_roles`` and ``mention_everyone``, and ``fake.pinging_messages()`` lists every message
+  of the bot that pinged anyone.
 * A message the bot posts in a guild channel needs its permissions there, computed as Discord does from its
   roles and the channel's overwrites (``fake.set_overwrite(channel, role_or_user, allow=..., deny=...)``): 403 /
   code 50001 without View Channel, 50013 without Send Messages or, for a message of embeds only, Embed Links.
@@ -81,6 +86,8 @@ The package, one layer a module (each class builds on the one before):
 * ``protocol``: Discord's wire vocabulary (callback/interaction types, flags, intents, error JSON).
 * ``limits``: what Discord refuses in a message, an autocomplete result or a modal (errors trees).
 * ``nonces``: the message nonce rule (``enforce_nonce``).
+* ``command_limits``: what Discord refuses in the application commands a bot registers.
+* ``mentions``: whom a bot's message pings.
 * ``records``: what the bot did (``RecordedRequest``, ``BotReply``, ``FakeInteraction``).
 * ``world``: the guild, its roles, channels, members and messages (``World``).
 * ``gateway``: the websocket session, DISPATCH, RESUME, users posting messages (``Gateway``).

@@ -12,8 +12,10 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
+from tests.fakediscord.command_limits import command_errors, commands_errors
 from tests.fakediscord.gateway import Gateway
 from tests.fakediscord.limits import message_errors
+from tests.fakediscord.mentions import Pings, pings_of
 from tests.fakediscord.nonces import NONCE_WINDOW, Nonces
 from tests.fakediscord.protocol import (
     API_PREFIX,
@@ -35,6 +37,9 @@ from tests.fakediscord.protocol import (
 )
 from tests.fakediscord.records import FakeInteraction, RecordedFile, RecordedRequest
 from tests.fakediscord.world import FakeChannel, discord
+
+# What the fake adds to a command it stores (never sent by a bot, so never checked as if it had been).
+_SERVER_FIELDS = frozenset({"id", "application_id", "version", "guild_id", "nsfw"})
 
 
 def _pattern_to_regex(pattern: str | re.Pattern[str]) -> re.Pattern[str]:
@@ -76,6 +81,7 @@ class Rest(Gateway):
         self._faults: list[_Fault] = []
         self._nonces = Nonces(self.clock)
         self.nonce_window = NONCE_WINDOW  # how long a nonce returns its message (``enforce_nonce``)
+        self.pings: list[tuple[int, Pings]] = []
 
     def _add_routes(self, app: web.Application) -> None:
         super()._add_routes(app)
@@ -351,6 +357,9 @@ class Rest(Gateway):
     async def _h_commands_put(self, request: web.Request) -> web.Response:
         scope = self._command_scope(request)
         payload = request[RECORD].json or []
+        errors = commands_errors(payload)
+        if errors:
+            raise invalid_form_body(errors)
         stored = []
         for item in payload:
             old = self._find_command(scope, str(item.get("name", "")), item.get("type", 1))
@@ -361,6 +370,9 @@ class Rest(Gateway):
     async def _h_command_post(self, request: web.Request) -> web.Response:
         scope = self._command_scope(request)
         item = request[RECORD].json or {}
+        errors = command_errors(item)
+        if errors:
+            raise invalid_form_body(errors)
         old = self._find_command(scope, str(item.get("name", "")), item.get("type", 1))
         command = self._normalise_command(scope, item, None if old is None else int(old["id"]))
         commands = [c for c in self._commands.get(scope, []) if c is not old]
@@ -380,7 +392,11 @@ class Rest(Gateway):
 
     async def _h_command_patch(self, request: web.Request) -> web.Response:
         scope, command = self._command_by_id(request)
-        updated = self._normalise_command(scope, {**command, **(request[RECORD].json or {})}, int(command["id"]))
+        merged = {**command, **(request[RECORD].json or {})}
+        errors = command_errors({k: v for k, v in merged.items() if k not in _SERVER_FIELDS})
+        if errors:
+            raise invalid_form_body(errors)
+        updated = self._normalise_command(scope, merged, int(command["id"]))
         self._commands[scope] = [updated if c is command else c for c in self._commands[scope]]
         return json_response(updated)
 
@@ -428,8 +444,8 @@ class Rest(Gateway):
                 )
         return result
 
-    def _validate_message(self, message: dict[str, Any]) -> None:
-        errors = message_errors(message)
+    def _validate_message(self, message: dict[str, Any], allowed_mentions: Any = None) -> None:
+        errors = message_errors(message, allowed_mentions)
         if errors:
             raise invalid_form_body(errors)
         if not (
@@ -511,9 +527,34 @@ class Rest(Gateway):
             }
             if interaction.source_message_id is not None:
                 message["interaction_metadata"]["interacted_message_id"] = str(interaction.source_message_id)
-        self._validate_message(message)
+        self._validate_message(message, body.get("allowed_mentions"))
+        referenced = message.get("referenced_message")
+        self._mark_pings(message, body, int(referenced["author"]["id"]) if referenced else None)
         self._messages[message_id] = message
         return message
+
+    def _mark_pings(self, message: dict[str, Any], body: dict[str, Any], replied_author: int | None = None) -> None:
+        """Fill ``mentions``, ``mention_roles`` and ``mention_everyone`` as Discord would (:mod:`mentions`), and
+        remember a message that pinged anyone (``pinging_messages``)."""
+        may_everyone = bool(self.permissions_of(self.bot_user) & discord.Permissions(mention_everyone=True).value)
+        found = pings_of(
+            message.get("content") or "",
+            body.get("allowed_mentions") if "allowed_mentions" in body else None,
+            known_users=self.users.keys(),
+            mentionable_roles={r.id for r in self.roles.values() if r.mentionable},
+            known_roles=self.roles.keys(),
+            may_mention_everyone=may_everyone and not self.is_dm(message["channel_id"]),
+            replied_author=replied_author,
+        )
+        message["mentions"] = [self.users[u].to_user() for u in found.users]
+        message["mention_roles"] = [str(r) for r in found.roles]
+        message["mention_everyone"] = found.everyone
+        if found:
+            self.pings.append((int(message["id"]), found))
+
+    def pinging_messages(self) -> list[tuple[int, Pings]]:
+        """Every message of the bot that pinged someone (its id and whom), whether it still stands or not."""
+        return list(self.pings)
 
     def _apply_edit(self, message: dict[str, Any], body: dict[str, Any], files: list[RecordedFile]) -> dict[str, Any]:
         updated = copy.deepcopy(message)
@@ -528,7 +569,9 @@ class Rest(Gateway):
             int(updated["channel_id"]), body, files, updated.get("attachments", [])
         )
         updated["edited_timestamp"] = now_iso()
-        self._validate_message(updated)
+        self._validate_message(updated, body.get("allowed_mentions"))
+        if "content" in body:
+            self._mark_pings(updated, body)
         self._messages[int(updated["id"])] = updated
         return updated
 

@@ -1,0 +1,73 @@
+"""Who a bot's message pings, decided as Discord decides it (the developer docs' "Allowed Mentions Object").
+
+Discord reads the mentions in a message's *content* (never in its embeds): ``<@id>`` / ``<@!id>`` users,
+``<@&id>`` roles, ``@everyone`` and ``@here``, unless a backslash escapes them. Which of them ping depends on the ``allowed_mentions`` the message
+was sent with:
+
+* none given: every kind is parsed (users; roles that are mentionable, or any role when the bot may mention
+  everyone; ``@everyone``/``@here`` when it may), and a reply pings the author of the message it answers;
+* given: only the kinds in ``parse``, plus the ``users`` and ``roles`` it lists by id, and the replied-to author
+  only with ``replied_user: true``.
+
+The result fills the message's ``mentions``, ``mention_roles`` and ``mention_everyone``, as on Discord, so a test
+can see that a message pinged no one (``fake.pinging_messages()``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Pings", "pings_of"]
+
+# A backslash before the mention makes it text; inside a code span it still counts (the fake errs towards a ping).
+_USER = re.compile(r"(?<!\\)<@!?(\d+)>")
+_ROLE = re.compile(r"(?<!\\)<@&(\d+)>")
+_EVERYONE = re.compile(r"(?<!\\)@(?:everyone|here)")
+
+
+@dataclass(frozen=True)
+class Pings:
+    """What one message pings: user ids, role ids, and whether everyone (or here)."""
+
+    users: tuple[int, ...] = ()
+    roles: tuple[int, ...] = ()
+    everyone: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.users or self.roles or self.everyone)
+
+
+def pings_of(
+    content: str,
+    allowed: dict[str, Any] | None,
+    *,
+    known_users: Collection[int],
+    mentionable_roles: Collection[int],
+    known_roles: Collection[int],
+    may_mention_everyone: bool,
+    replied_author: int | None = None,
+) -> Pings:
+    """The pings of a message with ``content`` sent with ``allowed`` (None: no ``allowed_mentions`` at all)."""
+    parse = {"users", "roles", "everyone"} if allowed is None else set(allowed.get("parse") or [])
+    listed_users = set() if allowed is None else {int(u) for u in allowed.get("users") or []}
+    listed_roles = set() if allowed is None else {int(r) for r in allowed.get("roles") or []}
+    users: list[int] = []
+    for raw in _USER.findall(content):
+        user = int(raw)
+        if user in known_users and ("users" in parse or user in listed_users) and user not in users:
+            users.append(user)
+    replied = allowed is None or bool(allowed.get("replied_user"))
+    if replied_author is not None and replied and replied_author not in users:
+        users.append(replied_author)
+    roles: list[int] = []
+    for raw in _ROLE.findall(content):
+        role = int(raw)
+        wanted = "roles" in parse or role in listed_roles
+        permitted = role in mentionable_roles or may_mention_everyone
+        if role in known_roles and wanted and permitted and role not in roles:
+            roles.append(role)
+    everyone = "everyone" in parse and may_mention_everyone and bool(_EVERYONE.search(content))
+    return Pings(tuple(users), tuple(roles), everyone)
