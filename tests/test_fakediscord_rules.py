@@ -483,3 +483,28 @@ async def test_history_needs_read_message_history(fake: FakeDiscord, http: aioht
     fake.set_overwrite(news, fake.bot_role, deny=discord.Permissions(view_channel=True))
     async with http.get(path) as response:
         assert (response.status, await response.json()) == (403, {"message": "Missing Access", "code": 50001})
+
+
+@pytest.mark.asyncio
+async def test_a_limited_channel_answers_with_its_bucket_and_429_past_it(
+    fake: FakeDiscord, clock: Clock, http: aiohttp.ClientSession
+) -> None:
+    """``fake.limit_channel``: every post's answer carries the bucket's headers; one past the limit gets 429 with
+    ``retry_after`` and is not made; after the window, posts go through again. Other channels are not limited."""
+    news = fake.channels[fake.other_channel_id]
+    fake.limit_channel(news.id, limit=2, per=5.0)
+    path = f"/api/v10/channels/{news.id}/messages"
+    seen = []
+    for n in range(3):
+        async with http.post(path, json={"content": f"post {n}"}) as response:
+            body = await response.json()
+            seen.append((response.status, response.headers.get("X-RateLimit-Remaining"), body.get("retry_after")))
+            assert response.headers["X-RateLimit-Bucket"] == f"channel-messages-{news.id}"
+        clock.now += 1.0
+    assert seen == [(200, "1", None), (200, "0", None), (429, "0", 3.0)]
+    assert [m["content"] for m in fake.messages_in(news.id)] == ["post 0", "post 1"]
+    clock.now += 3.0  # the window (opened by the first post) is over
+    assert (await post(http, f"/channels/{news.id}/messages", {"content": "post 3"}))[0] == 200
+    for _ in range(3):
+        assert (await send(fake, http, {"content": "elsewhere"}))[0] == 200
+    assert fake.channel_limits.refused == [news.id]

@@ -374,3 +374,28 @@ async def test_a_moderator_changes_an_alert_and_turns_it_off(fake: FakeDiscord, 
         assert fake.bot_messages_in(news.id) == []
     finally:
         await stop_newsbot(fake, bot)
+
+
+@async_test
+async def test_the_posts_keep_to_the_channels_rate_limit_headers(
+    fake: FakeDiscord, clean_env: Path, site: Site
+) -> None:
+    """The channel takes two posts a second, and says so in every answer's headers: the third alert waits for the
+    window to reset instead of going past it (no 429 is ever answered), and each article is posted once."""
+    bot = await start(fake, settings_for(clean_env, feed_poll_minutes=60))
+    try:
+        news = fake.channels[fake.other_channel_id]
+        fake.limit_channel(news.id, limit=2, per=1.0)
+        url = publish_first_edition(site)
+        await (await fake.slash("feeds add", {"url": url, "outlet": OUTLET, "channel": news})).followup(timeout=15)
+        cog = cog_of(bot)
+        await cog.everywhere.poll(policy=fetch_policy(bot.settings), every_server=True)
+        assert await cog.alerts.collect() == 3
+        await asyncio.wait_for(cog.alerts.queue.join(), 15)
+        assert [m["embeds"] for m in fake.bot_messages_in(news.id)] == [
+            [post(site, path, title)] for path, title in POSTS
+        ]
+        requests = fake.requests_to("POST", f"/channels/{news.id}/messages")
+        assert [r.status for r in requests] == [200, 200, 200] and fake.channel_limits.refused == []
+    finally:
+        await stop_newsbot(fake, bot)

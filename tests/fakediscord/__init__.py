@@ -79,6 +79,8 @@ Behaviour worth knowing (it mirrors real Discord):
   ``fake.nonce_window`` seconds of ``clock`` (Discord's "past few minutes"; 180 by default) instead of creating
   another; a nonce longer than 25 characters gets 400 / 50035, one of a message deleted since 404 / 10008
   (``nonces``). A channel's history is 403 / 50001 without View Channel and empty without Read Message History.
+* ``fake.limit_channel(channel_id, limit=5, per=5.0)`` rate limits the bot's posts in a channel as Discord does:
+  the bucket's ``X-RateLimit-*`` headers on every answer, 429 with ``retry_after`` past the limit (``ratelimits``).
 * A route the fake does not know answers 404 and is listed in ``fake.unhandled_requests``.
 
 The package, one layer a module (each class builds on the one before):
@@ -88,6 +90,7 @@ The package, one layer a module (each class builds on the one before):
 * ``nonces``: the message nonce rule (``enforce_nonce``).
 * ``command_limits``: what Discord refuses in the application commands a bot registers.
 * ``mentions``: whom a bot's message pings.
+* ``ratelimits``: a channel's rate limit on posts, opt-in.
 * ``records``: what the bot did (``RecordedRequest``, ``BotReply``, ``FakeInteraction``).
 * ``world``: the guild, its roles, channels, members and messages (``World``).
 * ``gateway``: the websocket session, DISPATCH, RESUME, users posting messages (``Gateway``).

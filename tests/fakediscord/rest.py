@@ -35,6 +35,7 @@ from tests.fakediscord.protocol import (
     json_response,
     now_iso,
 )
+from tests.fakediscord.ratelimits import ChannelLimits
 from tests.fakediscord.records import FakeInteraction, RecordedFile, RecordedRequest
 from tests.fakediscord.world import FakeChannel, discord
 
@@ -82,6 +83,7 @@ class Rest(Gateway):
         self._nonces = Nonces(self.clock)
         self.nonce_window = NONCE_WINDOW  # how long a nonce returns its message (``enforce_nonce``)
         self.pings: list[tuple[int, Pings]] = []
+        self.channel_limits = ChannelLimits(self.clock)
 
     def _add_routes(self, app: web.Application) -> None:
         super()._add_routes(app)
@@ -602,16 +604,25 @@ class Rest(Gateway):
         channel = self._channel(request)
         record: RecordedRequest = request[RECORD]
         body = record.json if isinstance(record.json, dict) else {}
+        headers, retry_after = self.channel_limits.take(channel.id)
+        if retry_after is not None:
+            limited = {"message": "You are being rate limited.", "retry_after": retry_after, "global": False}
+            return json_response(limited, 429, headers)
         if channel.type != DM_CHANNEL:
             self._check_may_post(channel, body)
         self._nonces.check(body)
         earlier = self._nonces.earlier(self.bot_id, body, self.nonce_window, self._deleted)
         if earlier is not None:  # a retry: Discord returns the message the nonce created, and creates none
-            return json_response(self._messages[earlier])
+            return json_response(self._messages[earlier], headers=headers)
         message = self._new_bot_message(channel.id, body, record.files)
         self._nonces.remember(self.bot_id, body, int(message["id"]))
         await self._echo("MESSAGE_CREATE", message)
-        return json_response(message)
+        return json_response(message, headers=headers)
+
+    def limit_channel(self, channel_id: int, *, limit: int = 5, per: float = 5.0) -> None:
+        """Rate limit the bot's posts in ``channel_id`` as Discord does: ``limit`` a ``per`` seconds, with the
+        bucket's headers on every answer (``ratelimits``)."""
+        self.channel_limits.limit(channel_id, limit, per)
 
     def _check_may_post(self, channel: FakeChannel, body: dict[str, Any]) -> None:
         """Discord refuses a bot's message in a channel it cannot see (50001), cannot send in, or, for a message
