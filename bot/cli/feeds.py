@@ -27,7 +27,13 @@ from bot.cli.common import (
 )
 from bot.core.config import Settings
 from bot.core.errors import InvalidInput
-from bot.present.alerts import alert_json, render_alert_changed, render_alert_off, render_alert_set
+from bot.present.alerts import (
+    alert_json,
+    alert_post_json,
+    render_alert_changed,
+    render_alert_off,
+    render_alert_set,
+)
 from bot.present.feeds import render_feed_list, render_feed_log, render_poll, render_subscribed, render_unsubscribed
 from bot.present.style import PLAIN
 
@@ -190,18 +196,28 @@ def list_(as_json: bool, server: str | None, data_dir: Path | None) -> None:
 @server_option
 @data_dir_option
 def log_(feed: str, limit: int, as_json: bool, server: str | None, data_dir: Path | None) -> None:
-    """What became of the feed's entries, newest first: added, skipped or failed, and why.
+    """What became of the feed's entries, newest first: added, skipped or failed, and why; and what its alert did
+    with each article (posted in which channel, or why not).
 
     Example:
 
         newsbot feeds log 3
     """
     _, subscriptions = _open(data_dir, server)
-    entries = subscriptions.log(feed, limit)
+    record = subscriptions.get(feed)
+    entries = subscriptions.log(record.id, limit)
+    posts: dict[str, list[tuple[str, int, str, int | None, str]]] = {}
+    for post in subscriptions.service.alert_posts(record.id):
+        posts.setdefault(post[0], []).append(post)
     if as_json:
-        echo_json([e.to_json() for e in entries])
+        echo_json(
+            [
+                {**e.to_json(), "alerts": [alert_post_json(p) for p in posts.get(e.article_id or "", [])]}
+                for e in entries
+            ]
+        )
         return
-    for line in render_feed_log(entries):
+    for line in render_feed_log(entries, posts):
         click.echo(line)
 
 

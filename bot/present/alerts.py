@@ -15,7 +15,9 @@ from bot.present.style import Style, link_target
 __all__ = [
     "AlertPost",
     "alert_json",
+    "alert_post_json",
     "describe_alert",
+    "describe_alert_post",
     "render_alert_changed",
     "render_alert_lines",
     "render_alert_off",
@@ -75,6 +77,18 @@ def describe_alert(alert: FeedAlert, style: Style, where: str) -> str:
     return f"posts its new articles in {where}{topic}"
 
 
+def describe_alert_post(channel_id: int, status: str, message_id: int | None, detail: str) -> str:
+    """What became of an article's alert post, for a feed's log in a terminal."""
+    where = f"the Discord channel {channel_id}"
+    if status == "posted":
+        return f"alert: posted in {where} (message {message_id})"
+    if status == "off-topic":
+        return f"alert: not posted in {where}: not on the alert's topic"
+    if status == "claimed":
+        return f"alert: being posted in {where}"
+    return f"alert: not posted in {where}: {detail}"
+
+
 def render_alert_lines(alerts: Sequence[FeedAlert], style: Style, where: Callable[[int], str]) -> list[str]:
     """One line an alert, for a listing of the feeds: which feed posts where (``where`` names a channel id, in our
     own words), and on what topic."""
@@ -98,3 +112,9 @@ def alert_json(alert: FeedAlert | None) -> dict[str, Any] | None:
         "added_at": alert.added_at,
         "added_by": alert.added_by,
     }
+
+
+def alert_post_json(post: tuple[str, int, str, int | None, str]) -> dict[str, Any]:
+    """An article's alert post as ``feeds log --json`` gives it."""
+    _, channel_id, status, message_id, detail = post
+    return {"channel_id": channel_id, "status": status, "message_id": message_id, "detail": detail}

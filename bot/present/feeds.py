@@ -11,9 +11,11 @@ from collections.abc import Mapping, Sequence
 from bot.core.alerts import FeedAlert
 from bot.core.models import FeedLogEntry, FeedRecord, PollReport
 from bot.core.shorten import clip
-from bot.present.alerts import describe_alert
+from bot.present.alerts import describe_alert, describe_alert_post
 from bot.present.listings import CHOICE_CHARS, fit_lines
 from bot.present.style import PLAIN, Style
+
+AlertPostRow = tuple[str, int, str, int | None, str]  # article id, channel, status, message id, detail
 
 __all__ = [
     "NO_FEEDS",
@@ -113,11 +115,19 @@ def describe_entry(entry: FeedLogEntry) -> str:
     return PLAIN.escape(f"{entry.status:<7} feed {entry.feed_id}{article}: {title}: {entry.reason}")
 
 
-def render_feed_log(entries: Sequence[FeedLogEntry]) -> list[str]:
-    """A feed's log for a terminal, newest first: when, then what became of the entry."""
+def render_feed_log(
+    entries: Sequence[FeedLogEntry], posts: Mapping[str, Sequence[AlertPostRow]] | None = None
+) -> list[str]:
+    """A feed's log for a terminal, newest first: when, then what became of the entry, and under an article its
+    alert posts (``posts``, by article id: what the feed's alert did with it)."""
     if not entries:
         return ["Nothing yet: the feed has not been polled (newsbot feeds poll)."]
-    return [f"{PLAIN.escape(entry.at)}  {describe_entry(entry)}" for entry in entries]
+    lines = []
+    for entry in entries:
+        lines.append(f"{PLAIN.escape(entry.at)}  {describe_entry(entry)}")
+        for _, channel, status, message, detail in (posts or {}).get(entry.article_id or "", ()):
+            lines.append(f"{'':<22}{PLAIN.escape(describe_alert_post(channel, status, message, detail))}")
+    return lines
 
 
 def render_poll(report: PollReport) -> list[str]:

@@ -287,8 +287,22 @@ def test_the_command_line_sets_an_alert_and_what_it_polls_waits_for_the_bot(
             (77, "harbour lighthouse", "Ferry timetable changes at Inish Mor"),
         ]  # the bot judges the topic and posts at its next round
         assert [service.alert_matches(p) for p in pending] == [True, False, False]
+        dispatcher = AlertDispatcher(service, Recorder())
+        assert asyncio.run(dispatcher.collect()) == 1
+        asyncio.run(dispatcher.deliver(dispatcher.queue.get_nowait()))
     finally:
         service.close()
+    # What the alert did with each article, under the article's line of the feed's log (newest first).
+    log = newsbot("log", "1").stdout.splitlines()
+    assert [line for line in log if line.startswith(" ")] == [
+        f"{'':<22}alert: not posted in the Discord channel 77: not on the alert's topic",
+        f"{'':<22}alert: not posted in the Discord channel 77: not on the alert's topic",
+        f"{'':<22}alert: posted in the Discord channel 77 (message 1001)",
+    ]
+    assert log[-2].endswith(": Port Elspeth approves lighthouse: fetched and extracted the page")
+    assert [entry["alerts"] for entry in json.loads(newsbot("log", "1", "--json").stdout)][-1] == [
+        {"channel_id": 77, "status": "posted", "message_id": 1001, "detail": ""}
+    ]
 
 
 def test_the_command_line_changes_an_alert_and_turns_it_off(

@@ -623,7 +623,8 @@ def test_the_command_line_subscribes_polls_logs_and_removes(
         ("Lighthouse approved", "skipped"),
         ("Tidal power trial begins", "added"),
     ]
-    assert set(entries[0]) == {"feed_id", "entry_key", "url", "title", "status", "article_id", "reason", "at"}
+    assert set(entries[0]) == {"feed_id", "entry_key", "url", "title", "status", "article_id", "reason", "at", "alerts"}
+    assert {str(e["alerts"]) for e in entries} == {"[]"}  # no alert, no post
     text_log = newsbot("log", "1", "--limit", "1")
     assert text_log.stdout.rstrip().endswith(
         "skipped feed 1 " + entries[0]["article_id"] + ": Library reopens (syndicated): " + entries[0]["reason"]
