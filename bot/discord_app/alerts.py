@@ -4,7 +4,7 @@ through, and the permission check made when an alert is set and again before eve
 The bot's permissions in a channel are discord.py's ``channel.permissions_for(me)``: computed from its roles and the
 channel's overwrites, from the bot's own copy of the server. A post needs View Channel, Send Messages (Send
 Messages in Threads in a thread) and Embed Links. Posts never ping (mentions disabled, text escaped) and go out one
-at a time (the dispatcher's queue); discord.py waits out any 429 Discord answers.
+at a time (the dispatcher's queue); discord.py keeps to the channel's rate limit headers and waits out any 429.
 
 Every post request carries the post's nonce with ``enforce_nonce`` (discord.py sets it with a nonce): "If another
 message was created by the same author with the same nonce, that message will be returned and no new message will
@@ -100,7 +100,8 @@ class ChannelSink:
     ) -> int | None:
         """The message an earlier attempt (first sent at ``since``, Unix seconds) posted, if the channel holds
         it: the bot's own, with this embed's headline and link. AlertUndeliverable when it cannot be known."""
-        ago = f"{(time.time() - since) / 60:.0f} minutes ago"
+        elapsed = time.time() - since
+        ago = f"{elapsed:.0f} seconds ago" if elapsed < 120 else f"{elapsed / 60:.0f} minutes ago"
         if not channel.permissions_for(me).read_message_history:
             raise AlertUndeliverable(
                 f"an attempt at this post was made {ago}, and the bot lacks Read Message History in #{channel.name} "
