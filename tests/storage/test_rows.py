@@ -93,6 +93,47 @@ def test_the_duplicate_rule_holds_within_a_coverage_only(store: AnyStore) -> Non
     assert store.add_many(0, [same_id], actor="t", skip_existing_ids=True) == []
 
 
+def test_a_batch_meets_the_duplicate_rule_as_one_add_after_another(store: AnyStore) -> None:
+    """A batch is checked against the stored articles and against its own earlier articles, and the first offender
+    is refused naming the same article as adding the batch one article at a time would (the stored copy first,
+    else the batch's earlier copy); nothing of a refused batch is stored."""
+    text = "The harbour board voted on Monday to close the old bridge to all traffic until the end of the year."
+    other = (
+        "A fresh report from the river authority says the new weir on the lower river will be finished two years early."
+    )
+    stored = store.add(0, make("Stored", text, "https://example.com/stored"), actor="t")
+    logged, count = len(store.changes(limit=1000)), store.count()
+    cases = [
+        ([make("B1", "One.", "https://example.com/b"), make("B2", "Two.", "https://EXAMPLE.com/b")], "B1", "URL"),
+        ([make("B1", other, "https://example.com/1"), make("B2", other, "https://example.com/2", source="test wire")],
+         "B1", "the same text"),
+        ([make("B1", "One.", "https://example.com/1"), make("B2", text, "https://example.com/2")], "Stored",
+         "the same text"),
+        ([make("B1", "One.", "https://example.com/1"), make("B1", "One.", "https://example.com/1")], "B1", "already"),
+        ([make("B1", "One.", "https://example.com/stored")], "Stored", "URL"),
+    ]  # fmt: skip
+    for batch, named, rule in cases:
+        with pytest.raises(DuplicateArticle, match=rule) as refused:
+            store.add_many(0, batch, actor="t")
+        expected = stored if named == "Stored" else store.add_many(0, batch[:1], actor="x", action="add")[0]
+        assert refused.value.existing_id == expected.id and f"{expected.id} ({named!r}" in str(refused.value)
+        if named != "Stored":
+            store.remove(0, expected.id, actor="x")
+            logged += 2
+        assert store.count() == count and len(store.changes(limit=1000)) == logged  # the refused batch: nothing
+    syndicated = [make("B1", other, "https://example.com/1"), make("B2", other, "https://o.example/2", source="AP")]
+    assert [a.title for a in store.add_many(0, syndicated, actor="t")] == ["B1", "B2"]  # another outlet: a copy
+    same_text = [make("C1", text, "https://example.com/c1"), make("C2", text, "https://example.com/c2")]
+    assert len(store.add_many(0, same_text, actor="t", allow_same_text=True)) == 2
+    again = [make("D1", "One.", "https://example.com/d1"), make("D1", "One.", "https://example.com/d1")]
+    assert [a.title for a in store.add_many(0, [*again, again[0]], actor="t", skip_existing_ids=True)] == ["D1"]
+    own = store.add_many(GUILD, [make("G1", "Own.", "https://example.com/g1")], actor="t", guild_id=GUILD)
+    assert store.overrides(GUILD, [own[0].id]) == {own[0].id: store.version()}  # the server's own, from its add
+    with pytest.raises(DuplicateArticle, match=f"URL is already stored as {stored.id}"):  # the default collection's
+        store.add_many(GUILD, [make("G2", "Own.", "https://example.com/stored")], actor="t", guild_id=GUILD)
+    assert [(c.action, c.title) for c in store.changes(limit=3)] == [("add", "G1"), ("add", "D1"), ("add", "C2")]
+
+
 def test_a_batch_is_stored_with_its_meta_in_one_transaction(store: AnyStore) -> None:
     batch = [make(f"Story {i}", f"Text number {i}.", f"https://example.com/{i}") for i in range(1200)]
     stored = store.add_many(0, batch, actor="seed", action="seed", meta={"corpus_fingerprint": "abc"})
