@@ -264,7 +264,7 @@ def _name_terms(word: str) -> tuple[str, ...]:
     base = re.split(r"[.'’]", word.casefold())[0]
     if len(base) <= 3 or word.endswith("."):
         return ()
-    if proper_noun(base) or only_proper(base) or not lemmas(base):
+    if not lemmas(base) or proper_noun(base) or only_proper(base):  # the cheapest verdict first (all are pure)
         return tuple(tokenize(base))
     return ()
 
