@@ -86,7 +86,8 @@ def scores(index: BM25Index, kern: Any, query: Sequence[str]) -> F64:
     else:  # the bulk arrays as they are (the common case: no bounds, no copies)
         indptr, rows, tfs, idf = index._indptr, index._prow, index._ptf, stats.idf
         term_ids = np.array(terms, dtype=np.int64)
-    score: F64 = kern.scores_terms(index._n_rows, indptr, rows, tfs, term_ids, idf, index._k1 + 1, stats.norm)
+    k1p1, table, lengths = index._k1 + 1, stats.length_norm, stats.lengths
+    score: F64 = kern.scores_terms(index._n_rows, indptr, rows, tfs, term_ids, idf, k1p1, table, lengths)
     return score
 
 
@@ -102,7 +103,8 @@ def top_k(index: BM25Index, kern: Any, query: Sequence[str], k: int) -> list[tup
     if scratch is None or len(scratch) < index._n_rows:
         scratch = np.full(len(index._ids.buf), np.nan, dtype=np.float64)
     best, values = kern.top_k_terms(
-        indptr, rows, tfs, term_ids, idf, bound_tf, bound_dl, index._dl.buf, stats.norm, index._k1, index._b,
+        indptr, rows, tfs, term_ids, idf, bound_tf, bound_dl, index._dl.buf, stats.length_norm, stats.lengths,
+        index._k1, index._b,
         index.avgdl, index._alive.buf, index._n_dead > 0, k, scratch, index.seed_sample, index.seed_per_row,
     )  # fmt: skip
     index._scratch = scratch

@@ -38,7 +38,7 @@ def contributions(index: BM25Index, t: int, stats: Stats) -> list[tuple[I32, F64
         cache[t] = parts  # most recently used now
         return parts
     idf_t = stats.idf[t]
-    norm = stats.norm
+    norm = stats.norm()
     assert norm is not None  # a present term implies a token
     k1p1 = index._k1 + 1
     parts = []

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
-from bot.search.bm25_arrays import F64, I64
+from bot.search.bm25_arrays import F64, I64, UInt
 
 __all__ = ["Stats", "compute_stats", "live_order", "log_half_table"]
 
@@ -42,23 +42,34 @@ def log_half_table(upto: int) -> F64:
 class Stats:
     """Everything a query needs that depends on the corpus as a whole; valid for one index version."""
 
-    __slots__ = ("version", "idf", "average_idf", "norm", "live_rows", "dead_rows")
+    __slots__ = ("version", "idf", "average_idf", "length_norm", "lengths", "live_rows", "dead_rows", "_norm")
 
     def __init__(
         self,
         version: int,
         idf: F64,
         average_idf: float,
-        norm: F64 | None,
+        length_norm: F64 | None,
+        lengths: UInt,
         live_rows: I64 | None,
         dead_rows: I64 | None,
     ) -> None:
         self.version = version
         self.idf = idf  # per term id, floored; 0.0 for terms no present document contains
         self.average_idf = average_idf
-        self.norm = norm  # per row: k1 * (1 - b + b * dl / avgdl); None when no document has a token
+        # k1 * (1 - b + b * n / avgdl) for every length n up to the longest row's; None when no row has a token
+        self.length_norm = length_norm
+        self.lengths = lengths  # per row, its length (uint16, or uint32 if a row is longer): length_norm's index
         self.live_rows = live_rows  # None when there are no tombstones (rows == present documents)
         self.dead_rows = dead_rows
+        self._norm: F64 | None = None
+
+    def norm(self) -> F64 | None:
+        """The normaliser per row (the numpy code's; computed on first use): ``length_norm[lengths]``, the same
+        doubles as computing it row by row, since each is the same operations on the same length."""
+        if self._norm is None and self.length_norm is not None:
+            self._norm = self.length_norm[self.lengths]
+        return self._norm
 
 
 def live_order(df: I64, key: I64, order: I64 | None, changed: set[int]) -> I64:
@@ -112,13 +123,15 @@ def compute_stats(
             idf_sum = float(np.cumsum(raw)[-1])  # sequential, in dict order, like rank-bm25's loop
             average_idf = idf_sum / len(terms)
             idf[terms] = np.where(raw < 0, epsilon * average_idf, raw)
-    norm = None
+    length_norm = None
+    longest = int(dl.max()) if len(dl) else 0
+    lengths: UInt = dl.astype(np.uint16) if longest <= np.iinfo(np.uint16).max else dl.astype(np.uint32)
     if total_tokens:
         avgdl = total_tokens / n_docs
-        # rank-bm25: k1 * (1 - b + b * doc_len / avgdl), same operations in the same order
-        norm = k1 * ((1 - b) + (b * dl.astype(np.float64)) / avgdl)
+        # rank-bm25: k1 * (1 - b + b * doc_len / avgdl), same operations in the same order, for every length
+        length_norm = k1 * ((1 - b) + (b * np.arange(longest + 1, dtype=np.float64)) / avgdl)
     live_rows = dead_rows = None
     if n_dead:
         live_rows = np.flatnonzero(alive)
         dead_rows = np.flatnonzero(~alive)
-    return Stats(version, idf, average_idf, norm, live_rows, dead_rows)
+    return Stats(version, idf, average_idf, length_norm, lengths, live_rows, dead_rows)

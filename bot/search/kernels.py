@@ -54,10 +54,11 @@ def _warm(found: Any) -> None:
     import numpy as np
 
     indptr, rows, tfs = np.array([0, 2]), np.array([0, 1], dtype=np.int32), np.ones(2, dtype=np.uint8)
-    terms, idf, norm, dl = np.zeros(1, np.int64), np.ones(1), np.ones(2), np.ones(2, dtype=np.int32)
-    found.top_k_terms(indptr, rows, tfs, terms, idf, np.full(1, -1), np.full(1, -1), dl, norm, 1.5, 0.75, 1.0,
-                      np.ones(2, dtype=np.bool_), False, 1, np.full(2, np.nan), 64, 256)  # fmt: skip
-    found.scores_terms(2, indptr, rows, tfs, terms, idf, 2.5, norm)
+    terms, idf, table, dl = np.zeros(1, np.int64), np.ones(1), np.ones(2), np.ones(2, dtype=np.int32)
+    for lengths in (np.ones(2, np.uint16), np.ones(2, np.uint32)):  # uint32 when a passage has 65,536+ tokens
+        found.top_k_terms(indptr, rows, tfs, terms, idf, np.full(1, -1), np.full(1, -1), dl, table, lengths, 1.5,
+                          0.75, 1.0, np.ones(2, dtype=np.bool_), False, 1, np.full(2, np.nan), 64, 256)  # fmt: skip
+        found.scores_terms(2, indptr, rows, tfs, terms, idf, 2.5, table, lengths)
     found.term_bounds(rows, tfs, 0, 2, dl)
     n_pairs, counts, distinct = found.count_terms(np.array([0, 0], dtype=np.int32), np.array([2]), 1)
     fstart = np.array([0, 1])

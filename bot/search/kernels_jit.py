@@ -1,6 +1,11 @@
 """The compiled loops of :mod:`bot.search.kernels`, at module level (see that module for what they do and why
 they are exact). Imported only by :func:`bot.search.kernels.kernels`, since importing numba costs about a second.
 
+A passage's length normaliser ``k1 * (1 - b + b * dl / avgdl)`` is read as ``table[dls[d]]``: the value for its
+length from a table over the lengths, the length from a 2-byte copy of the lengths (4 bytes if a passage has
+65,536 tokens or more): a quarter of the memory a query touches per passage that a float64 per passage took, the
+same double either way. Queries run mostly with caches emptied by everything else the process does.
+
 Why module level: numba's on-disk cache (``cache=True``) keys a function on its closure cells too, and the
 cells of a kernel defined inside another function hold the dispatchers of the kernels it calls, whose pickle
 differs in every process, so such kernels were compiled again (about 7 s of CPU) in every new process. Globals
@@ -77,7 +82,9 @@ def push(heap_s, heap_r, size, s, d):
 
 
 @jit
-def top_k_maxscore(rows, tfs, starts, ends, idfs, ubs, mults, qpos, norm, k1p1, alive, check_alive, k, margin, thr):
+def top_k_maxscore(
+    rows, tfs, starts, ends, idfs, ubs, mults, qpos, table, dls, k1p1, alive, check_alive, k, margin, thr
+):
     """The k best rows (unordered; best = higher score, then lower row) and their exact scores: MaxScore.
 
     Term j's postings are ``rows[starts[j]:ends[j]]`` (ascending) with their tfs; ``qpos`` gives, for each
@@ -126,7 +133,7 @@ def top_k_maxscore(rows, tfs, starts, ends, idfs, ubs, mults, qpos, norm, k1p1, 
             c_ = cur[j]
             if c_ < ends[j] and rows[c_] == d:
                 tf = np.float64(tfs[c_])
-                c = idfs[j] * (tf * k1p1 / (tf + norm[d]))
+                c = idfs[j] * (tf * k1p1 / (tf + table[dls[d]]))
                 contrib[j] = c
                 present[j] = True
                 cur[j] = c_ + 1
@@ -143,7 +150,7 @@ def top_k_maxscore(rows, tfs, starts, ends, idfs, ubs, mults, qpos, norm, k1p1, 
                 cur[j] = p
                 if p < ends[j] and rows[p] == d:
                     tf = np.float64(tfs[p])
-                    c = idfs[j] * (tf * k1p1 / (tf + norm[d]))
+                    c = idfs[j] * (tf * k1p1 / (tf + table[dls[d]]))
                     contrib[j] = c
                     present[j] = True
                     bound += c * mults[j] - ubs[j]
@@ -167,7 +174,7 @@ def top_k_maxscore(rows, tfs, starts, ends, idfs, ubs, mults, qpos, norm, k1p1, 
 
 
 @jit
-def top_k_exhaustive(rows, tfs, starts, ends, idfs, qpos, norm, k1p1, alive, check_alive, k, thr, scratch):
+def top_k_exhaustive(rows, tfs, starts, ends, idfs, qpos, table, dls, k1p1, alive, check_alive, k, thr, scratch):
     """top_k_maxscore's result by scoring every posting: each token's contributions added to ``scratch``
     (NaN where nothing has landed yet; such a row starts from 0.0, as in rank-bm25) token after token in
     query order, then a heap over the rows touched, skipping those below ``thr``; ``scratch`` is left NaN.
@@ -183,7 +190,7 @@ def top_k_exhaustive(rows, tfs, starts, ends, idfs, qpos, norm, k1p1, alive, che
         for i in range(starts[j], ends[j]):
             r = rows[i]
             tf = np.float64(tfs[i])
-            c = w * (tf * k1p1 / (tf + norm[r]))
+            c = w * (tf * k1p1 / (tf + table[dls[r]]))
             s = scratch[r]
             if s != s:
                 scratch[r] = 0.0 + c
@@ -220,7 +227,7 @@ def term_bounds(rows, tfs, lo, hi, dl):
 
 
 @jit
-def seed_threshold(rows, tfs, starts, ends, idfs, ubs, qpos, norm, k1p1, alive, check_alive, k, sample):
+def seed_threshold(rows, tfs, starts, ends, idfs, ubs, qpos, table, dls, k1p1, alive, check_alive, k, sample):
     """A lower bound of the final k-th best score, from the exact scores of at most ``sample`` rows: those
     of the terms with the largest bounds (usually the rarest) first, evenly spaced within a long list, until
     enough rows are scored. They are real rows, so the k-th best of them can only be beaten, and MaxScore
@@ -253,7 +260,7 @@ def seed_threshold(rows, tfs, starts, ends, idfs, ubs, qpos, norm, k1p1, alive, 
                 present[j] = p < ends[j] and rows[p] == d
                 if present[j]:
                     tf = np.float64(tfs[p])
-                    contrib[j] = idfs[j] * (tf * k1p1 / (tf + norm[d]))
+                    contrib[j] = idfs[j] * (tf * k1p1 / (tf + table[dls[d]]))
             s = 0.0
             for p in range(qpos.shape[0]):
                 j = qpos[p]
@@ -285,7 +292,8 @@ def top_k_terms(
     bound_tf,
     bound_dl,
     dl,
-    norm,
+    table,
+    dls,
     k1,
     b,
     avgdl,
@@ -341,7 +349,7 @@ def top_k_terms(
     for j in range(m):
         postings += ends[j] - starts[j]
     seeds = min(sample, max(4 * k, postings // per_row))
-    thr = seed_threshold(rows, tfs, starts, ends, idfs, ubs, local, norm, k1p1, alive, check_alive, k, seeds)
+    thr = seed_threshold(rows, tfs, starts, ends, idfs, ubs, local, table, dls, k1p1, alive, check_alive, k, seeds)
     # The postings MaxScore would walk from the start (those of terms it cannot skip): when that is most of
     # them, walking them all with no per-row bookkeeping is faster.
     by_bound = np.argsort(ubs)
@@ -357,15 +365,15 @@ def top_k_terms(
     if 5 * walked > everything:
         # thr - margin: a row scoring exactly thr may still tie its way in
         return top_k_exhaustive(
-            rows, tfs, starts, ends, idfs, local, norm, k1p1, alive, check_alive, k, thr - margin, scratch
+            rows, tfs, starts, ends, idfs, local, table, dls, k1p1, alive, check_alive, k, thr - margin, scratch
         )
     return top_k_maxscore(
-        rows, tfs, starts, ends, idfs, ubs, mults, local, norm, k1p1, alive, check_alive, k, margin, thr
+        rows, tfs, starts, ends, idfs, ubs, mults, local, table, dls, k1p1, alive, check_alive, k, margin, thr
     )
 
 
 @jit
-def scores_terms(n_rows, indptr, rows, tfs, terms, idf, k1p1, norm):
+def scores_terms(n_rows, indptr, rows, tfs, terms, idf, k1p1, table, dls):
     """get_scores: each query token's contributions added to a new dense array, token after token.
 
     The array is allocated here, not by numpy: numpy asks the kernel for transparent huge pages for any
@@ -378,7 +386,7 @@ def scores_terms(n_rows, indptr, rows, tfs, terms, idf, k1p1, norm):
         for i in range(indptr[t], indptr[t + 1]):
             r = rows[i]
             tf = np.float64(tfs[i])
-            score[r] += w * (tf * k1p1 / (tf + norm[r]))
+            score[r] += w * (tf * k1p1 / (tf + table[dls[r]]))
     return score
 
 
