@@ -196,6 +196,9 @@ def judge(
     for i, word in enumerate(question.words):  # first the cheap test that rules most candidates out
         if not word.required or mine_all[i][0] >= SUPPORTED:
             continue
+        if not (word.first_name and (word.name or word.rare)) and all(n[2][i][0] < SUPPORTED for n in around):
+            absent.append(word.word)  # nothing around holds it, and no name after it can excuse it
+            continue
         held = [n for n in around if _may_hold(word, n[0], leans, other)]
         if all(n[2][i][0] < SUPPORTED for n in held) and not excused(question, word, [terms, *(n[1] for n in held)]):
             absent.append(word.word)
