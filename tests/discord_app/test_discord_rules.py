@@ -392,3 +392,20 @@ async def test_sync_clear_removes_one_scope_and_doctor_warns_about_copies_in_bot
     assert sorted(await _sync(settings, None, clear=True)) == sorted(removed)
     assert fake.registered_commands() == []
     assert await _sync(settings, None, clear=True) == []
+
+
+def test_every_command_newsbot_registers_keeps_discords_rules(clean_env: Path) -> None:
+    """The payload ``newsbot sync`` sends, checked offline against the fake's rules (names, descriptions, options,
+    choices, 4,000 characters in all, unique names), so a new command or option cannot break a sync."""
+    from bot.discord_app.client import command_payload
+    from bot.service import NewsService
+    from tests.fakediscord.command_limits import commands_errors
+
+    settings = settings_for(clean_env)
+    service = NewsService.open(settings)
+    try:
+        payload = command_payload(settings, service)
+    finally:
+        service.close()
+    assert {"ask", "timeline", "sources", "compare", "corpus", "feeds", "help"} <= {c["name"] for c in payload}
+    assert commands_errors(payload) == {}
