@@ -60,9 +60,12 @@ class AnswerRecordsPart(ServicePart):
         self, spans: Sequence[QuoteSpan], bodies: Mapping[str, str], server: int | None
     ) -> list[QuoteContext]:
         """The quotes at ``spans`` in their articles' texts ``bodies`` (as stored now in the coverage ``server``
-        reads), with their articles' attribution; an article no longer in that coverage is said to be removed."""
+        reads), attributed as the answer was (the article, and the other outlets that printed the same sentence);
+        an article no longer in that coverage is said to be removed."""
         index = self.index_of(server)
         return [
-            quote_context(q, index.article(q.article_id) if q.article_id in index else None, bodies.get(q.article_id))
+            quote_context(
+                q, index.article(q.article_id) if q.article_id in index else None, bodies.get(q.article_id), index=index
+            )
             for q in spans
         ]

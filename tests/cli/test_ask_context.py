@@ -19,7 +19,7 @@ from tests.discord_app.test_discord_context import LETTER, OFFICIAL, PITCHED
 
 QUESTION = "What did Amazon pitch to ICE?"
 POST = (
-    "— Washington Post, 23 Oct 2018 · Amazon met with ICE officials over facial-recognition system that could "
+    "— Washington Post, 23 Oct 2018 (also in LA Times) · Amazon met with ICE officials over facial-recognition system that could "
     "identify immigrants"
 )
 IN_CONTEXT = (
@@ -40,6 +40,18 @@ LIGHTHOUSE = ArticleIn(
 def test_ask_context_shows_each_quote_between_its_neighbours(clean_env: Path) -> None:
     result = CliRunner().invoke(cli, ["ask", QUESTION, "--context"])
     assert (result.exit_code, result.stdout, result.stderr) == (0, IN_CONTEXT, "")
+
+
+def test_the_context_attributes_each_quote_as_the_answer_does(clean_env: Path) -> None:
+    """The shipped story: the Washington Post's, reprinted by the LA Times; the answer and its context say so."""
+    runner = CliRunner()
+
+    def attributions(text: str) -> list[str]:
+        return [line for line in text.split("\n") if line.startswith("— ")]
+
+    answer = runner.invoke(cli, ["ask", QUESTION]).stdout
+    assert attributions(runner.invoke(cli, ["ask", QUESTION, "--context"]).stdout) == attributions(answer)
+    assert attributions(answer) == [POST, POST]
 
 
 def test_ask_context_json_gives_each_quote_its_sentence_before_and_after(clean_env: Path) -> None:

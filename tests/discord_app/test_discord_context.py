@@ -35,13 +35,13 @@ LETTER = (
     "rights.”"
 )
 POST = (
-    "— **Washington Post**, 23 Oct 2018 · *Amazon met with ICE officials over facial\\-recognition system that could "
-    "identify immigrants*"
+    "— **Washington Post**, 23 Oct 2018 (also in LA Times) · *Amazon met with ICE officials over facial\\-recognition "
+    "system that could identify immigrants*"
 )
-CONTEXT = (
-    f"(the article starts here)\n> {escape_markdown(PITCHED)}\n{escape_markdown(OFFICIAL)}\n{POST}\n\n"
-    f"{escape_markdown(PITCHED)}\n> {escape_markdown(OFFICIAL)}\n{escape_markdown(LETTER)}\n{POST}"
-)
+CONTEXT = [  # two messages: both quotes in their context, attributed as in the answer, pass 2,000 characters
+    f"(the article starts here)\n> {escape_markdown(PITCHED)}\n{escape_markdown(OFFICIAL)}\n{POST}",
+    f"{escape_markdown(PITCHED)}\n> {escape_markdown(OFFICIAL)}\n{escape_markdown(LETTER)}\n{POST}",
+]
 
 
 def settings_for(data_dir: Path) -> Settings:
@@ -75,8 +75,12 @@ async def test_context_shows_each_quote_between_its_neighbours_privately(fake: F
     try:
         answer = await asked(fake)
         assert answer.button("Context")["custom_id"] == "ans:ctx:1"
-        replies = await context_of(fake, answer, user=fake.member)  # anyone who sees the answer may look
-        assert [(r.content, r.ephemeral, r.allowed_mentions) for r in replies] == [(CONTEXT, True, {"parse": []})]
+        replies = await context_of(fake, answer, messages=2, user=fake.member)  # anyone who sees it may look
+        assert [(r.content, r.ephemeral, r.allowed_mentions) for r in replies] == [
+            (message, True, {"parse": []}) for message in CONTEXT
+        ]
+        assert len("\n\n".join(CONTEXT)) > 2000
+        assert [line for line in answer.content.split("\n") if line.startswith("— ")] == [POST, POST]  # the same
     finally:
         await stop_newsbot(fake, bot)
 
@@ -90,7 +94,7 @@ async def test_context_works_after_a_restart_and_under_a_mention(fake: FakeDisco
 
     again = await start_newsbot(fake, settings_for(clean_env))  # nothing of the first process is left
     try:
-        assert [r.content for r in await context_of(fake, reply)] == [CONTEXT]
+        assert [r.content for r in await context_of(fake, reply, messages=2)] == CONTEXT
     finally:
         await stop_newsbot(fake, again)
 
