@@ -25,17 +25,9 @@ from typing import Any
 
 from tests.fakediscord import FakeDiscord, FakeFile, FakeGuild
 from tests.helpers import deadline_test
+from tests.test_multi_process import APPROVED, QUESTION, STORY
 
 SHARDS = 2
-QUESTION = "What did the Port Elspeth harbour authority approve?"
-APPROVED = "The Port Elspeth harbour authority approved a new granite lighthouse on the north breakwater on Tuesday."
-STORY = {
-    "title": "Harbour authority approves a lighthouse for Port Elspeth",
-    "source": "Elspeth Gazette",
-    "date": "2024-05-01",
-    "url": "https://gazette.example/lighthouse",
-    "body": f"{APPROVED} The lighthouse will cost about four million pounds and should be lit next autumn.",
-}
 
 #: `newsbot` (its command line, ARGV after the two addresses) with discord.py pointed at the fake Discord.
 AGAINST_THE_FAKE = """
