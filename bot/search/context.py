@@ -18,6 +18,7 @@ from bot.search.index import ArticleRef, CoverageIndex
 __all__ = ["quote_context", "quote_span", "reprint_outlets"]
 
 _FIRST_HITS = 16  # sentences asked of BM25 for a quote's copies at first (doubled while copies may lie beyond)
+_MOST_HITS = 4096  # and at most: a sentence printed more often than that (boilerplate) names the copies found
 
 
 def quote_span(article_id: str, body: str, text: str) -> QuoteSpan | None:
@@ -69,7 +70,8 @@ def reprint_outlets(index: CoverageIndex, article: ArticleRef, end: int) -> list
     """The other outlets, oldest copy first, whose articles in ``index`` print the sentence of ``article`` that
     ends at ``end`` (a quote's last sentence): an answer's "also in" (:mod:`bot.search.quoting` groups a quote's
     copies by that sentence, its words compared case-blind). Its copies have the very terms of that sentence, so
-    they tie with it in BM25 for those terms: the search widens until the hits go below it."""
+    they tie with it in BM25 for those terms: the search widens until the hits go below it (or reach
+    :data:`_MOST_HITS`)."""
     if article.id not in index:
         return []
     first = index.first_pid(article.id)
@@ -82,7 +84,7 @@ def reprint_outlets(index: CoverageIndex, article: ArticleRef, end: int) -> list
     while True:
         hits = index.search(terms, "sentence", k)
         score = next((h.score for h in hits if h.passage.pid == own.pid), None)
-        if len(hits) < k or (score is not None and hits[-1].score < score):
+        if len(hits) < k or (score is not None and hits[-1].score < score) or k >= _MOST_HITS:
             break
         k *= 2
     key = _words(own.text)
