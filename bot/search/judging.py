@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from bot.search.answer_type import holds, strong
 from bot.search.candidates import Candidate
+from bot.search.index import Passage
 from bot.search.question import SUPPORTED, ReadQuestion
 from bot.search.relevance import Support, judge, leans, opening_name
 
@@ -36,8 +37,9 @@ def judge_candidates(question: ReadQuestion, found: list[Candidate]) -> None:
     terms are keyed by the very set: a sentence read outside its whole article has its context as its article.)"""
     cache: dict[object, Support] = {}
     table = _SupportTable(question)
-    for candidate in found:
-        _judge(question, candidate, cache, table)
+    kinds: dict[int, str | None] = {}  # pid -> the fact of the asked kind its text states (a sentence is asked
+    for candidate in found:  # as itself and again as the sentence before the next one)
+        _judge(question, candidate, cache, table, kinds)
 
 
 class _SupportTable:
@@ -83,7 +85,13 @@ def _support(key: object, terms: frozenset[str], cache: dict[object, Support], t
     return found
 
 
-def _judge(question: ReadQuestion, candidate: Candidate, cache: dict[object, Support], table: _SupportTable) -> None:
+def _judge(
+    question: ReadQuestion,
+    candidate: Candidate,
+    cache: dict[object, Support],
+    table: _SupportTable,
+    kinds: dict[int, str | None],
+) -> None:
     """Score one candidate: what of the question it and its context hold, what is missing, the kind it states."""
     near = [
         (where, p)
@@ -104,7 +112,7 @@ def _judge(question: ReadQuestion, candidate: Candidate, cache: dict[object, Sup
     if found.missing:
         return
     if found.relevant:
-        _answer_type(question, candidate)  # only for a candidate that may answer: it costs regular expressions
+        _answer_type(question, candidate, kinds)  # only for a candidate that may answer: it costs regular expressions
     typed = 0.0
     if candidate.answer_type_in is not None:
         typed = 0.1 if candidate.answer_type_in == "sentence" else 0.05
@@ -121,13 +129,19 @@ def _judge(question: ReadQuestion, candidate: Candidate, cache: dict[object, Sup
         candidate.score += SEMANTIC_WEIGHT * candidate.semantic
 
 
-def _answer_type(question: ReadQuestion, candidate: Candidate) -> None:
+def _holds(question: ReadQuestion, passage: Passage, kinds: dict[int, str | None]) -> str | None:
+    if passage.pid not in kinds:
+        kinds[passage.pid] = holds(question.kind, passage.text, question.names)
+    return kinds[passage.pid]
+
+
+def _answer_type(question: ReadQuestion, candidate: Candidate, kinds: dict[int, str | None]) -> None:
     if question.kind in (*_TYPED_KINDS, *_HELPED_KINDS):
-        found = holds(question.kind, candidate.passage.text, question.names)
+        found = _holds(question, candidate.passage, kinds)
         if found is not None:
             candidate.answer_type, candidate.answer_type_in = found, "sentence"
         elif candidate.previous is not None and question.kind != "say":  # whose words they are is in the sentence
-            before = holds(question.kind, candidate.previous.text, question.names)
+            before = _holds(question, candidate.previous, kinds)
             if before is not None:
                 candidate.answer_type, candidate.answer_type_in = before, "previous sentence"
         if question.kind in _HELPED_KINDS and candidate.answer_type is None:
