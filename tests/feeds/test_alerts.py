@@ -4,6 +4,7 @@ alert added is posted exactly once, in the order it was added; off-topic and rem
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
 import subprocess
@@ -171,6 +172,47 @@ async def test_a_post_whose_process_died_after_its_claim_is_taken_over_once(clea
         assert retry.pending.nonce == sent.pending.nonce  # one nonce: Discord posts it once
         assert retry.earlier_attempt_at is not None  # the sink knows a request may have gone out before
         assert await dying.collect() == await survivor.collect() == 0
+    finally:
+        first.close()
+        second.close()
+
+
+@pytest.mark.asyncio
+async def test_the_worker_keeps_the_claims_of_what_waits_in_its_queue(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While one post hangs (discord.py waiting out a rate limit), the worker renews its claims, that one's and the
+    next one's, still queued: past their first expiry another process takes neither over; once the worker is
+    gone, both expire and are taken over."""
+    settings = load_settings(data_dir=clean_env)
+    first, second = NewsService.open(settings), NewsService.open(settings)
+    try:
+        feed_id, _ = one_article_with_an_alert(first)
+        article = first.add(ArticleIn(title="Ferry strike ends", source="Harbour Wire", body="Boats."), actor="f")
+        first.record_feed_entry(FeedLogEntry(feed_id, "e2", None, article.title, "added", article.id, "", "9999"))
+        loop, renewed, count = asyncio.get_running_loop(), asyncio.Event(), [0]
+        renew = first.renew_alert_claims
+
+        def counted(holder: str, *, ttl: float) -> int:
+            kept = renew(holder, ttl=ttl)
+            count[0] += 1
+            if count[0] == 4:  # a third of the lifetime each: the claims' first expiry is past
+                loop.call_soon_threadsafe(renewed.set)
+            return kept
+
+        monkeypatch.setattr(first, "renew_alert_claims", counted)
+        stalled = Stalled()
+        worker = AlertDispatcher(first, stalled, holder="w:1", claim_ttl=3.0)
+        other = AlertDispatcher(second, Recorder(), holder="o:2")
+        assert await worker.collect() == 2
+        running = asyncio.create_task(worker.run())
+        await asyncio.wait_for(renewed.wait(), 60)
+        assert len(stalled.sent) == 1  # one post hangs, the other waits in the queue
+        assert await other.collect() == 0  # both claims are kept
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        assert await collected(other, 2) == 2  # the worker is gone: both claims expire and are taken over
     finally:
         first.close()
         second.close()
