@@ -281,7 +281,10 @@ class _ChunkTerms(dict[str, tuple[str, ...]]):
     limit = 500_000
 
     def __missing__(self, chunk: str) -> tuple[str, ...]:
-        terms = tuple(term for term in map(_term, _WORD.findall(chunk)) if term)
+        # A chunk of letters and digits only is one word: every branch of _WORD but the last needs a "." or ","
+        # and the last takes all of it (``\w`` is str.isalnum() plus "_", which isalnum() excludes).
+        words = (chunk,) if chunk.isalnum() else _WORD.findall(chunk)
+        terms = tuple(term for term in map(_term, words) if term)
         if len(self) >= self.limit:
             self.clear()
         self[chunk] = terms

@@ -106,14 +106,19 @@ class CoverageIndex:
                 self._order += 1
                 self._articles[article.id] = ref
                 first = len(self._owner)
-                spans = sentence_spans(article.body)
+                body = article.body
+                spans = sentence_spans(body)
                 self._span[article.id] = (first, 1 + len(spans))
-                self._append(article.id, -1, -1)
                 batches["headline"].append((first, tokenize(article.title)))
-                for start, end in spans:
-                    batches["sentence"].append((len(self._owner), tokenize(article.body[start:end])))
-                    self._append(article.id, start, end)
-                self._remember(article.id, article.body)
+                batches["sentence"].extend(
+                    zip(range(first + 1, first + 1 + len(spans)), [tokenize(body[a:b]) for a, b in spans], strict=True)
+                )
+                self._owner.extend([article.id] * (1 + len(spans)))  # the headline's pid, then each sentence's
+                self._start.append(-1)
+                self._end.append(-1)
+                self._start.extend([a for a, _ in spans])
+                self._end.extend([b for _, b in spans])
+                self._remember(article.id, body)
             for kind, docs in batches.items():
                 if docs:
                     self._collections[kind].add_many(docs)
@@ -136,11 +141,6 @@ class CoverageIndex:
             for pid in range(first, first + count):
                 self._owner[pid] = None
             return True
-
-    def _append(self, article_id: str, start: int, end: int) -> None:
-        self._owner.append(article_id)
-        self._start.append(start)
-        self._end.append(end)
 
     def _remember(self, article_id: str, body: str) -> None:
         if self._loader is not None and len(body) > 0:

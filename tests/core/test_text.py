@@ -131,6 +131,14 @@ def test_no_character_a_word_can_hold_is_white_space() -> None:
     assert [c for c in spaces if word_characters.match(c)] == []
 
 
+def test_a_letter_or_digit_is_exactly_what_a_plain_word_is_made_of() -> None:
+    """A chunk for which str.isalnum() holds is taken as one word without the regex: that needs ``[^\\W_]``, what
+    a word is made of, to be the characters isalnum() accepts, at every code point."""
+    letter = re.compile(r"[^\W_]")
+    differ = [hex(c) for c in range(sys.maxunicode + 1) if chr(c).isalnum() != bool(letter.fullmatch(chr(c)))]
+    assert differ == []
+
+
 def test_tokenize_gives_the_terms_of_its_definition() -> None:
     """The chunked, cached tokenizer against its definition (regex over the whole text, no cache): HuffPost
     headlines and descriptions, and random text of Unicode white space, apostrophes, backticks, ligatures,
