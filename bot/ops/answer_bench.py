@@ -22,9 +22,10 @@ CPU times are both reported: the machine is shared, and CPU time is what an answ
 
 Building a 1M-sentence coverage takes many minutes on a loaded machine (tokenizing and indexing a million
 sentences), so with ``cache`` the built index is saved there (:meth:`CoverageIndex.save`, with the settings it was
-built from and a probe of the tokenizer's output) and loaded back by the next run of the same size and seed; the
-articles themselves are drawn again from the seed (seconds), and their bodies are read through a body loader as
-the store would serve them. A fresh build is saved and loaded back too, so a first run and a cached one time the
+built from, a digest of the tokenizer's, the index's and BM25's source, and a probe of the tokenizer's output)
+and loaded back by the next run of the same size and seed; the articles themselves are drawn again from the seed
+(seconds), and their bodies are read through a body loader as the store would serve them. A fresh build is saved
+and loaded back too, so a first run and a cached one time the
 same kind of index. The semantic round's vector cache is kept there as well.
 """
 
@@ -165,7 +166,7 @@ def _coverage(
         return {a: texts[a] for a in ids if a in texts}
 
     directory = None if cache is None else cache / f"coverage-{sentences}-seed{seed}"
-    wanted = {"format": _CACHE_FORMAT, "sentences": sentences, "seed": seed,
+    wanted = {"format": _CACHE_FORMAT, "sentences": sentences, "seed": seed, "code": _builder_digest(),
               "probe": tokenize(drawn[0][0].title + " " + drawn[0][0].body)}  # fmt: skip
     if directory is not None and directory.exists():
         try:
@@ -191,6 +192,21 @@ def _coverage(
     index.save(directory, wanted)
     index, _ = CoverageIndex.load(directory, loader)
     return index, bodies, False
+
+
+def _builder_digest() -> str:
+    """A digest of the code a cached coverage was built by (tokenizer, sentence splitter, index, BM25): a change
+    to any of it builds the coverage again rather than timing answers over an index it would not build."""
+    import hashlib
+    import inspect
+
+    from bot.core import text
+    from bot.search import bm25, index
+
+    digest = hashlib.sha256()
+    for module in (text, index, bm25):
+        digest.update(inspect.getsource(module).encode("utf-8"))
+    return digest.hexdigest()[:16]
 
 
 def answer_latency(

@@ -173,7 +173,10 @@ def test_the_answer_latency_benchmark_answers_its_questions() -> None:
     assert result["semantic"] == {"skipped": "not asked for"}
 
 
-def test_the_answer_latency_benchmark_keeps_its_coverage_and_loads_it_back(tmp_path: Path) -> None:
+def test_the_answer_latency_benchmark_keeps_its_coverage_and_loads_it_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.ops import answer_bench
     from bot.ops.answer_bench import answer_latency
 
     first = answer_latency(400, questions=10, seed=1, semantic=False, cache=tmp_path)
@@ -186,6 +189,9 @@ def test_the_answer_latency_benchmark_keeps_its_coverage_and_loads_it_back(tmp_p
     (tmp_path / "coverage-400-seed1" / "articles.json").write_text("{", encoding="utf-8")  # damaged: rebuilt
     rebuilt = answer_latency(400, questions=10, seed=1, semantic=False, cache=tmp_path)
     assert rebuilt["from_cache"] is False and rebuilt["lexical"]["answered"] == first["lexical"]["answered"]
+    monkeypatch.setattr(answer_bench, "_builder_digest", lambda: "other code")  # the index code changed: rebuilt
+    assert answer_latency(400, questions=10, seed=1, semantic=False, cache=tmp_path)["from_cache"] is False
+    assert answer_latency(400, questions=10, seed=1, semantic=False, cache=tmp_path)["from_cache"] is True
     other = answer_latency(400, questions=10, seed=2, semantic=False, cache=tmp_path)  # another seed: its own
     assert other["from_cache"] is False
     assert sorted(p.name for p in tmp_path.iterdir()) == ["coverage-400-seed1", "coverage-400-seed2"]
