@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 import pytest
+from aiohttp import web
 
 from tests.fakediscord import FakeDiscord
 
@@ -49,3 +51,32 @@ async def stop_newsbot(fake: FakeDiscord, bot: NewsBot) -> None:
     await fake.stop_bot(bot)
     bot.service.close()
     assert fake.pinging_messages() == [], "a message of newsbot pinged someone"
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def html_page(text: str) -> Handler:
+    """A handler that serves ``text`` as an HTML page."""
+
+    async def serve(request: web.Request) -> web.Response:
+        return web.Response(text=text, content_type="text/html")
+
+    return serve
+
+
+@contextlib.asynccontextmanager
+async def web_site(pages: Mapping[str, Handler]) -> AsyncIterator[str]:
+    """``pages`` (path: handler) served on 127.0.0.1 at a free port, for the bot to fetch; the site's address."""
+    app = web.Application()
+    for path, handler in pages.items():
+        app.router.add_get(path, handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()

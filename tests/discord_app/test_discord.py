@@ -19,7 +19,7 @@ from tests.fakediscord import (
     FakeDiscord,
     FakeFile,
 )
-from tests.helpers import start_newsbot, stop_newsbot
+from tests.helpers import html_page, start_newsbot, stop_newsbot, web_site
 
 # isort: split
 from bot.core.config import Settings, load_settings
@@ -508,20 +508,8 @@ PAGE = """<!doctype html><html><head><meta charset="utf-8">
 
 @pytest_asyncio.fixture
 async def news_site() -> AsyncIterator[str]:
-    from aiohttp import web
-
-    async def page(request: web.Request) -> web.Response:
-        return web.Response(text=PAGE, content_type="text/html")
-
-    app = web.Application()
-    app.router.add_get("/news/face-scans", page)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield f"http://127.0.0.1:{port}/news/face-scans"
-    await runner.cleanup()
+    async with web_site({"/news/face-scans": html_page(PAGE)}) as base:
+        yield f"{base}/news/face-scans"
 
 
 @pytest.mark.asyncio

@@ -14,7 +14,7 @@ import pytest
 import pytest_asyncio
 
 from tests.fakediscord import BotReply, FakeDiscord, FakeInteraction
-from tests.helpers import start_newsbot, stop_newsbot
+from tests.helpers import html_page, start_newsbot, stop_newsbot, web_site
 from tests.markdown_check import constructs, link_targets
 
 # isort: split
@@ -184,8 +184,6 @@ def test_every_hostile_article_is_stored_whole() -> None:
 @pytest_asyncio.fixture
 async def hostile_page() -> AsyncIterator[str]:
     """A news page on loopback whose headline, outlet, author and text are full of markup: its address."""
-    from aiohttp import web
-
     title = html.escape((f"Zebra council {MARKUP} " * 5)[:400].strip())
     text = html.escape(f"The zebra council voted {MARKUP} on Monday, its clerk said. " * 30)
     page = (
@@ -195,18 +193,8 @@ async def hostile_page() -> AsyncIterator[str]:
         f"<p>{text}</p><p>{text}</p></article></body></html>"
     )
 
-    async def serve(request: web.Request) -> web.Response:
-        return web.Response(text=page, content_type="text/html")
-
-    app = web.Application()
-    app.router.add_get("/news/zebra", serve)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield f"http://127.0.0.1:{port}/news/zebra"
-    await runner.cleanup()
+    async with web_site({"/news/zebra": html_page(page)}) as base:
+        yield f"{base}/news/zebra"
 
 
 @pytest.mark.asyncio

@@ -17,7 +17,7 @@ import pytest
 import pytest_asyncio
 
 from tests.fakediscord import DEFERRED_CHANNEL_MESSAGE, MODAL, FakeDiscord, FakeFile
-from tests.helpers import start_newsbot, stop_newsbot
+from tests.helpers import html_page, start_newsbot, stop_newsbot, web_site
 
 # isort: split
 from bot.core.config import Settings, load_settings
@@ -48,23 +48,11 @@ async def long_redirect() -> AsyncIterator[tuple[str, str]]:
     """A page reached through a redirect to an address of 2,100 characters: (the link, where it lands)."""
     from aiohttp import web
 
-    async def page(request: web.Request) -> web.Response:
-        return web.Response(text=PAGE, content_type="text/html")
-
     async def go(request: web.Request) -> web.Response:
         raise web.HTTPFound("/news/face-scans?utm_campaign=" + "x" * 2100)
 
-    app = web.Application()
-    app.router.add_get("/news/face-scans", page)
-    app.router.add_get("/go", go)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    base = f"http://127.0.0.1:{port}"
-    yield f"{base}/go", f"{base}/news/face-scans?utm_campaign=" + "x" * 2100
-    await runner.cleanup()
+    async with web_site({"/news/face-scans": html_page(PAGE), "/go": go}) as base:
+        yield f"{base}/go", f"{base}/news/face-scans?utm_campaign=" + "x" * 2100
 
 
 @pytest.mark.asyncio
