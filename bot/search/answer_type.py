@@ -186,9 +186,17 @@ def strong(kind: Kind, text: str, question_names: frozenset[str] = frozenset()) 
 _NUMBER = re.compile(r"\d[\d,.]*")
 
 
+def _year(text: str, start: int, value: str) -> bool:
+    """A year is a date, not a quantity ("in 1999", "the 2004 tsunami"): four digits from 1600 to 2099, not a sum
+    ("$2000") or a share ("2000 percent"); "1,999" is a count."""
+    if not re.fullmatch(r"(?:1[6-9]|20)\d\d", value) or text[start - 1 : start] in ("$", "£", "€"):
+        return False
+    return re.match(r"\s*(?:%|percent|per\s+cent)", text[start + len(value) :]) is None
+
+
 def _quantity(text: str, own: frozenset[str]) -> bool:
-    """Whether ``text`` states a quantity other than the question's own numbers (``own``, as typed): "how many
-    died in the 2004 tsunami" is not answered by "the 2004 tsunami" alone."""
+    """Whether ``text`` states a quantity other than the question's own numbers (``own``, as typed) and other
+    than a year: "how many died in the 2004 tsunami" is not answered by "the 2004 tsunami" alone."""
     done = 0
     for match in _QUANTITY.finditer(text):
         if match.start() < done:
@@ -197,7 +205,8 @@ def _quantity(text: str, own: frozenset[str]) -> bool:
             number = _NUMBER.match(text, match.start())
             assert number is not None
             done = number.end()
-            if number.group().rstrip(".,").replace(",", "") in own:
+            value = number.group().rstrip(".,")
+            if value.replace(",", "") in own or _year(text, match.start(), value):
                 continue
         elif match.group().casefold() in own:
             continue

@@ -33,6 +33,7 @@ __all__ = [
     "QuestionWord",
     "ReadQuestion",
     "asked_verb",
+    "asked_words",
     "excused",
     "mark_names",
     "name_terms",
@@ -76,7 +77,8 @@ class QuestionWord:
     name: bool = False
     number: bool = False
     rare: bool = False
-    key: bool = False  # the question's rarest content word that the coverage uses as typed
+    key: bool = False  # the question's rarest content word that the coverage uses as typed (of what is asked)
+    rarest: bool = False  # ... wherever it stands in the question (a headline must hold it)
     first_name: bool = False  # a name the coverage writes just before the next question word ("Jeff Bezos")
     predicate: bool = False  # the verb a "did ..." question asks about ("did amazon *sign* a contract")
     spelled_out: dict[str, frozenset[str]] = field(default_factory=dict)  # an acronym's expansions: label -> terms
@@ -190,16 +192,20 @@ def read_question(index: CoverageIndex, question: str) -> ReadQuestion:
             word.settle()
             words[term] = word
     content = [w for w in words.values() if not w.name and not w.number and w.alternatives.get(w.term) == 1.0]
+    kind = question_kind(question)
     if len(content) > 1 and KEY_WORD:
         top = max(w.weight for w in content)
+        phrase = asked_words(question) if kind in _ASKED_KINDS else None
         for word in content:
-            word.key = word.weight >= KEY_SHARE * top  # the rarest, and any as rare as it
+            word.key = word.rarest = word.weight >= KEY_SHARE * top  # the rarest, and any as rare as it
+            if phrase is not None:
+                word.key = word.key and word.word in phrase  # ... of what is asked, not of how it is told
     for word in words.values():  # one word of a sentence stands for one word of the question: its own
         for other in words:
             if other != word.term and other in word.alternatives:
                 del word.alternatives[other]
         word.settle()
-    return ReadQuestion(question.strip(), question_kind(question), list(words.values()))
+    return ReadQuestion(question.strip(), kind, list(words.values()))
 
 
 # "did amazon sign ...", "will the court rule ...": a yes-or-no question, its auxiliary, the subject, the verb.
@@ -207,6 +213,35 @@ _AUXILIARY = re.compile(
     r"^\W*(?:so\s+|and\s+|but\s+)?(?:did|does|do|didnt|doesnt|dont|will|would|can|could|should|has|have|had)\s+(.*)",
     re.IGNORECASE,
 )
+
+
+# Questions whose question word names what is asked in a noun phrase ("what magnitude", "who is the finance
+# minister"): their key word must be held only when it is part of that phrase. A when, how-many or why question
+# asks about its verb ("how much was google fined"), so its rarest word is held whatever it is.
+_ASKED_KINDS = ("who", "what", "say")
+_LINK = r"(?:is|was|are|were|did|does|do|has|have|had|will|would|can|could|should|must)"
+_ASKED = [
+    re.compile(rf"^\W*(?:what|which|whose|wich|wat)\s+((?:[\w'’-]+\s+){{0,4}}?){_LINK}\b"),
+    re.compile(
+        r"^\W*(?:(?:who|what|wat)\s+(?:is|was|are|were)|whats|what's|whos|who's)\s+(?:the\s+|a\s+|an\s+)?"
+        r"((?:[\w'’-]+\s*){0,4}?)(?=\b(?:of|in|at|for|from|on|to|that|who|which|with|by|during|after|before)\b|\W*$)"
+    ),
+]
+
+
+def asked_words(question: str) -> set[str]:
+    """The words of what a question asks for, as typed: its question word's noun phrase ("what *magnitude* was
+    ...", "which *hamas official* did ...") or what it asks someone to be ("who is the *finance minister* in
+    ..."); empty when the question word stands alone ("who will replace giuliani"). A question's rarest word
+    elsewhere tells what it is about in the asker's words, which reporters put in theirs ("replace": "he will be
+    succeeded by"), so only the asked phrase's rarest word must be held like a name."""
+    text = question.casefold().strip()
+    found: set[str] = set()
+    for pattern in _ASKED:
+        match = pattern.match(text)
+        if match:
+            found.update(w.strip("'’") for w in match.group(1).split())
+    return found
 
 
 def asked_verb(question: str) -> str | None:

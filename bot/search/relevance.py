@@ -181,8 +181,9 @@ def judge(
     that reads it: it is read only when a question's name is held by a neighbouring sentence alone).
 
     ``earlier`` are the sentences further back (the article's lead, the two before the previous one): a sentence
-    that leans ("She said ...") may name its subject there, so they may hold its required words (not its share of
-    the question's weight); a sentence that does not lean gets nothing from them."""
+    that leans ("She said ...") may name its subject there, so they may hold its required words, but not its share
+    of the question's weight ("It will also fuel a culture clash" is not about what the lead pitched); a sentence
+    that does not lean gets nothing from them."""
     subject: list[bool] = []  # whether the sentence opens with another subject: read on first need
 
     def other() -> bool:
@@ -283,11 +284,13 @@ def _may_hold(word: QuestionWord, where: str, leaning: bool, other_subject: Call
 
 
 def missing(question: ReadQuestion, terms: frozenset[str]) -> list[str]:
-    """The required question words (names, numbers, rare and key words) that ``terms`` alone do not support."""
+    """The required question words (names, numbers, rare and key words) that ``terms`` alone do not support. For
+    a headline, the question's rarest word is required wherever it stands in the question (a headline has no
+    sentence around it to tell it in other words)."""
     return [
         w.word
         for w in question.words
-        if w.required and w.support(terms)[0] < SUPPORTED and not excused(question, w, [terms])
+        if (w.required or w.rarest) and w.support(terms)[0] < SUPPORTED and not excused(question, w, [terms])
     ]
 
 

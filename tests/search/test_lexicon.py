@@ -7,7 +7,7 @@ import pytest
 from bot.search.answer_type import holds, question_kind, strong
 from bot.search.lexicon import lemmas, lexical_file, only_proper, related_words, wordnet_available
 from bot.search.names import expansions, name_forms
-from bot.search.question import asked_verb
+from bot.search.question import asked_verb, asked_words
 from bot.search.spelling import Speller
 
 
@@ -186,4 +186,17 @@ def test_the_questions_own_number_is_not_the_quantity_it_asks_for() -> None:
     assert holds("how_many", "The 2004 tsunami struck the coast.", frozenset({"2004"})) is None
     assert holds("how_many", "The 2004 tsunami killed 230,000 people.", frozenset({"2004"})) == "quantity"
     assert holds("how_many", "A 28-year-old man left Australia.", frozenset({"28"})) is None
-    assert holds("how_many", "The 2004 tsunami struck the coast.") == "quantity"
+    assert holds("how_many", "He was stabbed in his home in 1999.") is None  # a year is a date
+    assert holds("how_many", "The repairs cost $2000.") == "quantity"
+    assert holds("how_many", "About 1,999 people came.") == "quantity"
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [("what magnitude was the japan earthquake", {"magnitude"}), ("which hamas official did police arrest",
+     {"hamas", "official"}), ("who is the finance minister in the interim government", {"finance", "minister"}),
+     ("whats the name of the key witness", {"name"}), ("who will replace giuliani as mayor", set()),
+     ("how much was google fined", set())],
+)  # fmt: skip
+def test_the_words_of_what_a_question_asks_for(question: str, asked: set[str]) -> None:
+    assert asked_words(question) == asked

@@ -245,3 +245,25 @@ def test_a_sentence_that_says_she_is_held_by_the_name_further_back() -> None:
     assert said.why is not None and said.why.supports["kowalski"] == "kowalski, earlier sentence"
     assert "The board would cut its budget by a third, a member said." not in [q.text for q in answer.quotes]
     assert not answer_question(index, "what did novak say the board would cut").answered
+
+
+def test_a_rare_word_outside_what_is_asked_may_be_put_in_other_words() -> None:
+    """ "who will replace giuliani": the reporter wrote "succeeded by", which WordNet does not link to "replace";
+    the question asks for a person, not for the word. But the word of what is asked ("what magnitude") must be
+    held: a sentence about the same earthquake that gives no magnitude does not answer."""
+    index = coverage()
+    index.add_articles(
+        [
+            article(
+                "mayor",
+                "New York elects a mayor",
+                "Rudolph Giuliani cannot seek a third term. He will be succeeded by Michael Bloomberg.",
+            ),
+            article("quake", "Earthquake in Japan", "The earthquake in Japan killed 3 people and injured 150."),
+            article("chile", "Quake hits Chile", "A magnitude 6.1 earthquake hit Chile on Monday."),
+        ]
+    )
+    answer = answer_question(index, "who will replace giuliani as mayor of new york")
+    assert answer.answered and "Michael Bloomberg" in answer.quotes[0].text
+    assert not answer_question(index, "what magnitude was the japan earthquake that killed 3").answered
+    assert not answer_question(index, "who will replace bloomberg as mayor of boston").answered
