@@ -77,9 +77,14 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="Moderat
         self._posting = asyncio.create_task(self.alerts.run(), name="newsbot-alerts")
 
     async def cog_unload(self) -> None:
+        """Stop the poller and the alert poster and wait until both have stopped, so that a closed bot leaves no
+        task of ours running (a poll cut short is retried on a later tick, a post cut short is taken over once its
+        claim expires)."""
+        stopping = [task for task in (self.poller.get_task(), self._posting) if task is not None]
         self.poller.cancel()
         if self._posting is not None:
             self._posting.cancel()
+        await asyncio.gather(*stopping, return_exceptions=True)
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         require_moderator(interaction, self.bot.settings)
