@@ -255,6 +255,12 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'"})
 _stemmer = Stemmer.Stemmer("english", 0)  # no cache of its own: the chunk cache below caches
 
 
+def copy_key(text: str) -> str:
+    """What two printings of one sentence share: its words, case folded, without punctuation. A reprint whose
+    quotes or dashes differ (’ for ') is the same sentence; one word more is not."""
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
 def tokenize(text: str) -> list[str]:
     """Index terms of ``text``: case-folded, stopwords removed, stemmed; used for documents and questions alike.
 

@@ -7,12 +7,11 @@ other outlets that printed the same sentence, as the answer's did (:func:`reprin
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left, bisect_right
 
 from bot.core.models import Attribution, date_sort_key
 from bot.core.quoting import QuoteContext, QuoteSpan
-from bot.core.text import sentence_spans
+from bot.core.text import copy_key, sentence_spans
 from bot.search.index import ArticleRef, CoverageIndex
 
 __all__ = ["quote_context", "quote_span", "reprint_outlets"]
@@ -87,13 +86,9 @@ def reprint_outlets(index: CoverageIndex, article: ArticleRef, end: int) -> list
         if len(hits) < k or (score is not None and hits[-1].score < score) or k >= _MOST_HITS:
             break
         k *= 2
-    key = _words(own.text)
+    key = copy_key(own.text)
     copies = sorted(
-        (h.passage.article for h in hits if h.passage.pid != own.pid and _words(h.passage.text) == key),
+        (h.passage.article for h in hits if h.passage.pid != own.pid and copy_key(h.passage.text) == key),
         key=lambda ref: (date_sort_key(ref.date), ref.order),
     )
     return list(dict.fromkeys(ref.source for ref in copies if ref.source != article.source))
-
-
-def _words(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.casefold()))

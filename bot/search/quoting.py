@@ -8,11 +8,11 @@ contiguous sentences, still one slice of the stored text. Related headlines are 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from bot.core.models import Headline, Quote, QuoteReason, date_sort_key
+from bot.core.text import copy_key
 from bot.search.candidates import Candidate
 from bot.search.index import ArticleRef, CoverageIndex, Hit
 
@@ -26,7 +26,7 @@ NEAR_DUPLICATE = 0.8  # Jaccard similarity of terms above which two quotes say t
 
 def pick_quotes(index: CoverageIndex, pool: list[Candidate]) -> list[Quote]:
     copies = _copies(pool)
-    pool = [c for c in pool if copies[_normal(c.passage.text)][0] is c]
+    pool = [c for c in pool if copies[copy_key(c.passage.text)][0] is c]
     if not pool:
         return []
     best = max(c.score for c in pool)
@@ -46,7 +46,7 @@ def pick_quotes(index: CoverageIndex, pool: list[Candidate]) -> list[Quote]:
                 chosen[clash] = pick
             continue
         chosen.append(pick)
-    return [_quote(index, c, copies[_normal(c.passage.text)]) for c in chosen]
+    return [_quote(index, c, copies[copy_key(c.passage.text)]) for c in chosen]
 
 
 def _quote(index: CoverageIndex, candidate: Candidate, copies: list[Candidate]) -> Quote:
@@ -71,7 +71,7 @@ def _copies(pool: Sequence[Candidate]) -> dict[str, list[Candidate]]:
     """Identical sentences from several articles, earliest article first (the original, then its reprints)."""
     groups: dict[str, list[Candidate]] = {}
     for candidate in pool:
-        groups.setdefault(_normal(candidate.passage.text), []).append(candidate)
+        groups.setdefault(copy_key(candidate.passage.text), []).append(candidate)
     for group in groups.values():
         group.sort(key=lambda c: _age(c.passage.article))
     return groups
@@ -88,7 +88,7 @@ def _attribution(copies: list[ArticleRef]) -> dict[str, Any]:
 def group_headlines(hits: Iterable[Hit], exclude: set[str]) -> list[Headline]:
     groups: dict[str, list[ArticleRef]] = {}
     for hit in hits:
-        groups.setdefault(_normal(hit.passage.text), []).append(hit.passage.article)
+        groups.setdefault(copy_key(hit.passage.text), []).append(hit.passage.article)
     result = []
     for refs in groups.values():
         if any(r.id in exclude for r in refs):
@@ -101,10 +101,6 @@ def _age(ref: ArticleRef) -> tuple[tuple[int, str], int]:
     return date_sort_key(ref.date), ref.order
 
 
-def _normal(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.casefold()))
-
-
 def _similar(a: Candidate, b: Candidate) -> bool:
     x, y = a.passage.terms, b.passage.terms
     if not x or not y:
@@ -114,9 +110,9 @@ def _similar(a: Candidate, b: Candidate) -> bool:
 
 def _sentences(candidate: Candidate) -> set[str]:
     """The sentences a quote prints (normalised, so that a reprint's copy is the same sentence)."""
-    quoted = {_normal(candidate.passage.text)}
+    quoted = {copy_key(candidate.passage.text)}
     if candidate.with_previous and candidate.previous is not None:
-        quoted.add(_normal(candidate.previous.text))
+        quoted.add(copy_key(candidate.previous.text))
     return quoted
 
 
