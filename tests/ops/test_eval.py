@@ -146,16 +146,19 @@ def test_the_shipped_question_set_is_well_formed() -> None:
     assert {q.half for q in questions} == {"even", "odd"}
 
 
-def test_the_fresh_held_out_set_is_well_formed_and_its_spans_are_verbatim() -> None:
+def test_the_fresh_held_out_sets_are_well_formed_and_their_spans_are_verbatim() -> None:
     fresh = load_questions([REPO / "benchmarks" / "eval" / "questions-fresh.jsonl"])
     assert len(fresh) >= 70 and {q.half for q in fresh} == {"even", "odd"}
     assert all(q.id.startswith("fresh-") for q in fresh)
+    fresh2 = load_questions([REPO / "benchmarks" / "eval" / "questions-fresh2.jsonl"])
+    assert len(fresh2) >= 90 and {q.half for q in fresh2} == {"even", "odd"}
+    assert all(q.id.startswith("fresh2-") for q in fresh2)
     checked = subprocess.run(
         [sys.executable, str(REPO / "benchmarks" / "eval" / "check_set.py"), "--all"],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert checked.returncode == 0, checked.stdout
-    assert checked.stdout.count(", 0 problems,") == 3
+    assert checked.stdout.count(", 0 problems,") == 4
 
 
 def test_the_answer_latency_benchmark_answers_its_questions() -> None:
