@@ -51,7 +51,8 @@ Data layout (why it is fast)
 
 The parts: ``bm25_arrays`` (containers), ``bm25_build`` (counting and transposing), ``bm25_changes`` (adds and
 removals), ``bm25_stats`` (idf, avgdl), ``bm25_compiled`` / ``bm25_numpy`` (scoring, compiled or not),
-``bm25_snapshot`` / ``bm25_file`` (compaction and persistence); this module holds the state and the API.
+``bm25_dense`` (get_scores' per-call path), ``bm25_snapshot`` / ``bm25_file`` (compaction and persistence);
+this module holds the state and the API.
 
 Not thread-safe: use it from one thread (the bot's event loop) or guard it with a lock.
 """
@@ -68,7 +69,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from bot.search import bm25_compiled, bm25_numpy, bm25_snapshot
+from bot.search import bm25_compiled, bm25_dense, bm25_numpy, bm25_snapshot, kernels
 from bot.search.bm25_arrays import (
     F64,
     I32,
@@ -186,6 +187,7 @@ class BM25Index:
         self._bound_dl: I64 = np.zeros(0, dtype=np.int64)
         # The compiled top_k's scratch when it scores every posting: a dense score array, all NaN between queries.
         self._scratch: F64 | None = None
+        self._dense: tuple[int, bm25_dense.Scorer] = (-1, bm25_dense.empty_scores)  # get_scores' (version, scorer)
 
     def _touch(self) -> None:
         self._version += 1
@@ -442,23 +444,19 @@ class BM25Index:
         the batch itself is large (a bulk build), so that adding an article never waits for numba."""
         if not self.compiled:
             return None
-        from bot.search import kernels
-
         size = self._n_rows if adding is None else adding
         if not kernels.loaded() and size < self.compiled_from:
             return None
         return kernels.kernels()
 
     def get_scores(self, query: Sequence[str]) -> F64:
-        """BM25 scores of the present documents, aligned with :meth:`doc_ids`: ``BM25Okapi.get_scores``."""
-        if isinstance(query, str):
-            raise TypeError("query must be a sequence of tokens, not a string")
-        if self._n_live == 0:
-            return np.zeros(0, dtype=np.float64)
-        kern = self._kernels()
-        score = bm25_numpy.accumulate(self, query)[0] if kern is None else bm25_compiled.scores(self, kern, query)
-        live_rows = self._stats().live_rows
-        return score if live_rows is None else score[live_rows]
+        """BM25 scores of the present documents, aligned with :meth:`doc_ids`: ``BM25Okapi.get_scores``.
+
+        Through a scoring function made once per version of the index (:mod:`bot.search.bm25_dense`)."""
+        version, score = self._dense
+        if version != self._version or not self.compiled:
+            version, score = self._dense = bm25_dense.scorer(self)
+        return score(query)
 
     def top_k(self, query: Sequence[str], k: int) -> list[tuple[int, float]]:
         """The ``k`` best ``(doc_id, score)`` among documents containing at least one query term.

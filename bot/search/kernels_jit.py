@@ -376,12 +376,19 @@ def top_k_terms(
 def scores_terms(n_rows, indptr, rows, tfs, terms, idf, k1p1, table, dls):
     """get_scores: each query token's contributions added to a new dense array, token after token.
 
+    A term id outside ``indptr`` (-1: a token the index does not know) adds nothing, so the caller can pass
+    every token's id unchecked; so does a term no present document contains (its idf is 0.0 and its postings
+    are all tombstones, which the caller drops).
+
     The array is allocated here, not by numpy: numpy asks the kernel for transparent huge pages for any
     array of 4 MB or more, and a caller that keeps each result (so every call gets fresh memory) then
     waits for the kernel to find and zero 2 MB pages, about 3x the cost of faulting in plain pages."""
     score = np.zeros(n_rows, np.float64)
+    n_terms = indptr.shape[0] - 1
     for p in range(terms.shape[0]):
         t = terms[p]
+        if t < 0 or t >= n_terms:
+            continue
         w = idf[t]
         for i in range(indptr[t], indptr[t + 1]):
             r = rows[i]
