@@ -50,19 +50,28 @@ def _build() -> Any:
 
 
 def _warm(found: Any) -> None:
-    """Run each kernel once on tiny arrays: loads the compiled code from the cache (or compiles it)."""
+    """Run each kernel once on tiny arrays, with every argument type a query, a build or an add can give it:
+    loads the compiled code from the cache (or compiles it), so none is compiled in the middle of a query.
+
+    The types that vary: the postings' tfs (one byte, two once a tf exceeds 255, four past 65,535;
+    :func:`bot.search.bm25_arrays.narrow`) and the passages' lengths (two bytes, four once a passage has 65,536
+    tokens). Four-byte tfs come with four-byte lengths (such a tf needs such a passage, and both narrow again
+    together when it goes), so five pairs. tests/search/test_kernels.py checks that nothing else occurs."""
     import numpy as np
 
-    indptr, rows, tfs = np.array([0, 2]), np.array([0, 1], dtype=np.int32), np.ones(2, dtype=np.uint8)
+    u8, u16, u32 = np.uint8, np.uint16, np.uint32
+    indptr, rows = np.array([0, 2]), np.array([0, 1], dtype=np.int32)
     terms, idf, table, dl = np.zeros(1, np.int64), np.ones(1), np.ones(2), np.ones(2, dtype=np.int32)
-    for lengths in (np.ones(2, np.uint16), np.ones(2, np.uint32)):  # uint32 when a passage has 65,536+ tokens
+    for tf_type, length_type in ((u8, u16), (u8, u32), (u16, u16), (u16, u32), (u32, u32)):
+        tfs, lengths = np.ones(2, tf_type), np.ones(2, length_type)
         found.top_k_terms(indptr, rows, tfs, terms, idf, np.full(1, -1), np.full(1, -1), dl, table, lengths, 1.5,
                           0.75, 1.0, np.ones(2, dtype=np.bool_), False, 1, np.full(2, np.nan), 64, 256)  # fmt: skip
         found.scores_terms(2, indptr, rows, tfs, terms, idf, 2.5, table, lengths)
-    found.term_bounds(rows, tfs, 0, 2, dl)
-    n_pairs, counts, distinct = found.count_terms(np.array([0, 0], dtype=np.int32), np.array([2]), 1)
-    fstart = np.array([0, 1])
-    found.transpose(fstart, np.zeros(1, np.int32), np.ones(1, np.uint8), 1, rows[:1].copy(), tfs[:1].copy())
+    for tf_type in (u8, u16, u32):
+        tfs = np.ones(2, tf_type)
+        found.term_bounds(rows, tfs, 0, 2, dl)
+        found.transpose(np.array([0, 1]), np.zeros(1, np.int32), tfs[:1].copy(), 1, rows[:1].copy(), tfs[:1].copy())
+    found.count_terms(np.array([0, 0], dtype=np.int32), np.array([2]), 1)
 
 
 def kernels() -> Any:
