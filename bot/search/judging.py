@@ -19,11 +19,12 @@ from bot.search.index import Passage
 from bot.search.question import SUPPORTED, ReadQuestion
 from bot.search.relevance import Support, judge, leans, opening_name
 
-__all__ = ["REASON_WEIGHT", "SEMANTIC_WEIGHT", "judge_candidates"]
+__all__ = ["REASON_WEIGHT", "SEMANTIC_WEIGHT", "judge_candidates", "tells_event"]
 
 SEMANTIC_WEIGHT = 0.5
 # A why question's answer need not mark its reason, so a sentence that does ("because orders dried up") must
-# outrank one that only repeats the question ("The plant closed on Friday").
+# outrank one that only repeats the question ("The plant closed on Friday"); a reason beside the question's names
+# alone, which tells none of the asked event's words, gets half (:func:`tells_event`).
 REASON_WEIGHT = 0.4
 _TYPED_KINDS = ("who", "when", "how_many")  # a fact of the kind is required
 # ... helps when stated. A reason is often stated without a word that marks it ("Demand has collapsed"): of the
@@ -120,13 +121,26 @@ def _judge(
                                   or candidate.passage).text, question.names):  # fmt: skip
             typed += 0.1
         if question.kind == "why" and candidate.answer_type_in == "sentence":
-            typed += REASON_WEIGHT
+            typed += REASON_WEIGHT if tells_event(question, candidate.passage) else REASON_WEIGHT / 2
     candidate.score = (
         0.45 * found.local + 0.35 * found.own + 0.2 * found.article
         + 0.15 * candidate.bm25 + 0.15 * candidate.article_score + typed
     )  # fmt: skip
     if candidate.semantic is not None:
         candidate.score += SEMANTIC_WEIGHT * candidate.semantic
+
+
+def tells_event(question: ReadQuestion, sentence: Passage) -> bool:
+    """Whether the sentence itself tells of the event a why question asks about: one of its words that are not
+    names or numbers ("why did the planes *stop bombing*"). A reason beside the question's names alone explains
+    something else ("Local commanders are convinced bin Laden, wanted for the September 11 atrocities, is holed up
+    in the Tora Bora area" does not say why the bombing stopped). A question of names only has no such word.
+    Any relative counts (closeness above 0): a reason is told in the reporter's words. Half the reason weight,
+    not none, for a sentence that tells none: measured on the eval sets (odd ids and the fresh set by their
+    counts only), dropping the weight entirely moved one first quote up in one held-out file and one down in the
+    other."""
+    event = [w for w in question.words if w.known and not (w.name or w.number)]
+    return not event or any(w.support(sentence.terms)[0] > 0.0 for w in event)
 
 
 def _holds(question: ReadQuestion, passage: Passage, kinds: dict[int, str | None]) -> str | None:

@@ -10,6 +10,9 @@ import pytest
 
 from bot.core.config import load_settings
 from bot.core.models import ArticleIn
+from bot.search.candidates import candidates
+from bot.search.judging import tells_event
+from bot.search.question import mark_names, read_question
 from bot.service import NewsService
 
 ARTICLES = [
@@ -120,3 +123,23 @@ def test_a_sentence_that_leans_on_the_one_before_is_quoted_with_it(news: NewsSer
 def test_a_changed_name_is_not_supported_by_another_of_its_kind(news: NewsService) -> None:
     news.add_many([CONTEXT], actor="test")
     assert news.ask("how much will intel pay the securities and exchange commission").answered is False
+
+
+OFFENSIVE = ArticleIn(
+    title="Militia forces take most of Tora Bora",
+    source="Wire",
+    date="2001-12-16",
+    body="Local commanders are convinced bin Laden, wanted for the September 11 atrocities, is hiding in the Tora Bora "
+    "area. Amin said US warplanes had stopped the bombing due to the militia's advances. The militia now holds "
+    "the caves.",
+)
+
+
+def test_a_why_answer_tells_of_the_asked_event_not_only_of_its_names(news: NewsService) -> None:
+    news.add_many([OFFENSIVE], actor="test")
+    question = read_question(news.index, "why did the us planes stop bombing tora bora")
+    found, _ = candidates(news.index, question)
+    mark_names(question, [c.passage.text for c in found])  # as the answerer does: "tora bora" is a name
+    told = {c.passage.text.split(",")[0]: tells_event(question, c.passage) for c in found}
+    assert told["Local commanders are convinced bin Laden"] is False  # the names and a reason, not the event
+    assert told["Amin said US warplanes had stopped the bombing due to the militia's advances."] is True
