@@ -177,10 +177,19 @@ def strong(kind: Kind, text: str, question_names: frozenset[str] = frozenset()) 
         return re.search(r"[“\"]", text) is not None  # their words, quoted
     if kind == "who":
         for match in _FULL_NAME.finditer(text):
-            words = {w.casefold().strip(".’'") for w in match.group().split()}
+            words = {_bare(w) for w in match.group().split()}
             if not words & question_names and not any(_CALENDAR.fullmatch(w) for w in words):
                 return True
     return False
+
+
+_POSSESSIVE = re.compile(r"['’]s?$")
+
+
+def _bare(word: str) -> str:
+    """A name as the question would type it: lower case, without its possessive ("Arafat's" -> "arafat"), so the
+    question's own name in the possessive is not taken for another person."""
+    return _POSSESSIVE.sub("", word.casefold().strip(".’'")).strip(".’'")
 
 
 _NUMBER = re.compile(r"\d[\d,.]*")
@@ -233,7 +242,7 @@ def holds(kind: Kind, text: str, question_names: frozenset[str] = frozenset()) -
         return "statement" if _STATEMENT.search(text) else None
     if kind == "who":
         for match in _NAME.finditer(text):
-            name = match.group().casefold().strip(".’'")
+            name = _bare(match.group())
             if name not in question_names and not _CALENDAR.fullmatch(name):
                 return "person"
         for word in re.findall(r"[a-z]+", text):

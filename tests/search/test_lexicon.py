@@ -116,6 +116,10 @@ def test_holds_recognises_the_kind_of_fact() -> None:
     assert holds("why", "He went to the emergency room because he could not swallow") == "reason"
     assert holds("who", "Hundreds of anonymous Amazon workers wrote Bezos", frozenset({"amazon", "bezos"}))
     assert holds("who", "The report was published on Monday.") is None
+    # the question's own name in the possessive is not another person; another name in it is
+    assert holds("who", "Police stopped Arafat’s car", frozenset({"arafat"})) is None
+    assert holds("who", "Police stopped Abbas’s car", frozenset({"arafat"})) == "person"
+    assert not strong("who", "The car of Yasser Arafat's was stopped", frozenset({"arafat"}))
     assert holds("say", "Workers wrote Bezos a letter, saying: “We refuse.”") == "statement"
     assert holds("say", "An employee published a piece on Medium.") is None
     assert strong("say", "saying: “We refuse.”") and not strong("say", "he said he would")
