@@ -3,11 +3,16 @@
 Runs the real bot (built as `newsbot run` builds it) against the fake Discord of tests/fakediscord/, on a
 corpus of the shipped coverage plus the 9,999 HuffPost headlines, fires N slash-command questions at once, and
 measures how late a 5 ms ticker on the bot's event loop wakes up while they are answered, and how soon each
-question was acknowledged (Discord allows 3 s; a later one is counted, not fatal). Answers run in the bot's
-answering threads (NewsBot.answering). Each round starts on a fresh data directory; its process CPU time (set-up
-included) and the load average at its end are given.
+question was acknowledged (Discord allows 3 s; a later one is counted, not fatal). The fake Discord runs on the
+same event loop as the bot, so its own handling of the requests counts in the lag too.
 
-Run from the repository root:  python benchmarks/discord_load.py [--questions 50] [--rounds 1] [--json]
+Contenders (``--processes``, run in turn in every round, the order alternating): answers in the bot's answering
+threads (0, ``NEWSBOT_ANSWER_PROCESSES=0``) and in N answering worker processes (bot.service.workers). Each run
+starts on a fresh data directory; its CPU time (set-up included, the workers' too) and the load average at its end
+are given.
+
+Run from the repository root:  python benchmarks/discord_load.py [--questions 50] [--rounds 1] [--processes 0,2]
+[--json]
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -54,9 +60,9 @@ async def ticker(lags: list[float], stop: asyncio.Event, period: float = 0.005) 
         lags.append(max(0.0, time.perf_counter() - started - period))
 
 
-async def main(questions: int, huffpost: Path) -> dict[str, object]:
+async def main(questions: int, huffpost: Path, processes: int = 0) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
-        settings = load_settings(data_dir=Path(tmp), ask_cooldown_rate=1000)
+        settings = load_settings(data_dir=Path(tmp), ask_cooldown_rate=1000, answer_processes=processes)
         service = NewsService.open(settings)
         items, errors = read_import(huffpost, "huffpost")  # a missing file is an error, not a smaller benchmark
         service.add_many(service.plan_import(items, errors).to_add, actor="bench")
@@ -91,6 +97,7 @@ async def main(questions: int, huffpost: Path) -> dict[str, object]:
         service.close()
     ms = sorted(lag * 1000 for lag in lags)
     return {
+        "answering": f"{processes} processes" if processes else "threads",
         "articles": articles,
         "questions": questions,
         "answered": sum(1 for r in replies if r),
@@ -110,7 +117,7 @@ async def main(questions: int, huffpost: Path) -> dict[str, object]:
 def _line(result: dict[str, Any]) -> str:
     lag, acks = result["loop_lag_ms"], result["acknowledged_within_ms"]
     return (
-        f"{result['answered']}/{result['questions']} questions answered in "
+        f"{result['answering']}: {result['answered']}/{result['questions']} questions answered in "
         f"{result['seconds']} s ({result['cpu_s']} s CPU) over {result['articles']} articles; event-loop lag p50 "
         f"{lag['p50']} ms, p99 {lag['p99']} ms, max {lag['max']} ms (idle max {lag['idle_max']} ms); acknowledged "
         f"within {acks['p50']} ms (p50), {acks['max']} ms at most, {result['late_acknowledgements']} past Discord's "
@@ -118,18 +125,34 @@ def _line(result: dict[str, Any]) -> str:
     )
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and of its children that have exited (the answering workers, once stopped)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=1, help="runs one after the other, each on a fresh directory")
     parser.add_argument("--huffpost", type=Path, default=HUFFPOST, help="the HuffPost headlines (default: %(default)s)")
+    parser.add_argument(
+        "--processes",
+        default="0,2",
+        help="comma-separated answering worker processes to compare; 0: the answering threads (default: %(default)s)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if not args.huffpost.is_file():
         parser.error(f"--huffpost {args.huffpost}: no such file")
-    for _ in range(args.rounds):
-        cpu = time.process_time()
-        result: dict[str, Any] = asyncio.run(main(args.questions, args.huffpost))
-        result["cpu_s"] = round(time.process_time() - cpu, 2)
-        result["load"] = round(os.getloadavg()[0], 1)
-        print(json.dumps(result) if args.json else _line(result), flush=True)
+    try:
+        contenders = [int(p) for p in args.processes.split(",") if p.strip()]
+    except ValueError:
+        parser.error(f"--processes {args.processes}: not a comma-separated list of numbers")
+    for number in range(args.rounds):
+        for processes in contenders if number % 2 == 0 else contenders[::-1]:
+            cpu = _cpu()
+            result: dict[str, Any] = asyncio.run(main(args.questions, args.huffpost, processes))
+            result["cpu_s"] = round(_cpu() - cpu, 2)
+            result["load"] = round(os.getloadavg()[0], 1)
+            print(json.dumps(result) if args.json else _line(result), flush=True)

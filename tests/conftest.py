@@ -28,6 +28,9 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("NEWSBOT_DATA_DIR", str(data_dir))
     # No semantic reader unless a test asks for one (tests/test_semantic.py): loading the model takes a second.
     monkeypatch.setenv("NEWSBOT_READER", "off")
+    # Answers in the bot's own threads unless a test asks for worker processes (tests/discord_app/test_workers.py):
+    # a test that replaces a service method sees it called, and no bot start spawns processes it does not test.
+    monkeypatch.setenv("NEWSBOT_ANSWER_PROCESSES", "0")
     return data_dir
 
 

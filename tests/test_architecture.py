@@ -51,7 +51,8 @@ TIERS: dict[str, list[Tier]] = {
     # Article files, pages, extraction and the feed format work offline; only these modules reach the network.
     "intake": [Tier(None), Tier(frozenset({"guard", "http", "discovery", "ingest"}))],
     # The service's parts share only what is below them (its state and coverage rules, seeding); news composes them.
-    "service": [Tier(frozenset({"part", "seeding"})), Tier(None, peers=True), Tier(frozenset({"news"}))],
+    # workers (the answering processes) opens a NewsService in each, so it sits beside news.
+    "service": [Tier(frozenset({"part", "seeding"})), Tier(None, peers=True), Tier(frozenset({"news", "workers"}))],
 }
 
 #: Modules that are one picker's own steps: for the tiers they are that picker (the answerer's BM25 candidates,

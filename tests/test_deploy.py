@@ -151,6 +151,7 @@ def test_env_example_shows_the_real_defaults(monkeypatch: pytest.MonkeyPatch) ->
     fields = all_env_names()
     monkeypatch.delenv("NEWSBOT_DATA_DIR", raising=False)
     monkeypatch.delenv("NEWSBOT_READER", raising=False)  # conftest turns the reader off for speed
+    monkeypatch.delenv("NEWSBOT_ANSWER_PROCESSES", raising=False)  # and answers in threads
     defaults = Settings()
     for entry in env_example_entries():
         field = fields[entry["name"]]

@@ -93,6 +93,14 @@ class Settings(BaseSettings):
         description="The semantic reader: `auto` uses all-MiniLM-L6-v2 when the `semantic` extra and its model "
         "package are installed, `minilm` requires them, `off` answers with BM25 alone.",
     )
+    answer_processes: int = Field(
+        default=2,
+        ge=0,
+        le=64,
+        description="Worker processes that answer the bot's questions (each opens the store and loads the saved "
+        "index), so no answer holds the event loop's GIL; 0 answers in threads of the bot's own process. The "
+        "command line always answers in its own process.",
+    )
     keep_gaps: int = Field(
         default=90,
         ge=0,

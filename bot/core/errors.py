@@ -28,7 +28,8 @@ Hierarchy::
      │    └── DiskFull           the disk is full; nothing was changed
      ├── ConfigError             a setting is missing or wrong (e.g. no DISCORD_TOKEN)
      │    └── ModelUnavailable   the semantic reader's extra or model package is missing or damaged
-     └── DiscordUnreachable      Discord's gateway or API cannot be reached (network, proxy, outage)
+     ├── DiscordUnreachable      Discord's gateway or API cannot be reached (network, proxy, outage)
+     └── AnswerFailed            the process answering a question stopped twice: ask again
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from __future__ import annotations
 from bot.core.sanitize import bounded
 
 __all__ = [
+    "AnswerFailed",
     "ArticleNotFound",
     "ConfigError",
     "DiscordUnreachable",
@@ -170,3 +172,8 @@ class DiscordUnreachable(NewsBotError):
 
 class ModelUnavailable(ConfigError):
     """The semantic reader cannot run: its optional extra or model package is missing, or its files are damaged."""
+
+
+class AnswerFailed(NewsBotError):
+    """A question could not be answered: the worker process answering it stopped (killed, out of memory), and so
+    did its replacement's try, or the bot is stopping. Nothing was changed: ask again."""

@@ -22,6 +22,7 @@ from bot.present.render import DISCORD, render_answer
 
 if TYPE_CHECKING:
     from bot.discord_app.client import NewsBot
+    from bot.service import NewsService
 
 __all__ = ["AskCog", "answer_text"]
 
@@ -55,11 +56,10 @@ def kept_answer(bot: NewsBot, answer: Answer, server: int | None) -> int | None:
         return None
 
 
-def answer_text(bot: NewsBot, question: str, server: int | None = None) -> tuple[Answer, str]:
+def answer_text(service: NewsService, question: str, server: int | None = None) -> tuple[Answer, str]:
     """Answer from the coverage of ``server`` (None: a direct message, the default collection) and render (runs
-    in a worker thread: SQLite and BM25 never block the event loop). A direct message's reply says where it
-    came from."""
-    service = bot.service
+    in an answering worker process, or thread: SQLite, BM25 and the answerer never run on the event loop). A
+    direct message's reply says where it came from."""
     footer = f"\n{DM_FOOTER}" if server is None else ""
     limit = CONTENT_LIMIT - len(footer)
     answer = service.ask(question, server=server)
@@ -101,8 +101,7 @@ class AskCog(commands.Cog):
     async def _answer(self, question: str, where: str, server: int | None) -> tuple[Answer, str, dict[str, Any]]:
         """The answer, the reply's text, and its buttons (``view``) when the answer quotes something."""
         started = time.perf_counter()
-        loop = asyncio.get_running_loop()  # the bot's own answering threads (NewsBot.answering), never the loop
-        answer, text = await loop.run_in_executor(self.bot.answering, answer_text, self.bot, question, server)
+        answer, text = await self.bot.answer(answer_text, question, server)  # never on the event loop
         log.info(
             "answer %s answered=%s quotes=%d latency_ms=%.0f",
             where, answer.answered, len(answer.quotes), (time.perf_counter() - started) * 1000,

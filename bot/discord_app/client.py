@@ -12,9 +12,9 @@ import contextlib
 import logging
 import signal
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 import discord
@@ -25,10 +25,12 @@ from bot.core.config import Settings
 from bot.core.errors import ConfigError, DiscordUnreachable
 from bot.discord_app.replies import NO_PINGS, report_error
 from bot.service import NewsService, command_signature
+from bot.service.workers import AnswerWorkers
 
 __all__ = ["NewsBot", "build_bot", "command_payload", "intents", "run_bot", "sync_commands"]
 
 log = logging.getLogger("newsbot")
+T = TypeVar("T")
 
 ANSWER_THREADS = 2  # questions answered at once (one a core); the others wait their turn, already acknowledged
 
@@ -81,6 +83,10 @@ class NewsBot(commands.AutoShardedBot):
         # executor's), dozens of answerers take turns at the GIL with the event loop, which then wakes late and
         # acknowledges interactions late; two keep both cores busy and the loop's wait for the GIL short.
         self.answering = ThreadPoolExecutor(max_workers=ANSWER_THREADS, thread_name_prefix="newsbot-answer")
+        # With NEWSBOT_ANSWER_PROCESSES (the default), answers run in worker processes instead, which hold no GIL of
+        # the loop's at all (bot.service.workers); only a running bot starts them, not `newsbot sync`.
+        processes = settings.answer_processes if background_tasks else 0
+        self.answer_workers = AnswerWorkers(settings, processes) if processes else None
         self._sync_dev_guild = sync_dev_guild
         self.background_tasks = background_tasks  # the feed poller; off when the bot only computes its commands
         self.stopping = False  # set on SIGTERM: replies in flight finish, new questions are turned away
@@ -109,6 +115,14 @@ class NewsBot(commands.AutoShardedBot):
             log.warning("stopping with %d replies still in flight", self._in_flight)
             return False
         return True
+
+    async def answer(self, work: Callable[..., T], *args: Any) -> T:
+        """``work(service, *args)`` off the event loop: in an answering worker process (with its own service over
+        the same store), or in one of the answering threads with this bot's service. ``work`` must be a
+        module-level function, so that a worker can be sent it by name."""
+        if self.answer_workers is not None:
+            return await asyncio.wrap_future(self.answer_workers.submit(work, *args))
+        return await asyncio.get_running_loop().run_in_executor(self.answering, work, self.service, *args)
 
     async def add_cogs(self) -> None:
         """Every feature's cog; done in setup_hook, and without logging in to compute the command payload."""
@@ -163,6 +177,9 @@ class NewsBot(commands.AutoShardedBot):
         # Load (or build) the search index and the compiled search loops before the first question, in a worker
         # thread, so that no one's question waits for them and the event loop keeps serving the gateway meanwhile.
         await asyncio.to_thread(self.service.warm_up)
+        if self.answer_workers is not None:  # after the warm-up, which saved the index the workers load
+            pids = await asyncio.to_thread(self.answer_workers.start)
+            log.info("answering in %d worker processes (%s)", len(pids), ", ".join(map(str, pids)))
         # The semantic reader's model loads, and missing sentence vectors are computed, in background threads:
         # until then answers rest on BM25 (returns at once; nothing happens without the semantic extra).
         self.service.start_embedding()
@@ -207,6 +224,8 @@ class NewsBot(commands.AutoShardedBot):
         self.prune_kept.cancel()
         await super().close()
         self.answering.shutdown(wait=False, cancel_futures=True)
+        if self.answer_workers is not None:
+            await asyncio.to_thread(self.answer_workers.close)  # waits for the workers to exit: none is left
 
     async def on_ready(self) -> None:
         user = self.user

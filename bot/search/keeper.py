@@ -57,11 +57,14 @@ class IndexKeeper:
         server: int,
         directory: Path | None,
         on_replayed: Callable[[Sequence[Article]], None] | None = None,
+        *,
+        saves: bool = True,
     ) -> None:
         self.source = store  # the coverage store (the service's) the index is derived from
         self.on_replayed = on_replayed  # told of the articles a catch-up added (the embedding worker)
         self.server = server
         self.directory = directory
+        self.saves = saves  # False in an answering worker: it loads the saved index, the bot alone writes it
         self.version = 0  # the newest change (of the default collection or the server) the index reflects
         self.used = time.monotonic()
         self._lock = threading.RLock()
@@ -173,7 +176,7 @@ class IndexKeeper:
     def save(self) -> None:
         """Write the index to its directory if it changed since it was saved (so the next start loads it)."""
         with self._lock:
-            if self.directory is None or self._index is None or not self._unsaved:
+            if not self.saves or self.directory is None or self._index is None or not self._unsaved:
                 return
             meta = {
                 "store_id": self.source.store_id(),
@@ -209,14 +212,16 @@ class Indexes:
         max_loaded: int = 64,
         idle_seconds: float = 1800.0,
         on_replayed: Callable[[Sequence[Article]], None] | None = None,
+        saves: bool = True,
     ) -> None:
         self.source = store  # the coverage store (the service's) the index is derived from
         self.on_replayed = on_replayed
+        self.saves = saves  # False: indexes are loaded and caught up, never written (see IndexKeeper.saves)
         self.directory = servers_directory
         self.max_loaded = max(max_loaded, 1)
         self.idle_seconds = idle_seconds
         self._lock = threading.RLock()
-        self.default = IndexKeeper(store, DEFAULT, directory, on_replayed)  # index/, where it always was
+        self.default = IndexKeeper(store, DEFAULT, directory, on_replayed, saves=saves)  # index/, where it always was
         self._servers: OrderedDict[int, IndexKeeper] = OrderedDict()  # least recently used first
         # While a change feed listens: each coverage's newest change as told (DEFAULT: the default collection's).
         # A value read from the store is kept only if no notification, loss or own write came meanwhile (the
@@ -307,7 +312,7 @@ class Indexes:
             keeper = self._servers.pop(server, None)
             if keeper is None:
                 where = None if self.directory is None else self.directory / str(server)
-                keeper = IndexKeeper(self.source, server, where, self.on_replayed)
+                keeper = IndexKeeper(self.source, server, where, self.on_replayed, saves=self.saves)
             self._servers[server] = keeper
             evict = self._evictable(keep=server)
         for old in evict:

@@ -66,6 +66,7 @@ class NewsService(
         allow_future_dates: bool = False,
         keep_gaps: int = 90,
         keep_answers: int = 90,
+        save_indexes: bool = True,
     ) -> None:
         self._store = store
         self._allow_future_dates = allow_future_dates
@@ -84,6 +85,7 @@ class NewsService(
             max_loaded=max_loaded_indexes,
             idle_seconds=index_idle_seconds,
             on_replayed=self._embed_replayed_articles,
+            saves=save_indexes,
         )
         self._change_feed = store.change_feed()  # started by follow_changes (a long-running process)
         self._holder = holder_name()
@@ -92,9 +94,10 @@ class NewsService(
             self.seed(corpus_dir)
 
     @classmethod
-    def open(cls, settings: Settings, *, seed: bool = True) -> NewsService:
+    def open(cls, settings: Settings, *, seed: bool = True, save_indexes: bool = True) -> NewsService:
         """Open (creating and seeding on first use) the store ``settings`` select: SQLite in ``settings.data_dir``,
-        or PostgreSQL at ``settings.database_url``; the indexes are kept in the data directory either way."""
+        or PostgreSQL at ``settings.database_url``; the indexes are kept in the data directory either way.
+        ``save_indexes=False`` (an answering worker, :mod:`bot.service.workers`) loads them and never writes them."""
         try:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -118,6 +121,7 @@ class NewsService(
             allow_future_dates=settings.allow_future_dates,
             keep_gaps=settings.keep_gaps,
             keep_answers=settings.keep_answers,
+            save_indexes=save_indexes,
         )
 
     @staticmethod
