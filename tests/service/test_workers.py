@@ -3,7 +3,6 @@ close leaves. The Discord side is tested in tests/discord_app/test_discord_worke
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,8 +34,9 @@ def workers(service: NewsService, clean_env: Path) -> Iterator[AnswerWorkers]:
     pool = AnswerWorkers(load_settings(data_dir=clean_env), 1)
     pool.start()
     yield pool
+    pids = pool.pids()
     pool.close()
-    assert multiprocessing.active_children() == []
+    assert pids and not any(Path(f"/proc/{pid}").exists() for pid in pids), "a worker outlived close()"
 
 
 def test_a_worker_answers_what_the_service_answers_and_its_errors_come_back_as_themselves(
