@@ -139,7 +139,7 @@ def alert(
     service, where = subscriptions.service, subscriptions.server
     record = subscriptions.get(feed)
     if off:
-        click.echo(render_alert_off(record.id, service.remove_alert(record, server=where), PLAIN))
+        click.echo(render_alert_off(record.id, service.remove_alert(record, actor=actor(), server=where), PLAIN))
         return
     kept = service.check_alert_topic(topic)
     if channel is None:

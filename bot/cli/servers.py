@@ -40,7 +40,8 @@ def servers(as_json: bool, data_dir: Path | None) -> None:
 @data_dir_option
 def log(limit: int, as_json: bool, server: str | None, data_dir: Path | None) -> None:
     """The audit trail, newest first: every change to a coverage (articles added, imported, removed; feeds
-    subscribed and unsubscribed), who made it, and the server it was made in. With --server (or
+    subscribed and unsubscribed, their alerts set, changed or turned off, with the channel and topic), who made
+    it, and the server it was made in. With --server (or
     NEWSBOT_SERVER), that server's coverage only; `--server default` for the default collection's.
 
     Example:

@@ -431,18 +431,22 @@ class AuditEntry:
 
     ``server_id`` is the coverage changed (0: the default collection); ``guild_id`` the Discord server the change
     was made from (None: the command line, a feed, seeding). They differ only in shared mode, where an editor
-    server changes the default collection. Feed subscriptions have a ``feed_id`` and the feed's URL as
-    ``detail``; article changes an ``article_id`` and, for a removal, its reason."""
+    server changes the default collection. Feed changes (subscriptions and alerts) have a ``feed_id``, the feed's
+    outlet as ``title`` and its URL as ``detail``; article changes an ``article_id`` and, for a removal, its reason.
+    An alert change also names the Discord channel (``channel_id``) and topic (None: every new article) the feed
+    posts in from then on (``alert``), or posted in until then (``alert-off``)."""
 
     at: str
     server_id: int
     guild_id: int | None
     actor: str
-    action: str  # seed, add, import, remove, subscribe, unsubscribe
+    action: str  # seed, add, import, remove, subscribe, unsubscribe, alert, alert-off
     article_id: str | None
     feed_id: int | None
     title: str | None
     detail: str | None
+    channel_id: int | None
+    topic: str | None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

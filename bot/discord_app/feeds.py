@@ -200,7 +200,8 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="Moderat
             raise InvalidInput("channel: or topic: say where and what the feed posts (or off: True turns it off)")
         record = await asyncio.to_thread(self.subscriptions_of(interaction).get, feed)
         if off:
-            had = await asyncio.to_thread(service.remove_alert, record, server=server)
+            who = actor(interaction.user)
+            had = await asyncio.to_thread(service.remove_alert, record, actor=who, server=server)
             await send(interaction, render_alert_off(record.id, had, DISCORD), ephemeral=True)
             return
         if channel is None:

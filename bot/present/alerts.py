@@ -18,6 +18,7 @@ __all__ = [
     "alert_post_json",
     "describe_alert",
     "describe_alert_post",
+    "describe_posting",
     "render_alert_changed",
     "render_alert_lines",
     "render_alert_off",
@@ -73,8 +74,13 @@ def render_alert_refused(where: str, missing: Sequence[str]) -> str:
 
 def describe_alert(alert: FeedAlert, style: Style, where: str) -> str:
     """Where an alert posts (``where`` names its channel, in our own words) and on what topic."""
-    topic = f", only those on “{style.escape(alert.topic)}”" if alert.topic else ""
-    return f"posts its new articles in {where}{topic}"
+    return describe_posting(where, alert.topic, style)
+
+
+def describe_posting(where: str, topic: str | None, style: Style) -> str:
+    """``posts its new articles in WHERE, only those on “topic”``: ``where`` names a channel in our own words."""
+    on = f", only those on “{style.escape(topic)}”" if topic else ""
+    return f"posts its new articles in {where}{on}"
 
 
 def describe_alert_post(channel_id: int, status: str, message_id: int | None, detail: str) -> str:

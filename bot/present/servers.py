@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 
 from bot.core.models import AuditEntry, ServerSummary
 from bot.core.shorten import clip
+from bot.present.alerts import describe_posting
 from bot.present.style import PLAIN, Style
 
 __all__ = ["describe_change", "render_audit", "render_audit_digest", "render_log", "render_servers", "server_label"]
@@ -36,9 +37,14 @@ def render_servers(servers: Sequence[ServerSummary]) -> str:
 
 
 def describe_change(entry: AuditEntry, style: Style = PLAIN) -> str:
-    """What one change did: ``add ID: title``, ``subscribe feed 3: outlet (url)``, ``remove ID: title (why)``."""
+    """What one change did: ``add ID: title``, ``subscribe feed 3: outlet (url)``, ``remove ID: title (why)``,
+    ``alert feed 3: outlet (url): posts its new articles in CHANNEL, only those on “topic”``."""
     if entry.feed_id is not None:
         what = f"feed {entry.feed_id}: {style.escape(entry.title or '')} ({style.escape(entry.detail or '')})"
+        if entry.channel_id is not None:
+            where = style.channel(entry.channel_id)
+            said = describe_posting(where, entry.topic, style)
+            what += f": {said}" if entry.action == "alert" else f": no longer {said}"
     else:
         what = f"{entry.article_id}: {style.escape(entry.title or '')}"
         if entry.detail:

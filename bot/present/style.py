@@ -87,6 +87,7 @@ class Style:
     code: Callable[[str], str]  # an id or a command line, shown as typed (never article text)
     command: Callable[[str], str]  # how to name one of newsbot's commands: "timeline" or `/timeline`
     address: Callable[[str], str]  # a web address shown as itself (a feed's), not as a headline's link
+    channel: Callable[[int], str]  # a Discord channel by its id: in words, or as Discord links it (<#id>)
 
 
 def _plain_link(title: str, url: str | None) -> str:
@@ -117,6 +118,7 @@ PLAIN = Style(
     code=lambda s: s,
     command=lambda s: s,
     address=terminal_safe,
+    channel=lambda channel_id: f"the Discord channel {channel_id}",
 )
 DISCORD = Style(
     escape=escape_markdown,
@@ -125,4 +127,5 @@ DISCORD = Style(
     code=lambda s: f"`{s}`",
     command=lambda s: f"`/{s}`",
     address=bare_address,
+    channel=lambda channel_id: f"<#{channel_id}>",
 )

@@ -31,18 +31,19 @@ class AlertsPart(ServicePart):
         self, feed: FeedRecord, channel_id: int, topic: str | None, *, actor: str, server: int | None = None
     ) -> FeedAlert:
         """Post ``feed``'s new articles into ``channel_id`` from now on, or only those on ``topic``; only for a
-        feed of the coverage ``server`` changes."""
+        feed of the coverage ``server`` changes. Logged in the audit trail with ``actor``."""
         kept = self.check_alert_topic(topic)
-        if feed.server_id != self.writes(server) or not self._store.set_alert(feed.id, channel_id, kept, actor):
+        ours = feed.server_id == self.writes(server)
+        if not ours or not self._store.set_alert(feed.id, channel_id, kept, actor, guild_id=server):
             raise FeedNotFound(f"feed {feed.id} was removed meanwhile")
         return next(a for a in self._store.alerts(feed.server_id) if a.feed_id == feed.id)
 
-    def remove_alert(self, feed: FeedRecord, *, server: int | None = None) -> bool:
+    def remove_alert(self, feed: FeedRecord, *, actor: str, server: int | None = None) -> bool:
         """``feed`` posts nothing from now on; False when it had no alert. Only for a feed of the coverage
-        ``server`` changes."""
+        ``server`` changes. Logged in the audit trail with ``actor`` (when there was an alert to turn off)."""
         if feed.server_id != self.writes(server):
             raise FeedNotFound(f"feed {feed.id} was removed meanwhile")
-        return self._store.remove_alert(feed.id)
+        return self._store.remove_alert(feed.id, actor, guild_id=server)
 
     def alert_of(self, feed: FeedRecord) -> FeedAlert | None:
         """The alert of ``feed``, if it has one."""

@@ -13,7 +13,7 @@ import time
 
 from bot.core.alerts import AlertPostStatus, ExpiredClaim, FeedAlert, PendingAlert
 from bot.core.models import now_iso
-from bot.storage.database import ConstraintViolation, Database, Row
+from bot.storage.database import ConstraintViolation, Database, Db, Row
 
 __all__ = ["AlertRows"]
 
@@ -26,9 +26,12 @@ _SELECT = (
 class AlertRows(Database):
     """The ``feed_alerts`` and ``alert_posts`` tables."""
 
-    def set_alert(self, feed_id: int, channel_id: int, topic: str | None, actor: str) -> bool:
-        """Post feed ``feed_id``'s new articles into ``channel_id`` from now on (replacing an alert it had); False
-        when the feed is gone."""
+    def set_alert(
+        self, feed_id: int, channel_id: int, topic: str | None, actor: str, guild_id: int | None = None
+    ) -> bool:
+        """Post feed ``feed_id``'s new articles into ``channel_id`` from now on (replacing an alert it had), and log
+        who did in the feed change log, in the same transaction; False when the feed is gone."""
+        at = now_iso()
         try:
             with self.transaction() as db:
                 cursor = db.execute(
@@ -36,16 +39,26 @@ class AlertRows(Database):
                     "SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM feeds WHERE id = ?) "
                     "ON CONFLICT (feed_id) DO UPDATE SET channel_id = excluded.channel_id, topic = excluded.topic, "
                     "added_at = excluded.added_at, added_by = excluded.added_by",
-                    (feed_id, channel_id, topic, now_iso(), actor, feed_id),
+                    (feed_id, channel_id, topic, at, actor, feed_id),
                 )
-                return cursor.rowcount > 0
+                if cursor.rowcount == 0:
+                    return False
+                _log_alert_change(db, "alert", feed_id, channel_id, topic, actor, guild_id, at)
+                return True
         except ConstraintViolation:  # the feed was removed between the check and the insert
             return False
 
-    def remove_alert(self, feed_id: int) -> bool:
-        """Feed ``feed_id`` posts nothing from now on; False when it had no alert."""
+    def remove_alert(self, feed_id: int, actor: str, guild_id: int | None = None) -> bool:
+        """Feed ``feed_id`` posts nothing from now on, logged with who did and the channel and topic it posted in
+        until then; False when it had no alert (nothing is logged)."""
         with self.transaction() as db:
-            return db.execute("DELETE FROM feed_alerts WHERE feed_id = ?", (feed_id,)).rowcount > 0
+            row = db.execute(
+                "DELETE FROM feed_alerts WHERE feed_id = ? RETURNING channel_id, topic", (feed_id,)
+            ).fetchone()
+            if row is None:
+                return False
+            _log_alert_change(db, "alert-off", feed_id, int(row["channel_id"]), row["topic"], actor, guild_id)
+            return True
 
     def alerts(self, server: int | None) -> list[FeedAlert]:
         """The alerts of ``server``'s feeds (None: every coverage's), by feed."""
@@ -203,6 +216,29 @@ class AlertRows(Database):
                 (feed_id,),
             ).fetchall()
         return [(r[0], int(r[1]), r[2], None if r[3] is None else int(r[3]), r[4]) for r in rows]
+
+
+def _log_alert_change(
+    db: Db,
+    action: str,
+    feed_id: int,
+    channel_id: int,
+    topic: str | None,
+    actor: str,
+    guild_id: int | None,
+    at: str | None = None,
+) -> None:
+    """One line of the feed change log for an alert set (``alert``) or turned off (``alert-off``), naming the feed
+    as subscribing does (its URL, outlet and coverage) and the newest article change (one trail, in order)."""
+    feed = db.execute("SELECT url, outlet, server_id FROM feeds WHERE id = ?", (feed_id,)).fetchone()
+    db.execute(
+        "INSERT INTO feed_changes (at, actor, action, feed_id, url, outlet, server_id, guild_id, after_change, "
+        "channel_id, topic) VALUES (?, ?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) FROM changes), ?, ?)",
+        (
+            at or now_iso(), actor, action, feed_id, feed["url"], feed["outlet"], int(feed["server_id"]), guild_id,
+            channel_id, topic,
+        ),
+    )  # fmt: skip
 
 
 def _alert(row: Row) -> FeedAlert:

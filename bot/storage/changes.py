@@ -43,7 +43,8 @@ class ChangeLog(Database):
         return [Change(r) for r in rows]
 
     def audit(self, limit: int = 50, servers: Sequence[int] | None = None) -> list[AuditEntry]:
-        """The audit trail, newest first: article and feed changes, each naming its coverage and server."""
+        """The audit trail, newest first: article and feed changes (subscriptions and alerts), each naming its
+        coverage and server."""
         where, params = "", []
         if servers is not None:
             where = f"WHERE server_id IN ({','.join('?' * len(servers))})"
@@ -51,10 +52,10 @@ class ChangeLog(Database):
         query = (
             "SELECT * FROM ("
             f"SELECT at, seq AS place, 0 AS kind, seq, server_id, guild_id, actor, action, article_id, "
-            f"NULL AS feed_id, title, detail FROM changes {where} "
+            f"NULL AS feed_id, title, detail, NULL AS channel_id, NULL AS topic FROM changes {where} "
             "UNION ALL "
-            f"SELECT at, after_change, 1, seq, server_id, guild_id, actor, action, NULL, feed_id, outlet, url "
-            f"FROM feed_changes {where}"
+            f"SELECT at, after_change, 1, seq, server_id, guild_id, actor, action, NULL, feed_id, outlet, url, "
+            f"channel_id, topic FROM feed_changes {where}"
             ") AS trail ORDER BY place DESC, kind DESC, seq DESC LIMIT ?"
         )
         with self._reading() as db:
@@ -63,7 +64,7 @@ class ChangeLog(Database):
             AuditEntry(
                 at=r["at"], server_id=int(r["server_id"]), guild_id=r["guild_id"], actor=r["actor"],
                 action=r["action"], article_id=r["article_id"], feed_id=r["feed_id"], title=r["title"],
-                detail=r["detail"],
+                detail=r["detail"], channel_id=r["channel_id"], topic=r["topic"],
             )
             for r in rows
         ]  # fmt: skip

@@ -83,5 +83,5 @@ def test_an_expired_claim_is_taken_over_by_one_process_and_counts_its_attempts(
     other.finish_alert(pending, "posted", 555)
     assert other.expired_alert_claims(10, now=9999.0) == []  # a finished post never expires
     assert store.alert_posts(feed) == [(article.id, 99, "posted", 555, "")]
-    assert store.remove_alert(feed) is True and store.remove_alert(feed) is False
+    assert store.remove_alert(feed, "d:1") is True and store.remove_alert(feed, "d:1") is False
     assert store.alerts(GUILD) == []

@@ -70,6 +70,7 @@ def test_processes_starting_together_migrate_once(pg_url: str, pg_admin: PgAdmin
         (7, "alerts"),
         (8, "leases"),
         (9, "alert_delivery"),
+        (10, "alert_changes"),
     ]
     assert len({s.store_id() for s in stores}) == 1
     assert pg_admin(f"SELECT count(*) FROM \"{schema}\".meta WHERE key = 'store_id'") == [(1,)]
@@ -137,7 +138,8 @@ def test_a_store_that_lost_a_table_is_refused_and_doctor_says_so(pg_url: str, pg
 def test_a_newer_schema_is_refused(pg_url: str, pg_admin: PgAdmin) -> None:
     PgStore(pg_url).close()
     pg_admin(f"INSERT INTO \"{schema_of(pg_url)}\".schema_migrations VALUES (99, 'future', 'then')")
-    with pytest.raises(StoreError, match=r"has schema version 99, newer than this newsbot's \(9\): upgrade newsbot"):
+    latest = latest_schema_version()
+    with pytest.raises(StoreError, match=rf"has schema version 99, newer than this newsbot's \({latest}\): upgrade"):
         PgStore(pg_url)
 
 
@@ -193,7 +195,7 @@ def test_doctor_checks_the_connection_and_the_schema(pg_url: str) -> None:
     database = [line for line in result.stdout.splitlines() if "database" in line]
     assert database and database[0].endswith(
         f"postgresql://postgres@127.0.0.1:5432/{pg_url.split('/')[-1].split('?')[0]} "
-        f"(schema {schema_of(pg_url)}): schema 9, ok"
+        f"(schema {schema_of(pg_url)}): schema {latest_schema_version()}, ok"
     ), result.stdout
     stats = CliRunner().invoke(cli, ["stats"], env={"NEWSBOT_DATABASE_URL": pg_url})
     assert stats.stdout.splitlines()[-1] == f"database:        {pg_connection.describe_url(pg_url)}"
