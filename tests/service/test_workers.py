@@ -11,13 +11,15 @@ import pytest
 
 from bot.core.config import load_settings
 from bot.core.errors import AnswerFailed, InvalidQuestion
+from bot.core.models import ArticleIn
 from bot.service import NewsService
 from bot.service.workers import AnswerWorkers
 
 
 def first_quote(service: NewsService, question: str) -> str:
-    """Work for a worker (sent by name)."""
-    return service.ask(question).quotes[0].text
+    """Work for a worker (sent by name): the answer's first quote, or "" when it quotes nothing."""
+    quotes = service.ask(question).quotes
+    return quotes[0].text if quotes else ""
 
 
 def die(service: NewsService) -> None:
@@ -68,3 +70,24 @@ def test_workers_never_write_the_index_and_a_closed_pool_refuses_work(service: N
     assert not any(Path(f"/proc/{pid}").exists() for pid in pids)
     with pytest.raises(AnswerFailed, match="newsbot is stopping"):
         pool.submit(first_quote, "What did Amazon pitch to ICE?").result(1)
+
+
+def test_an_article_added_in_the_bot_is_answered_in_a_worker_at_once_on_either_store(store_backend: str) -> None:
+    """The worker loaded its index before the add; it catches up from the store's change log before answering
+    (on PostgreSQL it does not listen for notifications: each read asks the store)."""
+    settings = load_settings()
+    service = NewsService.open(settings)
+    pool = AnswerWorkers(settings, 1)
+    try:
+        pool.start()
+        question = "Did Orlando police end the Rekognition pilot?"
+        assert not pool.submit(first_quote, question).result(120).startswith("Orlando police")
+        body = "Orlando police ended their second pilot of Amazon's Rekognition software on Thursday."
+        story = ArticleIn(
+            title="Rekognition pilot ends in Orlando", source="Orlando Sentinel", date="2019-07-18", body=body
+        )
+        service.add(story, actor="cli:test")
+        assert pool.submit(first_quote, question).result(120) == body
+    finally:
+        pool.close()
+        service.close()
