@@ -79,8 +79,8 @@ from bot.search.bm25_arrays import (
     Tail,
     UInt,
     Vocab,
+    forward_rows,
     narrow,
-    segment_gather,
 )
 from bot.search.bm25_build import ingest
 from bot.search.bm25_changes import (
@@ -258,21 +258,22 @@ class BM25Index:
     def terms_of_many(self, doc_ids: Iterable[int]) -> list[str]:
         """The distinct terms of several present documents together (in term-id order; ``KeyError`` if one is
         absent): one vectorised gather over the forward index instead of a list per document."""
-        rows = [self._row_of(doc_id) for doc_id in doc_ids]
-        if not rows:
-            return []
-        starts = self._fstart.buf[rows]
-        after = np.asarray([r + 1 for r in rows], dtype=np.int64)
-        ends = np.where(after < self._n_rows, self._fstart.buf[np.minimum(after, self._n_rows - 1)], self._fwd_total)
-        positions = segment_gather(starts, ends - starts)
-        n_base = len(self._fwd_base)
-        in_base = positions < n_base  # (the forward index of the bulk build and that of later rows, not copied)
-        terms = np.empty(len(positions), dtype=np.int32)
-        terms[in_base] = self._fwd_base[positions[in_base]]
-        terms[~in_base] = self._fwd_tail.buf[positions[~in_base] - n_base]
-        ids = np.unique(terms)
+        terms, _ = self._forward_many(doc_ids)
         words = self._vocab.words
-        return [words[t] for t in ids.tolist()]
+        return [words[t] for t in np.unique(terms).tolist()]
+
+    def terms_of_each(self, doc_ids: Iterable[int]) -> list[frozenset[str]]:
+        """``frozenset(terms_of(d))`` of each of several documents, from one gather and one pass over the words
+        (an answer reads hundreds of sentences' terms)."""
+        terms, lengths = self._forward_many(doc_ids)
+        flat = list(map(self._vocab.words.__getitem__, terms.tolist()))
+        ends = np.cumsum(lengths).tolist()
+        return [frozenset(flat[end - n : end]) for end, n in zip(ends, lengths.tolist(), strict=True)]
+
+    def _forward_many(self, doc_ids: Iterable[int]) -> tuple[I32, I64]:
+        """The forward index entries of several present documents, one after the other, and each one's count."""
+        rows = np.asarray([self._row_of(doc_id) for doc_id in doc_ids], dtype=np.int64)
+        return forward_rows(self._fstart.buf[: self._n_rows], self._fwd_base, self._fwd_tail.view(), rows)
 
     def doc_freq(self, term: str) -> int:
         """Number of present documents containing ``term``."""

@@ -16,8 +16,8 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = [
-    "F64", "I32", "I64", "U32", "UInt", "Grow", "IdMap", "Tail", "Vocab", "count_elements", "narrow",
-    "segment_gather", "with_slack",
+    "F64", "I32", "I64", "U32", "UInt", "Grow", "IdMap", "Tail", "Vocab", "count_elements",
+    "forward_rows", "narrow", "segment_gather", "with_slack",
 ]  # fmt: skip
 
 F64 = npt.NDArray[np.float64]
@@ -201,6 +201,24 @@ def segment_gather(starts: I64, lengths: I64) -> I64:
     offsets = np.zeros(len(lengths), dtype=np.int64)
     np.cumsum(lengths[:-1], out=offsets[1:])
     return np.repeat(starts - offsets, lengths) + np.arange(total, dtype=np.int64)
+
+
+def forward_rows(fstart: I64, base: I32, tail: I32, rows: I64) -> tuple[I32, I64]:
+    """A forward index's entries for ``rows``, one row after the other, and each row's count. Row ``r``'s entries
+    run from ``fstart[r]`` to the next row's start (the last row's to the end); positions past ``base`` are in
+    ``tail`` (the rows added after the bulk build), so neither is copied."""
+    if len(rows) == 0:
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int64)
+    starts = fstart[rows]
+    after = rows + 1
+    total = len(base) + len(tail)
+    ends = np.where(after < len(fstart), fstart[np.minimum(after, len(fstart) - 1)], total)
+    positions = segment_gather(starts, ends - starts)
+    in_base = positions < len(base)
+    terms = np.empty(len(positions), dtype=np.int32)
+    terms[in_base] = base[positions[in_base]]
+    terms[~in_base] = tail[positions[~in_base] - len(base)]
+    return terms, ends - starts
 
 
 def with_slack(arr: npt.NDArray[_S]) -> Grow[_S]:

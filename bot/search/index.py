@@ -208,17 +208,18 @@ class CoverageIndex:
         with self._lock:
             present = [a for a in dict.fromkeys(article_ids) if a in self._span]
             bodies = self._load_bodies({a for a in present if self._span[a][1] > 1})
+            spans = [self._span[a] for a in present]
+            titles = iter(self._collections["headline"].terms_of_each(first for first, _ in spans))
+            terms = iter(self._collections["sentence"].terms_of_each(
+                pid for first, count in spans for pid in range(first + 1, first + count)))  # fmt: skip
+            start, end = self._start, self._end
             result: dict[str, list[Passage]] = {}
-            for article_id in present:
+            for article_id, (first, count) in zip(present, spans, strict=True):
                 ref = self._articles[article_id]
-                first, count = self._span[article_id]
-                headline = self._collections["headline"]
-                passages = [Passage(first, ref, "headline", ref.title, frozenset(headline.terms_of(first)))]
-                sentences = self._collections["sentence"]
                 body = bodies.get(article_id, "")
-                for pid in range(first + 1, first + count):
-                    text = body[self._start[pid] : self._end[pid]]
-                    passages.append(Passage(pid, ref, "sentence", text, frozenset(sentences.terms_of(pid))))
+                passages = [Passage(first, ref, "headline", ref.title, next(titles))]
+                passages += [Passage(pid, ref, "sentence", body[start[pid] : end[pid]], next(terms))
+                             for pid in range(first + 1, first + count)]  # fmt: skip
                 result[article_id] = passages
             return result
 
@@ -228,17 +229,17 @@ class CoverageIndex:
             live = [pid for pid in dict.fromkeys(pids) if 0 <= pid < len(self._owner) and self._owner[pid]]
             owners = {pid: self._owner[pid] for pid in live}
             bodies = self._load_bodies({o for pid, o in owners.items() if o and self._start[pid] >= 0})
+            titles = iter(self._collections["headline"].terms_of_each(p for p in owners if self._start[p] < 0))
+            terms = iter(self._collections["sentence"].terms_of_each(p for p in owners if self._start[p] >= 0))
             found: dict[int, Passage] = {}
             for pid, owner in owners.items():
                 assert owner is not None
                 ref = self._articles[owner]
                 if self._start[pid] < 0:
-                    terms = frozenset(self._collections["headline"].terms_of(pid))
-                    found[pid] = Passage(pid, ref, "headline", ref.title, terms)
+                    found[pid] = Passage(pid, ref, "headline", ref.title, next(titles))
                 else:
-                    terms = frozenset(self._collections["sentence"].terms_of(pid))
                     text = bodies[owner][self._start[pid] : self._end[pid]]
-                    found[pid] = Passage(pid, ref, "sentence", text, terms)
+                    found[pid] = Passage(pid, ref, "sentence", text, next(terms))
             return found
 
     def first_pid(self, article_id: str) -> int:
@@ -285,8 +286,7 @@ class CoverageIndex:
             found = collection.top_k(list(terms), k)
             texts = self._texts([pid for pid, _ in found], kind)
             hits = []
-            for pid, score in found:
-                passage_terms = frozenset(collection.terms_of(pid))
+            for (pid, score), passage_terms in zip(found, collection.terms_of_each(p for p, _ in found), strict=True):
                 article_id = self._owner[pid]
                 assert article_id is not None
                 passage = Passage(pid, self._articles[article_id], kind, texts[pid], passage_terms)

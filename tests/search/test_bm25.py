@@ -470,6 +470,21 @@ def test_terms_of_many_is_the_union_of_terms_of() -> None:
         index.terms_of_many([0, 1])
 
 
+def test_terms_of_each_is_terms_of_of_each() -> None:
+    """Rows of the bulk build and rows added after it (the forward index's two parts), in any order, repeated,
+    an empty document last; an absent one is a KeyError, as for terms_of."""
+    index = BM25Index()
+    index.add_many([(0, ["a", "b", "a"]), (1, ["c"]), (2, ["b", "d"]), (3, [])])
+    index.add(4, ["e", "a"])
+    index.add(5, ["f"])
+    index.remove(1)
+    for ids in ([0], [4, 0, 2], [2, 2, 5, 3], [5, 4, 3], [0, 2, 3, 4, 5], [3]):
+        assert index.terms_of_each(ids) == [frozenset(index.terms_of(i)) for i in ids]
+    assert index.terms_of_each([]) == []
+    with pytest.raises(KeyError):
+        index.terms_of_each([0, 1])
+
+
 def test_both_transposes_give_the_same_postings(monkeypatch: pytest.MonkeyPatch) -> None:
     """A small batch is transposed with numpy (no scipy import on a first add), a large one with scipy."""
     import bot.search.bm25_build as bm25_build

@@ -175,6 +175,27 @@ def test_every_synset_line_is_found_by_its_offset() -> None:
     assert wordnet.offsets("zymurgy", "n") and not wordnet.offsets("zzzz", "n") and not wordnet.offsets("a", "r")
 
 
+def test_every_lemma_is_found_by_its_own_line_and_other_words_by_none() -> None:
+    """A word is looked up in the set of the index lines' first words before it is searched for: every lemma (a
+    sample of each file's lines, and its last) still gets the synsets its own line lists, and a word that only
+    starts like a lemma, or one with a letter more, gets none."""
+    from bot.search.lexicon import _POS, _open
+
+    wordnet = _open()
+    assert wordnet is not None
+    checked = 0
+    for pos in _POS:
+        index, starts = wordnet._index[pos], wordnet._index_table(pos)
+        for start in [*starts[::211].tolist(), int(starts[-1])]:
+            fields = index[start : index.find(b"\n", start)].split()
+            lemma, synsets, pointers = fields[0].decode(), int(fields[2]), int(fields[3])
+            assert wordnet._find_offsets(lemma, pos) == [int(f) for f in fields[6 + pointers : 6 + pointers + synsets]]
+            assert wordnet._find_offsets(lemma + "q", pos) == [] or (lemma + "q").encode() in wordnet._lemma_heads(pos)
+            checked += 1
+    assert checked > 700
+    assert wordnet._find_offsets("zymurg", "n") == [] and wordnet._find_offsets("zymurgy", "n")
+
+
 @pytest.mark.parametrize(
     ("question", "verb"),
     [("did amazon sign a contract with ice", "sign"), ("Has Amazon signed a contract with ICE?", "signed"),
