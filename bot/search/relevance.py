@@ -46,6 +46,7 @@ __all__ = [
     "missing",
     "opening_name",
     "relevance",
+    "rules_out",
 ]
 
 ANSWER_FLOOR = 0.5  # share of the question's weight a sentence and its context must hold
@@ -197,7 +198,7 @@ def judge(
     for i, word in enumerate(question.words):  # first the cheap test that rules most candidates out
         if not word.required or mine_all[i][0] >= SUPPORTED:
             continue
-        if not (word.first_name and (word.name or word.rare)) and all(n[2][i][0] < SUPPORTED for n in around):
+        if rules_out(word) and all(n[2][i][0] < SUPPORTED for n in around):
             absent.append(word.word)  # nothing around holds it, and no name after it can excuse it
             continue
         held = [n for n in around if _may_hold(word, n[0], leans, other)]
@@ -240,6 +241,13 @@ def judge(
         anchored=anchored,
         supports=supports,
     )
+
+
+def rules_out(word: QuestionWord) -> bool:
+    """Whether :func:`judge`'s first test rules a sentence out when neither it nor its context supports ``word``: a
+    required word that no name after it may excuse ("jeff" of "jeff bezos" may be left out). The answerer runs this
+    test over every candidate at once, before judging the few it leaves in full."""
+    return word.required and not (word.first_name and (word.name or word.rare))
 
 
 def leans(text: str) -> bool:
