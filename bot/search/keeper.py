@@ -26,6 +26,7 @@ possibly stale, and every read asks the store again, as on SQLite, until the fee
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -44,6 +45,10 @@ __all__ = ["DEFAULT", "IndexKeeper", "Indexes"]
 DEFAULT = 0  # the default collection's id
 REPLAY_LIMIT = 20_000  # changes a saved index catches up with by replaying; beyond that it is rebuilt
 SAVE_AFTER_CHANGES = 200  # a replay longer than this saves the index again at once
+# An index of this many passages or more is set aside from the garbage collector once loaded (gc.freeze): a full
+# collection scans every object it tracks (~270,000 at 1M sentences, most of them numba's and the index's), 100-180
+# ms of CPU every few hundred answers; frozen, the p99 of a whole answer at 100k sentences goes from 123 to 48 ms.
+FREEZE_FROM = 100_000
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +90,8 @@ class IndexKeeper:
             self.used = time.monotonic()
             if self._index is None:
                 self._index = self._open()
+                if self._index.size("sentence") + self._index.size("headline") >= FREEZE_FROM:
+                    gc.freeze()  # what is alive now lives as long as the process, or nearly: never scanned again
             elif version is None or version != self.version:
                 self._catch_up()
             return self._index

@@ -128,3 +128,24 @@ def test_a_server_change_catches_up_that_server_only(stores: tuple[Store, Store]
     indexes.committed({DEFAULT: mine.version()})  # a change of the default collection reaches every server
     assert indexes.keeper(GUILD).version == mine.version() == indexes.default.version
     assert shared.id in ids(indexes, GUILD) and shared.id in ids(indexes)
+
+
+def test_a_large_index_is_set_aside_from_the_garbage_collector_once_loaded(
+    stores: tuple[Store, Store], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Objects alive when a large index has loaded are frozen (never scanned by a full collection again); a small
+    index's load leaves the collector alone."""
+    import gc
+
+    import bot.search.keeper as keeper
+
+    mine, _ = stores
+    gc.unfreeze()
+    try:
+        Indexes(mine, tmp_path / "small").index(DEFAULT)
+        assert gc.get_freeze_count() == 0
+        monkeypatch.setattr(keeper, "FREEZE_FROM", 2)  # the headline and the sentence of article(0)
+        Indexes(mine, tmp_path / "large").index(DEFAULT)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
