@@ -92,7 +92,10 @@ The package, one layer a module (each class builds on the one before):
 * ``mentions``: whom a bot's message pings.
 * ``ratelimits``: a channel's rate limit on posts, opt-in.
 * ``records``: what the bot did (``RecordedRequest``, ``BotReply``, ``FakeInteraction``).
-* ``world``: the guild, its roles, channels, members and messages (``World``).
+* ``objects``: users, roles, channels, files and more guilds as plain data (``FakeUser``, ``FakeGuild``...).
+* ``world``: the guild, its roles, channels, members and messages, more guilds, waiting (``World``).
+* ``access``: Discord's permission rules over the world (``Access``).
+* ``payloads``: the world as Discord's JSON: members, GUILD_CREATE, the application (``Payloads``).
 * ``gateway``: the websocket session, DISPATCH, RESUME, users posting messages (``Gateway``).
 * ``rest``: the REST API with recording, faults and message validation (``Rest``).
 * ``interactions``: slash commands, autocomplete, clicks, modals and their answers (``Interactions``).
@@ -100,6 +103,7 @@ The package, one layer a module (each class builds on the one before):
 """
 
 from tests.fakediscord.fake import FakeDiscord, bot_running, fake_discord, fake_discord_fixture
+from tests.fakediscord.objects import FakeChannel, FakeFile, FakeGuild, FakeRole, FakeUser
 from tests.fakediscord.protocol import (
     AUTOCOMPLETE_RESULT,
     CHANNEL_MESSAGE,
@@ -111,7 +115,6 @@ from tests.fakediscord.protocol import (
     UPDATE_MESSAGE,
 )
 from tests.fakediscord.records import BotReply, FakeInteraction, InteractionFailed, RecordedFile, RecordedRequest
-from tests.fakediscord.world import FakeChannel, FakeFile, FakeGuild, FakeRole, FakeUser
 
 __all__ = [
     "AUTOCOMPLETE_RESULT",

@@ -15,6 +15,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.fakediscord.objects import FakeFile, FakeUser
+from tests.fakediscord.payloads import Payloads
 from tests.fakediscord.protocol import (
     INTENT_DIRECT_MESSAGES,
     INTENT_GUILD_MESSAGES,
@@ -24,7 +26,6 @@ from tests.fakediscord.protocol import (
     ROLE_MENTION_RE,
     now_iso,
 )
-from tests.fakediscord.world import FakeFile, FakeUser, World
 
 
 class _GatewayConnection:
@@ -50,7 +51,7 @@ class _GatewayConnection:
                 pass
 
 
-class Gateway(World):
+class Gateway(Payloads):
     """The gateway layer: one bot session at a time, its sequence numbers and replay buffer."""
 
     def __init__(self, **options: Any) -> None:

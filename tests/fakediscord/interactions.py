@@ -12,6 +12,7 @@ from typing import Any, Literal
 from aiohttp import web
 
 from tests.fakediscord.limits import autocomplete_errors, modal_errors
+from tests.fakediscord.objects import FakeChannel, FakeFile, FakeGuild, FakeRole, FakeUser
 from tests.fakediscord.protocol import (
     ALREADY_ACKNOWLEDGED,
     API_PREFIX,
@@ -43,7 +44,7 @@ from tests.fakediscord.protocol import (
 )
 from tests.fakediscord.records import BotReply, FakeInteraction, RecordedRequest, walk_components
 from tests.fakediscord.rest import RECORD, Rest
-from tests.fakediscord.world import FakeChannel, FakeFile, FakeGuild, FakeRole, FakeUser, discord
+from tests.fakediscord.world import discord
 
 
 class Interactions(Rest):

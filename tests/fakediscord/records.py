@@ -12,7 +12,8 @@ from tests.fakediscord.protocol import AUTOCOMPLETE_RESULT, EPHEMERAL
 T = TypeVar("T")
 
 if TYPE_CHECKING:
-    from tests.fakediscord.world import FakeUser, World
+    from tests.fakediscord.objects import FakeUser
+    from tests.fakediscord.world import World
 
 
 @dataclass

@@ -17,6 +17,7 @@ from tests.fakediscord.gateway import Gateway
 from tests.fakediscord.limits import message_errors
 from tests.fakediscord.mentions import Pings, pings_of
 from tests.fakediscord.nonces import NONCE_WINDOW, Nonces
+from tests.fakediscord.objects import FakeChannel
 from tests.fakediscord.protocol import (
     API_PREFIX,
     CANNOT_SEND_EMPTY_MESSAGE,
@@ -37,7 +38,7 @@ from tests.fakediscord.protocol import (
 )
 from tests.fakediscord.ratelimits import ChannelLimits
 from tests.fakediscord.records import FakeInteraction, RecordedFile, RecordedRequest
-from tests.fakediscord.world import FakeChannel, discord
+from tests.fakediscord.world import discord
 
 # What the fake adds to a command it stores (never sent by a bot, so never checked as if it had been).
 _SERVER_FIELDS = frozenset({"id", "application_id", "version", "guild_id", "nsfw"})

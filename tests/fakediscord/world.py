@@ -1,7 +1,8 @@
-"""The fake's world: one guild with its roles, channels, members and messages, the files users and
+"""The fake's world: one guild with its roles, channels, members and messages, more guilds, the files users and
 the bot uploaded, and the log of what the bot did; plus waiting for that state to change.
 
-The layers above (gateway, REST, interactions) read and change this state; none of it speaks HTTP.
+The world is state only: who may do what is decided above it (``access``), how it is sent on the wire
+(``payloads``), and the layers above those (gateway, REST, interactions) read and change it. None of it speaks HTTP.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ import copy
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from aiohttp import web
 
+from tests.fakediscord.objects import FakeChannel, FakeFile, FakeGuild, FakeRole, FakeUser
 from tests.fakediscord.protocol import (
     ACKNOWLEDGE_WITHIN,
     API_PREFIX,
@@ -24,7 +25,6 @@ from tests.fakediscord.protocol import (
     EPHEMERAL,
     TOKEN_VALID_FOR,
     Snowflakes,
-    now_iso,
 )
 from tests.fakediscord.records import RecordedFile, RecordedRequest
 
@@ -34,162 +34,7 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", "'audioop' is deprecated", DeprecationWarning)
     import discord as discord  # re-exported: the layers above import it from here, after the filter
 
-
-# World objects
-# --------------------------------------------------------------------------------------------
-
-
 T = TypeVar("T")
-
-
-@dataclass(eq=False)
-class FakeUser:
-    """A Discord user who is a member of the fake guild."""
-
-    id: int
-    username: str
-    global_name: str | None = None
-    bot: bool = False
-    role_ids: list[int] = field(default_factory=list)
-    nick: str | None = None
-    joined_at: str = field(default_factory=now_iso)
-
-    @property
-    def mention(self) -> str:
-        return f"<@{self.id}>"
-
-    def to_user(self) -> dict[str, Any]:
-        """The user object as Discord sends it."""
-        return {
-            "id": str(self.id),
-            "username": self.username,
-            "discriminator": "0",
-            "global_name": self.global_name,
-            "avatar": None,
-            "bot": self.bot,
-            "public_flags": 0,
-            "flags": 0,
-            "banner": None,
-            "accent_color": None,
-            "avatar_decoration_data": None,
-        }
-
-
-@dataclass(eq=False)
-class FakeRole:
-    """A guild role; ``permissions`` is the integer permission bit set."""
-
-    id: int
-    name: str
-    permissions: int = 0
-    position: int = 0
-    color: int = 0
-    hoist: bool = False
-    mentionable: bool = False
-    managed: bool = False
-    tags: dict[str, Any] | None = None
-
-    @property
-    def mention(self) -> str:
-        return f"<@&{self.id}>"
-
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "id": str(self.id),
-            "name": self.name,
-            "permissions": str(self.permissions),
-            "position": self.position,
-            "color": self.color,
-            "colors": {"primary_color": self.color, "secondary_color": None, "tertiary_color": None},
-            "hoist": self.hoist,
-            "managed": self.managed,
-            "mentionable": self.mentionable,
-            "icon": None,
-            "unicode_emoji": None,
-            "flags": 0,
-        }
-        if self.tags is not None:
-            data["tags"] = self.tags
-        return data
-
-
-@dataclass(eq=False)
-class FakeChannel:
-    """A guild channel (``type`` 0 = text, 2 = voice, 4 = category, 5 = news...)."""
-
-    id: int
-    name: str
-    type: int = 0
-    position: int = 0
-    topic: str | None = None
-    parent_id: int | None = None
-    nsfw: bool = False
-    # Discord's permission overwrites: {"id": role or member id, "type": 0 role / 1 member, "allow", "deny"}
-    overwrites: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def mention(self) -> str:
-        return f"<#{self.id}>"
-
-    def to_dict(self, guild_id: int) -> dict[str, Any]:
-        return {
-            "id": str(self.id),
-            "type": self.type,
-            "guild_id": str(guild_id),
-            "name": self.name,
-            "position": self.position,
-            "permission_overwrites": [
-                {"id": str(o["id"]), "type": o["type"], "allow": str(o["allow"]), "deny": str(o["deny"])}
-                for o in self.overwrites
-            ],
-            "nsfw": self.nsfw,
-            "topic": self.topic,
-            "parent_id": None if self.parent_id is None else str(self.parent_id),
-            "last_message_id": None,
-            "rate_limit_per_user": 0,
-            "flags": 0,
-        }
-
-
-@dataclass
-class FakeFile:
-    """A file a *user* attaches (to a message, or to an attachment option of a slash command)."""
-
-    filename: str
-    data: bytes
-    content_type: str = "application/octet-stream"
-    description: str | None = None
-
-
-@dataclass(eq=False)
-class FakeGuild:
-    """Another guild the bot is in (``fake.add_guild``): its own roles, channel and members, each member with the
-    roles they hold there. ``with fake.in_guild(guild):`` makes every payload the fake builds (GUILD_CREATE,
-    interactions, members' permissions) that guild's."""
-
-    id: int
-    name: str
-    roles: dict[int, FakeRole]
-    everyone_role: FakeRole
-    mod_role: FakeRole
-    owner: FakeUser
-    member: FakeUser
-    channels: dict[int, FakeChannel]
-    channel_id: int
-    users: dict[int, FakeUser]
-    role_ids: dict[int, list[int]] = field(default_factory=dict)  # member id -> the roles they hold here
-
-    @property
-    def mod_role_id(self) -> int:
-        return self.mod_role.id
-
-    @property
-    def owner_id(self) -> int:
-        return self.owner.id
-
-    @property
-    def guild_id(self) -> int:
-        return self.id
 
 
 class World:
@@ -333,8 +178,6 @@ class World:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), min(remaining, 0.25))
 
-    # ---------------------------------------------------------------- world building
-
     # ---------------------------------------------------------------- more guilds
 
     def add_guild(self, name: str = "Other Guild") -> FakeGuild:
@@ -395,13 +238,7 @@ class World:
             for n, value in saved.items():
                 setattr(self, n, value)
 
-    def guild_payloads(self) -> list[dict[str, Any]]:
-        """GUILD_CREATE of every guild after the first."""
-        payloads = []
-        for guild in self.guilds:
-            with self.in_guild(guild):
-                payloads.append(self._guild_payload())
-        return payloads
+    # ---------------------------------------------------------------- world building
 
     def _put_role(self, role: FakeRole) -> FakeRole:
         self.roles[role.id] = role
@@ -465,160 +302,12 @@ class World:
         if role_id in user.role_ids:
             user.role_ids.remove(role_id)
 
-    def permissions_of(self, user: FakeUser) -> int:
-        """Guild-level permissions of ``user`` (owner and administrators get everything)."""
-        if user.id == self.owner_id:
-            return discord.Permissions.all().value
-        value = self.everyone_role.permissions
-        for role_id in user.role_ids:
-            role = self.roles.get(role_id)
-            if role is not None:
-                value |= role.permissions
-        if value & discord.Permissions(administrator=True).value:
-            return discord.Permissions.all().value
-        return value
-
-    def set_overwrite(
-        self,
-        channel: FakeChannel,
-        target: FakeRole | FakeUser,
-        *,
-        allow: discord.Permissions | int = 0,
-        deny: discord.Permissions | int = 0,
-    ) -> None:
-        """Set ``channel``'s permission overwrite for a role or a member (replacing one it had). Announce it with
-        ``await fake.dispatch("CHANNEL_UPDATE", channel.to_dict(fake.guild_id))`` once the bot is connected."""
-        value = {
-            "id": target.id,
-            "type": 0 if isinstance(target, FakeRole) else 1,
-            "allow": allow.value if isinstance(allow, discord.Permissions) else int(allow),
-            "deny": deny.value if isinstance(deny, discord.Permissions) else int(deny),
-        }
-        channel.overwrites = [o for o in channel.overwrites if o["id"] != target.id] + [value]
-
-    def channel_permissions(self, user: FakeUser, channel: FakeChannel) -> int:
-        """``user``'s permissions in ``channel``, as Discord computes them: the guild's (owner and administrators
-        get everything), then the channel's @everyone overwrite, its role overwrites together, its member one."""
-        value = self.permissions_of(user)
-        if value == discord.Permissions.all().value:
-            return value
-        overwrites = {int(o["id"]): o for o in channel.overwrites}
-        everyone = overwrites.get(self.everyone_role.id)
-        if everyone is not None:
-            value = (value & ~everyone["deny"]) | everyone["allow"]
-        allow = deny = 0
-        for role_id in user.role_ids:
-            role = overwrites.get(role_id)
-            if role is not None and role["type"] == 0:
-                allow, deny = allow | role["allow"], deny | role["deny"]
-        value = (value & ~deny) | allow
-        member = overwrites.get(user.id)
-        if member is not None and member["type"] == 1:
-            value = (value & ~member["deny"]) | member["allow"]
-        return value
-
-    def member_payload(self, user: FakeUser, *, with_user: bool = True, permissions: bool = False) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "roles": [str(r) for r in user.role_ids],
-            "nick": user.nick,
-            "avatar": None,
-            "banner": None,
-            "joined_at": user.joined_at,
-            "premium_since": None,
-            "deaf": False,
-            "mute": False,
-            "pending": False,
-            "flags": 0,
-            "communication_disabled_until": None,
-        }
-        if with_user:
-            data["user"] = user.to_user()
-        if permissions:
-            data["permissions"] = str(self.permissions_of(user))
-        return data
-
     def _user(self, user: FakeUser | int | None) -> FakeUser:
         if user is None:
             return self.owner
         if isinstance(user, FakeUser):
             return user
         return self.users[int(user)]
-
-    def _guild_payload(self) -> dict[str, Any]:
-        members = [self.member_payload(u) for u in self.users.values()]
-        return {
-            "id": str(self.guild_id),
-            "name": self.guild_name,
-            "icon": None,
-            "splash": None,
-            "discovery_splash": None,
-            "banner": None,
-            "description": None,
-            "owner_id": str(self.owner_id),
-            "region": "deprecated",
-            "afk_channel_id": None,
-            "afk_timeout": 300,
-            "verification_level": 0,
-            "default_message_notifications": 0,
-            "explicit_content_filter": 0,
-            "mfa_level": 0,
-            "nsfw_level": 0,
-            "premium_tier": 0,
-            "premium_subscription_count": 0,
-            "premium_progress_bar_enabled": False,
-            "preferred_locale": "en-US",
-            "system_channel_id": str(self.channel_id),
-            "system_channel_flags": 0,
-            "rules_channel_id": None,
-            "public_updates_channel_id": None,
-            "safety_alerts_channel_id": None,
-            "vanity_url_code": None,
-            "application_id": None,
-            "features": [],
-            "roles": [r.to_dict() for r in self.roles.values()],
-            "emojis": [],
-            "stickers": [],
-            "channels": [c.to_dict(self.guild_id) for c in self.channels.values()],
-            "threads": [],
-            "members": members,
-            "member_count": len(members),
-            "presences": [],
-            "voice_states": [],
-            "stage_instances": [],
-            "guild_scheduled_events": [],
-            "soundboard_sounds": [],
-            "large": False,
-            "lazy": True,
-            "unavailable": False,
-            "joined_at": self.bot_user.joined_at,
-            "max_members": 500000,
-            "max_video_channel_users": 25,
-        }
-
-    def _application_payload(self) -> dict[str, Any]:
-        return {
-            "id": str(self.application_id),
-            "name": self.bot_user.username,
-            "icon": None,
-            "description": "",
-            "summary": "",
-            "type": None,
-            "bot_public": True,
-            "bot_require_code_grant": False,
-            "verify_key": "0" * 64,
-            "flags": 0,
-            "owner": self.owner.to_user(),
-            "team": None,
-            "bot": self.bot_user.to_user(),
-            "redirect_uris": [],
-            "interactions_endpoint_url": None,
-            "integration_types_config": {"0": {}},
-        }
-
-    def _self_user_payload(self) -> dict[str, Any]:
-        data = self.bot_user.to_user()
-        data.update({"verified": True, "mfa_enabled": True, "locale": "en-US", "email": None})
-        return data
 
     # ---------------------------------------------------------------- messages
 
