@@ -97,8 +97,13 @@ The package, one layer a module (each class builds on the one before):
 * ``access``: Discord's permission rules over the world (``Access``).
 * ``payloads``: the world as Discord's JSON: members, GUILD_CREATE, the application (``Payloads``).
 * ``gateway``: the websocket session, DISPATCH, RESUME, users posting messages (``Gateway``).
-* ``rest``: the REST API with recording, faults and message validation (``Rest``).
-* ``interactions``: slash commands, autocomplete, clicks, modals and their answers (``Interactions``).
+* ``rest``: the REST plumbing: recording, authentication, injected faults and 429s (``Rest``).
+* ``resources``: what the REST API only reads: gateway address, users, the guild, channels, files (``Resources``).
+* ``commands``: the application commands a bot registers (``Commands``).
+* ``messages``: the bot's channel messages, with Discord's checks and its echo (``Messages``).
+* ``callbacks``: the bot's answers to interactions: callbacks, followups, webhook edits (``Callbacks``).
+* ``options``: interaction payloads and a command's encoded options (``InteractionPayloads``).
+* ``interactions``: what users do: slash commands, autocomplete, clicks, modals (``Interactions``).
 * ``fake``: ``FakeDiscord`` served on 127.0.0.1, and the pytest helpers.
 """
 
