@@ -335,3 +335,54 @@ def test_modules_are_small() -> None:
     assert too_big <= NOT_SPLIT_YET, f"over {SIZE_LIMIT} lines: {sorted(too_big - NOT_SPLIT_YET)}"
     split = NOT_SPLIT_YET - too_big
     assert not split, f"{sorted(split)} are short enough now: take them off NOT_SPLIT_YET"
+
+
+# --- the fake Discord (tests/fakediscord/) ---------------------------------------------------------------------------
+
+FAKE = REPO / "tests" / "fakediscord"
+
+#: The fake's modules lowest first. Each class builds on the one before (World -> Access -> ... -> FakeDiscord), and
+#: the rules and records below them are plain: a module may import only the modules before it.
+FAKE_LAYERS = [
+    "protocol", "limits", "command_limits", "nonces", "mentions", "ratelimits", "objects", "records",  # plain
+    "world", "access", "payloads",  # the state, Discord's permission rules over it, its JSON
+    "gateway", "rest", "resources", "commands", "messages", "callbacks", "options", "interactions",  # the layers
+    "fake", "__init__",  # served on 127.0.0.1, and the package's names
+]  # fmt: skip
+FAKE_MODULES = sorted(FAKE.glob("*.py"))
+
+
+def fake_arrows_up(name: str, source: str) -> list[str]:
+    """Every import of the fake's module ``name`` that reaches a module at its height or above, or one not in
+    FAKE_LAYERS, as "line N: a -> b"; [] when all run down."""
+    height = FAKE_LAYERS.index(name)
+    module = "tests.fakediscord" if name == "__init__" else f"tests.fakediscord.{name}"
+    wrong = []
+    for line, target in imports(source, module, is_package=name == "__init__"):
+        if not target.startswith("tests.fakediscord."):
+            continue
+        there = target.split(".")[2]
+        if there not in FAKE_LAYERS or FAKE_LAYERS.index(there) >= height:
+            wrong.append(f"line {line}: {name} -> {there}")
+    return wrong
+
+
+def test_an_arrow_up_the_fakes_layers_is_caught() -> None:
+    assert fake_arrows_up("records", "if TYPE_CHECKING:\n    from tests.fakediscord.world import World\n") == [
+        "line 2: records -> world"
+    ]
+    assert fake_arrows_up("world", "from tests.fakediscord.gateway import Gateway\n") == ["line 1: world -> gateway"]
+    assert fake_arrows_up("messages", "from tests.fakediscord.shards import x\n") == ["line 1: messages -> shards"]
+    assert fake_arrows_up("messages", "from tests.fakediscord.commands import Commands\nimport discord\n") == []
+
+
+@pytest.mark.parametrize("path", FAKE_MODULES, ids=lambda p: p.name)
+def test_the_fakes_modules_import_only_the_layers_below(path: Path) -> None:
+    assert path.stem in FAKE_LAYERS, f"{path.name} is in no layer of FAKE_LAYERS"
+    assert fake_arrows_up(path.stem, path.read_text(encoding="utf-8")) == []
+
+
+def test_the_fakes_modules_are_small() -> None:
+    """The fake is what a maintainer reads to trust the Discord tests: the same limit as bot/'s modules."""
+    sizes = {p.name: len(p.read_text(encoding="utf-8").splitlines()) for p in FAKE_MODULES}
+    assert {name: lines for name, lines in sizes.items() if lines > SIZE_LIMIT} == {}

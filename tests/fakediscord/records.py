@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from tests.fakediscord.protocol import AUTOCOMPLETE_RESULT, EPHEMERAL
 
@@ -13,7 +13,20 @@ T = TypeVar("T")
 
 if TYPE_CHECKING:
     from tests.fakediscord.objects import FakeUser
-    from tests.fakediscord.world import World
+
+
+class _Fake(Protocol):
+    """What an interaction needs of the fake (the world, which is above this module): its clock and deadline, a
+    message's current state, and waiting for a condition."""
+
+    clock: Callable[[], float]
+    acknowledge_within: float
+
+    def message(self, message_id: int | str) -> dict[str, Any] | None: ...
+
+    async def wait_for(
+        self, predicate: Callable[[], T | None], timeout: float = 5.0, *, description: str | None = None
+    ) -> T: ...
 
 
 @dataclass
@@ -152,7 +165,7 @@ class InteractionFailed(AssertionError):
 class FakeInteraction:
     """An interaction the fake sent to the bot, plus everything the bot answered to it."""
 
-    def __init__(self, fake: World, payload: dict[str, Any], user: FakeUser, source_message_id: int | None) -> None:
+    def __init__(self, fake: _Fake, payload: dict[str, Any], user: FakeUser, source_message_id: int | None) -> None:
         self.fake = fake
         self.payload = payload
         self.id = int(payload["id"])
