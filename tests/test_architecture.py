@@ -344,9 +344,9 @@ FAKE = REPO / "tests" / "fakediscord"
 #: The fake's modules lowest first. Each class builds on the one before (World -> Access -> ... -> FakeDiscord), and
 #: the rules and records below them are plain: a module may import only the modules before it.
 FAKE_LAYERS = [
-    "protocol", "limits", "command_limits", "nonces", "mentions", "ratelimits", "objects", "records",  # plain
+    "protocol", "limits", "command_limits", "nonces", "mentions", "ratelimits", "shards", "objects", "records",  # plain
     "world", "access", "payloads",  # the state, Discord's permission rules over it, its JSON
-    "gateway", "rest", "resources", "commands", "messages", "callbacks", "options", "interactions",  # the layers
+    "gateway", "posting", "rest", "resources", "commands", "messages", "callbacks", "options", "interactions",  # the layers
     "fake", "__init__",  # served on 127.0.0.1, and the package's names
 ]  # fmt: skip
 FAKE_MODULES = sorted(FAKE.glob("*.py"))
@@ -372,7 +372,7 @@ def test_an_arrow_up_the_fakes_layers_is_caught() -> None:
         "line 2: records -> world"
     ]
     assert fake_arrows_up("world", "from tests.fakediscord.gateway import Gateway\n") == ["line 1: world -> gateway"]
-    assert fake_arrows_up("messages", "from tests.fakediscord.shards import x\n") == ["line 1: messages -> shards"]
+    assert fake_arrows_up("messages", "from tests.fakediscord.voice import x\n") == ["line 1: messages -> voice"]
     assert fake_arrows_up("messages", "from tests.fakediscord.commands import Commands\nimport discord\n") == []
 
 

@@ -82,6 +82,12 @@ Behaviour worth knowing (it mirrors real Discord):
 * ``fake.limit_channel(channel_id, limit=5, per=5.0)`` rate limits the bot's posts in a channel as Discord does:
   the bucket's ``X-RateLimit-*`` headers on every answer, 429 with ``retry_after`` past the limit (``ratelimits``).
 * A route the fake does not know answers 404 and is listed in ``fake.unhandled_requests``.
+* The gateway is sharded as Discord's is (``shards``): a bot that IDENTIFYs with ``shard: [id, count]`` holds a session
+  per shard (``fake.sessions``), each sent READY and GUILD_CREATE for its shard's guilds and then only their events
+  (``(guild_id >> 22) % count``; DMs on shard 0). An invalid shard is closed with 4010, a session of more than
+  ``fake.max_guilds_per_shard`` guilds (2,500) with 4011 (``fake.gateway_closes``); ``GET /gateway/bot`` recommends
+  one shard per ``fake.guilds_per_recommended_shard`` guilds (1,000). ``fake.add_guild(shard=(id, count))`` puts a
+  guild on a shard; ``fake.send_message(..., guild=...)`` posts in another guild.
 
 The package, one layer a module (each class builds on the one before):
 
@@ -91,12 +97,14 @@ The package, one layer a module (each class builds on the one before):
 * ``command_limits``: what Discord refuses in the application commands a bot registers.
 * ``mentions``: whom a bot's message pings.
 * ``ratelimits``: a channel's rate limit on posts, opt-in.
+* ``shards``: Discord's sharding rules (which shard a guild's events go to, a valid shard, the guild limit).
 * ``records``: what the bot did (``RecordedRequest``, ``BotReply``, ``FakeInteraction``).
 * ``objects``: users, roles, channels, files and more guilds as plain data (``FakeUser``, ``FakeGuild``...).
 * ``world``: the guild, its roles, channels, members and messages, more guilds, waiting (``World``).
 * ``access``: Discord's permission rules over the world (``Access``).
 * ``payloads``: the world as Discord's JSON: members, GUILD_CREATE, the application (``Payloads``).
-* ``gateway``: the websocket session, DISPATCH, RESUME, users posting messages (``Gateway``).
+* ``gateway``: the websocket sessions, one per shard, DISPATCH, RESUME, op 7 (``Gateway``).
+* ``posting``: users posting: guild messages, DMs, deletions (``Posting``).
 * ``rest``: the REST plumbing: recording, authentication, injected faults and 429s (``Rest``).
 * ``resources``: what the REST API only reads: gateway address, users, the guild, channels, files (``Resources``).
 * ``commands``: the application commands a bot registers (``Commands``).

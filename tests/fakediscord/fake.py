@@ -80,9 +80,9 @@ class FakeDiscord(Interactions):
             await self.stop_bot(bot)
         for conn in self._connections:
             if not conn.ws.closed:
-                await conn.ws.close(code=1001)
+                await conn.close(1001, b"")
         self._connections.clear()
-        self._conn = None
+        self._end_sessions()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -125,9 +125,10 @@ class FakeDiscord(Interactions):
     async def stop_bot(self, bot: discord.Client, *, timeout: float = 5.0) -> None:
         """Close the bot (HTTP session, gateway, heartbeat thread) and wait for its task to end."""
         task = self._bots.pop(bot, None)
+        sessions = _session_ids(bot)
         await bot.close()
-        self._session_id = None
-        self._conn = None
+        # Its sessions end (discord.py closes with 4000, which would leave them resumable), other bots' go on.
+        self._end_sessions(None if not self._bots else sessions)
         if task is not None:
             try:
                 await asyncio.wait_for(task, timeout)
@@ -136,6 +137,15 @@ class FakeDiscord(Interactions):
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
                 raise
+
+
+def _session_ids(bot: discord.Client) -> set[str]:
+    """The ids of the gateway sessions ``bot`` holds (one a shard of an auto-sharded client)."""
+    if isinstance(bot, discord.AutoShardedClient):
+        sockets = [info._parent.ws for info in bot.shards.values()]
+    else:
+        sockets = [bot.ws]
+    return {ws.session_id for ws in sockets if ws is not None and ws.session_id is not None}
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,40 +1,51 @@
-"""The fake's gateway: HELLO, IDENTIFY (READY, GUILD_CREATE), heartbeats, RESUME with replay of
-missed events, op 7 RECONNECT, DISPATCH of any event, and users posting messages (MESSAGE_CREATE,
-with the MESSAGE_CONTENT intent emulated)."""
+"""The fake's gateway: HELLO, IDENTIFY (READY, GUILD_CREATE), heartbeats, RESUME with replay of missed events, op 7
+RECONNECT, and DISPATCH of any event to the sessions Discord would send it to.
+
+A bot may hold several sessions at once, one per shard (``shards``): each IDENTIFY with ``shard: [id, count]`` is a
+session of its own, with its own sequence numbers and replay buffer, sent READY and GUILD_CREATE for its shard's
+guilds only and, after that, only its guilds' events (DMs on shard 0). A session lives until the client closes it with
+1000 or 1001 (Discord's rule: such a close invalidates the session), its bot is stopped (``stop_bot``: discord.py
+itself closes with 4000), or another IDENTIFY takes its shard; a connection that drops otherwise leaves its session to
+be RESUMEd, its events buffered meanwhile.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
-import re
 import uuid
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from tests.fakediscord.objects import FakeFile, FakeUser
 from tests.fakediscord.payloads import Payloads
-from tests.fakediscord.protocol import (
-    INTENT_DIRECT_MESSAGES,
-    INTENT_GUILD_MESSAGES,
-    INTENT_GUILDS,
-    INTENT_MESSAGE_CONTENT,
-    MENTION_RE,
-    ROLE_MENTION_RE,
-    now_iso,
+from tests.fakediscord.protocol import INTENT_GUILDS
+from tests.fakediscord.shards import (
+    GUILDS_PER_RECOMMENDED_SHARD,
+    INVALID_SHARD,
+    MAX_GUILDS_PER_SHARD,
+    SHARDING_REQUIRED,
+    Shard,
+    event_guild,
+    parse_shard,
+    receives,
 )
+
+#: What a session is sent of an event, given its intents: the event's data, or None (not sent).
+Shape = Callable[[int], dict[str, Any] | None]
 
 
 class _GatewayConnection:
+    """One websocket: the frames it is sent (zlib-stream compressed when asked for) and the session it carries."""
+
     def __init__(self, ws: web.WebSocketResponse, compress: str | None) -> None:
         self.ws = ws
         self.lock = asyncio.Lock()
         self.compressor = zlib.compressobj() if compress == "zlib-stream" else None
-        self.intents = 0
-        self.session_id: str | None = None
+        self.session: _Session | None = None
+        self.closed_by_fake = False
 
     async def send(self, frame: dict[str, Any]) -> None:
         if self.ws.closed:
@@ -50,53 +61,89 @@ class _GatewayConnection:
             except ConnectionError:
                 pass
 
+    async def close(self, code: int, message: bytes) -> None:
+        self.closed_by_fake = True
+        await self.ws.close(code=code, message=message)
+
+
+class _Session:
+    """One identified session: its shard and intents, its sequence, the frames it was sent (replayed on RESUME),
+    and the connection it is on (None while its client reconnects)."""
+
+    def __init__(self, shard: Shard, intents: int, conn: _GatewayConnection) -> None:
+        self.id = uuid.uuid4().hex
+        self.shard = shard
+        self.intents = intents
+        self.seq = 0
+        self.frames: list[dict[str, Any]] = []
+        self.conn: _GatewayConnection | None = conn
+
 
 class Gateway(Payloads):
-    """The gateway layer: one bot session at a time, its sequence numbers and replay buffer."""
+    """The gateway layer: the bot's sessions, one per shard, their sequence numbers and replay buffers."""
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.identify_payloads: list[dict[str, Any]] = []
         self.gateway_connects: list[dict[str, str]] = []  # query of every gateway connection
+        self.gateway_closes: list[tuple[int, str]] = []  # (code, reason) of every connection the fake closed
         self.presence_updates: list[dict[str, Any]] = []
-        self.dispatched: list[dict[str, Any]] = []  # every DISPATCH frame sent, in order
+        self.dispatched: list[dict[str, Any]] = []  # every DISPATCH frame sent, in order, to whichever session
         self.heartbeats = 0
         self.resume_count = 0
         self.replayed_frames = 0  # DISPATCH frames re-sent on RESUME
+        # Discord's limit on the guilds of one session (4011 past it), and the guilds per shard it recommends.
+        self.max_guilds_per_shard = MAX_GUILDS_PER_SHARD
+        self.guilds_per_recommended_shard = GUILDS_PER_RECOMMENDED_SHARD
 
-        # Gateway session.
-        self._conn: _GatewayConnection | None = None
         self._connections: list[_GatewayConnection] = []
-        self._session_id: str | None = None
-        self._session_intents = 0
-        self._seq = 0
-        self._session_frames: list[dict[str, Any]] = []
+        self._sessions: dict[str, _Session] = {}
         self._dispatch_lock = asyncio.Lock()
 
     def _add_routes(self, app: web.Application) -> None:
         super()._add_routes(app)
         app.router.add_get("/gateway", self._ws_handler)
 
-    # ---------------------------------------------------------------- gateway
+    # ---------------------------------------------------------------- sessions
 
     @property
     def connected(self) -> bool:
         """Whether a bot has an identified gateway session (events sent while it is reconnecting are
         buffered and replayed when it RESUMEs)."""
-        return self._session_id is not None
+        return bool(self._sessions)
 
     @property
-    def _intents(self) -> int:
-        return self._session_intents
+    def sessions(self) -> dict[Shard, str]:
+        """The live sessions: shard (``(0, 1)`` for an unsharded one) -> session id."""
+        return {s.shard: s.id for s in self._sessions.values()}
+
+    def guild_ids(self) -> list[int]:
+        """Every guild the bot is in: the first, then those of ``add_guild``."""
+        return [self.guild_id, *(g.id for g in self.guilds)]
+
+    def _intents_for(self, guild_id: int | None) -> int:
+        """The intents of the sessions that receive ``guild_id``'s events (0 when none does)."""
+        intents = 0
+        for session in self._sessions.values():
+            if receives(session.shard, guild_id):
+                intents |= session.intents
+        return intents
+
+    def _end_sessions(self, ids: set[str] | None = None) -> None:
+        """Forget the sessions ``ids`` (None: all of them): their bot stopped, a RESUME of them is refused."""
+        for session_id in list(self._sessions) if ids is None else ids:
+            self._sessions.pop(session_id, None)
+
+    # ---------------------------------------------------------------- the websocket
 
     async def _ws_handler(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(max_msg_size=0, autoping=True)
         await ws.prepare(request)
         self.gateway_connects.append(dict(request.query))
-        if request.query.get("encoding", "json") != "json":
-            await ws.close(code=4002, message=b"only encoding=json is supported")
-            return ws
         conn = _GatewayConnection(ws, request.query.get("compress"))
+        if request.query.get("encoding", "json") != "json":
+            await self._close(conn, 4002, "only encoding=json is supported")
+            return ws
         self._connections.append(conn)
         await conn.send({"op": 10, "s": None, "t": None, "d": {"heartbeat_interval": self.heartbeat_interval_ms}})
         try:
@@ -104,14 +151,21 @@ class Gateway(Payloads):
                 if msg.type == WSMsgType.TEXT:
                     await self._on_gateway_frame(conn, json.loads(msg.data))
                 elif msg.type == WSMsgType.BINARY:
-                    await ws.close(code=4002, message=b"binary frames are not supported")
+                    await self._close(conn, 4002, "binary frames are not supported")
         finally:
             if conn in self._connections:
                 self._connections.remove(conn)
-            if self._conn is conn:
-                self._conn = None
+            session = conn.session
+            if session is not None and session.conn is conn:
+                session.conn = None
+                if not conn.closed_by_fake and ws.close_code in (1000, 1001):
+                    self._sessions.pop(session.id, None)  # the client ended its session: no RESUME
             self._notify()
         return ws
+
+    async def _close(self, conn: _GatewayConnection, code: int, reason: str) -> None:
+        self.gateway_closes.append((code, reason))
+        await conn.close(code, reason.encode())
 
     async def _on_gateway_frame(self, conn: _GatewayConnection, frame: dict[str, Any]) -> None:
         op, data = frame.get("op"), frame.get("d")
@@ -130,20 +184,27 @@ class Gateway(Payloads):
 
     async def _on_identify(self, conn: _GatewayConnection, data: dict[str, Any]) -> None:
         if data.get("token") != self.token:
-            await conn.ws.close(code=4004, message=b"Authentication failed.")
+            await self._close(conn, 4004, "Authentication failed.")
             return
         self.identify_payloads.append(data)
+        shard = parse_shard(data.get("shard"))
+        if shard is None:
+            await self._close(conn, INVALID_SHARD, "Invalid shard.")
+            return
+        guilds = [g for g in self.guild_ids() if receives(shard, g)]
+        if len(guilds) > self.max_guilds_per_shard:
+            await self._close(conn, SHARDING_REQUIRED, "Sharding required.")
+            return
         async with self._dispatch_lock:
-            conn.intents = self._session_intents = int(data.get("intents") or 0)
-            conn.session_id = self._session_id = uuid.uuid4().hex
-            self._seq = 0
-            self._session_frames = []
-            self._conn = conn
+            for old in [s for s in self._sessions.values() if s.shard == shard]:
+                del self._sessions[old.id]  # a new IDENTIFY of a shard: its old session is dead to the bot
+            session = conn.session = _Session(shard, int(data.get("intents") or 0), conn)
+            self._sessions[session.id] = session
             ready: dict[str, Any] = {
                 "v": 10,
                 "user": self._self_user_payload(),
-                "guilds": [{"id": str(g), "unavailable": True} for g in (self.guild_id, *(x.id for x in self.guilds))],
-                "session_id": self._session_id,
+                "guilds": [{"id": str(g), "unavailable": True} for g in guilds],
+                "session_id": session.id,
                 "session_type": "normal",
                 "resume_gateway_url": self.gateway_url,
                 "application": {"id": str(self.application_id), "flags": 0},
@@ -156,30 +217,29 @@ class Gateway(Payloads):
                 "_trace": ["fakediscord"],
             }
             if data.get("shard") is not None:
-                ready["shard"] = data["shard"]
-            await self._dispatch_locked("READY", ready)
-            if conn.intents & INTENT_GUILDS:
-                await self._dispatch_locked("GUILD_CREATE", self._guild_payload())
-                for payload in self.guild_payloads():
-                    await self._dispatch_locked("GUILD_CREATE", payload)
+                ready["shard"] = list(shard)
+            await self._send(session, "READY", ready)
+            if session.intents & INTENT_GUILDS:
+                for payload in [self._guild_payload(), *self.guild_payloads()]:
+                    if receives(shard, int(payload["id"])):
+                        await self._send(session, "GUILD_CREATE", payload)
 
     async def _on_resume(self, conn: _GatewayConnection, data: dict[str, Any]) -> None:
         if data.get("token") != self.token:
-            await conn.ws.close(code=4004, message=b"Authentication failed.")
+            await self._close(conn, 4004, "Authentication failed.")
             return
         async with self._dispatch_lock:
-            if data.get("session_id") != self._session_id or self._session_id is None:
+            session = self._sessions.get(str(data.get("session_id")))
+            if session is None:
                 await conn.send({"op": 9, "s": None, "t": None, "d": False})
                 return
-            conn.intents = self._session_intents
-            conn.session_id = self._session_id
-            self._conn = conn
+            session.conn, conn.session = conn, session
             seq = int(data.get("seq") or 0)
-            for frame in self._session_frames:
+            for frame in session.frames:
                 if frame["s"] > seq:
                     self.replayed_frames += 1
                     await conn.send(frame)
-            await self._dispatch_locked("RESUMED", {"_trace": ["fakediscord"]})
+            await self._send(session, "RESUMED", {"_trace": ["fakediscord"]})
             self.resume_count += 1
 
     async def _on_request_members(self, data: dict[str, Any]) -> None:
@@ -201,161 +261,55 @@ class Gateway(Payloads):
             chunk["nonce"] = data["nonce"]
         await self.dispatch("GUILD_MEMBERS_CHUNK", chunk)
 
-    async def _dispatch_locked(self, event: str, data: dict[str, Any]) -> None:
-        self._seq += 1
-        frame = {"op": 0, "t": event, "s": self._seq, "d": data}
-        self._session_frames.append(frame)
-        del self._session_frames[:-2000]
-        self.dispatched.append(frame)
-        conn = self._conn
-        if conn is not None:
-            await conn.send(frame)
+    # ---------------------------------------------------------------- dispatch
 
-    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send any DISPATCH event to the bot (buffered and replayed on RESUME if it is reconnecting)."""
-        if self._session_id is None:
-            raise RuntimeError("no bot has identified with the fake gateway (use start_bot first)")
+    async def _send(self, session: _Session, event: str, data: dict[str, Any]) -> None:
+        """One DISPATCH frame to one session (kept for RESUME; sent now if its client is connected)."""
+        session.seq += 1
+        frame = {"op": 0, "t": event, "s": session.seq, "d": data}
+        session.frames.append(frame)
+        del session.frames[:-2000]
+        self.dispatched.append(frame)
+        if session.conn is not None:
+            await session.conn.send(frame)
+
+    async def _dispatch_shaped(self, event: str, guild_id: int | None, shape: Shape) -> None:
+        """Send ``event`` of ``guild_id`` to every session whose shard receives that guild's events, each with what
+        ``shape`` makes of it for that session's intents."""
         async with self._dispatch_lock:
-            await self._dispatch_locked(event, data)
+            for session in list(self._sessions.values()):
+                if receives(session.shard, guild_id):
+                    data = shape(session.intents)
+                    if data is not None:
+                        await self._send(session, event, data)
         self._notify()
 
+    async def _dispatch_needing(self, event: str, data: dict[str, Any], intents: int) -> None:
+        """Send ``event`` to the sessions of its guild's shard that hold one of ``intents``."""
+        await self._dispatch_shaped(event, event_guild(event, data), lambda held: data if held & intents else None)
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send any DISPATCH event to the session(s) of its guild's shard (its ``guild_id``; shard 0 for an event
+        of no guild), buffered and replayed on RESUME if that session is reconnecting."""
+        if not self._sessions:
+            raise RuntimeError("no bot has identified with the fake gateway (use start_bot first)")
+        await self._dispatch_shaped(event, event_guild(event, data), lambda _intents: data)
+
     async def _dispatch_if_connected(self, event: str, data: dict[str, Any]) -> None:
-        if self._session_id is not None:
+        if self._sessions:
             await self.dispatch(event, data)
 
     async def reconnect(self, *, timeout: float = 5.0) -> None:
-        """Send op 7 RECONNECT; wait until the client has RESUMEd and been sent RESUMED."""
-        if self._conn is None:
-            raise RuntimeError("no bot connected")
+        """Send op 7 RECONNECT on every connected session; wait until each client has RESUMEd and been sent
+        RESUMED."""
         before = self.resume_count
         async with self._dispatch_lock:
-            conn = self._conn
-            assert conn is not None
-            self._conn = None  # events from now on are buffered and replayed on RESUME
-            await conn.send({"op": 7, "s": None, "t": None, "d": None})
-        await self.wait_for(lambda: self.resume_count > before, timeout, description="RESUME after op 7")
-
-    # ---------------------------------------------------------------- user actions: messages
-
-    async def send_dm(self, content: str, *, author: FakeUser | int | None = None) -> dict[str, Any]:
-        """A user sends the bot a direct message (MESSAGE_CREATE without a guild, with DIRECT_MESSAGES).
-        DMs carry their content without the MESSAGE_CONTENT intent, as on Discord."""
-        if not self.connected:
-            raise RuntimeError("no bot connected")
-        user = self._user(author)
-        channel = self.dm_channel(user)
-        message_id = self._snowflake()
-        message: dict[str, Any] = {
-            "id": str(message_id),
-            "channel_id": str(channel.id),
-            "author": user.to_user(),
-            "content": content,
-            "timestamp": now_iso(),
-            "edited_timestamp": None,
-            "tts": False,
-            "mention_everyone": False,
-            "mentions": [],
-            "mention_roles": [],
-            "attachments": [],
-            "embeds": [],
-            "components": [],
-            "reactions": [],
-            "pinned": False,
-            "type": 0,
-            "flags": 0,
-            "nonce": str(message_id),
-        }
-        self._messages[message_id] = message
-        if self._intents & INTENT_DIRECT_MESSAGES:
-            await self.dispatch("MESSAGE_CREATE", copy.deepcopy(message))
-        return copy.deepcopy(message)
-
-    async def delete_message(self, message: dict[str, Any] | int | str) -> None:
-        """A user (or a moderator) deletes a message (MESSAGE_DELETE)."""
-        found = self.message(message["id"] if isinstance(message, dict) else message)
-        if found is None:
-            raise KeyError(f"no message {message!r}")
-        self._deleted.add(int(found["id"]))
-        await self._announce_delete(found)
-
-    async def _announce_delete(self, message: dict[str, Any]) -> None:
-        in_dm = "guild_id" not in message
-        if self._intents & (INTENT_DIRECT_MESSAGES if in_dm else INTENT_GUILD_MESSAGES):
-            data = {"id": message["id"], "channel_id": message["channel_id"]}
-            if not in_dm:
-                data["guild_id"] = str(self.guild_id)
-            await self._dispatch_if_connected("MESSAGE_DELETE", data)
-
-    async def send_message(
-        self,
-        content: str,
-        *,
-        author: FakeUser | int | None = None,
-        channel_id: int | None = None,
-        mentions_bot: bool = False,
-        mentions: Sequence[FakeUser] = (),
-        attachments: Sequence[FakeFile] = (),
-        reply_to: dict[str, Any] | int | None = None,
-    ) -> dict[str, Any]:
-        """A user posts a message (MESSAGE_CREATE). ``mentions_bot`` prefixes ``<@bot_id> `` unless the
-        content already mentions the bot. Returns the full stored message (the bot may get a copy
-        with empty content if it lacks the MESSAGE_CONTENT intent)."""
-        if not self.connected:
-            raise RuntimeError("no bot connected")
-        user = self._user(author)
-        channel = int(channel_id or self.channel_id)
-        if channel not in self.channels:
-            raise KeyError(f"unknown channel {channel}")
-        if mentions_bot and not re.search(rf"<@!?{self.bot_id}>", content):
-            content = f"<@{self.bot_id}> {content}"
-        mentioned: dict[int, FakeUser] = {u.id: u for u in mentions}
-        for raw_id in MENTION_RE.findall(content):
-            if int(raw_id) in self.users:
-                mentioned.setdefault(int(raw_id), self.users[int(raw_id)])
-        mention_payloads = []
-        for u in mentioned.values():
-            payload = u.to_user()
-            payload["member"] = self.member_payload(u, with_user=False)
-            mention_payloads.append(payload)
-        message_id = self._snowflake()
-        message: dict[str, Any] = {
-            "id": str(message_id),
-            "channel_id": str(channel),
-            "guild_id": str(self.guild_id),
-            "author": user.to_user(),
-            "member": self.member_payload(user, with_user=False),
-            "content": content,
-            "timestamp": now_iso(),
-            "edited_timestamp": None,
-            "tts": False,
-            "mention_everyone": "@everyone" in content or "@here" in content,
-            "mentions": mention_payloads,
-            "mention_roles": [r for r in ROLE_MENTION_RE.findall(content) if int(r) in self.roles],
-            "attachments": [self._attachment(channel, f) for f in attachments],
-            "embeds": [],
-            "components": [],
-            "reactions": [],
-            "pinned": False,
-            "type": 0,
-            "flags": 0,
-            "nonce": str(message_id),
-        }
-        if reply_to is not None:
-            ref_id = int(reply_to["id"] if isinstance(reply_to, dict) else reply_to)
-            message["type"] = 19
-            message["message_reference"] = {
-                "type": 0,
-                "message_id": str(ref_id),
-                "channel_id": str(channel),
-                "guild_id": str(self.guild_id),
-            }
-            message["referenced_message"] = self.message(ref_id)
-        self._messages[message_id] = message
-
-        if self._intents & INTENT_GUILD_MESSAGES:
-            event = copy.deepcopy(message)
-            privileged = self._intents & INTENT_MESSAGE_CONTENT or self.bot_id in mentioned
-            if self.emulate_message_content and not privileged:
-                event.update(content="", embeds=[], attachments=[], components=[])
-            await self.dispatch("MESSAGE_CREATE", event)
-        return copy.deepcopy(message)
+            connected = [s for s in self._sessions.values() if s.conn is not None]
+            if not connected:
+                raise RuntimeError("no bot connected")
+            for session in connected:
+                conn, session.conn = session.conn, None  # events from now on are buffered and replayed on RESUME
+                assert conn is not None
+                await conn.send({"op": 7, "s": None, "t": None, "d": None})
+        wanted = before + len(connected)
+        await self.wait_for(lambda: self.resume_count >= wanted, timeout, description="RESUME after op 7")

@@ -126,10 +126,11 @@ class Messages(Commands):
     ) -> dict[str, Any]:
         message_id = self._snowflake()
         flags = (int(body.get("flags") or 0) & flags_mask) | extra_flags
+        guild_id = self.guild_of_channel(channel_id)
         message: dict[str, Any] = {
             "id": str(message_id),
             "channel_id": str(channel_id),
-            "guild_id": str(self.guild_id),
+            "guild_id": str(guild_id),
             "author": self.bot_user.to_user(),
             "content": body.get("content") or "",
             "timestamp": now_iso(),
@@ -162,7 +163,7 @@ class Messages(Commands):
                 "type": reference.get("type", 0),
                 "message_id": str(ref_id),
                 "channel_id": str(reference.get("channel_id") or channel_id),
-                "guild_id": str(self.guild_id),
+                "guild_id": str(guild_id),
             }
             if referenced is not None:
                 message["referenced_message"] = referenced
@@ -233,12 +234,11 @@ class Messages(Commands):
         if not self.echo_bot_messages or int(message.get("flags", 0)) & EPHEMERAL:
             return
         in_dm = "guild_id" not in message
-        if not self._intents & (INTENT_DIRECT_MESSAGES if in_dm else INTENT_GUILD_MESSAGES):
-            return
         data = copy.deepcopy(message)
         if event == "MESSAGE_CREATE" and not in_dm:
             data["member"] = self.member_payload(self.bot_user, with_user=False)
-        await self._dispatch_if_connected(event, data)
+        if self.connected:
+            await self._dispatch_needing(event, data, INTENT_DIRECT_MESSAGES if in_dm else INTENT_GUILD_MESSAGES)
 
     async def _echo_delete(self, message: dict[str, Any]) -> None:
         if not self.echo_bot_messages or int(message.get("flags", 0)) & EPHEMERAL:

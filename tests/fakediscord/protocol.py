@@ -75,6 +75,16 @@ class Snowflakes:
         self._last = value
         return value
 
+    def on_shard(self, shard_id: int, num_shards: int) -> int:
+        """The next snowflake that, as a guild's id, puts the guild on shard ``shard_id`` of ``num_shards`` (its
+        timestamp moved on to the next millisecond that does: the shard is ``(id >> 22) % num_shards``)."""
+        value = self()
+        ms = value >> 22
+        ahead = (shard_id - ms) % num_shards
+        if ahead:
+            value = self._last = (ms + ahead) << 22
+        return value
+
 
 class ApiError(Exception):
     """A request Discord refuses: ``status`` and the JSON body ``{"message", "code"[, "errors"]}``."""

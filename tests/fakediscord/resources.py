@@ -17,6 +17,7 @@ from tests.fakediscord.protocol import (
     json_response,
 )
 from tests.fakediscord.rest import Rest
+from tests.fakediscord.shards import recommended_shards
 
 
 class Resources(Rest):
@@ -48,7 +49,7 @@ class Resources(Rest):
         return json_response(
             {
                 "url": self.gateway_url,
-                "shards": 1,
+                "shards": recommended_shards(len(self.guild_ids()), self.guilds_per_recommended_shard),
                 "session_start_limit": {
                     "total": 1000,
                     "remaining": 999,

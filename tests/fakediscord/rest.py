@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
-from tests.fakediscord.gateway import Gateway
+from tests.fakediscord.posting import Posting
 from tests.fakediscord.protocol import (
     API_PREFIX,
     ApiError,
@@ -57,7 +57,7 @@ class _Fault:
 RECORD = web.RequestKey("fake_record", RecordedRequest)
 
 
-class Rest(Gateway):
+class Rest(Posting):
     """The REST layer: every request is recorded, may meet an injected fault, then a handler."""
 
     def __init__(self, **options: Any) -> None:

@@ -180,12 +180,12 @@ class World:
 
     # ---------------------------------------------------------------- more guilds
 
-    def add_guild(self, name: str = "Other Guild") -> FakeGuild:
+    def add_guild(self, name: str = "Other Guild", *, shard: tuple[int, int] | None = None) -> FakeGuild:
         """Another guild with the bot in it (add it before the bot connects: it arrives in READY and GUILD_CREATE):
         ``@everyone`` with the same permissions as the first guild's, a Moderator role (Manage Messages), one
         text channel, its owner ``carol`` (who holds that role) and a plain member ``dave``. ``guild.join(...)``
-        is :meth:`join`."""
-        guild_id = self._snowflake()
+        is :meth:`join`. ``shard=(shard_id, num_shards)`` picks an id that puts the guild on that shard."""
+        guild_id = self._snowflake() if shard is None else self._snowflake.on_shard(*shard)
         perms = discord.Permissions
         everyone = FakeRole(guild_id, "@everyone", self.everyone_role.permissions)
         mod = FakeRole(self._snowflake(), "Moderator", perms(manage_messages=True).value, position=2, hoist=True)
@@ -254,6 +254,10 @@ class World:
         if channel is None:
             channel = self.dm_channels[user.id] = FakeChannel(self._snowflake(), "", type=DM_CHANNEL)
         return channel
+
+    def guild_of_channel(self, channel_id: int | str) -> int:
+        """The id of the guild a channel is in: one of ``add_guild``'s, else the first guild."""
+        return next((g.id for g in self.guilds if int(channel_id) in g.channels), self.guild_id)
 
     def is_dm(self, channel_id: int | str) -> bool:
         return any(c.id == int(channel_id) for c in self.dm_channels.values())
