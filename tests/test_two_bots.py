@@ -7,8 +7,7 @@ A question asked in a server of one process is refused; a moderator of an editor
 process) adds the article that answers it, in Discord; the first process answers with it. On SQLite (one data
 directory shared by both) and PostgreSQL (a data directory each, as on two hosts). Waits are for conditions.
 
-The fake's gateway keeps one session; :class:`ShardedFake` (here, self-contained) gives it one per shard, each
-server's events sent to the shard Discord sends them to.
+The fake's gateway holds a session per shard, each sent its servers' events only (tests/fakediscord/shards.py).
 """
 
 from __future__ import annotations
@@ -21,9 +20,9 @@ import signal
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 from tests.fakediscord import FakeDiscord, FakeFile, FakeGuild
+from tests.fakediscord.shards import shard_of
 from tests.helpers import deadline_test
 from tests.test_multi_process import APPROVED, QUESTION, STORY
 
@@ -39,64 +38,6 @@ discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(sys.argv[2])
 from bot.cli.main import cli
 cli(sys.argv[3:], prog_name="newsbot")
 """
-
-
-def shard_of(guild_id: int) -> int:
-    """The shard Discord sends a server's events to."""
-    return (guild_id >> 22) % SHARDS
-
-
-class ShardedFake(FakeDiscord):
-    """The fake Discord with a gateway session per shard: READY and GUILD_CREATE name the identifying shard's
-    servers only, and a server's events go to its shard's session (direct messages to shard 0). A session is not
-    resumable: RESUME is answered "invalid session", and the client identifies again."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._shards: dict[int, Any] = {}  # shard id -> its gateway connection
-
-    async def _on_identify(self, conn: Any, data: dict[str, Any]) -> None:
-        shard = data.get("shard")
-        if not shard or shard[1] != SHARDS:
-            await conn.ws.close(code=4010, message=b"Invalid shard.")
-            return
-        conn.shard, conn.identifying, conn.seq = shard[0], True, 0
-        self._shards[shard[0]] = conn
-        try:
-            await super()._on_identify(conn, data)  # READY and GUILD_CREATE, through _dispatch_locked below
-        finally:
-            conn.identifying = False
-
-    async def _on_resume(self, conn: Any, data: dict[str, Any]) -> None:
-        await conn.send({"op": 9, "s": None, "t": None, "d": False})
-
-    async def _dispatch_locked(self, event: str, data: dict[str, Any]) -> None:
-        conn = self._target(event, data)
-        if event == "READY" and conn is not None:
-            data = {**data, "guilds": [g for g in data["guilds"] if shard_of(int(g["id"])) == conn.shard]}
-        if conn is None or conn.ws.closed:
-            return
-        conn.seq += 1
-        frame = {"op": 0, "t": event, "s": conn.seq, "d": data}
-        self.dispatched.append(frame)
-        await conn.send(frame)
-
-    def _target(self, event: str, data: dict[str, Any]) -> Any:
-        guild = data.get("guild_id") or (data.get("id") if event.startswith("GUILD_") else None)
-        shard = 0 if guild is None else shard_of(int(guild))
-        identifying: Any = self._conn
-        if identifying is not None and identifying.identifying:  # the identify in hand: its READY and servers
-            return identifying if event == "READY" or shard == identifying.shard else None
-        return self._shards.get(shard)
-
-
-async def other_shards_guild(fake: FakeDiscord) -> FakeGuild:
-    """A second server, on the other shard than the fake's first."""
-    while True:
-        guild = fake.add_guild("Editors")
-        if shard_of(guild.id) != shard_of(fake.guild_id):
-            return guild
-        await asyncio.sleep(0.001)  # a server's id counts milliseconds: the next one may fall on the other shard
 
 
 class Process:
@@ -165,8 +106,8 @@ async def ask(fake: FakeDiscord, question: str, guild: FakeGuild | None = None) 
 async def test_what_a_moderator_adds_through_one_bot_process_the_other_answers_with(
     store_backend: str, tmp_path: Path
 ) -> None:
-    async with ShardedFake() as fake:
-        editors = await other_shards_guild(fake)
+    async with FakeDiscord() as fake:
+        editors = fake.add_guild("Editors", shard=(1 - shard_of(fake.guild_id, SHARDS), SHARDS))  # the other shard
         common = {
             "DISCORD_TOKEN": fake.token,
             "NEWSBOT_COVERAGE": "shared",  # every server reads the default collection; the editors' server edits it
@@ -184,7 +125,7 @@ async def test_what_a_moderator_adds_through_one_bot_process_the_other_answers_w
 
         async with newsbot(fake, host(0), "sync") as sync:  # the slash commands, registered globally
             assert await sync.process.wait() == 0, "\n".join(sync.lines)
-        readers, editing = shard_of(fake.guild_id), shard_of(editors.id)
+        readers, editing = shard_of(fake.guild_id, SHARDS), shard_of(editors.id, SHARDS)
         async with newsbot(fake, host(readers), "run") as first, newsbot(fake, host(editing), "run") as second:
             await asyncio.gather(first.logged("ready as"), second.logged("ready as"))
             shards = sorted(tuple(p["shard"]) for p in fake.identify_payloads)
