@@ -232,6 +232,37 @@ async def test_a_message_pings_what_its_allowed_mentions_let_it(fake: FakeDiscor
     ]
 
 
+CODE = [
+    ("`{user}`", ()),
+    ("``a `{user}` b``", ()),
+    ("```\n{user} @everyone {role}\n```", ()),
+    ("```py\nprint('{user}')```", ()),
+    ("`{user}` {user}", ("user",)),  # the same mention outside the code pings
+    ("\\`{user}`", ("user",)),  # an escaped backtick opens no code
+    ("` {user}", ("user",)),  # nor does one never closed
+    ("``{user}`", ("user",)),  # nor a run closed by a shorter one
+    ("```{user}", ("user",)),
+    ("`x` {role} `y`", ("role",)),
+]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("content", "pinged"), CODE, ids=[c for c, _ in CODE])
+async def test_a_mention_in_code_pings_no_one(
+    fake: FakeDiscord, http: aiohttp.ClientSession, content: str, pinged: tuple[str, ...]
+) -> None:
+    """Discord shows code as text: a mention in inline code or a fenced block notifies no one (unlike the same
+    mention outside it), for a bot's message as for a user's."""
+    loud = fake.add_role("Loud", mentionable=True)
+    text = content.format(user=fake.member.mention, role=loud.mention)
+    expected = ([str(fake.member.id)] if "user" in pinged else [], [str(loud.id)] if "role" in pinged else [])
+    _, sent = await send(fake, http, {"content": text})
+    assert ([u["id"] for u in sent["mentions"]], sent["mention_roles"]) == expected
+    async with bot_running(fake, discord.Client(intents=discord.Intents.default())):
+        posted = await fake.send_message(text, author=fake.owner)
+    assert ([u["id"] for u in posted["mentions"]], posted["mention_roles"]) == expected
+
+
 # ------------------------------------------------------------------------------------------------ modals
 
 

@@ -1,8 +1,9 @@
 """Who a bot's message pings, decided as Discord decides it (the developer docs' "Allowed Mentions Object").
 
 Discord reads the mentions in a message's *content* (never in its embeds): ``<@id>`` / ``<@!id>`` users,
-``<@&id>`` roles, ``@everyone`` and ``@here``, unless a backslash escapes them. Which of them ping depends on the ``allowed_mentions`` the message
-was sent with:
+``<@&id>`` roles, ``@everyone`` and ``@here``, unless a backslash escapes them or they stand in code (inline code
+between backticks, or a fenced code block): Discord shows code as text, and a mention in it notifies no one. Which of
+them ping depends on the ``allowed_mentions`` the message was sent with:
 
 * none given: every kind is parsed (users; roles that are mentionable, or any role when the bot may mention
   everyone; ``@everyone``/``@here`` when it may), and a reply pings the author of the message it answers;
@@ -20,9 +21,12 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Pings", "pings_of"]
+__all__ = ["Pings", "outside_code", "pings_of"]
 
-# A backslash before the mention makes it text; inside a code span it still counts (the fake errs towards a ping).
+# Code as Discord's markdown (simple-markdown) reads it: a fenced block, else a run of backticks closed by a run of the
+# same length; a backslash before the first backtick makes it text.
+_CODE = re.compile(r"(?<![\\`])```[\s\S]*?[^`]```|(?<![\\`])(`+)(?!`)[\s\S]*?[^`]\1(?!`)")
+# A backslash before the mention makes it text.
 _USER = re.compile(r"(?<!\\)<@!?(\d+)>")
 _ROLE = re.compile(r"(?<!\\)<@&(\d+)>")
 _EVERYONE = re.compile(r"(?<!\\)@(?:everyone|here)")
@@ -51,6 +55,7 @@ def pings_of(
     replied_author: int | None = None,
 ) -> Pings:
     """The pings of a message with ``content`` sent with ``allowed`` (None: no ``allowed_mentions`` at all)."""
+    content = outside_code(content)
     parse = {"users", "roles", "everyone"} if allowed is None else set(allowed.get("parse") or [])
     listed_users = set() if allowed is None else {int(u) for u in allowed.get("users") or []}
     listed_roles = set() if allowed is None else {int(r) for r in allowed.get("roles") or []}
@@ -71,3 +76,8 @@ def pings_of(
             roles.append(role)
     everyone = "everyone" in parse and may_mention_everyone and bool(_EVERYONE.search(content))
     return Pings(tuple(users), tuple(roles), everyone)
+
+
+def outside_code(content: str) -> str:
+    """``content`` with its code (inline and fenced) blanked: what Discord reads mentions in."""
+    return _CODE.sub(lambda code: " " * len(code.group()), content)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tests.fakediscord.gateway import Gateway
+from tests.fakediscord.mentions import outside_code
 from tests.fakediscord.objects import FakeFile, FakeGuild, FakeUser
 from tests.fakediscord.protocol import (
     INTENT_DIRECT_MESSAGES,
@@ -128,10 +129,11 @@ class Posting(Gateway):
         channel = int(channel_id or self.channel_id)
         if channel not in self.channels:
             raise KeyError(f"unknown channel {channel}")
-        if mentions_bot and not re.search(rf"<@!?{self.bot_id}>", content):
+        if mentions_bot and not re.search(rf"<@!?{self.bot_id}>", outside_code(content)):
             content = f"<@{self.bot_id}> {content}"
+        read = outside_code(content)  # a mention in code is text (``mentions``)
         mentioned: dict[int, FakeUser] = {u.id: u for u in mentions}
-        for raw_id in MENTION_RE.findall(content):
+        for raw_id in MENTION_RE.findall(read):
             if int(raw_id) in self.users:
                 mentioned.setdefault(int(raw_id), self.users[int(raw_id)])
         mention_payloads = []
@@ -150,9 +152,9 @@ class Posting(Gateway):
             "timestamp": now_iso(),
             "edited_timestamp": None,
             "tts": False,
-            "mention_everyone": "@everyone" in content or "@here" in content,
+            "mention_everyone": "@everyone" in read or "@here" in read,
             "mentions": mention_payloads,
-            "mention_roles": [r for r in ROLE_MENTION_RE.findall(content) if int(r) in self.roles],
+            "mention_roles": [r for r in ROLE_MENTION_RE.findall(read) if int(r) in self.roles],
             "attachments": [self._attachment(channel, f) for f in attachments],
             "embeds": [],
             "components": [],
