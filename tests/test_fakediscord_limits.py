@@ -232,6 +232,40 @@ async def test_a_message_pings_what_its_allowed_mentions_let_it(fake: FakeDiscor
     ]
 
 
+@pytest.mark.asyncio
+async def test_an_interactions_message_without_allowed_mentions_pings_users_only(
+    fake: FakeDiscord, http: aiohttp.ClientSession
+) -> None:
+    """Discord's default differs by route: a bot's message parses every kind, an interaction's only users."""
+    loud = fake.add_role("Loud", mentionable=True)
+    fake.bot_role.permissions |= discord.Permissions(mention_everyone=True).value
+    content = f"@everyone {fake.member.mention} {loud.mention}"
+    _, posted = await send(fake, http, {"content": content})
+    assert ([u["id"] for u in posted["mentions"]], posted["mention_roles"], posted["mention_everyone"]) == (
+        [str(fake.member.id)],
+        [str(loud.id)],
+        True,
+    )
+    async with bot_running(fake, discord.Client(intents=discord.Intents.default())):  # it leaves interactions alone
+        ix = await fake.slash("ping")
+        callback = {"type": 4, "data": {"content": content}}
+        assert (await call(http, "POST", f"/interactions/{ix.id}/{ix.token}/callback", callback))[0] == 200
+        _, followup = await call(
+            http, "POST", f"/webhooks/{fake.application_id}/{ix.token}?wait=true", {"content": content}
+        )
+        loud_followup = {"content": content, "allowed_mentions": {"parse": ["roles", "everyone"]}}
+        _, asked = await call(http, "POST", f"/webhooks/{fake.application_id}/{ix.token}?wait=true", loud_followup)
+    original = ix.original_message
+    assert original is not None
+    for message in (original, followup):
+        assert ([u["id"] for u in message["mentions"]], message["mention_roles"], message["mention_everyone"]) == (
+            [str(fake.member.id)],
+            [],
+            False,
+        )
+    assert (asked["mentions"], asked["mention_roles"], asked["mention_everyone"]) == ([], [str(loud.id)], True)
+
+
 CODE = [
     ("`{user}`", ()),
     ("``a `{user}` b``", ()),

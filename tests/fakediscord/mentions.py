@@ -6,7 +6,8 @@ between backticks, or a fenced code block): Discord shows code as text, and a me
 them ping depends on the ``allowed_mentions`` the message was sent with:
 
 * none given: every kind is parsed (users; roles that are mentionable, or any role when the bot may mention
-  everyone; ``@everyone``/``@here`` when it may), and a reply pings the author of the message it answers;
+  everyone; ``@everyone``/``@here`` when it may), and a reply pings the author of the message it answers; but in an
+  interaction's messages (its response, followups and their edits) only users (``INTERACTION_DEFAULT``);
 * given: only the kinds in ``parse``, plus the ``users`` and ``roles`` it lists by id, and the replied-to author
   only with ``replied_user: true``.
 
@@ -21,7 +22,11 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Pings", "outside_code", "pings_of"]
+__all__ = ["INTERACTION_DEFAULT", "Pings", "outside_code", "pings_of"]
+
+#: What an interaction's message pings when sent without ``allowed_mentions`` (the docs' "Default Settings for
+#: Allowed Mentions": "In interactions and webhooks, only user mentions are parsed").
+INTERACTION_DEFAULT: dict[str, Any] = {"parse": ["users"]}
 
 # Code as Discord's markdown (simple-markdown) reads it: a fenced block, else a run of backticks closed by a run of the
 # same length; a backslash before the first backtick makes it text.

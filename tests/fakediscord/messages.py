@@ -16,7 +16,7 @@ from aiohttp import web
 
 from tests.fakediscord.commands import Commands
 from tests.fakediscord.limits import message_errors
-from tests.fakediscord.mentions import Pings, pings_of
+from tests.fakediscord.mentions import INTERACTION_DEFAULT, Pings, pings_of
 from tests.fakediscord.nonces import NONCE_WINDOW, Nonces
 from tests.fakediscord.objects import FakeChannel
 from tests.fakediscord.protocol import (
@@ -192,9 +192,13 @@ class Messages(Commands):
         """Fill ``mentions``, ``mention_roles`` and ``mention_everyone`` as Discord would (:mod:`mentions`), and
         remember a message that pinged anyone (``pinging_messages``)."""
         may_everyone = bool(self.permissions_of(self.bot_user) & discord.Permissions(mention_everyone=True).value)
+        if "allowed_mentions" in body:
+            allowed = body["allowed_mentions"]
+        else:  # Discord's defaults: every kind in a bot's message, users only in an interaction's (its webhook's)
+            allowed = INTERACTION_DEFAULT if "webhook_id" in message else None
         found = pings_of(
             message.get("content") or "",
-            body.get("allowed_mentions") if "allowed_mentions" in body else None,
+            allowed,
             known_users=self.users.keys(),
             mentionable_roles={r.id for r in self.roles.values() if r.mentionable},
             known_roles=self.roles.keys(),
