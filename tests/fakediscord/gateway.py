@@ -121,14 +121,6 @@ class Gateway(Payloads):
         """Every guild the bot is in: the first, then those of ``add_guild``."""
         return [self.guild_id, *(g.id for g in self.guilds)]
 
-    def _intents_for(self, guild_id: int | None) -> int:
-        """The intents of the sessions that receive ``guild_id``'s events (0 when none does)."""
-        intents = 0
-        for session in self._sessions.values():
-            if receives(session.shard, guild_id):
-                intents |= session.intents
-        return intents
-
     def _end_sessions(self, ids: set[str] | None = None) -> None:
         """Forget the sessions ``ids`` (None: all of them): their bot stopped, a RESUME of them is refused."""
         for session_id in list(self._sessions) if ids is None else ids:
@@ -294,10 +286,6 @@ class Gateway(Payloads):
         if not self._sessions:
             raise RuntimeError("no bot has identified with the fake gateway (use start_bot first)")
         await self._dispatch_shaped(event, event_guild(event, data), lambda _intents: data)
-
-    async def _dispatch_if_connected(self, event: str, data: dict[str, Any]) -> None:
-        if self._sessions:
-            await self.dispatch(event, data)
 
     async def reconnect(self, *, timeout: float = 5.0) -> None:
         """Send op 7 RECONNECT on every connected session; wait until each client has RESUMEd and been sent

@@ -73,7 +73,7 @@ class Posting(Gateway):
         data = {"id": message["id"], "channel_id": message["channel_id"]}
         if not in_dm:
             data["guild_id"] = message["guild_id"]
-        if self._sessions:
+        if self.connected:
             await self._dispatch_needing(
                 "MESSAGE_DELETE", data, INTENT_DIRECT_MESSAGES if in_dm else INTENT_GUILD_MESSAGES
             )
