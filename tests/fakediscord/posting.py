@@ -36,26 +36,7 @@ class Posting(Gateway):
         user = self._user(author)
         channel = self.dm_channel(user)
         message_id = self._snowflake()
-        message: dict[str, Any] = {
-            "id": str(message_id),
-            "channel_id": str(channel.id),
-            "author": user.to_user(),
-            "content": content,
-            "timestamp": now_iso(),
-            "edited_timestamp": None,
-            "tts": False,
-            "mention_everyone": False,
-            "mentions": [],
-            "mention_roles": [],
-            "attachments": [],
-            "embeds": [],
-            "components": [],
-            "reactions": [],
-            "pinned": False,
-            "type": 0,
-            "flags": 0,
-            "nonce": str(message_id),
-        }
+        message = _user_message(message_id, channel.id, user, content)
         self._messages[message_id] = message
         await self._dispatch_needing("MESSAGE_CREATE", copy.deepcopy(message), INTENT_DIRECT_MESSAGES)
         return copy.deepcopy(message)
@@ -142,28 +123,15 @@ class Posting(Gateway):
             payload["member"] = self.member_payload(u, with_user=False)
             mention_payloads.append(payload)
         message_id = self._snowflake()
-        message: dict[str, Any] = {
-            "id": str(message_id),
-            "channel_id": str(channel),
-            "guild_id": str(self.guild_id),
-            "author": user.to_user(),
-            "member": self.member_payload(user, with_user=False),
-            "content": content,
-            "timestamp": now_iso(),
-            "edited_timestamp": None,
-            "tts": False,
-            "mention_everyone": "@everyone" in read or "@here" in read,
-            "mentions": mention_payloads,
-            "mention_roles": [r for r in ROLE_MENTION_RE.findall(read) if int(r) in self.roles],
-            "attachments": [self._attachment(channel, f) for f in attachments],
-            "embeds": [],
-            "components": [],
-            "reactions": [],
-            "pinned": False,
-            "type": 0,
-            "flags": 0,
-            "nonce": str(message_id),
-        }
+        message = _user_message(message_id, channel, user, content)
+        message.update(
+            guild_id=str(self.guild_id),
+            member=self.member_payload(user, with_user=False),
+            mention_everyone="@everyone" in read or "@here" in read,
+            mentions=mention_payloads,
+            mention_roles=[r for r in ROLE_MENTION_RE.findall(read) if int(r) in self.roles],
+            attachments=[self._attachment(channel, f) for f in attachments],
+        )
         if reply_to is not None:
             ref_id = int(reply_to["id"] if isinstance(reply_to, dict) else reply_to)
             message["type"] = 19
@@ -175,3 +143,28 @@ class Posting(Gateway):
             }
             message["referenced_message"] = self.message(ref_id)
         return message, mentioned
+
+
+def _user_message(message_id: int, channel_id: int, user: FakeUser, content: str) -> dict[str, Any]:
+    """A message ``user`` posts, as Discord sends it, with no guild, mentions or attachments (a guild's message
+    adds them)."""
+    return {
+        "id": str(message_id),
+        "channel_id": str(channel_id),
+        "author": user.to_user(),
+        "content": content,
+        "timestamp": now_iso(),
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": [],
+        "components": [],
+        "reactions": [],
+        "pinned": False,
+        "type": 0,
+        "flags": 0,
+        "nonce": str(message_id),
+    }
