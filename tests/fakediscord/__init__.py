@@ -68,8 +68,9 @@ Behaviour worth knowing (it mirrors real Discord):
   components, attachments, ``allowed_mentions``, autocomplete choices, modals; ``command_limits``: the
   application commands it registers) and refused with 400 / code 50035 "Invalid Form Body" and Discord's
   ``errors`` tree; an empty message gets 400 / code 50006.
-* A bot's message pings whom Discord would ping (``mentions``: its content's mentions, filtered by its
-  ``allowed_mentions``; a reply pings the replied-to author unless told not to): the stored message carries
+* A bot's message pings whom Discord would ping (``mentions``: its content's mentions outside code, filtered by its
+  ``allowed_mentions``, which default to users only in an interaction's messages; a reply pings the replied-to
+  author unless told not to): the stored message carries
   ``mentions``, ``mention_roles`` and ``mention_everyone``, and ``fake.pinging_messages()`` lists every message
   of the bot that pinged anyone.
 * A message the bot posts in a guild channel needs its permissions there, computed as Discord does from its
