@@ -262,13 +262,11 @@ class BM25Index:
         words = self._vocab.words
         return [words[t] for t in np.unique(terms).tolist()]
 
-    def terms_of_each(self, doc_ids: Iterable[int]) -> list[frozenset[str]]:
-        """``frozenset(terms_of(d))`` of each of several documents, from one gather and one pass over the words
-        (an answer reads hundreds of sentences' terms)."""
+    def term_ids_of_each(self, doc_ids: Iterable[int]) -> tuple[list[I32], Vocab]:
+        """The distinct term ids of each of several documents (``KeyError`` if one is absent), from one gather,
+        and the vocabulary they index (only ever extended, or replaced whole: ids once given stay valid)."""
         terms, lengths = self._forward_many(doc_ids)
-        flat = list(map(self._vocab.words.__getitem__, terms.tolist()))
-        ends = np.cumsum(lengths).tolist()
-        return [frozenset(flat[end - n : end]) for end, n in zip(ends, lengths.tolist(), strict=True)]
+        return np.split(terms, np.cumsum(lengths)[:-1]) if len(lengths) else [], self._vocab
 
     def _forward_many(self, doc_ids: Iterable[int]) -> tuple[I32, I64]:
         """The forward index entries of several present documents, one after the other, and each one's count."""

@@ -16,12 +16,28 @@ from bot.search.index import CoverageIndex, Hit, Passage
 from bot.search.question import SPELLING, ReadQuestion
 from bot.search.relevance import Relevance
 
-__all__ = ["ARTICLES", "HEADLINES", "SENTENCE_HITS", "Candidate", "candidates"]
+__all__ = ["ARTICLES", "HEADLINES", "SENTENCE_HITS", "Candidate", "TermsOf", "candidates"]
 
 ARTICLES = 15  # candidate articles whose every sentence is read (recall at 10: 88/92 of the development half, 15: 90)
 SENTENCE_HITS = 30  # ... and the articles of this many best sentences
 _BM25_K = 100  # sentences asked of BM25, per query
 HEADLINES = 50  # headlines asked of BM25, per query
+
+
+class TermsOf:
+    """The terms of several passages together, read on first use: most candidates are ruled out without them."""
+
+    __slots__ = ("_passages", "_terms")
+
+    def __init__(self, passages: Iterable[Passage]) -> None:
+        self._passages = tuple(passages)
+        self._terms: frozenset[str] | None = None
+
+    @property
+    def terms(self) -> frozenset[str]:
+        if self._terms is None:
+            self._terms = frozenset().union(*(p.terms for p in self._passages))
+        return self._terms
 
 
 @dataclass
@@ -37,13 +53,18 @@ class Candidate:
     bm25_rank: int | None
     bm25: float  # normalised sentence BM25 (0..1; 0 when not among the BM25 hits)
     article_score: float  # normalised article score (0..1)
-    article_terms: frozenset[str]
+    article_group: TermsOf  # its article's passages (its context's, for a sentence read outside its whole article)
     relevance: Relevance = Relevance()  # what of the question it and its context hold (set when judged)
     answer_type: str | None = None
     answer_type_in: Literal["sentence", "previous sentence"] | None = None
     semantic: float | None = None
     score: float = 0.0
     with_previous: bool = False
+
+    @property
+    def article_terms(self) -> frozenset[str]:
+        """Every term of its article (of its context, for a sentence read outside its whole article)."""
+        return self.article_group.terms
 
     @property
     def answers(self) -> bool:
@@ -80,7 +101,7 @@ def candidates(index: CoverageIndex, question: ReadQuestion) -> tuple[list[Candi
     found: list[Candidate] = []
 
     def add(passage: Passage, previous: Passage | None, following: Passage | None, headline: Passage,
-            terms: frozenset[str], earlier: tuple[Passage, ...] = ()) -> None:  # fmt: skip
+            terms: TermsOf, earlier: tuple[Passage, ...] = ()) -> None:  # fmt: skip
         article_id = passage.article.id
         found.append(
             Candidate(
@@ -93,14 +114,14 @@ def candidates(index: CoverageIndex, question: ReadQuestion) -> tuple[list[Candi
                 bm25_rank=bm25_rank.get(passage.pid),
                 bm25=bm25.get(passage.pid, 0.0),
                 article_score=merit[article_id] / top_merit,
-                article_terms=terms,
+                article_group=terms,
             )
         )
 
     whole = ranked[:ARTICLES]  # every sentence of these articles is read
     for passages in index.passages_of(whole).values():
         headline, sentences = passages[0], passages[1:]
-        terms = frozenset().union(*(p.terms for p in passages))
+        terms = TermsOf(passages)
         for i, passage in enumerate(sentences):
             add(passage, sentences[i - 1] if i > 0 else None, sentences[i + 1] if i + 1 < len(sentences) else None,
                 headline, terms, _earlier(sentences, i))  # fmt: skip
@@ -117,7 +138,7 @@ def candidates(index: CoverageIndex, question: ReadQuestion) -> tuple[list[Candi
         before = before if before is not None and before.kind == "sentence" else None
         after = after if after is not None and after.article.id == article_id else None
         context = [p for p in (title, before, sentence, after) if p is not None]
-        add(sentence, before, after, title, frozenset().union(*(p.terms for p in context)))
+        add(sentence, before, after, title, TermsOf(context))
     return found, headline_hits
 
 

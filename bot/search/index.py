@@ -32,11 +32,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from bot.core.files import fsync_path
 from bot.core.models import Article
 from bot.core.text import sentence_spans, tokenize
 from bot.search.bm25 import BM25Index
+from bot.search.bm25_arrays import Vocab
 
 __all__ = ["ArticleRef", "BodyLoader", "CoverageIndex", "Hit", "Passage"]
 
@@ -59,13 +61,42 @@ class ArticleRef:
     order: int  # insertion order: the earlier of two equal copies is the original
 
 
-@dataclass(frozen=True, slots=True)
 class Passage:
-    pid: int
-    article: ArticleRef
-    kind: Kind
-    text: str  # a verbatim slice of the article's body, or its title
-    terms: frozenset[str]
+    """A headline or a sentence of an article: its pid, its article, its text (a verbatim slice of the article's
+    body, or its title) and its distinct index terms. The terms are read on first use from the term ids the
+    passage was made with: an answer reads hundreds of passages and rules most out by their ids alone
+    (:mod:`bot.search.judging`). Read-only; equal when every field is."""
+
+    __slots__ = ("_terms", "article", "ids", "kind", "pid", "text", "vocab")
+
+    def __init__(
+        self, pid: int, article: ArticleRef, kind: Kind, text: str, terms: frozenset[str] | None = None,
+        *, ids: npt.NDArray[np.int32] | None = None, vocab: Vocab | None = None,
+    ) -> None:  # fmt: skip
+        if terms is None and (ids is None or vocab is None):
+            raise TypeError("a passage needs its terms, or their ids and the vocabulary they index")
+        self.pid, self.article, self.kind, self.text = pid, article, kind, text
+        self._terms, self.ids, self.vocab = terms, ids, vocab
+
+    @property
+    def terms(self) -> frozenset[str]:
+        terms = self._terms
+        if terms is None:
+            assert self.ids is not None and self.vocab is not None
+            terms = self._terms = frozenset(map(self.vocab.words.__getitem__, self.ids.tolist()))
+        return terms
+
+    def _key(self) -> tuple[int, ArticleRef, str, str, frozenset[str]]:
+        return self.pid, self.article, self.kind, self.text, self.terms
+
+    def __eq__(self, other: object) -> bool:
+        return self._key() == other._key() if isinstance(other, Passage) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"Passage(pid={self.pid!r}, article={self.article!r}, kind={self.kind!r}, text={self.text!r})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,16 +240,16 @@ class CoverageIndex:
             present = [a for a in dict.fromkeys(article_ids) if a in self._span]
             bodies = self._load_bodies({a for a in present if self._span[a][1] > 1})
             spans = [self._span[a] for a in present]
-            titles = iter(self._collections["headline"].terms_of_each(first for first, _ in spans))
-            terms = iter(self._collections["sentence"].terms_of_each(
-                pid for first, count in spans for pid in range(first + 1, first + count)))  # fmt: skip
-            start, end = self._start, self._end
+            title_ids, titles = self._collections["headline"].term_ids_of_each(first for first, _ in spans)
+            ids, words = self._collections["sentence"].term_ids_of_each(
+                pid for first, count in spans for pid in range(first + 1, first + count))  # fmt: skip
+            start, end, at = self._start, self._end, iter(ids)
             result: dict[str, list[Passage]] = {}
-            for article_id, (first, count) in zip(present, spans, strict=True):
+            for article_id, (first, count), headline in zip(present, spans, title_ids, strict=True):
                 ref = self._articles[article_id]
                 body = bodies.get(article_id, "")
-                passages = [Passage(first, ref, "headline", ref.title, next(titles))]
-                passages += [Passage(pid, ref, "sentence", body[start[pid] : end[pid]], next(terms))
+                passages = [Passage(first, ref, "headline", ref.title, ids=headline, vocab=titles)]
+                passages += [Passage(pid, ref, "sentence", body[start[pid] : end[pid]], ids=next(at), vocab=words)
                              for pid in range(first + 1, first + count)]  # fmt: skip
                 result[article_id] = passages
             return result
@@ -229,17 +260,19 @@ class CoverageIndex:
             live = [pid for pid in dict.fromkeys(pids) if 0 <= pid < len(self._owner) and self._owner[pid]]
             owners = {pid: self._owner[pid] for pid in live}
             bodies = self._load_bodies({o for pid, o in owners.items() if o and self._start[pid] >= 0})
-            titles = iter(self._collections["headline"].terms_of_each(p for p in owners if self._start[p] < 0))
-            terms = iter(self._collections["sentence"].terms_of_each(p for p in owners if self._start[p] >= 0))
+            title_ids, titles = self._collections["headline"].term_ids_of_each(p for p in owners if self._start[p] < 0)
+            sentence_ids, words = self._collections["sentence"].term_ids_of_each(
+                p for p in owners if self._start[p] >= 0)  # fmt: skip
+            headlines, sentences = iter(title_ids), iter(sentence_ids)
             found: dict[int, Passage] = {}
             for pid, owner in owners.items():
                 assert owner is not None
                 ref = self._articles[owner]
                 if self._start[pid] < 0:
-                    found[pid] = Passage(pid, ref, "headline", ref.title, next(titles))
+                    found[pid] = Passage(pid, ref, "headline", ref.title, ids=next(headlines), vocab=titles)
                 else:
                     text = bodies[owner][self._start[pid] : self._end[pid]]
-                    found[pid] = Passage(pid, ref, "sentence", text, next(terms))
+                    found[pid] = Passage(pid, ref, "sentence", text, ids=next(sentences), vocab=words)
             return found
 
     def first_pid(self, article_id: str) -> int:
@@ -286,10 +319,12 @@ class CoverageIndex:
             found = collection.top_k(list(terms), k)
             texts = self._texts([pid for pid, _ in found], kind)
             hits = []
-            for (pid, score), passage_terms in zip(found, collection.terms_of_each(p for p, _ in found), strict=True):
+            ids, vocab = collection.term_ids_of_each(p for p, _ in found)
+            for (pid, score), passage_ids in zip(found, ids, strict=True):
                 article_id = self._owner[pid]
                 assert article_id is not None
-                passage = Passage(pid, self._articles[article_id], kind, texts[pid], passage_terms)
+                passage = Passage(pid, self._articles[article_id], kind, texts[pid], ids=passage_ids, vocab=vocab)
+                passage_terms = passage.terms
                 covered = sum(w for t, w in weights.items() if t in passage_terms)
                 hits.append(Hit(passage, float(score), covered / total if total else 0.0))
             return hits

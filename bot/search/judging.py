@@ -13,8 +13,11 @@ the sentence before it is marked to be quoted with that sentence.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from bot.search.answer_type import holds, strong
 from bot.search.candidates import Candidate
+from bot.search.held import MAX_WORDS, held_masks
 from bot.search.index import Passage
 from bot.search.question import SUPPORTED, ReadQuestion
 from bot.search.relevance import Relevance, Support, judge, leans, opening_name, rules_out
@@ -40,6 +43,8 @@ def judge_candidates(question: ReadQuestion, found: list[Candidate]) -> None:
     table = _SupportTable(question)
     kinds: dict[int, str | None] = {}  # pid -> the fact of the asked kind its text states (a sentence is asked
     held: dict[int, int] = {}  # as itself and again as the sentence before the next one); pid -> _held's mask
+    if table.ruling and len(question.words) <= MAX_WORDS:  # every passage's at once, from its term ids
+        held = held_masks(question.words, table.ruling, _passages(found))
     for candidate in found:
         lacking = _lacking(candidate, cache, table, held)
         if lacking:  # most candidates (87% at 100k sentences): judge would find the same words missing first
@@ -61,6 +66,17 @@ def _lacking(candidate: Candidate, cache: dict[object, Support], table: _Support
         for passage in candidate.earlier:
             lacking &= ~_held(passage, cache, table, held)
     return lacking
+
+
+def _passages(found: list[Candidate]) -> Iterator[Passage]:
+    for candidate in found:
+        yield candidate.passage
+        yield candidate.headline
+        if candidate.previous is not None:
+            yield candidate.previous
+        if candidate.following is not None:
+            yield candidate.following
+        yield from candidate.earlier
 
 
 def _held(passage: Passage, cache: dict[object, Support], table: _SupportTable, held: dict[int, int]) -> int:
