@@ -1,12 +1,16 @@
 """The public relevance test (bot.search.relevance), as other features call it: the answerer's own floor on one
-sentence read with its headline and neighbours, and the best sentence of one article."""
+sentence read with its headline and neighbours, and the best sentence of one article. And the required words each
+passage supports, read from its term ids (bot.search.held), as each question word's support over its terms says."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.core.models import Article
 from bot.search.answers import answer_question
-from bot.search.index import CoverageIndex
-from bot.search.question import read_question, spell_out
+from bot.search.held import held_masks
+from bot.search.index import CoverageIndex, Passage
+from bot.search.question import SUPPORTED, mark_names, read_question, spell_out
 from bot.search.relevance import best_sentence, relevance
 
 
@@ -267,3 +271,61 @@ def test_a_rare_word_outside_what_is_asked_may_be_put_in_other_words() -> None:
     assert answer.answered and "Michael Bloomberg" in answer.quotes[0].text
     assert not answer_question(index, "what magnitude was the japan earthquake that killed 3").answered
     assert not answer_question(index, "who will replace bloomberg as mayor of boston").answered
+
+
+def held_coverage() -> CoverageIndex:
+    """Articles with an acronym spelled out (ICE), for the term-id masks of bot.search.held."""
+    index = CoverageIndex()
+    index.add_articles(
+        [
+            article(
+                "pitch",
+                "Amazon met with Immigration and Customs Enforcement",
+                "The meeting took place in June. Amazon pitched its face-matching software to Immigration and "
+                "Customs Enforcement officials as a way to identify people. It declined to comment.",
+            ),
+            article(
+                "cloud",
+                "Microsoft wins a cloud contract",
+                "Microsoft signed a cloud contract with the Pentagon in October. The deal is worth ten billion dollars. "
+                "Employees of the firm protested the contract.",
+            ),
+            article("weather", "Storm hits the coast", "The storm knocked out power to thousands of homes on Monday."),
+        ]
+    )
+    index.add_article(article("later", "Workers protest", "Workers at Microsoft protested a cloud deal in Seattle."))
+    return index
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["did amazon pitch its software to ICE", "how much is the microsoft pentagon contract worth",
+     "why did employees protest the cloud deal", "when did the storm knock out power", "who met with amazon",
+     "how many homes lost powr", "what did microsfot sign in october"],
+)  # fmt: skip
+def test_held_masks_are_each_words_support(question: str) -> None:
+    index = held_coverage()
+    passages = [p for ps in index.passages_of([a.id for a in index.articles()]).values() for p in ps]
+    read = read_question(index, question)
+    mark_names(read, [p.text for p in passages if p.kind == "sentence"], [p.text for p in passages[:1]])
+    spell_out(read, [p.text for p in passages])
+    every = (1 << len(read.words)) - 1
+    expected = {
+        p.pid: sum(1 << i for i, w in enumerate(read.words) if w.support(p.terms)[0] >= SUPPORTED) for p in passages
+    }
+    assert held_masks(read.words, every, passages) == expected
+    some = every & ~1  # only the words asked for
+    assert held_masks(read.words, some, passages) == {pid: mask & some for pid, mask in expected.items()}
+    if question.endswith("ICE"):
+        assert any(w.spelled_out for w in read.words) and any(m for m in expected.values())
+
+
+def test_a_passage_from_term_ids_is_the_passage_from_its_terms() -> None:
+    index = held_coverage()
+    for passage in index.passages_at(range(12)).values():
+        assert passage.ids is not None
+        plain = Passage(passage.pid, passage.article, passage.kind, passage.text, frozenset(passage.terms))
+        assert plain == passage and hash(plain) == hash(passage)
+        assert plain.ids is None and plain.terms == passage.terms
+    with pytest.raises(TypeError):
+        Passage(0, index.article("pitch"), "headline", "Amazon met with Immigration and Customs Enforcement")
