@@ -13,7 +13,8 @@ relevant enough to be quoted in an answer to it:
    answerer's headline test.
 4. Per outlet, its best sentence (the share of the topic it holds with its context, then alone, then the earlier
    article); outlets ranked the same way, the most relevant first. The same sentence printed by several outlets
-   (a syndicated copy) is shown once, "also in" the others.
+   (a syndicated copy, its quotes or dashes perhaps typeset otherwise: :func:`bot.core.text.copy_key`, the
+   answer's rule) is shown once, in the first outlet's printing, "also in" the others.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 
 from bot.core.models import Attribution, date_sort_key
 from bot.core.quoting import OutletComparison, OutletQuote
+from bot.core.text import copy_key
 from bot.search.index import ArticleRef, CoverageIndex, Passage
 from bot.search.question import SPELLING, ReadQuestion, mark_names, read_question
 from bot.search.topic_match import holding_passage
@@ -54,8 +56,8 @@ def compare_outlets(index: CoverageIndex, topic: str) -> OutletComparison:
             picks.setdefault(pick.passage.article.source, []).append(pick)
     best = sorted((min(items, key=_key) for items in picks.values()), key=_key)
     shown: list[tuple[_Pick, list[str]]] = []
-    for pick in best:  # a syndicated copy's sentence is one quote "also in" the other outlets
-        same = next((s for s in shown if _normal(s[0].passage.text) == _normal(pick.passage.text)), None)
+    for pick in best:  # a syndicated copy's sentence is one quote "also in" the other outlets (as in answers)
+        same = next((s for s in shown if copy_key(s[0].passage.text) == copy_key(pick.passage.text)), None)
         if same is not None:
             same[1].append(pick.passage.article.source)
         else:
@@ -106,7 +108,3 @@ def _attribution(ref: ArticleRef, also_in: list[str]) -> Attribution:
     return Attribution(
         article_id=ref.id, title=ref.title, source=ref.source, date=ref.date, url=ref.url, also_in=also_in
     )
-
-
-def _normal(text: str) -> str:
-    return " ".join(text.casefold().split())

@@ -7,6 +7,9 @@ import pytest
 
 from bot.core.errors import InvalidQuestion
 from bot.core.models import Article
+from bot.core.quoting import OutletComparison
+from bot.present.compare import render_comparison
+from bot.present.style import PLAIN
 from bot.search.compare import compare_outlets
 from bot.search.index import CoverageIndex
 from bot.search.question import read_question
@@ -65,3 +68,28 @@ def test_another_name_is_not_the_topic_and_nothing_relevant_is_a_plain_nothing(i
     assert compare_outlets(index, "Who won the World Cup?").outlets == ()
     with pytest.raises(InvalidQuestion):
         compare_outlets(index, "what is the")
+
+
+def test_a_reprint_whose_quote_marks_differ_is_shown_once_also_in_its_outlet() -> None:
+    """The answer's rule for "the same sentence in another printing" (bot.core.text.copy_key): the Wire's copy of
+    the Gazette's sentence, typeset with curly quotes, is one quote credited to both; one word more is another."""
+    straight = 'Quillport\'s mayor called the lighthouse "an old friend" and said the town would miss it.'
+    curly = "Quillport’s mayor called the lighthouse “an old friend” and said the town would miss it."
+    longer = 'Quillport\'s mayor called the lighthouse "an old friend" and said the whole town would miss it.'
+    index = CoverageIndex()
+    index.add_articles(
+        Article(id=i, source=s, title=t, date=d, body=b, added_at="2021-03-09T00:00:00Z", added_by="test")
+        for i, s, t, d, b in [
+            ("gazette-2", "Harbour Gazette", "A farewell", "2021-03-05", f"The council met. {straight}"),
+            ("wire-2", "Coast Wire", "A farewell", "2021-03-06", f"The council met. {curly}"),
+            ("tribune-3", "Tribune", "Farewell", "2021-03-07", f"The council met. {longer}"),
+            ("courier-2", "Courier", "Boats", "2021-03-08", "The ferry ran late on Monday."),
+        ]
+    )
+    outlets = compare_outlets(index, "Quillport lighthouse").outlets
+    assert [(o.article.source, o.article.also_in, o.text) for o in outlets] == [
+        ("Harbour Gazette", ["Coast Wire"], straight),  # the first printing, letter for letter, and the other outlet
+        ("Tribune", [], longer),
+    ]
+    text = render_comparison(OutletComparison("Quillport lighthouse", outlets), PLAIN)
+    assert "Harbour Gazette (also in Coast Wire)" in text and text.count("an old friend") == 2
