@@ -26,6 +26,7 @@ import numpy as np
 from bot.core.config import load_settings
 from bot.core.models import ArticleIn
 from bot.ops.bench_corpora import VOCABULARY, pseudo_words, zipf_ranks
+from bot.search.generations import current
 from bot.service import NewsService
 
 __all__ = ["cold_start", "synthetic_articles"]
@@ -232,7 +233,7 @@ def cold_start(
 
                 shutil.rmtree(leftover)
         moved.rename(saved)
-        meta = json.loads((saved / "articles.json").read_text(encoding="utf-8"))["meta"]
+        meta = json.loads((current(saved) or saved).joinpath("articles.json").read_text(encoding="utf-8"))["meta"]
     store, index = clock.seconds("store"), clock.seconds("index")
     ingest = clock.seconds("store", "index")
     return {

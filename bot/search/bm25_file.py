@@ -13,9 +13,10 @@ file is refused rather than used. Version 1 files (not aligned) are refused as a
 index they hold is derived data, rebuilt by the caller.
 
 The mapping is private (copy-on-write) and nothing writes to these arrays in place, so a mapped array is never
-written back; a file is only ever replaced by a rename (``save`` and the coverage index's directory swap), never
-rewritten in place, so a mapped file never changes under a running process. On Windows, where a mapped file
-cannot be replaced or removed, the arrays are read into memory instead.
+written back; a file is only ever replaced by a rename (``save``, and a new generation of the coverage index's
+directory: :mod:`bot.search.generations`), never rewritten in place, so a mapped file never changes under a
+running process (removing it, once it is no longer current, leaves its data to the mappings until they end).
+On Windows, where a mapped file cannot be replaced or removed, the arrays are read into memory instead.
 """
 
 from __future__ import annotations

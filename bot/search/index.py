@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
 import threading
 import zipfile
 from array import array
@@ -34,11 +32,11 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from bot.core.files import fsync_path
 from bot.core.models import Article
 from bot.core.text import sentence_spans, tokenize
 from bot.search.bm25 import BM25Index
 from bot.search.bm25_arrays import Vocab
+from bot.search.generations import load_current, publish
 
 __all__ = ["ArticleRef", "BodyLoader", "CoverageIndex", "Hit", "Passage"]
 
@@ -358,46 +356,43 @@ class CoverageIndex:
     # --- persistence -----------------------------------------------------------------------------------------
 
     def save(self, directory: Path, meta: dict[str, Any]) -> None:
-        """Write the index to ``directory`` (created; replaced if it exists), with ``meta`` to check on load."""
+        """Write the index to ``directory`` (created; a new generation of it, replacing the current one in one
+        atomic step: :mod:`bot.search.generations`), with ``meta`` to check on load."""
         with self._lock:
-            tmp = directory.with_name(f"{directory.name}.tmp-{os.getpid()}-{threading.get_ident()}")
-            shutil.rmtree(tmp, ignore_errors=True)
-            tmp.mkdir(parents=True)
-            for kind, collection in self._collections.items():
-                collection.save(tmp / f"{kind}.bm25")
-            articles = [
-                [r.id, r.title, r.source, r.date, r.url, r.order, *self._span[r.id]] for r in self._articles.values()
-            ]
-            owners = np.full(len(self._owner), -1, dtype=np.int64)
-            position = {r.id: i for i, r in enumerate(self._articles.values())}
-            for pid, owner in enumerate(self._owner):
-                if owner is not None:
-                    owners[pid] = position[owner]
-            np.savez(
-                tmp / "passages.npz",
-                owner=owners,
-                start=np.frombuffer(self._start, dtype=np.int32),
-                end=np.frombuffer(self._end, dtype=np.int32),
-            )
-            header = {"format": _FORMAT, "order": self._order, "meta": meta}
-            (tmp / "articles.json").write_text(json.dumps({**header, "articles": articles}), encoding="utf-8")
-            _fsync_tree(tmp)  # on disk before the rename makes it the index: a crash never leaves a torn one
-            if directory.exists():
-                old = directory.with_name(f"{directory.name}.old-{os.getpid()}-{threading.get_ident()}")
-                os.replace(directory, old)
-                os.replace(tmp, directory)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                os.replace(tmp, directory)
-            fsync_path(directory.parent)
+            publish(directory, lambda folder: self._write(folder, meta))
+
+    def _write(self, folder: Path, meta: dict[str, Any]) -> None:
+        for kind, collection in self._collections.items():
+            collection.save(folder / f"{kind}.bm25")
+        articles = [
+            [r.id, r.title, r.source, r.date, r.url, r.order, *self._span[r.id]] for r in self._articles.values()
+        ]
+        owners = np.full(len(self._owner), -1, dtype=np.int64)
+        position = {r.id: i for i, r in enumerate(self._articles.values())}
+        for pid, owner in enumerate(self._owner):
+            if owner is not None:
+                owners[pid] = position[owner]
+        np.savez(
+            folder / "passages.npz",
+            owner=owners,
+            start=np.frombuffer(self._start, dtype=np.int32),
+            end=np.frombuffer(self._end, dtype=np.int32),
+        )
+        header = {"format": _FORMAT, "order": self._order, "meta": meta}
+        (folder / "articles.json").write_text(json.dumps({**header, "articles": articles}), encoding="utf-8")
 
     @classmethod
     def load(cls, directory: Path, body_loader: BodyLoader | None) -> tuple[CoverageIndex, dict[str, Any]]:
-        """An index saved by :meth:`save`, and the ``meta`` it was saved with; ValueError if unreadable.
+        """An index saved by :meth:`save` (its current generation), and the ``meta`` it was saved with; ValueError
+        if there is none or it is unreadable.
 
         The index is derived data, rebuilt from the store when this fails, so any file that cannot be read
         or whose parts do not fit together (truncated, emptied, written by something else) is a ValueError,
         never a crash."""
+        return load_current(directory, lambda folder: cls._read(folder, body_loader))
+
+    @classmethod
+    def _read(cls, directory: Path, body_loader: BodyLoader | None) -> tuple[CoverageIndex, dict[str, Any]]:
         try:
             data = json.loads((directory / "articles.json").read_text(encoding="utf-8"))
             if not isinstance(data, dict) or data.get("format") != _FORMAT:
@@ -432,9 +427,3 @@ class CoverageIndex:
             return index, dict(data["meta"])
         except (OSError, KeyError, ValueError, TypeError, EOFError, zipfile.BadZipFile) as exc:
             raise ValueError(f"cannot load the index in {directory}: {exc}") from exc
-
-
-def _fsync_tree(directory: Path) -> None:
-    for path in directory.iterdir():
-        fsync_path(path)
-    fsync_path(directory)

@@ -37,6 +37,7 @@ from typing import Any
 
 from bot.core.models import Article
 from bot.core.text import TEXT_VERSION
+from bot.search.generations import current
 from bot.search.index import CoverageIndex
 from bot.storage.protocol import ChangeRecord, CoverageStore
 
@@ -99,7 +100,7 @@ class IndexKeeper:
     def _open(self) -> CoverageIndex:
         """The saved index if it belongs to this store, with the changes since replayed; else built and saved."""
         directory = self.directory
-        if directory is not None and (directory / "articles.json").exists():
+        if directory is not None and current(directory) is not None:
             try:
                 index, meta = CoverageIndex.load(directory, self._loader)
             except ValueError as exc:

@@ -181,6 +181,7 @@ def test_the_answer_latency_benchmark_keeps_its_coverage_and_loads_it_back(
 ) -> None:
     from bot.ops import answer_bench
     from bot.ops.answer_bench import answer_latency
+    from bot.search.generations import current
 
     first = answer_latency(400, questions=10, seed=1, semantic=False, cache=tmp_path)
     assert first["from_cache"] is False
@@ -189,7 +190,9 @@ def test_the_answer_latency_benchmark_keeps_its_coverage_and_loads_it_back(
     assert again["from_cache"] is True
     assert (again["sentences"], again["articles"]) == (first["sentences"], first["articles"])
     assert again["lexical"]["answered"] == first["lexical"]["answered"]
-    (tmp_path / "coverage-400-seed1" / "articles.json").write_text("{", encoding="utf-8")  # damaged: rebuilt
+    saved = current(tmp_path / "coverage-400-seed1")
+    assert saved is not None
+    (saved / "articles.json").write_text("{", encoding="utf-8")  # damaged: rebuilt
     rebuilt = answer_latency(400, questions=10, seed=1, semantic=False, cache=tmp_path)
     assert rebuilt["from_cache"] is False and rebuilt["lexical"]["answered"] == first["lexical"]["answered"]
     monkeypatch.setattr(answer_bench, "_builder_digest", lambda: "other code")  # the index code changed: rebuilt

@@ -19,6 +19,7 @@ from bot.core.config import load_settings
 from bot.core.models import ArticleIn
 from bot.core.text import TEXT_VERSION, sentence_spans, split_sentences, tokenize
 from bot.intake.article_files import load_corpus_dir
+from bot.search.generations import current
 from bot.service import NewsService, shipped_corpus_dir
 from bot.storage.store import Store
 
@@ -53,7 +54,8 @@ def test_a_saved_index_is_loaded_not_rebuilt(clean_env: Path, monkeypatch: pytes
     first = open_service(clean_env)
     assert first.ask("What did Amazon pitch to ICE?").answered
     first.close()
-    assert (clean_env / "index" / "articles.json").exists()
+    saved = current(clean_env / "index")
+    assert saved is not None and (saved / "articles.json").exists()
     forbid_rebuild(monkeypatch)
     second = open_service(clean_env)
     assert second.ask("What did Amazon pitch to ICE?").quotes[0].source == "Washington Post"
@@ -98,7 +100,9 @@ def test_a_damaged_index_is_rebuilt(clean_env: Path, caplog: pytest.LogCaptureFi
     first = open_service(clean_env)
     first.stats()
     first.close()
-    (clean_env / "index" / "articles.json").write_text("{not json")
+    saved = current(clean_env / "index")
+    assert saved is not None
+    (saved / "articles.json").write_text("{not json")
     with caplog.at_level(logging.WARNING, logger="bot.search.keeper"):
         service = open_service(clean_env)
         assert service.ask("What did Amazon pitch to ICE?").answered

@@ -24,6 +24,7 @@ from bot.cli.main import cli
 from bot.core.config import load_settings
 from bot.core.errors import DiskFull, StoreBusy
 from bot.core.models import ArticleIn
+from bot.search.generations import POINTER, current
 from bot.service import NewsService
 from bot.storage import connection as connection_module
 from bot.storage import store as store_module
@@ -375,7 +376,9 @@ def test_a_damaged_index_is_rebuilt_with_a_warning(
     code, out, _ = run("ask", QUESTION)
     assert code == 0
     name, spoil = DAMAGE[damage]
-    target = clean_env / "index" / name
+    saved = current(clean_env / "index")
+    assert saved is not None
+    target = saved / name
     spoiled = spoil(target.read_bytes())
     assert spoiled != target.read_bytes()
     target.write_bytes(spoiled)
@@ -394,7 +397,9 @@ def test_a_truncated_index_is_rebuilt_saying_so_on_stderr(clean_env: Path) -> No
     env = {**os.environ, "NEWSBOT_DATA_DIR": str(clean_env)}
     ask = [sys.executable, "-m", "bot", "ask", QUESTION]
     first = subprocess.run(ask, env=env, capture_output=True, text=True, timeout=120)
-    target = clean_env / "index" / "passages.npz"
+    saved = current(clean_env / "index")
+    assert saved is not None
+    target = saved / "passages.npz"
     target.write_bytes(target.read_bytes()[:100])
     second = subprocess.run(ask, env=env, capture_output=True, text=True, timeout=120)
     assert (second.returncode, second.stdout) == (0, first.stdout)
@@ -426,11 +431,16 @@ def test_index_files_are_on_disk_before_the_rename(tmp_path: Path, monkeypatch: 
     service = NewsService.open(load_settings(data_dir=tmp_path))
     service.index.size("headline")
     service.close()
-    final = [
-        i for i, (kind, what) in enumerate(events) if kind == "replace" and what.endswith(f"-> {tmp_path / 'index'}")
+    index = tmp_path / "index"
+    pointer = [
+        i for i, (kind, what) in enumerate(events) if kind == "replace" and what.endswith(f"-> {index / POINTER}")
     ]
-    assert len(final) == 1
-    before = {Path(what).name for kind, what in events[: final[0]] if kind == "fsync"}
+    assert len(pointer) == 1  # the one step that makes the saved index the current one
+    renamed = [
+        i for i, (kind, what) in enumerate(events[: pointer[0]]) if kind == "replace" and f"-> {index}/gen-" in what
+    ]
+    assert len(renamed) == 1 and events[renamed[0]][1].startswith(f"{index}/.gen-")  # the generation, once
+    before = {Path(what).name for kind, what in events[: renamed[0]] if kind == "fsync"}
     assert {"articles.json", "passages.npz", "sentence.bm25", "headline.bm25"} <= before
-    assert any(Path(what).name.startswith("index.tmp-") for kind, what in events[: final[0]] if kind == "fsync")
-    assert ("fsync", str(tmp_path)) in events[final[0] :]  # and the rename itself
+    assert any(Path(what).name.startswith(".gen-") for kind, what in events[: renamed[0]] if kind == "fsync")
+    assert ("fsync", str(index)) in events[pointer[0] :]  # and the rename itself
