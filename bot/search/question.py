@@ -34,7 +34,6 @@ __all__ = [
     "ReadQuestion",
     "asked_verb",
     "asked_words",
-    "excused",
     "mark_names",
     "name_terms",
     "read_question",
@@ -485,13 +484,3 @@ def _blend(word: str, first: str, second: str) -> bool:
     if first in _LINKING or second in _LINKING:
         return False
     return any(first.startswith(word[:cut]) and second.startswith(word[cut:]) for cut in range(3, len(word) - 2))
-
-
-def excused(question: ReadQuestion, word: QuestionWord, terms: Iterable[frozenset[str]]) -> bool:
-    """A first name need not be repeated: "jeff bezos" is held by "Bezos" (the last word of a run of names)."""
-    if not (word.name or word.rare) or not word.first_name:
-        return False
-    following = [w for w in question.words if w.position == word.position + 1]
-    if not following:
-        return False
-    return any(following[0].support(t)[0] >= SUPPORTED for t in terms) or excused(question, following[0], terms)

@@ -30,7 +30,7 @@ from bot.core.text import tokenize
 from bot.search.answer_type import holds
 from bot.search.index import CoverageIndex, Hit, Passage
 from bot.search.lexicon import lemmas, only_proper, proper_noun
-from bot.search.question import SPELLING, SUPPORTED, QuestionWord, ReadQuestion, excused
+from bot.search.question import SPELLING, SUPPORTED, QuestionWord, ReadQuestion
 
 __all__ = [
     "ANSWER_FLOOR",
@@ -40,6 +40,7 @@ __all__ = [
     "Relevance",
     "Support",
     "best_sentence",
+    "excused",
     "headline_relevant",
     "judge",
     "leans",
@@ -202,7 +203,9 @@ def judge(
             absent.append(word.word)  # nothing around holds it, and no name after it can excuse it
             continue
         held = [n for n in around if _may_hold(word, n[0], leans, other)]
-        if all(n[2][i][0] < SUPPORTED for n in held) and not excused(question, word, [terms, *(n[1] for n in held)]):
+        if all(n[2][i][0] < SUPPORTED for n in held) and not excused(
+            question, word, [terms, *(n[1] for n in held)], article_all[i][0] >= SUPPORTED
+        ):
             absent.append(word.word)
     if absent:
         return Relevance(missing=tuple(absent))
@@ -324,3 +327,26 @@ def _held(words: Iterable[QuestionWord], terms: frozenset[str]) -> float:
 
 def _weight(word: QuestionWord) -> float:
     return word.weight if word.counted else BRIDGED * word.weight
+
+
+def excused(question: ReadQuestion, word: QuestionWord, terms: Iterable[frozenset[str]], named: bool = True) -> bool:
+    """A first name need not be repeated: "jeff bezos" is held by "Bezos" (the last word of a run of names).
+
+    ``named``: whether the article writes the first name somewhere. A last name that is also a common word
+    ("Cup", "Smith", "House") holds the run only then: reporters write the whole name once and the last word
+    after it, while "Hopman Cup" in an article that never says "Davis" is another cup ("last year's davis cup
+    final"). A distinctive last name ("Bezos", "Kallis") holds it anywhere."""
+    if not (word.name or word.rare) or not word.first_name:
+        return False
+    following = [w for w in question.words if w.position == word.position + 1]
+    if not following:
+        return False
+    if not named and _common_word(following[0].word):
+        return False
+    terms = list(terms)
+    return any(following[0].support(t)[0] >= SUPPORTED for t in terms) or excused(question, following[0], terms, named)
+
+
+def _common_word(word: str) -> bool:
+    """Whether WordNet knows ``word`` as a common word, not only as a name ("cup", "smith"; not "bezos")."""
+    return bool(lemmas(word)) and not only_proper(word)

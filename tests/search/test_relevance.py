@@ -143,3 +143,26 @@ def test_a_why_answer_tells_of_the_asked_event_not_only_of_its_names(news: NewsS
     told = {c.passage.text.split(",")[0]: tells_event(question, c.passage) for c in found}
     assert told["Local commanders are convinced bin Laden"] is False  # the names and a reason, not the event
     assert told["Amin said US warplanes had stopped the bombing due to the militia's advances."] is True
+
+
+HOPMAN = ArticleIn(
+    title="United States team wins its first Hopman Cup match in Perth",
+    source="Wire",
+    date="2001-12-30",
+    body="Monica Seles and Jan-Michael Gambill beat France in straight sets. The Americans are aiming to go one "
+    "better than last year, when they were beaten by the Swiss pair Martina Hingis and Roger Federer in the final.",
+)
+DAVIS = ArticleIn(
+    title="Australia into the Davis Cup final",
+    source="Wire",
+    date="2001-09-23",
+    body="Lleyton Hewitt led Australia into the Davis Cup final against France on Sunday.",
+)
+
+
+def test_a_common_last_name_holds_a_first_name_only_in_an_article_that_writes_it(news: NewsService) -> None:
+    news.add_many([HOPMAN, DAVIS], actor="test")  # "Davis Cup" is written elsewhere: "davis" is a first name
+    hopman = news.ask("who beat the americans in last year's hopman cup final")
+    assert hopman.answered and "Martina Hingis and Roger Federer" in hopman.quotes[0].text
+    assert news.ask("who beat the americans in last year's davis cup final").answered is False  # another cup
+    assert news.ask("who beat monica gambill").answered  # "Gambill": a distinctive last name holds "monica"
