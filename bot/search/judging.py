@@ -3,7 +3,8 @@
 Step 3 of the answerer (:mod:`bot.search.answers`). A candidate answers when it passes the relevance test
 (:func:`bot.search.relevance.judge`: the question's names, numbers and rare words supported near it, its share of
 the question's weight) and, for a who / when / how-many question, it or the sentence before it states a fact
-of that kind (a person or organisation, a date or time, a quantity: :mod:`bot.search.answer_type`); for a why, how,
+of that kind (a person or organisation, a date or time, a quantity: :mod:`bot.search.answer_type`) and is about the
+asked event (a word of it near the sentence or, held as a required word must be, in its article); for a why, how,
 where or "what did they say" question, one that states a reason, a manner, a place or a statement is preferred. The
 candidates that answer are scored by their support (own sentence first, then context, then article), a share of
 their sentence's and their article's normalised BM25, the answer kind found in the sentence itself and, when a
@@ -19,7 +20,7 @@ from bot.search.answer_type import holds, strong
 from bot.search.candidates import Candidate
 from bot.search.held import MAX_WORDS, held_masks
 from bot.search.index import Passage
-from bot.search.question import SUPPORTED, ReadQuestion
+from bot.search.question import SUPPORTED, QuestionWord, ReadQuestion
 from bot.search.relevance import Relevance, Support, judge, leans, opening_name, rules_out
 
 __all__ = ["REASON_WEIGHT", "SEMANTIC_WEIGHT", "judge_candidates", "tells_event"]
@@ -184,8 +185,28 @@ def tells_event(question: ReadQuestion, sentence: Passage) -> bool:
     not none, for a sentence that tells none: measured on the eval sets (odd ids and the fresh set by their
     counts only), dropping the weight entirely moved one first quote up in one held-out file and one down in the
     other."""
-    event = [w for w in question.words if w.known and not (w.name or w.number)]
+    event = _event(question)
     return not event or any(w.support(sentence.terms)[0] > 0.0 for w in event)
+
+
+def _about_event(question: ReadQuestion, candidate: Candidate) -> bool:
+    """Whether a who / when / how-many candidate is about the asked event, not only about the question's names:
+    the sentence, its neighbours or its headline hold one of the event's words (any relative of it), or its
+    article holds one as a required word must be held. A date, a count or a name from an article about the
+    same people that never tells of the event answers another question: "However, Polanski will keep his Oscar
+    for the 2002 movie" for "when did bill cosby get out of prison". A question of names only has no event."""
+    event = _event(question)
+    if not event:
+        return True
+    near = (candidate.passage, candidate.previous, candidate.following, candidate.headline)
+    if any(w.support(p.terms)[0] > 0.0 for p in near if p is not None for w in event):
+        return True
+    return any(w.support(candidate.article_terms)[0] >= SUPPORTED for w in event)
+
+
+def _event(question: ReadQuestion) -> list[QuestionWord]:
+    """The words of the event a question asks about: those the coverage knows that are not names or numbers."""
+    return [w for w in question.words if w.known and not (w.name or w.number)]
 
 
 def _holds(question: ReadQuestion, passage: Passage, kinds: dict[int, str | None]) -> str | None:
@@ -195,6 +216,8 @@ def _holds(question: ReadQuestion, passage: Passage, kinds: dict[int, str | None
 
 
 def _answer_type(question: ReadQuestion, candidate: Candidate, kinds: dict[int, str | None]) -> None:
+    if question.kind in _TYPED_KINDS and not _about_event(question, candidate):
+        return  # a date, a count or a name, but of another event
     if question.kind in (*_TYPED_KINDS, *_HELPED_KINDS):
         found = _holds(question, candidate.passage, kinds)
         if found is not None:

@@ -166,3 +166,35 @@ def test_a_common_last_name_holds_a_first_name_only_in_an_article_that_writes_it
     assert hopman.answered and "Martina Hingis and Roger Federer" in hopman.quotes[0].text
     assert news.ask("who beat the americans in last year's davis cup final").answered is False  # another cup
     assert news.ask("who beat monica gambill").answered  # "Gambill": a distinctive last name holds "monica"
+
+
+FREED = ArticleIn(
+    title="Appeals court frees Bill Cosby",
+    source="Wire",
+    date="2021-07-01",
+    body="Bill Cosby walked out of prison in June, after an appeals court overturned his conviction. He had served "
+    "nearly three years.",
+)
+EXPELLED = ArticleIn(
+    title="Academy expels Bill Cosby",
+    source="Wire",
+    date="2018-05-03",
+    body="The Academy expelled Bill Cosby on Thursday. However, Cosby will keep the award he won in 1965.",
+)
+PRISONS = [
+    ArticleIn(
+        title=f"Prison news {i}",
+        source="Wire",
+        date=f"2020-01-0{i}",
+        body=f"The prison in town {i} was closed. Inmates of the prison were moved.",
+    )
+    for i in range(1, 6)
+]  # "prison" is common here, as in real coverage: the name outweighs it
+
+
+def test_a_when_answer_is_about_the_asked_event_not_only_about_its_names(news: NewsService) -> None:
+    news.add_many([FREED, EXPELLED, *PRISONS], actor="test")
+    answer = news.ask("when did cosby get out of prison")
+    assert [q.text for q in answer.quotes] == [
+        "Bill Cosby walked out of prison in June, after an appeals court overturned his conviction."
+    ]  # not "The Academy expelled Bill Cosby on Thursday.": a date of Cosby's, of another event
