@@ -17,7 +17,7 @@ import re
 from functools import lru_cache
 from typing import Literal
 
-from bot.search.lexicon import lexical_file
+from bot.search.lexicon import lemmas, lexical_file, only_proper
 
 __all__ = ["Kind", "holds", "question_kind", "strong"]
 
@@ -168,7 +168,8 @@ _FULL_NAME = re.compile(r"\b[A-Z][\w’'-]*[a-z][\w’'-]*(?:\s+(?:al-|bin\s+|de
 def strong(kind: Kind, text: str, question_names: frozenset[str] = frozenset()) -> bool:
     """Whether ``text`` states the asked kind outright: a calendar date or a year (not "Thursday", "last
     week"), a manner ("as a way to", "by using"; not only a reason), or a person's full name other than the
-    question's own ("Geoff Catt")."""
+    question's own ("Geoff Catt"), with a word that is not a common word or a place (not "World Trade Centre",
+    "Gaza City")."""
     if kind == "when":
         return _STRONG_DATE.search(text) is not None
     if kind == "how":
@@ -178,9 +179,23 @@ def strong(kind: Kind, text: str, question_names: frozenset[str] = frozenset()) 
     if kind == "who":
         for match in _FULL_NAME.finditer(text):
             words = {_bare(w) for w in match.group().split()}
-            if not words & question_names and not any(_CALENDAR.fullmatch(w) for w in words):
+            if words & question_names or any(_CALENDAR.fullmatch(w) for w in words):
+                continue
+            if any(_distinctive(w) for w in words):
                 return True
     return False
+
+
+@lru_cache(maxsize=50_000)
+def _distinctive(word: str) -> bool:
+    """Whether one word of a full name makes it someone's name: WordNet does not know it as a common word, and
+    not as a place ("Bloomberg", "Hagel", "Rantissi"; not "World Trade Centre", "West Bank" or "Gaza")."""
+    word = word.replace("’", "'").split("'")[0].split("-")[-1]
+    if not word.isalpha():
+        return False
+    if lemmas(word) and not only_proper(word):
+        return False
+    return lexical_file(word, "n") != "noun.location"
 
 
 _POSSESSIVE = re.compile(r"['’]s?$")

@@ -120,6 +120,10 @@ def test_holds_recognises_the_kind_of_fact() -> None:
     assert holds("who", "Police stopped Arafat’s car", frozenset({"arafat"})) is None
     assert holds("who", "Police stopped Abbas’s car", frozenset({"arafat"})) == "person"
     assert not strong("who", "The car of Yasser Arafat's was stopped", frozenset({"arafat"}))
+    # a full name states someone only with a word WordNet knows neither as a common word nor as a place
+    assert strong("who", "he will be succeeded by media mogul Michael Bloomberg", frozenset({"giuliani"}))
+    assert not strong("who", "Giuliani called for a memorial at the World Trade Centre", frozenset({"giuliani"}))
+    assert not strong("who", "Police were sent to Gaza City", frozenset({"hamas"}))
     assert holds("say", "Workers wrote Bezos a letter, saying: “We refuse.”") == "statement"
     assert holds("say", "An employee published a piece on Medium.") is None
     assert strong("say", "saying: “We refuse.”") and not strong("say", "he said he would")
