@@ -185,8 +185,6 @@ class BM25Index:
         # leaves them a valid bound.
         self._bound_tf: I64 = np.zeros(0, dtype=np.int64)
         self._bound_dl: I64 = np.zeros(0, dtype=np.int64)
-        # The compiled top_k's scratch when it scores every posting: a dense score array, all NaN between queries.
-        self._scratch: F64 | None = None
         self._dense: tuple[int, bm25_dense.Scorer] = (-1, bm25_dense.empty_scores)  # get_scores' (version, scorer)
 
     def _touch(self) -> None:

@@ -98,16 +98,11 @@ def top_k(index: BM25Index, kern: Any, query: Sequence[str], k: int) -> list[tup
         return []
     stats = index._stats()
     indptr, rows, tfs, term_ids, idf, bound_tf, bound_dl = compiled_query(index, kern, terms)
-    scratch = index._scratch
-    index._scratch = None  # taken: if anything below is interrupted, the next query starts from a fresh one
-    if scratch is None or len(scratch) < index._n_rows:
-        scratch = np.full(len(index._ids.buf), np.nan, dtype=np.float64)
     best, values = kern.top_k_terms(
         indptr, rows, tfs, term_ids, idf, bound_tf, bound_dl, index._dl.buf, stats.length_norm, stats.lengths,
         index._k1, index._b,
-        index.avgdl, index._alive.buf, index._n_dead > 0, k, scratch, index.seed_sample, index.seed_per_row,
+        index.avgdl, index._alive.buf, index._n_dead > 0, k, index.seed_sample, index.seed_per_row,
     )  # fmt: skip
-    index._scratch = scratch
     order = np.lexsort((best, -values))  # score descending, then row (= insertion order) ascending
     ids = index._ids.buf
     return list(zip(ids[best[order]].tolist(), values[order].tolist(), strict=True))

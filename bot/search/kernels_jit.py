@@ -173,41 +173,71 @@ def top_k_maxscore(
     return heap_r[:size], heap_s[:size]
 
 
+#: The exhaustive top_k scores rows by windows of 2**WINDOW_SHIFT rows (a 64 KB buffer of doubles).
+WINDOW_SHIFT = 13
+
+
 @jit
-def top_k_exhaustive(rows, tfs, starts, ends, idfs, qpos, table, dls, k1p1, alive, check_alive, k, thr, scratch):
-    """top_k_maxscore's result by scoring every posting: each token's contributions added to ``scratch``
-    (NaN where nothing has landed yet; such a row starts from 0.0, as in rank-bm25) token after token in
-    query order, then a heap over the rows touched, skipping those below ``thr``; ``scratch`` is left NaN.
-    Cheaper than MaxScore when its bounds would let it skip few rows."""
-    total = 0
-    for j in range(starts.shape[0]):
-        total += ends[j] - starts[j]
-    touched = np.empty(min(total, scratch.shape[0]), np.int32)
-    n_t = 0
-    for q in range(qpos.shape[0]):
+def top_k_exhaustive(rows, tfs, starts, ends, idfs, qpos, table, dls, k1p1, alive, check_alive, k, thr):
+    """top_k_maxscore's result by scoring every posting, window by window of rows: a window's scores are
+    summed in a small dense buffer (NaN where nothing has landed yet; such a row starts from 0.0, as in
+    rank-bm25), each token's postings in the window added token after token in query order, then the rows
+    touched offered to a heap (those below ``thr`` skipped) and the buffer set back to NaN. Cheaper than
+    MaxScore when its bounds would let it skip few rows.
+
+    Why windows: the buffer stays in the core's cache, where a dense array of every row (8 MB at a million)
+    would take a cache miss per posting once the rest of the process has run; and the update is branch-free
+    (whether a row was touched before is a coin flip the CPU cannot predict)."""
+    n_pos = qpos.shape[0]
+    width = np.int64(1) << WINDOW_SHIFT
+    buf = np.full(width, np.nan)
+    touched = np.empty(width + 1, np.int32)  # one spare: the branch-free append writes before it counts
+    cur = np.empty(n_pos, np.int64)  # per token: a repeated token walks its term's postings again
+    lo_row = np.int64(1) << 62
+    hi_row = np.int64(-1)
+    for q in range(n_pos):
         j = qpos[q]
-        w = idfs[j]
-        for i in range(starts[j], ends[j]):
-            r = rows[i]
-            tf = np.float64(tfs[i])
-            c = w * (tf * k1p1 / (tf + table[dls[r]]))
-            s = scratch[r]
-            if s != s:
-                scratch[r] = 0.0 + c
-                touched[n_t] = r
-                n_t += 1
-            else:
-                scratch[r] = s + c
+        cur[q] = starts[j]
+        if ends[j] > starts[j]:
+            lo_row = min(lo_row, np.int64(rows[starts[j]]))
+            hi_row = max(hi_row, np.int64(rows[ends[j] - 1]))
     heap_r = np.empty(k, np.int64)
     heap_s = np.empty(k, np.float64)
     size = 0
-    for i in range(n_t):
-        d = np.int64(touched[i])
-        s = scratch[d]
-        scratch[d] = np.nan
-        if s < thr or (check_alive and not alive[d]):
-            continue
-        size = push(heap_s, heap_r, size, s, d)
+    base = np.int64((lo_row >> WINDOW_SHIFT) << WINDOW_SHIFT)  # the first window holding a posting
+    while base <= hi_row:
+        limit = base + width
+        n_t = 0
+        for q in range(n_pos):
+            j = qpos[q]
+            w = idfs[j]
+            i = cur[q]
+            e = ends[j]
+            while i < e:
+                r = np.int64(rows[i])
+                if r >= limit:
+                    break
+                tf = np.float64(tfs[i])
+                c = w * (tf * k1p1 / (tf + table[dls[r]]))
+                o = r - base
+                s = buf[o]
+                new = s != s
+                buf[o] = (0.0 if new else s) + c
+                touched[n_t] = o
+                n_t += new
+                i += 1
+            cur[q] = i
+        for t in range(n_t):
+            o = touched[t]
+            s = buf[o]
+            buf[o] = np.nan
+            d = base + o
+            if s < thr or (check_alive and not alive[d]):
+                continue
+            size = push(heap_s, heap_r, size, s, d)
+            if size == k and heap_s[0] > thr:
+                thr = heap_s[0]  # later rows lose ties: one below the k-th best cannot enter
+        base = limit
     return heap_r[:size], heap_s[:size]
 
 
@@ -300,7 +330,6 @@ def top_k_terms(
     alive,
     check_alive,
     k,
-    scratch,
     sample,
     per_row,
 ):
@@ -365,7 +394,7 @@ def top_k_terms(
     if 5 * walked > everything:
         # thr - margin: a row scoring exactly thr may still tie its way in
         return top_k_exhaustive(
-            rows, tfs, starts, ends, idfs, local, table, dls, k1p1, alive, check_alive, k, thr - margin, scratch
+            rows, tfs, starts, ends, idfs, local, table, dls, k1p1, alive, check_alive, k, thr - margin
         )
     return top_k_maxscore(
         rows, tfs, starts, ends, idfs, ubs, mults, local, table, dls, k1p1, alive, check_alive, k, margin, thr

@@ -522,3 +522,24 @@ def test_skewed_corpus_with_changes_top_k_matches_rank_bm25() -> None:
         assert index.get_scores(query).tobytes() == expected.tobytes()
         for k in (1, 10, 50):
             assert index.top_k(query, k) == reference_top_k(order_docs, ids, expected, query, k), (query, k)
+
+
+@pytest.mark.slow
+def test_every_posting_scored_window_by_window_matches_rank_bm25() -> None:
+    """Frequent terms make the compiled top_k score every posting, by windows of 8,192 rows: 20,000 rows span
+    three windows, with tombstones, a tail and repeated tokens (each walks its term's postings again)."""
+    rng = np.random.default_rng(11)
+    docs = [[f"t{int(x)}" for x in rng.zipf(1.2, size=int(rng.integers(2, 12))) % 50] for _ in range(20_000)]
+    index = BM25Index()
+    index.add_many(enumerate(docs[:19_990]))
+    for i in range(19_990, 20_000):
+        index.add(i, docs[i])
+    for i in range(0, 20_000, 997):
+        index.remove(i)
+    present = {i: docs[i] for i in range(20_000) if i % 997}
+    ids, order_docs = list(present), list(present.values())
+    bm = BM25Okapi(order_docs)
+    for query in (["t1", "t2"], ["t1", "t2", "t1"], ["t3", "t1", "t4", "t3"], ["t2"], ["t5", "t0", "t9", "t1"]):
+        expected = bm.get_scores(query)
+        for k in (1, 10, 200):
+            assert index.top_k(query, k) == reference_top_k(order_docs, ids, expected, query, k), (query, k)
