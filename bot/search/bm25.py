@@ -121,8 +121,9 @@ class BM25Index:
     #: which a one-shot command over a small corpus would not win back).
     compiled_from: int = 20_000
     # Tuning knobs: the numpy top_k's candidate sample (tests shrink it); the rows the compiled top_k scores
-    # first to seed its threshold: one per seed_per_row postings of the query, at most seed_sample.
-    _candidate_sample, seed_sample, seed_per_row = 8192, 1024, 256
+    # first to seed its threshold: one per seed_per_row postings of the query, at most seed_sample; below
+    # exhaustive_below postings it scores every posting unseeded (tests set 0 to reach MaxScore on small data).
+    _candidate_sample, seed_sample, seed_per_row, exhaustive_below = 8192, 1024, 256, 10_000
 
     def __init__(self, k1: float = 1.5, b: float = 0.75, epsilon: float = 0.25) -> None:
         """Create an empty index with rank-bm25's parameters (defaults identical to ``BM25Okapi``).

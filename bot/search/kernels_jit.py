@@ -332,10 +332,12 @@ def top_k_terms(
     k,
     sample,
     per_row,
+    direct,
 ):
     """top_k of the query whose tokens are term ids ``terms`` (query order, repeats kept), postings in CSR
     form (``indptr``): distinct terms, their bounds (computed once per term into ``bound_tf`` / ``bound_dl``,
-    -1 = not yet), a seeded threshold, then MaxScore."""
+    -1 = not yet), a seeded threshold, then MaxScore; a query with fewer than ``direct`` postings has every
+    posting scored, unseeded (a seed's lookups cost more than they save there)."""
     n_pos = terms.shape[0]
     local = np.empty(n_pos, np.int64)
     distinct = np.empty(n_pos, np.int64)
@@ -377,6 +379,8 @@ def top_k_terms(
     postings = 0
     for j in range(m):
         postings += ends[j] - starts[j]
+    if postings < direct:
+        return top_k_exhaustive(rows, tfs, starts, ends, idfs, local, table, dls, k1p1, alive, check_alive, k, -np.inf)
     seeds = min(sample, max(4 * k, postings // per_row))
     thr = seed_threshold(rows, tfs, starts, ends, idfs, ubs, local, table, dls, k1p1, alive, check_alive, k, seeds)
     # The postings MaxScore would walk from the start (those of terms it cannot skip): when that is most of

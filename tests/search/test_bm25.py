@@ -397,8 +397,9 @@ def test_matches_rank_bm25_through_any_history(
 ) -> None:
 
     def tune(index: BM25Index) -> BM25Index:
-        if tight:  # reach automatic compaction, the contribution cache and top-k sampling on tiny corpora
+        if tight:  # reach automatic compaction, the contribution cache, top-k sampling and MaxScore on tiny corpora
             index.compact_min_dead = 1
+            index.exhaustive_below = 0
             index._candidate_sample = 2
             index.contrib_cache_min_postings = 0
             index.contrib_cache_bytes = 64  # a few small terms: constant eviction
@@ -503,7 +504,8 @@ def test_both_transposes_give_the_same_postings(monkeypatch: pytest.MonkeyPatch)
 
 def test_skewed_corpus_with_changes_top_k_matches_rank_bm25() -> None:
     """Enough passages and a skewed enough vocabulary for the compiled top_k to skip rows (MaxScore) and to
-    score every posting (when its bounds would skip little), after adds into tails and removals."""
+    score every posting (when its bounds would skip little, or the query is small), after adds into tails and
+    removals."""
     rng = np.random.default_rng(2)
     docs = [[f"t{int(x)}" for x in rng.zipf(1.3, size=int(rng.integers(3, 20))) % 300] for _ in range(3000)]
     index = BM25Index()
@@ -521,7 +523,9 @@ def test_skewed_corpus_with_changes_top_k_matches_rank_bm25() -> None:
         expected = bm.get_scores(query)
         assert index.get_scores(query).tobytes() == expected.tobytes()
         for k in (1, 10, 50):
-            assert index.top_k(query, k) == reference_top_k(order_docs, ids, expected, query, k), (query, k)
+            for below in (0, BM25Index.exhaustive_below):  # seeded MaxScore or not, and small queries unseeded
+                index.exhaustive_below = below
+                assert index.top_k(query, k) == reference_top_k(order_docs, ids, expected, query, k), (query, k)
 
 
 @pytest.mark.slow
