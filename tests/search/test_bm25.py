@@ -502,21 +502,31 @@ def test_both_transposes_give_the_same_postings(monkeypatch: pytest.MonkeyPatch)
     assert small._key.view().tobytes() == large._key.view().tobytes()
 
 
+def skewed_index(
+    rng: np.random.Generator, n: int, shape: tuple[float, int, int, int], tail: tuple[int, int], every: int
+) -> tuple[BM25Index, list[int], list[Doc]]:
+    """``n`` Zipf documents (``shape``: exponent, vocabulary, shortest and longest + 1), bulk-added except
+    ``tail[0]..tail[1]``, added one at a time, then every ``every``-th removed; the index, the present ids and
+    their documents in order."""
+    a, vocab, short, long = shape
+    docs = [[f"t{int(x)}" for x in rng.zipf(a, size=int(rng.integers(short, long))) % vocab] for _ in range(n)]
+    index = BM25Index()
+    index.add_many(enumerate(docs[: tail[0]]))
+    for i in range(*tail):
+        index.add(i, docs[i])
+    index.add_many(enumerate(docs[tail[1] :], start=tail[1]))
+    for i in range(0, n, every):
+        index.remove(i)
+    present = {i: docs[i] for i in range(n) if i % every}
+    return index, list(present), list(present.values())
+
+
 def test_skewed_corpus_with_changes_top_k_matches_rank_bm25() -> None:
     """Enough passages and a skewed enough vocabulary for the compiled top_k to skip rows (MaxScore) and to
     score every posting (when its bounds would skip little, or the query is small), after adds into tails and
     removals."""
     rng = np.random.default_rng(2)
-    docs = [[f"t{int(x)}" for x in rng.zipf(1.3, size=int(rng.integers(3, 20))) % 300] for _ in range(3000)]
-    index = BM25Index()
-    index.add_many(enumerate(docs[:2000]))
-    for i in range(2000, 2500):
-        index.add(i, docs[i])
-    index.add_many(enumerate(docs[2500:], start=2500))
-    for i in range(0, 3000, 7):
-        index.remove(i)
-    present = {i: docs[i] for i in range(3000) if i % 7}
-    ids, order_docs = list(present), list(present.values())
+    index, ids, order_docs = skewed_index(rng, 3000, (1.3, 300, 3, 20), (2000, 2500), 7)
     bm = BM25Okapi(order_docs)
     for _ in range(60):
         query = [f"t{int(x)}" for x in rng.zipf(1.3, size=int(rng.integers(1, 6))) % 300]
@@ -532,16 +542,7 @@ def test_skewed_corpus_with_changes_top_k_matches_rank_bm25() -> None:
 def test_every_posting_scored_window_by_window_matches_rank_bm25() -> None:
     """Frequent terms make the compiled top_k score every posting, by windows of 8,192 rows: 20,000 rows span
     three windows, with tombstones, a tail and repeated tokens (each walks its term's postings again)."""
-    rng = np.random.default_rng(11)
-    docs = [[f"t{int(x)}" for x in rng.zipf(1.2, size=int(rng.integers(2, 12))) % 50] for _ in range(20_000)]
-    index = BM25Index()
-    index.add_many(enumerate(docs[:19_990]))
-    for i in range(19_990, 20_000):
-        index.add(i, docs[i])
-    for i in range(0, 20_000, 997):
-        index.remove(i)
-    present = {i: docs[i] for i in range(20_000) if i % 997}
-    ids, order_docs = list(present), list(present.values())
+    index, ids, order_docs = skewed_index(np.random.default_rng(11), 20_000, (1.2, 50, 2, 12), (19_990, 20_000), 997)
     bm = BM25Okapi(order_docs)
     for query in (["t1", "t2"], ["t1", "t2", "t1"], ["t3", "t1", "t4", "t3"], ["t2"], ["t5", "t0", "t9", "t1"]):
         expected = bm.get_scores(query)
