@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from itertools import chain
 
 import Stemmer
@@ -23,10 +23,14 @@ __all__ = [
     "STOPWORDS",
     "TEXT_VERSION",
     "Span",
+    "chunk_terms",
+    "chunk_words",
     "content_terms",
+    "normal_form",
     "sentence_spans",
     "split_sentences",
     "tokenize",
+    "word_term",
 ]
 
 Span = tuple[int, int]
@@ -50,9 +54,10 @@ _OPENERS = frozenset(
     if as there his her their our one some many most what who how why still yet so then also however
     meanwhile""".split()
 )
-# A candidate boundary: terminal punctuation, any closing quotes or brackets, then white space.
-_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
-_OPENING = re.compile(r"\s*[\"'“‘(\[]*(\S+)")
+# A candidate boundary (terminal punctuation, any closing quotes or brackets, then white space) and, looking
+# ahead, what follows it: the white space and opening quotes or brackets (group 1) and the next word (group 2),
+# both None at the paragraph's end. One search a candidate, where a search and then a match cost two.
+_CUT = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)(?:(?=(\s*[\"'“‘(\[]*)(\S+))|)")
 _WORD_STOP = re.compile(r"[\s(\"“‘']")  # what ends the word before a period, looking back
 _INITIALISM = re.compile(r"(?:[a-z]\.)+[a-z]")
 _PARAGRAPH_BREAK = re.compile(r"[ \t]*\n\s*")
@@ -62,12 +67,23 @@ def sentence_spans(text: str) -> list[Span]:
     """Return ``(start, end)`` spans of the sentences in ``text``; stripped of surrounding white space.
 
     A blank line always ends a sentence (paragraphs); a single line break ends one unless the next line starts in
-    lower case (a hard-wrapped paragraph).
+    lower case (a hard-wrapped paragraph). A candidate boundary ends a sentence when a word follows it that
+    starts in upper case or with a digit, or an opening quote or bracket does; after a single period, only if the
+    word before it is not an abbreviation that never ends one ("Mr.") or, for one that may ("Inc.", "U.S.", an
+    initial), when the next word opens sentences ("The").
     """
     spans: list[Span] = []
-    for para_start, para_end in _paragraph_spans(text):
+    paragraphs = _paragraph_spans(text) if "\n" in text else ((0, len(text)),)  # only a line break starts one
+    for para_start, para_end in paragraphs:
         start = para_start
-        for cut in _cuts(text, para_start, para_end):
+        for match in _CUT.finditer(text, para_start, para_end):
+            nxt = match.group(2)
+            if nxt is None or not (nxt[0].isupper() or nxt[0].isdigit() or match.group(1).strip()):
+                continue
+            mark = match.group()
+            if mark[0] == "." and mark[1:2] != "." and not _period_ends_sentence(text, para_start, match.start(), nxt):
+                continue
+            cut = match.end()
             _append_stripped(text, start, cut, spans)
             start = cut
         _append_stripped(text, start, para_end, spans)
@@ -91,26 +107,19 @@ def _paragraph_spans(text: str) -> Iterator[Span]:
     yield start, len(text)
 
 
-def _cuts(text: str, start: int, end: int) -> Iterator[int]:
-    for match in _BOUNDARY.finditer(text, start, end):
-        cut = match.end()
-        following = _OPENING.match(text, cut, end)
-        if following is None:
-            continue
-        nxt = following.group(1)
-        if not (nxt[0].isupper() or nxt[0].isdigit() or text[cut : following.start(1)].strip()):
-            continue
-        if text[match.start()] == "." and match.group().startswith(".") and match.group()[1:2] != ".":
-            if not _period_ends_sentence(text, start, match.start(), nxt):
-                continue
-        yield cut
-
-
 def _period_ends_sentence(text: str, start: int, dot: int, next_word: str) -> bool:
     # The word before the period: back to white space, an opening quote or bracket, or the paragraph's start.
     # Usually it is the chunk after the last space, found in C; the character loop only runs when that chunk
     # holds another stop (a quote, a tab).
     word_start = max(start, text.rfind(" ", start, dot) + 1)
+    word = text[word_start:dot]
+    if word.isascii() and word.isalpha():  # the usual word: no stop in it, nothing to strip, no initialism
+        core = word.lower()
+        if core in _NEVER_FINAL:
+            return False
+        if core in _MAYBE_FINAL or len(core) == 1:
+            return next_word.strip("\"'“”‘’()[],;:").lower() in _OPENERS
+        return True
     if _WORD_STOP.search(text, word_start, dot) is not None:
         word_start = dot
         while word_start > start and not text[word_start - 1].isspace() and text[word_start - 1] not in "(\"“‘'":
@@ -118,18 +127,19 @@ def _period_ends_sentence(text: str, start: int, dot: int, next_word: str) -> bo
     core = text[word_start:dot].lower().rstrip(".").strip("\"'“”‘’()[]")
     if core in _NEVER_FINAL:
         return False
-    if core in _MAYBE_FINAL or (len(core) == 1 and "a" <= core <= "z") or _INITIALISM.fullmatch(core) is not None:
+    initialism = "." in core and _INITIALISM.fullmatch(core) is not None  # (it holds a period: skip the search)
+    if core in _MAYBE_FINAL or (len(core) == 1 and "a" <= core <= "z") or initialism:
         return next_word.strip("\"'“”‘’()[],;:").lower() in _OPENERS
     return True
 
 
 def _append_stripped(text: str, start: int, end: int, spans: list[Span]) -> None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if end > start:
-        spans.append((start, end))
+    """Add ``text[start:end]`` without the white space around it (str.strip(): str.isspace()), if anything is left."""
+    piece = text[start:end]
+    kept = piece.strip()
+    if kept:
+        first = start + len(piece) - len(piece.lstrip())
+        spans.append((first, first + len(kept)))
 
 
 # --- tokens ----------------------------------------------------------------------------------------------------
@@ -273,11 +283,30 @@ def tokenize(text: str) -> list[str]:
     of each chunk are cached and a sentence is a split, one dict lookup a chunk and a join, all in C. ASCII text
     is its own NFKC form, and its one apostrophe to fold is the backtick.
     """
+    return list(chain.from_iterable(map(_chunk_terms, normal_form(text).split())))
+
+
+def normal_form(text: str) -> str:
+    """``text`` as :func:`tokenize` reads it: NFKC, with every apostrophe folded to ``'``. Its terms are those of
+    its white-space-separated chunks in order, each chunk's by :func:`chunk_terms` (the bulk tokenizer,
+    :mod:`bot.search.bulk_tokens`, relies on both)."""
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
-    elif "`" in text:
-        text = text.translate(_APOSTROPHES)
-    return list(chain.from_iterable(map(_chunk_terms, text.split())))
+        return unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
+    if "`" in text:
+        return text.translate(_APOSTROPHES)
+    return text
+
+
+def chunk_terms(chunk: str) -> tuple[str, ...]:
+    """The terms of one white-space-free chunk of a text in :func:`normal_form`, in order (uncached)."""
+    return tuple(term for term in map(word_term, chunk_words(chunk)) if term)
+
+
+def chunk_words(chunk: str) -> Sequence[str]:
+    """The words of one white-space-free chunk, as written; :func:`word_term` gives each one's term."""
+    # A chunk of letters and digits only is one word: every branch of _WORD but the last needs a "." or ","
+    # and the last takes all of it (``\w`` is str.isalnum() plus "_", which isalnum() excludes).
+    return (chunk,) if chunk.isalnum() else _WORD.findall(chunk)
 
 
 class _ChunkTerms(dict[str, tuple[str, ...]]):
@@ -287,10 +316,7 @@ class _ChunkTerms(dict[str, tuple[str, ...]]):
     limit = 500_000
 
     def __missing__(self, chunk: str) -> tuple[str, ...]:
-        # A chunk of letters and digits only is one word: every branch of _WORD but the last needs a "." or ","
-        # and the last takes all of it (``\w`` is str.isalnum() plus "_", which isalnum() excludes).
-        words = (chunk,) if chunk.isalnum() else _WORD.findall(chunk)
-        terms = tuple(term for term in map(_term, words) if term)
+        terms = chunk_terms(chunk)
         if len(self) >= self.limit:
             self.clear()
         self[chunk] = terms
@@ -301,7 +327,7 @@ _CHUNKS = _ChunkTerms()
 _chunk_terms = _CHUNKS.__getitem__
 
 
-def _term(raw: str) -> str:
+def word_term(raw: str) -> str:
     """The term of one word as written, or "" for a word that is not one (cached with its chunk)."""
     if raw[0].isdigit() and not raw.isdigit() and raw.replace(".", "").replace(",", "").isdigit():
         return raw.replace(",", "")

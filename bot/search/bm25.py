@@ -82,14 +82,11 @@ from bot.search.bm25_arrays import (
     forward_rows,
     narrow,
 )
-from bot.search.bm25_build import ingest
+from bot.search.bm25_build import ingest, ingest_codes
 from bot.search.bm25_changes import (
-    append_batch,
+    add_batch,
     append_one,
-    batch_problem,
     checked_id,
-    grow_terms,
-    install_bulk,
     tombstone,
 )
 from bot.search.bm25_snapshot import install, snapshot
@@ -335,29 +332,14 @@ class BM25Index:
         All or nothing: if an id is negative, repeated or already present, ``ValueError`` is raised and the
         index is unchanged.
         """
-        if self._n_live == 0 and self._n_rows:
-            self._reset()  # only tombstones left: start afresh (unobservable; the bulk path is much faster)
-        vocab = self._vocab
-        n_terms_before = len(vocab)
-        try:
-            pairs = docs if isinstance(docs, list) else list(docs)
-            batch = ingest(pairs, vocab, self._kernels(len(pairs)))
-        except BaseException:
-            self._rollback_vocab(n_terms_before)
-            raise
-        grow_terms(self)
-        if len(batch.ids) == 0:
-            return
-        problem = batch_problem(self, batch.ids)
-        if problem is not None:
-            self._rollback_vocab(n_terms_before)
-            raise ValueError(problem)
-        if self._n_rows == 0:
-            install_bulk(self, batch)
-        else:
-            append_batch(self, batch)
-            if self._tail_postings > max(1 << 16, len(self._prow) // 2):
-                self.compact()  # tails this large are better folded into the term-major arrays
+        pairs = docs if isinstance(docs, list) else list(docs)
+        add_batch(self, lambda vocab: ingest(pairs, vocab, self._kernels(len(pairs))))
+
+    def add_many_codes(self, doc_ids: Sequence[int], codes: I32, lengths: I64, terms: Sequence[str]) -> None:
+        """:meth:`add_many` of documents given as numbers into ``terms``, their distinct tokens in order of first
+        appearance (:func:`bot.search.bm25_build.ingest_codes`): the same index, without a string per token."""
+        kern = self._kernels(len(doc_ids))
+        add_batch(self, lambda vocab: ingest_codes(doc_ids, codes, lengths, terms, vocab, kern))
 
     def _rollback_vocab(self, n_terms: int) -> None:
         """Forget the terms a failed ``add_many`` introduced (ids ``n_terms`` and up, the newest)."""

@@ -17,7 +17,7 @@ import numpy as np
 
 from bot.search.bm25_arrays import I32, I64, U32, UInt, Vocab, count_elements, narrow
 
-__all__ = ["Batch", "ingest", "transpose"]
+__all__ = ["Batch", "ingest", "ingest_codes", "transpose"]
 
 Docs = list[tuple[int, Sequence[str]]]
 
@@ -113,6 +113,23 @@ def ingest(pairs: Docs, vocab: Vocab, kern: Any) -> Batch:
     )
 
 
+def ingest_codes(
+    doc_ids: Sequence[int], codes: I32, lengths: I64, terms: Sequence[str], vocab: Vocab, kern: Any
+) -> Batch:
+    """:func:`ingest` (compiled) of documents whose tokens are ``terms[code]`` for their ``lengths[i]`` codes in
+    turn. ``terms`` are the distinct tokens in order of first appearance, so giving them ids in that order gives
+    every term the id that mapping the tokens one by one would: the same batch, with one lookup per term."""
+    ids = array("q", doc_ids)  # TypeError for a non-int id, as in ingest
+    if len(lengths) != len(ids) or int(lengths.sum()) != len(codes):
+        raise ValueError("the codes and lengths do not describe the documents")
+    if kern is None:  # the numpy code counts token lists
+        words = np.asarray(terms, dtype=object)[codes].tolist() if len(terms) else []
+        ends = np.cumsum(lengths).tolist()
+        return ingest([(d, words[e - n : e]) for d, e, n in zip(ids, ends, lengths.tolist(), strict=True)], vocab, None)
+    number = np.fromiter(map(vocab.__getitem__, terms), dtype=np.int32, count=len(terms))
+    return _counted(ids, number[codes], lengths.astype(np.int64), vocab, kern)
+
+
 def _ingest_compiled(pairs: Docs, vocab: Vocab, kern: Any) -> Batch:
     ids = array("q", [doc_id for doc_id, _ in pairs])  # TypeError for a non-int id, as in ingest
     token_lists = [tokens for _, tokens in pairs]
@@ -121,6 +138,12 @@ def _ingest_compiled(pairs: Docs, vocab: Vocab, kern: Any) -> Batch:
     lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
     total = int(lengths.sum())
     flat = np.fromiter(map(vocab.__getitem__, chain.from_iterable(token_lists)), dtype=np.int32, count=total)
+    return _counted(ids, flat, lengths, vocab, kern)
+
+
+def _counted(ids: array[int], flat: I32, lengths: I64, vocab: Vocab, kern: Any) -> Batch:
+    """The batch of documents whose term ids are ``flat`` (``lengths[i]`` each, in turn); ``flat`` is reused."""
+    total = len(flat)
     n_pairs, tfs, distinct = kern.count_terms(flat, lengths, len(vocab))
     tfs = narrow(tfs[:n_pairs])  # (frees the corpus-sized counts before the copy below)
     fwd = flat if n_pairs == total else flat[:n_pairs].copy()

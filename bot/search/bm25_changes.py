@@ -9,7 +9,7 @@ of its public methods (ids, types, all-or-nothing) and calls these once a change
 from __future__ import annotations
 
 import operator
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,7 +19,7 @@ from bot.search.bm25_build import Batch, transpose
 
 if TYPE_CHECKING:
     from bot.search.bm25 import BM25Index
-    from bot.search.bm25_arrays import I64
+    from bot.search.bm25_arrays import I64, Vocab
 
 
 def checked_id(doc_id: int) -> int:
@@ -40,6 +40,33 @@ def grow_terms(index: BM25Index) -> None:
         index._key.extend(np.zeros(grow, dtype=np.int64))
 
 
+def add_batch(index: BM25Index, count: Callable[[Vocab], Batch]) -> None:
+    """Add the documents ``count`` counts into the index's vocabulary (all or nothing: ``ValueError`` for a bad id,
+    and the terms it introduced forgotten again)."""
+    if index._n_live == 0 and index._n_rows:
+        index._reset()  # only tombstones left: start afresh (unobservable; the bulk path is much faster)
+    vocab = index._vocab
+    n_terms_before = len(vocab)
+    try:
+        batch = count(vocab)
+    except BaseException:
+        index._rollback_vocab(n_terms_before)
+        raise
+    grow_terms(index)
+    if len(batch.ids) == 0:
+        return
+    problem = batch_problem(index, batch.ids)
+    if problem is not None:
+        index._rollback_vocab(n_terms_before)
+        raise ValueError(problem)
+    if index._n_rows == 0:
+        install_bulk(index, batch)
+    else:
+        append_batch(index, batch)
+        if index._tail_postings > max(1 << 16, len(index._prow) // 2):
+            index.compact()  # tails this large are better folded into the term-major arrays
+
+
 def batch_problem(index: BM25Index, ids: I64) -> str | None:
     """Why the ids of a batch cannot be added (negative, repeated, already present), or None."""
     if int(ids.min()) < 0:
@@ -51,7 +78,16 @@ def batch_problem(index: BM25Index, ids: I64) -> str | None:
     return None
 
 
-__all__ = ["append_batch", "append_one", "batch_problem", "checked_id", "grow_terms", "install_bulk", "tombstone"]
+__all__ = [
+    "add_batch",
+    "append_batch",
+    "append_one",
+    "batch_problem",
+    "checked_id",
+    "grow_terms",
+    "install_bulk",
+    "tombstone",
+]
 
 
 def install_bulk(index: BM25Index, batch: Batch) -> None:

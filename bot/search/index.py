@@ -26,6 +26,7 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any, Literal
 
@@ -33,9 +34,10 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.core.models import Article
-from bot.core.text import sentence_spans, tokenize
+from bot.core.text import sentence_spans
 from bot.search.bm25 import BM25Index
 from bot.search.bm25_arrays import Vocab
+from bot.search.bulk_tokens import PassageTokens, WordTerms
 from bot.search.generations import load_current, publish
 
 __all__ = ["ArticleRef", "BodyLoader", "CoverageIndex", "Hit", "Passage"]
@@ -126,31 +128,39 @@ class CoverageIndex:
     # --- building --------------------------------------------------------------------------------------------
 
     def add_articles(self, articles: Iterable[Article]) -> None:
-        batches: dict[Kind, list[tuple[int, Sequence[str]]]] = {"sentence": [], "headline": []}
+        words = WordTerms()
+        headlines, sentences = PassageTokens(words), PassageTokens(words)  # in bulk when many (the same tokens)
         with self._lock:
-            for article in articles:
-                if article.id in self._articles:
-                    raise ValueError(f"article {article.id} is already indexed")
-                ref = ArticleRef(article.id, article.title, article.source, article.date, article.url, self._order)
-                self._order += 1
-                self._articles[article.id] = ref
-                first = len(self._owner)
-                body = article.body
-                spans = sentence_spans(body)
-                self._span[article.id] = (first, 1 + len(spans))
-                batches["headline"].append((first, tokenize(article.title)))
-                batches["sentence"].extend(
-                    zip(range(first + 1, first + 1 + len(spans)), [tokenize(body[a:b]) for a, b in spans], strict=True)
-                )
-                self._owner.extend([article.id] * (1 + len(spans)))  # the headline's pid, then each sentence's
-                self._start.append(-1)
-                self._end.append(-1)
-                self._start.extend([a for a, _ in spans])
-                self._end.extend([b for _, b in spans])
-                self._remember(article.id, body)
-            for kind, docs in batches.items():
-                if docs:
-                    self._collections[kind].add_many(docs)
+            it = iter(articles)
+            while batch := list(islice(it, 2048)):
+                pids: list[int] = []
+                texts: list[str] = []
+                heads: list[int] = []
+                titles: list[str] = []
+                for article in batch:
+                    if article.id in self._articles:
+                        raise ValueError(f"article {article.id} is already indexed")
+                    ref = ArticleRef(article.id, article.title, article.source, article.date, article.url, self._order)
+                    self._order += 1
+                    self._articles[article.id] = ref
+                    first = len(self._owner)
+                    body = article.body
+                    spans = sentence_spans(body)
+                    self._span[article.id] = (first, 1 + len(spans))
+                    heads.append(first)
+                    titles.append(article.title)
+                    pids.extend(range(first + 1, first + 1 + len(spans)))
+                    texts.extend([body[a:b] for a, b in spans])
+                    self._owner.extend([article.id] * (1 + len(spans)))  # the headline's pid, then each sentence's
+                    self._start.append(-1)
+                    self._end.append(-1)
+                    self._start.extend([a for a, _ in spans])
+                    self._end.extend([b for _, b in spans])
+                    self._remember(article.id, body)
+                headlines.add(heads, titles)
+                sentences.add(pids, texts)
+            headlines.into(self._collections["headline"])
+            sentences.into(self._collections["sentence"])
 
     def add_article(self, article: Article) -> None:
         self.add_articles([article])

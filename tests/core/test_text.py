@@ -119,7 +119,7 @@ def test_the_compiled_stemmer_gives_the_pure_python_snowball_stems() -> None:
 def _tokenize_by_definition(text: str) -> list[str]:
     """What :func:`tokenize` is defined to return: the words of the whole normalised text, each made a term."""
     text = unicodedata.normalize("NFKC", text).translate(text_module._APOSTROPHES)
-    terms = (text_module._term(raw) for raw in text_module._WORD.findall(text))
+    terms = (text_module.word_term(raw) for raw in text_module._WORD.findall(text))
     return [term for term in terms if term]
 
 
