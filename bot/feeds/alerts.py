@@ -29,7 +29,6 @@ again, at most ``MAX_ATTEMPTS`` times.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 import os
@@ -41,6 +40,7 @@ from typing import Protocol
 from bot.core.alerts import ExpiredClaim, PendingAlert
 from bot.core.errors import AlertUndeliverable
 from bot.core.models import Article
+from bot.feeds.tasks import stop
 from bot.service import NewsService
 
 __all__ = ["CLAIM_TTL_S", "MAX_ATTEMPTS", "AlertDispatcher", "AlertSink", "NewCoverage"]
@@ -161,9 +161,7 @@ class AlertDispatcher:
                 finally:
                     self.queue.task_done()
         finally:
-            renewing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewing
+            await stop(renewing)
 
     async def deliver(self, item: NewCoverage) -> None:
         """Post one claimed article and record what became of it. Raises only when the store cannot record the

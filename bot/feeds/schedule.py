@@ -11,11 +11,11 @@ before: the job runs every period, the first time when the bot is ready.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from bot.feeds.tasks import stop
 from bot.service import NewsService
 
 __all__ = ["OncePerPeriod"]
@@ -49,13 +49,13 @@ class OncePerPeriod:
         try:
             return True, await job()
         finally:
-            renewing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewing
             try:
-                await asyncio.to_thread(self.service.release_job, self.name)
-            except Exception as exc:  # noqa: BLE001 - the lease then expires by itself
-                log.warning("could not release the %s lease (it expires in %.0f s): %s", self.name, self.lease, exc)
+                await stop(renewing)  # a cancellation of this task while it waits here is not swallowed
+            finally:
+                try:
+                    await asyncio.to_thread(self.service.release_job, self.name)
+                except Exception as exc:  # noqa: BLE001 - the lease then expires by itself
+                    log.warning("could not release the %s lease (it expires in %.0f s): %s", self.name, self.lease, exc)
 
     async def _renew(self) -> None:
         while True:

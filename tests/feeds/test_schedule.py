@@ -50,3 +50,26 @@ async def test_one_process_runs_a_due_job_and_the_other_leaves_it(two: tuple[New
 def test_a_period_must_be_positive(two: tuple[NewsService, NewsService]) -> None:
     with pytest.raises(ValueError, match="positive"):
         OncePerPeriod(two[0], "feed-poll", 0)
+
+
+@pytest.mark.asyncio
+async def test_a_job_cancelled_while_its_lease_renewal_stops_ends_cancelled(
+    two: tuple[NewsService, NewsService],
+) -> None:
+    """Closing the bot cancels the poller; when that lands just after a poll finished, while the lease's renewal
+    task is being stopped, the poller must still end (a suppressed CancelledError left it sleeping until its next
+    tick, and the bot's close waited for it for ever). The lease is released all the same."""
+    a, b = two
+    finished = asyncio.Event()
+
+    async def job() -> str:
+        finished.set()  # the test wakes up next, while run() waits for the renewal task to stop
+        return "polled"
+
+    running = asyncio.create_task(OncePerPeriod(a, "feed-poll", 3600, lease=3600).run(job))
+    await finished.wait()
+    running.cancel()
+    await asyncio.wait({running}, timeout=30)
+    assert running.cancelled()
+    # the lease was released: the job is merely not due (it ran), and another job name is free to run
+    assert await OncePerPeriod(b, "feed-poll", 3600).run(job) == (False, None)
