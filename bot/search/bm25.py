@@ -433,6 +433,8 @@ class BM25Index:
         """BM25 scores of the present documents, aligned with :meth:`doc_ids`: ``BM25Okapi.get_scores``.
 
         Through a scoring function made once per version of the index (:mod:`bot.search.bm25_dense`)."""
+        if isinstance(query, str):
+            raise TypeError("query must be a sequence of tokens, not a string")
         version, score = self._dense
         if version != self._version or not self.compiled:
             version, score = self._dense = bm25_dense.scorer(self)

@@ -55,8 +55,6 @@ def _fast_scorer(get: Any, run: Any, args: tuple[Any, ...], live_rows: Any) -> S
     unknown = repeat(-1)  # (endless: each call's map draws one -1 per token from it)
 
     def score(query: Sequence[str]) -> F64:
-        if isinstance(query, str):
-            raise TypeError("query must be a sequence of tokens, not a string")
         terms = np.fromiter(map(get, query, unknown), np.int64)
         result: F64 = run(n_rows, indptr, rows, tfs, terms, idf, k1p1, table, lengths)
         return result if live_rows is None else result[live_rows]
@@ -75,20 +73,18 @@ def _entry_point(dispatcher: Any, args: tuple[Any, ...]) -> Any:
 
 def empty_scores(query: Sequence[str]) -> F64:
     """The scores of an empty index: none."""
-    if isinstance(query, str):
-        raise TypeError("query must be a sequence of tokens, not a string")
     return np.zeros(0, dtype=np.float64)
 
 
 def _numpy_scores(index: BM25Index, query: Sequence[str]) -> F64:
-    if isinstance(query, str):
-        raise TypeError("query must be a sequence of tokens, not a string")
-    score: F64 = bm25_numpy.accumulate(index, query)[0]
-    live_rows = index._stats().live_rows
-    return score if live_rows is None else score[live_rows]
+    return _present(index, bm25_numpy.accumulate(index, query)[0])
 
 
 def _general_scores(index: BM25Index, kern: Any, query: Sequence[str]) -> F64:
-    score = bm25_compiled.scores(index, kern, query)  # (raises TypeError for a string)
+    return _present(index, bm25_compiled.scores(index, kern, query))
+
+
+def _present(index: BM25Index, score: F64) -> F64:
+    """``score`` (one value per row) cut to the rows of the documents present, as :meth:`get_scores` returns."""
     live_rows = index._stats().live_rows
     return score if live_rows is None else score[live_rows]

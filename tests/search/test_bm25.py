@@ -548,3 +548,14 @@ def test_every_posting_scored_window_by_window_matches_rank_bm25() -> None:
         expected = bm.get_scores(query)
         for k in (1, 10, 200):
             assert index.top_k(query, k) == reference_top_k(order_docs, ids, expected, query, k), (query, k)
+
+
+def test_a_query_given_as_one_string_is_refused_on_every_path() -> None:
+    """A string is a sequence too (of letters): both calls refuse it, on an empty index and a built one alike."""
+    empty, built = BM25Index(), BM25Index()
+    built.add_many([(1, ["amazon", "ice"]), (2, ["police"])])
+    for index in (empty, built):
+        with pytest.raises(TypeError, match="not a string"):
+            index.get_scores("amazon")
+        with pytest.raises(TypeError, match="not a string"):
+            index.top_k("amazon", 3)
