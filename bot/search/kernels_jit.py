@@ -180,24 +180,30 @@ WINDOW_SHIFT = 13
 @jit
 def top_k_exhaustive(rows, tfs, starts, ends, idfs, qpos, table, dls, k1p1, alive, check_alive, k, thr):
     """top_k_maxscore's result by scoring every posting, window by window of rows: a window's scores are
-    summed in a small dense buffer (NaN where nothing has landed yet; such a row starts from 0.0, as in
-    rank-bm25), each token's postings in the window added token after token in query order, then the rows
-    touched offered to a heap (those below ``thr`` skipped) and the buffer set back to NaN. Cheaper than
-    MaxScore when its bounds would let it skip few rows.
+    summed in a small dense buffer of 0.0 (where rank-bm25 starts each row), each token's postings in the
+    window added token after token in query order, then the rows scored offered to a heap (those below
+    ``thr`` skipped) and the buffer set back to 0.0. Cheaper than MaxScore when its bounds would let it skip
+    few rows.
 
     Why windows: the buffer stays in the core's cache, where a dense array of every row (8 MB at a million)
-    would take a cache miss per posting once the rest of the process has run; and the update is branch-free
-    (whether a row was touched before is a coin flip the CPU cannot predict)."""
+    would take a cache miss per posting once the rest of the process has run. Why no test on the buffer in
+    the adding loop: whether a row was scored before is a coin flip the CPU cannot predict, so the rows
+    scored are found afterwards: once ``thr`` is positive and the query has postings for a quarter of the
+    rows or more, by reading the whole window (a row never scored holds 0.0, below ``thr``); otherwise from
+    a list each posting appends its row to, counted only the first time (a byte per row says so)."""
     n_pos = qpos.shape[0]
     width = np.int64(1) << WINDOW_SHIFT
-    buf = np.full(width, np.nan)
+    buf = np.zeros(width)
+    seen = np.zeros(width, np.uint8)
     touched = np.empty(width + 1, np.int32)  # one spare: the branch-free append writes before it counts
     cur = np.empty(n_pos, np.int64)  # per token: a repeated token walks its term's postings again
     lo_row = np.int64(1) << 62
     hi_row = np.int64(-1)
+    postings = np.int64(0)
     for q in range(n_pos):
         j = qpos[q]
         cur[q] = starts[j]
+        postings += ends[j] - starts[j]
         if ends[j] > starts[j]:
             lo_row = min(lo_row, np.int64(rows[starts[j]]))
             hi_row = max(hi_row, np.int64(rows[ends[j] - 1]))
@@ -205,38 +211,57 @@ def top_k_exhaustive(rows, tfs, starts, ends, idfs, qpos, table, dls, k1p1, aliv
     heap_s = np.empty(k, np.float64)
     size = 0
     base = np.int64((lo_row >> WINDOW_SHIFT) << WINDOW_SHIFT)  # the first window holding a posting
+    dense = 4 * postings > hi_row - base + 1
     while base <= hi_row:
         limit = base + width
+        listed = not (dense and thr > 0.0)
         n_t = 0
         for q in range(n_pos):
             j = qpos[q]
             w = idfs[j]
             i = cur[q]
             e = ends[j]
-            while i < e:
-                r = np.int64(rows[i])
-                if r >= limit:
-                    break
-                tf = np.float64(tfs[i])
-                c = w * (tf * k1p1 / (tf + table[dls[r]]))
-                o = r - base
-                s = buf[o]
-                new = s != s
-                buf[o] = (0.0 if new else s) + c
-                touched[n_t] = o
-                n_t += new
-                i += 1
+            if listed:
+                while i < e:
+                    r = np.int64(rows[i])
+                    if r >= limit:
+                        break
+                    tf = np.float64(tfs[i])
+                    o = r - base
+                    buf[o] += w * (tf * k1p1 / (tf + table[dls[r]]))
+                    touched[n_t] = o
+                    n_t += 1 - seen[o]
+                    seen[o] = 1
+                    i += 1
+            else:
+                while i < e:
+                    r = np.int64(rows[i])
+                    if r >= limit:
+                        break
+                    tf = np.float64(tfs[i])
+                    buf[r - base] += w * (tf * k1p1 / (tf + table[dls[r]]))
+                    i += 1
             cur[q] = i
-        for t in range(n_t):
-            o = touched[t]
-            s = buf[o]
-            buf[o] = np.nan
-            d = base + o
-            if s < thr or (check_alive and not alive[d]):
-                continue
-            size = push(heap_s, heap_r, size, s, d)
-            if size == k and heap_s[0] > thr:
-                thr = heap_s[0]  # later rows lose ties: one below the k-th best cannot enter
+        if listed:
+            for t in range(n_t):
+                o = touched[t]
+                s = buf[o]
+                buf[o] = 0.0
+                seen[o] = 0
+                if s < thr or (check_alive and not alive[base + o]):
+                    continue
+                size = push(heap_s, heap_r, size, s, base + o)
+                if size == k and heap_s[0] > thr:
+                    thr = heap_s[0]  # later rows lose ties: one below the k-th best cannot enter
+        else:
+            for x in range(width):
+                s = buf[x]
+                buf[x] = 0.0
+                if s < thr or (check_alive and not alive[base + x]):
+                    continue
+                size = push(heap_s, heap_r, size, s, base + x)
+                if size == k and heap_s[0] > thr:
+                    thr = heap_s[0]
         base = limit
     return heap_r[:size], heap_s[:size]
 
