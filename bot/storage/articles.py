@@ -31,6 +31,12 @@ _VISIBLE = (
     "a.server_id IN (:server, 0) AND (a.server_id = :server OR NOT EXISTS "
     "(SELECT 1 FROM overrides o WHERE o.server_id = :server AND o.article_id = a.id))"
 )
+# The next batch of ``server``'s coverage in insertion order. ``+a.server_id`` keeps the (server_id, id) index out:
+# through it SQLite read and sorted every remaining row, bodies and all, for each batch (a temporary B-tree; 100,000
+# articles read back in 22.6 s of CPU, against 0.9 s walking the primary key from ``:last``).
+_NEXT_IN_ORDER = (
+    f"SELECT a.seq, {_COLUMNS} FROM articles a WHERE a.seq > :last AND +{_VISIBLE} ORDER BY a.seq LIMIT :batch"
+)
 
 
 class ArticleRows(Database):
@@ -79,11 +85,7 @@ class ArticleRows(Database):
         last = 0
         while True:
             with self._reading() as db:
-                rows = db.execute(
-                    f"SELECT a.seq, {_COLUMNS} FROM articles a WHERE a.seq > :last AND {_VISIBLE} "
-                    "ORDER BY a.seq LIMIT :batch",
-                    {"server": server, "last": last, "batch": batch},
-                ).fetchall()
+                rows = db.execute(_NEXT_IN_ORDER, {"server": server, "last": last, "batch": batch}).fetchall()
             if not rows:
                 return
             last = rows[-1]["seq"]
