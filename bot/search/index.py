@@ -26,7 +26,6 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 from typing import Any, Literal
 
@@ -34,11 +33,11 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.core.models import Article
-from bot.core.text import sentence_spans
 from bot.search.bm25 import BM25Index
 from bot.search.bm25_arrays import Vocab
 from bot.search.bulk_tokens import PassageTokens, WordTerms
 from bot.search.generations import load_current, publish
+from bot.search.split_apart import split_batches
 
 __all__ = ["ArticleRef", "BodyLoader", "CoverageIndex", "Hit", "Passage"]
 
@@ -131,13 +130,13 @@ class CoverageIndex:
         words = WordTerms()
         headlines, sentences = PassageTokens(words), PassageTokens(words)  # in bulk when many (the same tokens)
         with self._lock:
-            it = iter(articles)
-            while batch := list(islice(it, 2048)):
+            for batch, (counts, starts, ends) in split_batches(articles):  # a big build splits in a second process
                 pids: list[int] = []
                 texts: list[str] = []
                 heads: list[int] = []
                 titles: list[str] = []
-                for article in batch:
+                at = 0
+                for article, count in zip(batch, counts, strict=True):
                     if article.id in self._articles:
                         raise ValueError(f"article {article.id} is already indexed")
                     ref = ArticleRef(article.id, article.title, article.source, article.date, article.url, self._order)
@@ -145,17 +144,18 @@ class CoverageIndex:
                     self._articles[article.id] = ref
                     first = len(self._owner)
                     body = article.body
-                    spans = sentence_spans(body)
-                    self._span[article.id] = (first, 1 + len(spans))
+                    a, b = starts[at : at + count], ends[at : at + count]
+                    at += count
+                    self._span[article.id] = (first, 1 + count)
                     heads.append(first)
                     titles.append(article.title)
-                    pids.extend(range(first + 1, first + 1 + len(spans)))
-                    texts.extend([body[a:b] for a, b in spans])
-                    self._owner.extend([article.id] * (1 + len(spans)))  # the headline's pid, then each sentence's
+                    pids.extend(range(first + 1, first + 1 + count))
+                    texts.extend(map(body.__getitem__, map(slice, a, b)))
+                    self._owner.extend([article.id] * (1 + count))  # the headline's pid, then each sentence's
                     self._start.append(-1)
                     self._end.append(-1)
-                    self._start.extend([a for a, _ in spans])
-                    self._end.extend([b for _, b in spans])
+                    self._start.extend(a)
+                    self._end.extend(b)
                     self._remember(article.id, body)
                 headlines.add(heads, titles)
                 sentences.add(pids, texts)
