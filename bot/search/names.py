@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from bot.search.lexicon import SENSES, lemmas, only_proper, related_words, synsets
+from bot.search.lexicon import SENSES, lemmas, lexical_file, only_proper, related_words, synsets
 
-__all__ = ["expansions", "name_forms", "same_family"]
+__all__ = ["expansions", "known_name", "name_forms", "same_family"]
 
 SYNONYM = 0.9  # a name WordNet gives the same thing ("Australian" for "Aussie")
 FORM = 0.8  # one of that name's own forms ("Australia")
@@ -22,6 +22,35 @@ _LINKING_WORDS = frozenset({"and", "of", "for", "the", "on", "in", "de", "&"})
 def same_family(word: str, other: str) -> bool:
     """Two forms of one name by their spelling: "japanese" and "japan", "israeli" and "israel"."""
     return len(word) >= 4 and len(other) >= 4 and word[:4] == other[:4]
+
+
+@lru_cache(maxsize=20_000)
+def known_name(word: str) -> bool:
+    """Whether WordNet tells that a lower-case word is a name even where it also knows a common word: the plural
+    of a word it knows only as a name ("britons", "australians": only_proper sees the singular only); a noun whose
+    usual sense is a place it writes capitalised ("china", "geneva": also porcelain, gin); or one whose usual
+    sense is a party's member or group it writes capitalised and that is no verb ("democrat", "republican"; not
+    "tell", "peter"). Such a word is held like a name, by its own forms only: "how many britons died" is not
+    answered by a sentence about Australians, "which democrat wants ..." not by "Republican Chuck Hagel ...", nor
+    "sentenced to death in china" by a sentence that holds "red". Short words ("id") are left out."""
+    if len(word) < 4 or not word.isalpha():
+        return False
+    found = lemmas(word)
+    if any(word == lemma + "s" and len(lemma) >= 4 and only_proper(lemma) for lemma, _ in found):
+        return True
+    nouns = [lemma for lemma, pos in found if pos == "n"]
+    if not nouns:
+        return False
+    lemma = nouns[0]
+    usual = synsets(lemma, "n", 1)
+    if not usual or not any(w.casefold() == lemma and w[:1].isupper() for w in usual[0]):
+        return False
+    kind = lexical_file(lemma, "n")
+    if kind in ("noun.person", "noun.group"):  # "democrat", "republican": a party's member, as WordNet first reads it
+        verb = any(pos == "v" for _, pos in found)  # "tell", "peter" (out): a common word too
+        return not verb and (lexical_file(word, "a") in (None, "adj.pert"))  # not "white", "same"
+    # a word that is also a verb or an adjective ("centre", "north") is not only a place
+    return kind == "noun.location" and all(pos == "n" for _, pos in found)
 
 
 @lru_cache(maxsize=20_000)

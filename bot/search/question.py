@@ -23,7 +23,7 @@ from bot.core.text import tokenize
 from bot.search.answer_type import Kind, question_kind
 from bot.search.index import CoverageIndex
 from bot.search.lexicon import causes, inflections, lemmas, only_proper, proper_noun, related_words
-from bot.search.names import expansions, name_forms, same_family
+from bot.search.names import expansions, known_name, name_forms, same_family
 from bot.search.query import question_terms
 from bot.search.spelling import Speller
 
@@ -182,7 +182,7 @@ def read_question(index: CoverageIndex, question: str) -> ReadQuestion:
             typed = re.sub(r"['’]s$", "", raw.casefold())
             word = QuestionWord(typed, term, weights[term], position=len(words))
             word.number = any(c.isdigit() for c in term) or typed in _NUMBER_WORDS
-            word.name = (term in typed_names or only_proper(word.word)) and not word.number
+            word.name = (term in typed_names or only_proper(word.word) or known_name(word.word)) and not word.number
             asked = typed == verb and not word.name
             _bridge(index, word, "v" if asked else None)  # the asked verb is not bridged to its noun's relatives
             df = max((index.doc_freq(t) for t in word.alternatives), default=0)
