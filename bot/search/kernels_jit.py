@@ -175,6 +175,8 @@ def top_k_maxscore(
 
 #: The exhaustive top_k scores rows by windows of 2**WINDOW_SHIFT rows (a 64 KB buffer of doubles).
 WINDOW_SHIFT = 13
+#: ...and reads a whole window SCAN_BLOCK rows at a time, skipping a block where no row reaches the threshold.
+SCAN_BLOCK = 32
 
 
 @jit
@@ -254,14 +256,20 @@ def top_k_exhaustive(rows, tfs, starts, ends, idfs, qpos, table, dls, k1p1, aliv
                 if size == k and heap_s[0] > thr:
                     thr = heap_s[0]  # later rows lose ties: one below the k-th best cannot enter
         else:
-            for x in range(width):
-                s = buf[x]
-                buf[x] = 0.0
-                if s < thr or (check_alive and not alive[base + x]):
+            for blk in range(0, width, SCAN_BLOCK):  # counted first: a loop the compiler vectorises
+                n_up = 0
+                for x in range(blk, blk + SCAN_BLOCK):
+                    n_up += buf[x] >= thr
+                if n_up == 0:
                     continue
-                size = push(heap_s, heap_r, size, s, base + x)
-                if size == k and heap_s[0] > thr:
-                    thr = heap_s[0]
+                for x in range(blk, blk + SCAN_BLOCK):
+                    s = buf[x]
+                    if s < thr or (check_alive and not alive[base + x]):
+                        continue
+                    size = push(heap_s, heap_r, size, s, base + x)
+                    if size == k and heap_s[0] > thr:
+                        thr = heap_s[0]
+            buf[:] = 0.0
         base = limit
     return heap_r[:size], heap_s[:size]
 
