@@ -2,14 +2,15 @@
 
 Step 3 of the answerer (:mod:`bot.search.answers`). A candidate answers when it passes the relevance test
 (:func:`bot.search.relevance.judge`: the question's names, numbers and rare words supported near it, its share of
-the question's weight) and, for a who / when / how-many question, it or the sentence before it states a fact
-of that kind (a person or organisation, a date or time, a quantity: :mod:`bot.search.answer_type`) and is about the
-asked event (a word of it near the sentence or, held as a required word must be, in its article); for a why, how,
-where or "what did they say" question, one that states a reason, a manner, a place or a statement is preferred. The
-candidates that answer are scored by their support (own sentence first, then context, then article), a share of
-their sentence's and their article's normalised BM25, the answer kind found in the sentence itself and, when a
-semantic reader scored them, its similarity. A sentence that opens with a pronoun or "the company" and leans on
-the sentence before it is marked to be quoted with that sentence.
+the question's weight); when it does not put another people or party before a noun the question qualifies ("Labor
+MP" for "which liberal mp": :mod:`bot.search.slots`); and, for a who / when / how-many question, when it or the
+sentence before it states a fact of that kind (a person or organisation, a date or time, a quantity:
+:mod:`bot.search.answer_type`) and is about the asked event (a word of it near the sentence or, held as a required
+word must be, in its article); for a why, how, where or "what did they say" question, one that states a reason, a
+manner, a place or a statement is preferred. The candidates that answer are scored by their support (own sentence
+first, then context, then article), a share of their sentence's and their article's normalised BM25, the answer
+kind found in the sentence itself and, when a semantic reader scored them, its similarity. A sentence that opens
+with a pronoun or "the company" and leans on the sentence before it is marked to be quoted with that sentence.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from bot.search.held import MAX_WORDS, held_masks
 from bot.search.index import Passage
 from bot.search.question import SUPPORTED, QuestionWord, ReadQuestion
 from bot.search.relevance import Relevance, Support, judge, leans, opening_name, rules_out
+from bot.search.slots import other_in_slot
 
 __all__ = ["REASON_WEIGHT", "SEMANTIC_WEIGHT", "judge_candidates", "tells_event"]
 
@@ -218,6 +220,8 @@ def _holds(question: ReadQuestion, passage: Passage, kinds: dict[int, str | None
 def _answer_type(question: ReadQuestion, candidate: Candidate, kinds: dict[int, str | None]) -> None:
     if question.kind in _TYPED_KINDS and not _about_event(question, candidate):
         return  # a date, a count or a name, but of another event
+    if other_in_slot(question, (candidate.passage, candidate.previous, candidate.following, candidate.headline)):
+        return  # "Labor MP Lyn Breuer" answers who the Labor MP is, not the Liberal one
     if question.kind in (*_TYPED_KINDS, *_HELPED_KINDS):
         found = _holds(question, candidate.passage, kinds)
         if found is not None:

@@ -31,6 +31,7 @@ from bot.search.answer_type import holds
 from bot.search.index import CoverageIndex, Hit, Passage
 from bot.search.lexicon import lemmas, only_proper, proper_noun
 from bot.search.question import SPELLING, SUPPORTED, QuestionWord, ReadQuestion
+from bot.search.slots import other_in_slot
 
 __all__ = [
     "ANSWER_FLOOR",
@@ -307,7 +308,8 @@ def missing(question: ReadQuestion, terms: frozenset[str]) -> list[str]:
 
 def headline_relevant(index: CoverageIndex, question: ReadQuestion, hit: Hit) -> bool:
     """A headline answers when it holds the question as a sentence must (names, numbers, rare words),
-    :data:`HEADLINE_FLOOR` of its weight, and its article :data:`ARTICLE_FLOOR`; for a who, how-many or why
+    :data:`HEADLINE_FLOOR` of its weight, and its article :data:`ARTICLE_FLOOR`, with no other people or party
+    before a noun the question qualifies (:func:`bot.search.slots.other_in_slot`); for a who, how-many or why
     question it must state a fact of that kind (for "when", the article's date answers)."""
     total, article_total = totals(question)
     words = [w for w in question.words if w.known]
@@ -315,6 +317,8 @@ def headline_relevant(index: CoverageIndex, question: ReadQuestion, hit: Hit) ->
     anchored = any(w.counted and w.support(hit.passage.terms)[0] >= SPELLING for w in words)
     if not anchored or held < HEADLINE_FLOOR or missing(question, hit.passage.terms):
         return False
+    if other_in_slot(question, [hit.passage]):
+        return False  # "American Man Sentenced To Death In China" does not answer "which british man ..."
     if question.kind in ("who", "how_many", "why") and holds(question.kind, hit.passage.text, question.names) is None:
         return False
     terms = index.article_terms(hit.passage.article.id)

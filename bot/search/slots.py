@@ -1,0 +1,136 @@
+"""Whether a sentence fills the question's slot with another people or party: "Labor MP" for "which liberal mp".
+
+Why: a near-miss question changes one word of what an article says ("which *liberal* mp's electorate covers
+woomera" when the article says "South Australian *Labor* MP Lyn Breuer, whose electorate covers Woomera"). The
+relevance test (:mod:`bot.search.relevance`) lets such a sentence through whenever the changed word is a common
+word too ("liberal"), or is held somewhere else near it ("tasmanian" by "Tasmania's east coast"), and the sentence
+then answers a different question. The question itself says where the word belongs: just before the noun it
+modifies ("liberal *mp*", "french *soldiers*"). A sentence that writes that noun after a capitalised word of the
+same kind (another people: "British soldiers"; another party: "Labor MP"), and never holds the question's own
+word, is about the other one. (One that holds it elsewhere is left to the relevance test: "a South Australian
+yacht ... towed to Tasmania's east coast" still answers "the tasmanian yacht"; refusing those too cost a held-out
+answer, measured by counts only.)
+
+The kinds are WordNet's (:func:`kind_of`): a word of another kind before the noun is no contradiction ("Hamas
+militants" for "palestinian militants", "Breuer", a name WordNet does not know). The question's word is held by
+its forms, spelling corrections and an acronym's expansion anywhere in the run of capitalised words before the
+noun ("sa" by "South Australian"). The nearest passage that writes the noun decides: the sentence, else its
+neighbours, else its headline.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+from bot.core.text import tokenize
+from bot.search.index import Passage
+from bot.search.lexicon import lemmas, lexical_file, only_proper, proper_noun
+from bot.search.question import SPELLING, SUPPORTED, QuestionWord, ReadQuestion
+
+__all__ = ["kind_of", "other_in_slot", "slot_pairs"]
+
+_WORD = re.compile(r"[^\W_][\w.'’-]*")
+_POSSESSIVE = re.compile(r"['’]s?$")
+_RUN = 4  # capitalised words read back from the noun
+
+
+@lru_cache(maxsize=20_000)
+def kind_of(word: str) -> str | None:
+    """Which people or group a word tells, by WordNet's usual sense: ``"people"`` for an adjective that pertains to
+    a place or people and is only a name ("british", "tasmanian"; not "national"); ``"party"`` for a group WordNet
+    writes capitalised ("labor", "hamas") or a kind of person that is an adjective too ("liberal", "republican",
+    "national"). None for a place ("haifa", "woomera": "Afghan detainees at Woomera" are Woomera's detainees), a
+    common group ("team", "police": "the Australian captain" is the team's) and one person ("Breuer")."""
+    noun = lexical_file(word, "n")
+    if noun == "noun.location":
+        return None
+    adjective = lexical_file(word, "a")
+    if adjective == "adj.pert" and only_proper(word):
+        return "people"
+    if (noun == "noun.group" and proper_noun(word)) or (noun == "noun.person" and adjective is not None):
+        return "party"
+    return None
+
+
+def slot_pairs(question: ReadQuestion) -> list[tuple[QuestionWord, QuestionWord]]:
+    """The question's (people or party, the noun it modifies) pairs: a word of a kind (:func:`kind_of`) typed just
+    before a noun WordNet knows, not a number ("liberal mp", "tasmanian yacht", "french soldiers"; not "jerusalem
+    and haifa suicide attacks", whose place is not the attackers' kind, nor "chancellor halted")."""
+    text = question.text.casefold()
+    pairs = []
+    for word, following in zip(question.words, question.words[1:], strict=False):
+        if following.position != word.position + 1 or word.number or kind_of(word.word) is None:
+            continue
+        if following.number or not following.known or not _noun(following.word):
+            continue
+        typed = rf"(?<![\w'’-]){re.escape(word.word)}(?:['’]s?)?\s+{re.escape(following.word)}(?:['’]s?)?(?![\w'’-])"
+        if re.search(typed, text):
+            pairs.append((word, following))
+    return pairs
+
+
+def other_in_slot(question: ReadQuestion, passages: Sequence[Passage | None]) -> bool:
+    """Whether the first of ``passages`` (the sentence, then its context: neighbours, headline) that writes a
+    modified noun of the question writes it only after a word of another people or party (see the module doc)."""
+    for name, modified in slot_pairs(question):
+        kind = kind_of(name.word)
+        for passage in passages:
+            if passage is None or modified.support(passage.terms)[0] < SPELLING:
+                continue
+            runs = _runs(passage.text, modified)
+            if name.support(passage.terms)[0] < SUPPORTED and not any(
+                name.support(terms)[0] >= SUPPORTED for terms, _ in runs
+            ):  # the passage never holds the question's word, and writes the noun after another of its kind
+                if any(_filler_kind(word) == kind for _, words in runs for word in words):
+                    return True
+            break  # the nearest passage that writes the noun decides
+    return False
+
+
+def _runs(text: str, modified: QuestionWord) -> list[tuple[frozenset[str], tuple[str, ...]]]:
+    """The run of capitalised words just before each place ``text`` writes ``modified``: its terms and its words
+    (lower case); empty where no capitalised word stands just before it."""
+    words = [_POSSESSIVE.sub("", m.group()) for m in _WORD.finditer(text)]
+    nouns = _nouns(modified.word)
+    found = []
+    for i, raw in enumerate(words):
+        terms = tokenize(raw)
+        if not terms or modified.alternatives.get(terms[0], 0.0) < SPELLING or not nouns & _nouns(raw.casefold()):
+            continue  # the same noun, not a word the stemmer makes alike ("fell" for "fall")
+        run = [w.casefold() for w in reversed(words[max(0, i - _RUN) : i])]
+        run = run[: next((k for k, w in enumerate(run) if not words[i - 1 - k][:1].isupper()), len(run))]
+        found.append((frozenset(t for w in run for t in tokenize(w)), tuple(run)))
+    return found
+
+
+@lru_cache(maxsize=20_000)
+def _filler_kind(word: str) -> str | None:
+    """Which people or group a capitalised word before the noun names, more strictly than :func:`kind_of` (a
+    sentence capitalises titles and roles): ``"people"`` for a people's adjective or a place that WordNet knows
+    only as names ("Australian", "Sydney"), ``"party"`` for a group it writes capitalised ("Labor", "Hamas") or
+    a party's member whose adjective pertains to it ("Republican"). Not "National", "Federal", "Chief" or
+    "Independent", which are titles as often, nor a word it does not know ("Breuer") or knows otherwise ("The")."""
+    if not word.isalpha() or not tokenize(word):
+        return None
+    noun, adjective = lexical_file(word, "n"), lexical_file(word, "a")
+    if (adjective == "adj.pert" or noun == "noun.location") and only_proper(word):
+        return "people"
+    if proper_noun(word) and ((noun == "noun.group" and adjective is None) or adjective == "adj.pert"):
+        return "party"
+    return None
+
+
+@lru_cache(maxsize=20_000)
+def _nouns(word: str) -> frozenset[str]:
+    """The nouns WordNet reads ``word`` as ("men" -> man, "mps" -> mp); a word it does not know stands for itself."""
+    found = frozenset(lemma for lemma, pos in lemmas(word) if pos == "n")
+    return found or (frozenset() if lemmas(word) else frozenset({word}))
+
+
+@lru_cache(maxsize=20_000)
+def _noun(word: str) -> bool:
+    """Whether ``word`` is typed as a noun WordNet knows: the noun itself or its plural ("mp", "soldiers"; not
+    "halted")."""
+    return any(pos == "n" and word in (lemma, lemma + "s", lemma + "es") for lemma, pos in lemmas(word))
