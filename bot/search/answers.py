@@ -77,8 +77,7 @@ def answer_question(index: CoverageIndex, question: str, reader: Reader = NO_REA
     use = None  # what the reader scored, and what rests on the lexical path (not embedded yet)
     if reader is not NO_READER:
         use = ReaderUse(model=reader.name, candidates=len(found), unscored=sum(c.semantic is None for c in found))
-    judge_candidates(read, found)
-    quotes = pick_quotes(index, [c for c in found if c.answers])
+    quotes = pick_quotes(index, found, judge_candidates(read, found))
     headline_answers = [h for h in headline_hits[:HEADLINES] if headline_relevant(index, read, h)]
     answered = bool(quotes) or bool(headline_answers)
     answering = {h.passage.article.id for h in headline_answers}

@@ -60,6 +60,7 @@ class Candidate:
     semantic: float | None = None
     score: float = 0.0
     with_previous: bool = False
+    ceiling: float | None = None  # relevant, its answer type not read yet: the most its score may be once it is
 
     @property
     def article_terms(self) -> frozenset[str]:

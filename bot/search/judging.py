@@ -15,7 +15,7 @@ with a pronoun or "the company" and leans on the sentence before it is marked to
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from bot.search.answer_type import holds, strong
 from bot.search.candidates import Candidate
@@ -38,10 +38,15 @@ _TYPED_KINDS = ("who", "when", "how_many")  # a fact of the kind is required
 _HELPED_KINDS = ("where", "how", "say", "why")
 
 
-def judge_candidates(question: ReadQuestion, found: list[Candidate]) -> None:
+def judge_candidates(question: ReadQuestion, found: list[Candidate]) -> Callable[[Candidate], None]:
     """Judge every candidate in place (:attr:`Candidate.relevance`, its answer type, its score). The support of
     each passage is computed once: neighbours and whole articles are shared by many candidates. (An article's
-    terms are keyed by the very set: a sentence read outside its whole article has its context as its article.)"""
+    terms are keyed by the very set: a sentence read outside its whole article has its context as its article.)
+
+    A relevant candidate's answer type is left to read (regular expressions over its text and the one before,
+    the most expensive part of judging): it is given the :attr:`Candidate.ceiling` its score may reach, and the
+    function returned reads it and scores it (:func:`bot.search.quoting.pick_quotes` calls it only for those that
+    may change which quotes are chosen; calling it for every one settles the whole judging)."""
     cache: dict[object, Support] = {}
     table = _SupportTable(question)
     kinds: dict[int, str | None] = {}  # pid -> the fact of the asked kind its text states (a sentence is asked
@@ -54,7 +59,8 @@ def judge_candidates(question: ReadQuestion, found: list[Candidate]) -> None:
             candidate.relevance = Relevance(missing=tuple(w.word for i, w in enumerate(question.words)
                                                           if lacking >> i & 1))  # fmt: skip
         else:
-            _judge(question, candidate, cache, table, kinds)
+            _judge(question, candidate, cache, table)
+    return lambda candidate: _settle(question, candidate, kinds)
 
 
 def _lacking(candidate: Candidate, cache: dict[object, Support], table: _SupportTable, held: dict[int, int]) -> int:
@@ -139,7 +145,6 @@ def _judge(
     candidate: Candidate,
     cache: dict[object, Support],
     table: _SupportTable,
-    kinds: dict[int, str | None],
 ) -> None:
     """Score one candidate: what of the question it and its context hold, what is missing, the kind it states."""
     near = [
@@ -160,8 +165,20 @@ def _judge(
     )
     if found.missing:
         return
-    if found.relevant:
-        _answer_type(question, candidate, kinds)  # only for a candidate that may answer: it costs regular expressions
+    if found.relevant:  # its answer type costs regular expressions: read only if it may be quoted (_settle)
+        candidate.ceiling = _score(candidate, _MOST_TYPED_WHY if question.kind == "why" else _MOST_TYPED)
+    else:
+        candidate.score = _score(candidate, 0.0)
+
+
+_MOST_TYPED = 0.1 + 0.1  # the most _settle's answer kind adds: stated in the sentence, and strongly
+_MOST_TYPED_WHY = 0.1 + 0.1 + REASON_WEIGHT  # ... and, for a why question, a reason that tells the event
+
+
+def _settle(question: ReadQuestion, candidate: Candidate, kinds: dict[int, str | None]) -> None:
+    """Read a relevant candidate's answer type and give it its score (at most its :attr:`Candidate.ceiling`)."""
+    candidate.ceiling = None
+    _answer_type(question, candidate, kinds)
     typed = 0.0
     if candidate.answer_type_in is not None:
         typed = 0.1 if candidate.answer_type_in == "sentence" else 0.05
@@ -170,12 +187,18 @@ def _judge(
             typed += 0.1
         if question.kind == "why" and candidate.answer_type_in == "sentence":
             typed += REASON_WEIGHT if tells_event(question, candidate.passage) else REASON_WEIGHT / 2
-    candidate.score = (
+    candidate.score = _score(candidate, typed)
+
+
+def _score(candidate: Candidate, typed: float) -> float:
+    found = candidate.relevance
+    score = (
         0.45 * found.local + 0.35 * found.own + 0.2 * found.article
         + 0.15 * candidate.bm25 + 0.15 * candidate.article_score + typed
     )  # fmt: skip
     if candidate.semantic is not None:
-        candidate.score += SEMANTIC_WEIGHT * candidate.semantic
+        score += SEMANTIC_WEIGHT * candidate.semantic
+    return score
 
 
 def tells_event(question: ReadQuestion, sentence: Passage) -> bool:

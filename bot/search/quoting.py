@@ -8,7 +8,9 @@ contiguous sentences, still one slice of the stored text. Related headlines are 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import math
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from bot.core.models import Headline, Quote, QuoteReason, date_sort_key
@@ -24,18 +26,90 @@ SAME_ARTICLE_PENALTY = 0.85  # a second quote from an article already quoted com
 NEAR_DUPLICATE = 0.8  # Jaccard similarity of terms above which two quotes say the same thing
 
 
-def pick_quotes(index: CoverageIndex, pool: list[Candidate]) -> list[Quote]:
-    copies = _copies(pool)
-    pool = [c for c in pool if copies[copy_key(c.passage.text)][0] is c]
+def pick_quotes(
+    index: CoverageIndex, found: Sequence[Candidate], settle: Callable[[Candidate], None] | None = None
+) -> list[Quote]:
+    """The quotes of the candidates that answer (see the module doc), from ``found``, every judged candidate.
+
+    Those still to settle (:attr:`Candidate.ceiling` set: relevant, their answer type not read) are settled by
+    ``settle``, highest ceiling first, and only while one of them could still change the choice: a candidate's
+    score never exceeds its ceiling, so one whose ceiling stays under every score the choice compares is never
+    chosen, never ends the choice early, never changes the best score. One that may share its words with another
+    (:func:`bot.core.text.copy_key`) is always settled: the earliest copy is the one quoted, whatever its score.
+    The quotes are those that settling every candidate gives (tests/search/test_quote_settling.py)."""
+    key = _Keys()
+    if settle is not None:
+        _settle(found, settle, key)
+    pool = [c for c in found if c.answers]
+    copies = _copies(pool, key)
+    chosen, _ = _choose([c for c in pool if copies[key(c)][0] is c])
+    return [_quote(index, c, copies[key(c)]) for c in chosen]
+
+
+class _Keys:
+    """:func:`copy_key` of each candidate's sentence, once."""
+
+    def __init__(self) -> None:
+        self._keys: dict[int, str] = {}
+
+    def __call__(self, candidate: Candidate) -> str:
+        found = self._keys.get(candidate.passage.pid)
+        if found is None:
+            found = self._keys[candidate.passage.pid] = copy_key(candidate.passage.text)
+        return found
+
+
+_ROUND = 10  # candidates settled at a time while any may still change the choice
+
+
+def _settle(found: Sequence[Candidate], settle: Callable[[Candidate], None], key: _Keys) -> None:
+    waiting = [c for c in found if c.ceiling is not None]
+    if not waiting:
+        return
+    counts = Counter(key(c) for c in found if c.ceiling is not None or c.answers)
+    rest = []
+    for candidate in waiting:
+        if counts[key(candidate)] > 1:
+            settle(candidate)
+        else:
+            rest.append(candidate)
+    rest.sort(key=lambda c: -_most(c))
+    while rest:
+        pool = [c for c in found if c.answers]
+        copies = _copies(pool, key)
+        _, floor = _choose([c for c in pool if copies[key(c)][0] is c])
+        reach = 0
+        while reach < min(len(rest), _ROUND) and _most(rest[reach]) >= floor:
+            reach += 1
+        if not reach:
+            return
+        for candidate in rest[:reach]:
+            settle(candidate)
+        del rest[:reach]
+
+
+def _most(candidate: Candidate) -> float:
+    """The most a candidate still to settle may weigh in :func:`_choose`."""
+    assert candidate.ceiling is not None
+    return max(candidate.ceiling, candidate.ceiling * SAME_ARTICLE_PENALTY)
+
+
+def _choose(pool: list[Candidate]) -> tuple[list[Candidate], float]:
+    """The candidates quoted from ``pool`` (one of each set of copies), and the floor a candidate outside it must
+    stay under not to change them: the weight of the last one taken (chosen, passed over, or the one that ended
+    the choice under :data:`QUOTE_RATIO`), or that ratio of the best score when ``pool`` ran out first."""
     if not pool:
-        return []
+        return [], -math.inf
+    pool = list(pool)
     best = max(c.score for c in pool)
     chosen: list[Candidate] = []
+    floor = math.inf
     while pool and len(chosen) < MAX_QUOTES:
         used = {c.passage.article.id for c in chosen}
         pick = max(pool, key=lambda c: (c.score * (SAME_ARTICLE_PENALTY if c.passage.article.id in used else 1.0),
                                         -c.passage.pid))  # fmt: skip
-        pool.remove(pick)
+        floor = pick.score * (SAME_ARTICLE_PENALTY if pick.passage.article.id in used else 1.0)
+        del pool[next(i for i, c in enumerate(pool) if c is pick)]
         if pick.score < best * QUOTE_RATIO:
             break
         if any(_similar(pick, other) for other in chosen):
@@ -46,7 +120,10 @@ def pick_quotes(index: CoverageIndex, pool: list[Candidate]) -> list[Quote]:
                 chosen[clash] = pick
             continue
         chosen.append(pick)
-    return [_quote(index, c, copies[copy_key(c.passage.text)]) for c in chosen]
+    else:
+        if len(chosen) < MAX_QUOTES:
+            floor = min(floor, best * QUOTE_RATIO)
+    return chosen, floor
 
 
 def _quote(index: CoverageIndex, candidate: Candidate, copies: list[Candidate]) -> Quote:
@@ -67,11 +144,11 @@ def _quote(index: CoverageIndex, candidate: Candidate, copies: list[Candidate]) 
     return Quote(text=text, score=candidate.score, why=why, **_attribution(refs))
 
 
-def _copies(pool: Sequence[Candidate]) -> dict[str, list[Candidate]]:
+def _copies(pool: Sequence[Candidate], key: _Keys) -> dict[str, list[Candidate]]:
     """Identical sentences from several articles, earliest article first (the original, then its reprints)."""
     groups: dict[str, list[Candidate]] = {}
     for candidate in pool:
-        groups.setdefault(copy_key(candidate.passage.text), []).append(candidate)
+        groups.setdefault(key(candidate), []).append(candidate)
     for group in groups.values():
         group.sort(key=lambda c: _age(c.passage.article))
     return groups
