@@ -3,8 +3,10 @@
 Why against the coverage: a question word the coverage never uses cannot match anything, and the words it might
 have meant are exactly the coverage's own terms, names included ("bezoz" -> "bezos", which no dictionary holds).
 A term is corrected only when the coverage does not use it at all, to the closest term within a small edit
-distance (Levenshtein, by rapidfuzz: 1 edit for terms of up to 5 letters, 2 beyond), the most used one when
-several are as close.
+distance (optimal string alignment, by rapidfuzz: an inserted, a left-out or a wrong letter, or two neighbouring
+letters swapped, count one edit each; 1 edit for terms of up to 5 letters, 2 beyond), the most used one when
+several are as close. Swapped letters are the commonest slip of a fast typist ("jnue", "lettre"), and
+Levenshtein counts them two: a four-letter word with two letters swapped could never be corrected.
 
 The vocabulary is grouped by first letter and length once per index version, at most every
 :data:`REBUILD_AFTER` seconds (grouping a 1M-sentence coverage's terms takes about a second; a term removed since
@@ -19,7 +21,7 @@ import time
 from collections.abc import Callable, Iterable
 
 from rapidfuzz import process
-from rapidfuzz.distance import Indel, Levenshtein
+from rapidfuzz.distance import OSA, Indel
 
 __all__ = ["Speller"]
 
@@ -76,9 +78,7 @@ class Speller:
             limit = max_edits(probe) if probe in (word, term) else 1
             pool = [t for n in range(len(probe) - limit, len(probe) + limit + 1)
                     for t in self._buckets.get((probe[0], n), [])]  # fmt: skip
-            for found, distance, _ in process.extract(
-                probe, pool, scorer=Levenshtein.distance, score_cutoff=limit, limit=20
-            ):
+            for found, distance, _ in process.extract(probe, pool, scorer=OSA.distance, score_cutoff=limit, limit=20):
                 if found == term:
                     continue  # the term itself is unknown, or it would not be corrected
                 key = (int(distance), -Indel.normalized_similarity(probe, found))
