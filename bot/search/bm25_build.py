@@ -9,11 +9,12 @@ articles so that an add never imports scipy or waits for numba).
 from __future__ import annotations
 
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from itertools import chain
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from bot.search.bm25_arrays import I32, I64, U32, UInt, Vocab, count_elements, narrow
 
@@ -133,12 +134,87 @@ def ingest_codes(
 def _ingest_compiled(pairs: Docs, vocab: Vocab, kern: Any) -> Batch:
     ids = array("q", [doc_id for doc_id, _ in pairs])  # TypeError for a non-int id, as in ingest
     token_lists = [tokens for _, tokens in pairs]
-    if any(isinstance(tokens, str) for tokens in token_lists):
+    kinds = set(map(type, token_lists))
+    if any(issubclass(kind, str) for kind in kinds):
         raise TypeError("tokens must be a sequence of tokens, not a string")
     lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
-    total = int(lengths.sum())
-    flat = np.fromiter(map(vocab.__getitem__, chain.from_iterable(token_lists)), dtype=np.int32, count=total)
+    flat = _term_ids(token_lists, int(lengths.sum()), kinds <= {list, tuple}, vocab, kern)
     return _counted(ids, flat, lengths, vocab, kern)
+
+
+_CHUNK = 1 << 18  # tokens numbered by object at a time: their pointers (2 MB) stay in cache
+_BY_OBJECT_FROM = 1 << 14  # a batch with fewer tokens (an article) is looked up token by token
+_MOST_OBJECTS = 1 << 21  # distinct objects past which the table (16 bytes a slot, half full) is given up
+_POINTER = np.dtype(np.intp).str
+
+
+class _Addresses:
+    """The addresses of the objects an object array holds, as a numpy view of its pointers (read-only, no copy);
+    the view keeps the array, hence the objects, alive."""
+
+    def __init__(self, objects: npt.NDArray[np.object_]) -> None:
+        self.objects = objects
+        self.__array_interface__ = {
+            "shape": objects.shape,
+            "typestr": _POINTER,
+            "data": (objects.__array_interface__["data"][0], True),
+            "version": 3,
+        }
+
+
+def _term_ids(token_lists: list[Sequence[str]], total: int, held: bool, vocab: Vocab, kern: Any) -> I32:
+    """Every token's term id, document after document; new terms get the next ids in order of first appearance.
+
+    When the token sequences are lists or tuples (``held``: they keep each object alive, so an address names one
+    object throughout), tokens are numbered by object (:func:`bot.search.build_jit.number_addresses`) and only
+    each object's first occurrence is looked up in ``vocab``, in order of appearance, so every term gets the id
+    a lookup per token would give it; an object equal to an earlier one gets its id. Once most objects of a
+    chunk are new (a tokenizer that makes a string per token), each would cost a lookup anyway and the table
+    would grow with the corpus, so the rest is looked up token by token.
+    """
+    stream = chain.from_iterable(token_lists)
+    getid = vocab.__getitem__
+    flat = np.empty(total, dtype=np.int32)
+    done = 0
+    if held and total >= _BY_OBJECT_FROM and _POINTER == np.dtype(np.int64).str:
+        done = _by_object(stream, flat, vocab, kern)
+    if done < total:
+        flat[done:] = np.fromiter(map(getid, stream), dtype=np.int32, count=total - done)
+    return flat
+
+
+def _by_object(stream: Iterator[str], flat: I32, vocab: Vocab, kern: Any) -> int:
+    """Number the tokens of ``stream`` into ``flat`` by object, chunk by chunk, until done or given up (when
+    most of a chunk's tokens are objects first seen there that hold a term seen before); returns how many
+    tokens were numbered (the stream has moved past exactly those)."""
+    total = len(flat)
+    getid = vocab.__getitem__
+    bits = 10
+    table = np.zeros(2 << bits, dtype=np.int64)
+    new_at = np.empty(min(_CHUNK, total), dtype=np.int64)
+    codes: list[npt.NDArray[np.int32]] = []  # per chunk, the term ids of the codes it introduced
+    used = 0
+    identity = True  # code == term id so far (a first build of shared objects): no renumbering
+    lo = 0
+    while lo < total:
+        hi = min(lo + _CHUNK, total)
+        objects = np.fromiter(stream, dtype=object, count=hi - lo)
+        table, bits, used, n_new = kern.number_addresses(
+            np.asarray(_Addresses(objects)), flat[lo:hi], table, bits, used, new_at
+        )
+        n_terms = len(vocab)
+        found = np.fromiter(map(getid, objects[new_at[:n_new]]), dtype=np.int32, count=n_new)
+        codes.append(found)
+        identity = identity and bool(np.all(found == np.arange(used - n_new, used, dtype=np.int32)))
+        lo = hi
+        if 2 * (n_new - (len(vocab) - n_terms)) > len(objects) or used > _MOST_OBJECTS:
+            break
+    if not identity:
+        term_of = np.concatenate(codes)
+        for start in range(0, lo, _CHUNK):
+            part = flat[start : min(start + _CHUNK, lo)]
+            part[:] = term_of[part]
+    return lo
 
 
 def _counted(ids: array[int], flat: I32, lengths: I64, vocab: Vocab, kern: Any) -> Batch:

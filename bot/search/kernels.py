@@ -73,6 +73,9 @@ def _warm(found: Any) -> None:
         found.term_bounds(rows, tfs, 0, 2, dl)
         found.transpose(np.array([0, 1]), np.zeros(1, np.int32), tfs[:1].copy(), 1, rows[:1].copy(), tfs[:1].copy())
     found.count_terms(np.array([0, 0], dtype=np.int32), np.array([2]), 1)
+    addresses = np.array([8])
+    addresses.flags.writeable = False  # a view of an object array's pointers (bm25_build._Addresses)
+    found.number_addresses(addresses, np.zeros(1, np.int32), np.zeros(4, np.int64), 1, 0, np.zeros(1, np.int64))
 
 
 def kernels() -> Any:

@@ -20,6 +20,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from bot.search.build_jit import number_addresses as number_addresses  # a bulk build's, re-exported
+
 jit = numba.njit(cache=True, nogil=True)
 
 
