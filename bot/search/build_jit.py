@@ -1,7 +1,9 @@
-"""The compiled loop that numbers a bulk build's tokens by object, at module level for numba's disk cache (see
-:mod:`bot.search.kernels_jit`, which re-exports it; imported only with numba).
+"""The compiled loops of a bulk build (counting each document's terms, transposing to postings, and numbering
+tokens by object), at module level for numba's disk cache (see :mod:`bot.search.kernels_jit`, which re-exports
+them; imported only with numba).
 
-Why: mapping 25 million tokens to term ids one ``dict`` lookup each was four fifths of a 1M-passage build (each
+Why number by object: mapping 25 million tokens to term ids one ``dict`` lookup each was four fifths of a
+1M-passage build (each
 lookup reads the string, the dict's index and its entry: three cache misses into a vocabulary of ~16 MB). The
 tokens of a corpus are mostly a few hundred thousand string objects repeated (what a tokenizer that reuses its
 strings, or a list of token lists built from one vocabulary, hands over), so numbering them by *address*
@@ -77,3 +79,60 @@ def number_addresses(addresses, out, table, bits, used, new_at):
                 break
             h = (h + 1) & mask
     return table, bits, used, n_new
+
+
+@jit
+def count_terms(flat, lengths, n_terms):
+    """Each document's distinct terms (first-occurrence order) and their counts, from all its term ids.
+
+    ``flat`` holds every document's term ids one document after the other (``lengths`` tokens each): the
+    same forward index the numpy code builds one Python dict per document for. The distinct terms are
+    written over ``flat`` itself (never ahead of what is still to be read), so the only new array the size
+    of the corpus is the counts; returns how many distinct (document, term) pairs there are, the counts
+    and each document's number of distinct terms.
+    """
+    last = np.full(n_terms, -1, np.int64)
+    pos = np.empty(n_terms, np.int64)
+    tfs = np.empty(flat.shape[0], np.uint32)
+    distinct = np.empty(lengths.shape[0], np.int64)
+    k = 0
+    i = 0
+    for d in range(lengths.shape[0]):
+        start = k
+        for _ in range(lengths[d]):
+            t = flat[i]
+            i += 1
+            if last[t] != d:
+                last[t] = d
+                pos[t] = k
+                flat[k] = t
+                tfs[k] = 1
+                k += 1
+            else:
+                tfs[pos[t]] += 1
+        distinct[d] = k - start
+    return k, tfs, distinct
+
+
+@jit
+def transpose(fstart, fwd, tfs, n_terms, rows, out_tfs):
+    """The forward index (per document its distinct terms and tfs) as term-major postings, in one counting
+    sort: rows ascending within each term, written into ``rows`` / ``out_tfs``; returns the term pointers
+    and each term's first forward position (-1 if none), from which its dict-order key comes."""
+    indptr = np.zeros(n_terms + 1, np.int64)
+    for i in range(fwd.shape[0]):
+        indptr[fwd[i] + 1] += 1
+    for t in range(n_terms):
+        indptr[t + 1] += indptr[t]
+    nxt = indptr[:-1].copy()
+    first = np.full(n_terms, -1, np.int64)
+    for d in range(fstart.shape[0] - 1):
+        for i in range(fstart[d], fstart[d + 1]):
+            t = fwd[i]
+            p = nxt[t]
+            rows[p] = d
+            out_tfs[p] = tfs[i]
+            nxt[t] = p + 1
+            if first[t] < 0:
+                first[t] = i
+    return indptr, first

@@ -20,7 +20,10 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from bot.search.build_jit import number_addresses as number_addresses  # a bulk build's, re-exported
+# The build's loops live in their own module (one job each); re-exported, since kernels() hands out this module.
+from bot.search.build_jit import count_terms as count_terms
+from bot.search.build_jit import number_addresses as number_addresses
+from bot.search.build_jit import transpose as transpose
 
 jit = numba.njit(cache=True, nogil=True)
 
@@ -463,60 +466,3 @@ def scores_terms(n_rows, indptr, rows, tfs, terms, idf, k1p1, table, dls):
             tf = np.float64(tfs[i])
             score[r] += w * (tf * k1p1 / (tf + table[dls[r]]))
     return score
-
-
-@jit
-def count_terms(flat, lengths, n_terms):
-    """Each document's distinct terms (first-occurrence order) and their counts, from all its term ids.
-
-    ``flat`` holds every document's term ids one document after the other (``lengths`` tokens each): the
-    same forward index the numpy code builds one Python dict per document for. The distinct terms are
-    written over ``flat`` itself (never ahead of what is still to be read), so the only new array the size
-    of the corpus is the counts; returns how many distinct (document, term) pairs there are, the counts
-    and each document's number of distinct terms.
-    """
-    last = np.full(n_terms, -1, np.int64)
-    pos = np.empty(n_terms, np.int64)
-    tfs = np.empty(flat.shape[0], np.uint32)
-    distinct = np.empty(lengths.shape[0], np.int64)
-    k = 0
-    i = 0
-    for d in range(lengths.shape[0]):
-        start = k
-        for _ in range(lengths[d]):
-            t = flat[i]
-            i += 1
-            if last[t] != d:
-                last[t] = d
-                pos[t] = k
-                flat[k] = t
-                tfs[k] = 1
-                k += 1
-            else:
-                tfs[pos[t]] += 1
-        distinct[d] = k - start
-    return k, tfs, distinct
-
-
-@jit
-def transpose(fstart, fwd, tfs, n_terms, rows, out_tfs):
-    """The forward index (per document its distinct terms and tfs) as term-major postings, in one counting
-    sort: rows ascending within each term, written into ``rows`` / ``out_tfs``; returns the term pointers
-    and each term's first forward position (-1 if none), from which its dict-order key comes."""
-    indptr = np.zeros(n_terms + 1, np.int64)
-    for i in range(fwd.shape[0]):
-        indptr[fwd[i] + 1] += 1
-    for t in range(n_terms):
-        indptr[t + 1] += indptr[t]
-    nxt = indptr[:-1].copy()
-    first = np.full(n_terms, -1, np.int64)
-    for d in range(fstart.shape[0] - 1):
-        for i in range(fstart[d], fstart[d + 1]):
-            t = fwd[i]
-            p = nxt[t]
-            rows[p] = d
-            out_tfs[p] = tfs[i]
-            nxt[t] = p + 1
-            if first[t] < 0:
-                first[t] = i
-    return indptr, first
