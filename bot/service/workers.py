@@ -31,9 +31,11 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.queues import SimpleQueue
 from typing import Any, TypeVar
 
 from bot.core.config import Settings
@@ -49,14 +51,16 @@ T = TypeVar("T")
 #: reader's model), so that no one's question pays for it.
 WARM_UP_QUESTION = "What did the officials say about the new study of the company?"
 NICENESS = 5  # how much lower a worker's scheduling priority is than the bot's (see the module docstring)
+_START_POLL_S = 0.05  # how often start() looks whether every worker is ready
 _TRIES = 2  # a question is asked at most this often when its worker dies under it
 _STOPPING = "newsbot is stopping: ask again in a minute"
 
 _service: NewsService | None = None  # in a worker process: the service it answers from
 
 
-def _start_worker(settings: Settings) -> None:
-    """A worker's initializer: open the store and load the index, read-only, and answer one question."""
+def _start_worker(settings: Settings, started: SimpleQueue[int]) -> None:
+    """A worker's initializer: open the store and load the index, read-only, answer one question, and say its
+    process id on ``started`` (the pool's list of its workers)."""
     global _service
     if hasattr(os, "nice"):  # POSIX: below the bot's own process, whose event loop acknowledges interactions
         os.nice(NICENESS)
@@ -64,6 +68,7 @@ def _start_worker(settings: Settings) -> None:
     service.warm_up()
     service.ask(WARM_UP_QUESTION)
     _service = service
+    started.put(os.getpid())
 
 
 def _run(work: Callable[..., T], args: tuple[Any, ...]) -> T:
@@ -79,6 +84,8 @@ def _pid(_: object = None) -> int:
 class AnswerWorkers:
     """A few spawned processes that answer from the same store (see the module docstring). Thread-safe."""
 
+    _context = multiprocessing.get_context("spawn")  # nothing of the bot's threads, locks or connections copied
+
     def __init__(self, settings: Settings, processes: int) -> None:
         if processes < 1:
             raise ValueError("an answering pool needs at least one process")
@@ -86,41 +93,46 @@ class AnswerWorkers:
         self.processes = processes
         self._lock = threading.Lock()
         self._closed = False
+        self._started: SimpleQueue[int] = self._context.SimpleQueue()  # each worker of the executor says its pid
+        self._pids: set[int] = set()  # the current executor's workers that said so
         self._executor = self._new_executor()
         self.replaced = 0  # executors replaced after a worker died
 
     def _new_executor(self) -> ProcessPoolExecutor:
+        """A pool of workers that each say their process id on ``self._started`` once ready (call with the lock,
+        or from ``__init__``)."""
         return ProcessPoolExecutor(
-            self.processes,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker,
-            initargs=(self.settings,),
+            self.processes, mp_context=self._context, initializer=_start_worker, initargs=(self.settings, self._started)
         )
 
     def start(self) -> list[int]:
         """Start every worker and wait until each is ready to answer (blocks: call it off the event loop); their
         process ids. A worker that cannot start (a damaged index is rebuilt; a store that cannot be opened is not)
         raises here, before the bot takes questions."""
-        seen: set[int] = set()
+        with self._lock:
+            executor = self._executor
         try:
-            for _ in range(20):  # a ready worker may take another's start-up task: ask again until each answered
-                with self._lock:
-                    executor = self._executor
-                seen.update(f.result() for f in [executor.submit(_pid, i) for i in range(self.processes)])
-                if len(seen) >= self.processes:
-                    break
+            for future in [executor.submit(_pid, i) for i in range(self.processes)]:  # one task spawns one worker
+                future.result()
+            # The first worker ready may have taken every task while the others still start: wait until each has
+            # said its pid, asking the pool now and then whether one failed (a broken pool raises).
+            while len(self.pids()) < self.processes:
+                executor.submit(_pid).result()
+                time.sleep(_START_POLL_S)
         except BrokenProcessPool:
             raise AnswerFailed(
                 "the answering worker processes could not start (their error is logged above); "
                 "NEWSBOT_ANSWER_PROCESSES=0 answers in the bot's own threads"
             ) from None
-        return sorted(seen)
+        return self.pids()
 
     def pids(self) -> list[int]:
-        """The process ids of the current workers (those started so far)."""
+        """The process ids of the current workers (those that have started so far): what each one said when it was
+        ready, so nothing private of ``concurrent.futures`` is read."""
         with self._lock:
-            processes = getattr(self._executor, "_processes", None) or {}
-            return sorted(processes)
+            while not self._started.empty():
+                self._pids.add(self._started.get())
+            return sorted(self._pids)
 
     def submit(self, work: Callable[..., T], *args: Any) -> Future[T]:
         """``work(service, *args)`` in a worker, where ``work`` is a module-level function (it is sent by name) and
@@ -171,6 +183,8 @@ class AnswerWorkers:
         if self._executor is broken:
             log.warning("an answering worker died: starting new workers")
             broken.shutdown(wait=False, cancel_futures=True)
+            self._started = self._context.SimpleQueue()  # what the dead pool's workers said is let go with it
+            self._pids = set()
             self._executor = self._new_executor()
             self.replaced += 1
         return self._executor

@@ -21,6 +21,9 @@ from bot.core.config import load_settings
 from bot.discord_app.client import NewsBot
 from bot.service import NewsService
 
+# How long a test waits for a reply after the defer (Discord allows 15 minutes): under load 15-21 on 2 cores, the
+# workers (at nice 5) took more than 5 s to catch up with an add and answer four questions.
+WAIT = 120.0
 BODY = "Orlando police ended their second pilot of Amazon's Rekognition software on Thursday."
 
 
@@ -75,14 +78,14 @@ async def test_an_article_a_moderator_just_added_is_answered_by_every_worker_at_
     try:
         added = await fake.slash("corpus add", {"file": story()})
         await added.callback()
-        assert (await added.followup()).content.startswith("Added `rekognition-pilot-ends-in-orlando-")
+        assert (await added.followup(timeout=WAIT)).content.startswith("Added `rekognition-pilot-ends-in-orlando-")
         # At once, four at a time: both workers answer, each caught up with the add from the store's change log.
         asked = [await fake.slash("ask", {"question": "Did Orlando police end the Rekognition pilot?"}) for _ in "abcd"]
-        replies = [(await ix.followup()).content for ix in asked]
+        replies = [(await ix.followup(timeout=WAIT)).content for ix in asked]
         assert all(reply.startswith("> Orlando police ended their second pilot") for reply in replies), replies
         bad = await fake.slash("ask", {"question": "what is the"})  # an error raised in a worker, told privately
         assert (await bad.callback()).type == DEFERRED_CHANNEL_MESSAGE
-        refusal = await bad.followup()
+        refusal = await bad.followup(timeout=WAIT)
         assert refusal.ephemeral and refusal.content.startswith("'what is the' has no word to search for")
         assert workers.pids() == pids and workers.replaced == 0
     finally:
