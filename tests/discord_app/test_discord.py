@@ -522,7 +522,9 @@ async def test_add_by_url_previews_then_stores_on_confirm(fake: FakeDiscord, cle
         before = running.service.count(server=fake.guild_id)
         ix = await fake.slash("corpus add", {"url": news_site, "outlet": "Gazette"})
         assert (await ix.callback()).ephemeral
-        preview = await ix.followup()
+        # The page is extracted in a process spawned for it (bot.intake.worker), which imports the extractor: at
+        # load 19-21 the preview came more than 5 s after the defer (Discord allows 15 minutes).
+        preview = await ix.followup(timeout=FOLLOWUP_WAIT)
         assert preview.content == "Add this article?"
         embed = preview.embeds[0]
         assert (embed["title"], embed["url"]) == ("Council votes to ban face scans", news_site)
@@ -533,7 +535,7 @@ async def test_add_by_url_previews_then_stores_on_confirm(fake: FakeDiscord, cle
         assert (await stranger.callback()).content == "This preview is not yours."
 
         confirm = await fake.click(preview, preview.custom_ids()[0])
-        done = await confirm.answer()
+        done = await confirm.answer(timeout=FOLLOWUP_WAIT)
         assert done.content.startswith("Added `council-votes-to-ban-face-scans-")
         assert running.service.count(server=fake.guild_id) == before + 1
         answer = running.service.ask("How did the harbour council vote on face scanning cameras?", server=fake.guild_id)
