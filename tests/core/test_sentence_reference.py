@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from bot.core import text as text_module
 from bot.core.text import sentence_spans
-from tests.conftest import shared_file
+from tests.conftest import HUFFPOST
 
 Span = tuple[int, int]
 
@@ -104,7 +104,7 @@ def test_the_splitter_gives_the_reference_spans_on_the_corpora() -> None:
     bodies = [a.body for a in load_corpus_dir(repo / "corpus")]
     bodies += [a.body for a in read_article_file(repo / "benchmarks" / "eval" / "lee.jsonl")]
     bodies += [a.body for a in synthetic_articles(300, 10, 0)]
-    with shared_file("data", "huffpost-headlines-2018-2022.jsonl").open(encoding="utf-8") as f:
+    with HUFFPOST.open(encoding="utf-8") as f:
         for line in f:
             row = json.loads(line)
             bodies += [row.get("headline") or "", row.get("short_description") or ""]

@@ -10,7 +10,7 @@ import pytest
 
 from bot.core import text as text_module
 from bot.core.text import sentence_spans, split_sentences, tokenize
-from tests.conftest import shared_file
+from tests.conftest import HUFFPOST
 
 
 @pytest.mark.parametrize(
@@ -104,7 +104,7 @@ def test_the_compiled_stemmer_gives_the_pure_python_snowball_stems() -> None:
     from bot.core.text import _stemmer
 
     words: set[str] = set()
-    with shared_file("data", "huffpost-headlines-2018-2022.jsonl").open(encoding="utf-8") as f:
+    with HUFFPOST.open(encoding="utf-8") as f:
         for line in f:
             row = json.loads(line)
             text = f"{row.get('headline') or ''} {row.get('short_description') or ''}"
@@ -144,7 +144,7 @@ def test_tokenize_gives_the_terms_of_its_definition() -> None:
     headlines and descriptions, and random text of Unicode white space, apostrophes, backticks, ligatures,
     full-width letters, combining marks and initialisms."""
     texts: list[str] = []
-    with shared_file("data", "huffpost-headlines-2018-2022.jsonl").open(encoding="utf-8") as f:
+    with HUFFPOST.open(encoding="utf-8") as f:
         for line in f:
             row = json.loads(line)
             texts += [row.get("headline") or "", row.get("short_description") or ""]

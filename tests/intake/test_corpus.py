@@ -8,7 +8,7 @@ from pathlib import Path
 from bot.core.text import split_sentences
 from bot.intake.article_files import article_to_markdown, articles_from_text, load_corpus_dir
 from bot.service import shipped_corpus_dir
-from tests.conftest import shared_file
+from tests.conftest import SOURCES
 
 ARTIFACTS = ("LA TimesWashington Post", "SlateDiscover Related")
 
@@ -16,7 +16,7 @@ ARTIFACTS = ("LA TimesWashington Post", "SlateDiscover Related")
 def test_corpus_matches_the_tsv() -> None:
     rows = list(
         csv.DictReader(
-            shared_file("data", "seed-coverage.tsv").read_text(encoding="utf-8").splitlines(), delimiter="\t"
+            (SOURCES / "seed-coverage.tsv").read_text(encoding="utf-8").splitlines(), delimiter="\t"
         )
     )
     articles = load_corpus_dir(shipped_corpus_dir())
@@ -34,7 +34,7 @@ def test_corpus_matches_the_tsv() -> None:
 
 
 def test_the_body_is_the_seed_text_sentence_for_sentence() -> None:
-    seed = shared_file("seeds", "000_4635aace2019be9c.txt").read_text(encoding="utf-8")
+    seed = (SOURCES / "seed-page.txt").read_text(encoding="utf-8")
     main = load_corpus_dir(shipped_corpus_dir())[0]
     sentences = split_sentences(main.body)
     assert len(sentences) == 7

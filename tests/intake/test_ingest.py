@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from bot.cli.main import cli
 from bot.storage.store import Store
-from tests.conftest import shared_file
+from tests.conftest import HUFFPOST
 
 PAGE = """<!doctype html>
 <html><head>
@@ -208,7 +208,7 @@ def test_add_a_saved_web_page(tmp_path: Path, clean_env: Path) -> None:
 
 
 def _huffpost_copy(tmp_path: Path, extra: str = "") -> Path:
-    source = shared_file("data", "huffpost-headlines-2018-2022.jsonl")
+    source = HUFFPOST
     copy = tmp_path / "huffpost.jsonl"
     data = source.read_bytes()
     copy.write_bytes(data + (b"" if data.endswith(b"\n") else b"\n") + extra.encode())

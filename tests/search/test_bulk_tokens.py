@@ -18,7 +18,7 @@ from bot.search import bulk_tokens
 from bot.search.bm25 import BM25Index
 from bot.search.bulk_tokens import BulkTokenizer, compiled
 from bot.search.index import CoverageIndex
-from tests.conftest import shared_file
+from tests.conftest import HUFFPOST
 
 pytestmark = pytest.mark.skipif(compiled() is None, reason="numba is not installed")
 
@@ -77,7 +77,7 @@ def test_many_distinct_chunks_and_a_long_sentence_grow_the_tables() -> None:
 
 def test_huffpost_headlines_and_descriptions() -> None:
     texts: list[str] = []
-    with shared_file("data", "huffpost-headlines-2018-2022.jsonl").open(encoding="utf-8") as f:
+    with HUFFPOST.open(encoding="utf-8") as f:
         for line in f:
             row = json.loads(line)
             texts += [row.get("headline") or "", row.get("short_description") or ""]
