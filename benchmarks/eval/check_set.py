@@ -4,7 +4,7 @@
     python benchmarks/eval/check_set.py benchmarks/eval/questions-full.jsonl    # the Lee part
     python benchmarks/eval/check_set.py benchmarks/eval/questions-fresh.jsonl   # the fresh held-out set
     python benchmarks/eval/check_set.py benchmarks/eval/questions-fresh2.jsonl  # the second fresh held-out set
-    python benchmarks/eval/check_set.py --all                                   # all four files
+    python benchmarks/eval/check_set.py --all                                   # every questions*.jsonl here
 
 For every line: the fields and kind are valid, the id is unique, an answerable question has at least one answer span
 and a near_miss or off_topic has none, the named source exists (a file in corpus/articles/ or a HuffPost link in
@@ -134,7 +134,6 @@ def main(path: Path) -> int:
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["--all"]:
-        names = ("questions.jsonl", "questions-full.jsonl", "questions-fresh.jsonl", "questions-fresh2.jsonl")
-        results = [main(HERE / name) for name in names]
+        results = [main(path) for path in sorted(HERE.glob("questions*.jsonl"))]
         sys.exit(max(results))
     sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / "questions.jsonl"))

@@ -153,12 +153,17 @@ def test_the_fresh_held_out_sets_are_well_formed_and_their_spans_are_verbatim() 
     fresh2 = load_questions([REPO / "benchmarks" / "eval" / "questions-fresh2.jsonl"])
     assert len(fresh2) >= 90 and {q.half for q in fresh2} == {"even", "odd"}
     assert all(q.id.startswith("fresh2-") for q in fresh2)
+    fresh3 = load_questions([REPO / "benchmarks" / "eval" / "questions-fresh3.jsonl"])
+    assert len(fresh3) >= 90 and {q.half for q in fresh3} == {"even", "odd"}
+    assert all(q.id.startswith("fresh3-") for q in fresh3)
     checked = subprocess.run(
         [sys.executable, str(REPO / "benchmarks" / "eval" / "check_set.py"), "--all"],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert checked.returncode == 0, checked.stdout
-    assert checked.stdout.count(", 0 problems,") == 4
+    sets = sorted((REPO / "benchmarks" / "eval").glob("questions*.jsonl"))
+    assert len(sets) >= 8  # the shipped set and its Lee part, three fresh held-out sets, the development sets
+    assert checked.stdout.count(", 0 problems,") == len(sets)
 
 
 def test_the_answer_latency_benchmark_answers_its_questions() -> None:
