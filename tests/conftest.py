@@ -45,8 +45,6 @@ def service(clean_env: Path) -> Iterator[NewsService]:
     svc.close()
 
 
-
-
 @pytest_asyncio.fixture
 async def fake() -> AsyncIterator[FakeDiscord]:
     """A fake Discord on loopback that enforces Discord's rules (tests/fakediscord/)."""

@@ -15,9 +15,7 @@ ARTIFACTS = ("LA TimesWashington Post", "SlateDiscover Related")
 
 def test_corpus_matches_the_tsv() -> None:
     rows = list(
-        csv.DictReader(
-            (SOURCES / "seed-coverage.tsv").read_text(encoding="utf-8").splitlines(), delimiter="\t"
-        )
+        csv.DictReader((SOURCES / "seed-coverage.tsv").read_text(encoding="utf-8").splitlines(), delimiter="\t")
     )
     articles = load_corpus_dir(shipped_corpus_dir())
     assert len(articles) == 31
