@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import pytest_asyncio
 
 from tests.fakediscord import (
     DEFERRED_CHANNEL_MESSAGE,
+    DEFERRED_UPDATE_MESSAGE,
     MODAL,
     UPDATE_MESSAGE,
     FakeDiscord,
@@ -24,6 +26,7 @@ from tests.helpers import html_page, start_newsbot, stop_newsbot, web_site
 # isort: split
 from bot.core.config import Settings, load_settings
 from bot.discord_app.client import NewsBot
+from bot.discord_app.timeline import QUICK_EDIT
 from bot.present.style import escape_markdown
 from bot.storage.store import Store
 
@@ -195,6 +198,29 @@ async def test_timeline_pages_with_buttons_only_for_the_asker(fake: FakeDiscord,
     previous = await fake.click(turned.message_id or page.message_id or 0, turned.button("Previous")["custom_id"])
     back = await previous.callback()
     assert back.embeds[0]["footer"]["text"] == "Page 1 of 4"
+
+
+@pytest.mark.asyncio
+async def test_a_slow_page_turn_is_acknowledged_at_once_then_edited(
+    fake: FakeDiscord, bot: NewsBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ix = await fake.slash("timeline", {})
+    await ix.callback()
+    page = await ix.followup(timeout=FOLLOWUP_WAIT)
+    timeline = bot.service.timeline
+
+    def slow_timeline(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(QUICK_EDIT + 1.0)  # a store busy for longer than a quick edit may take
+        return timeline(*args, **kwargs)
+
+    monkeypatch.setattr(bot.service, "timeline", slow_timeline)
+    click = await fake.click(page, page.button("Next")["custom_id"])
+    acknowledged = await click.callback()
+    assert acknowledged.type == DEFERRED_UPDATE_MESSAGE  # acknowledged within Discord's 3 s, nothing changed yet
+    edit = await click.edit(timeout=FOLLOWUP_WAIT)
+    assert edit.message_id == page.message_id
+    assert edit.embeds[0]["description"].splitlines()[0] == "**Timeline of the coverage** (31 articles) · page 2/4"
+    assert edit.embeds[0]["footer"]["text"] == "Page 2 of 4"
 
 
 @pytest.mark.asyncio
