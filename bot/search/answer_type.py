@@ -14,64 +14,15 @@ These are deliberately recognisers of *form*, not of truth: they keep a date-les
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from functools import lru_cache
 from typing import Literal
 
+from bot.search.casefold import Folded as _Folded
 from bot.search.lexicon import lemmas, lexical_file, only_proper
 
 __all__ = ["Kind", "holds", "question_kind", "strong"]
 
 Kind = Literal["who", "when", "how_many", "why", "where", "how", "say", "what"]
-
-# Characters beside ASCII that the case-folded search below may leave in a text: caseless or lower-cased one for
-# one, and no case of them is an ASCII letter (not "ı", "ſ", "K" or "İ", which IGNORECASE matches as "i", "s",
-# "k"). Typographic punctuation, currency signs, Latin-1 and Latin Extended-A letters: the text of most news.
-_CASE_SAFE = "".join(
-    c
-    for c in map(chr, (*range(0xA0, 0x250), *range(0x2000, 0x2070), *range(0x20A0, 0x20C0)))
-    if len(c.lower()) == len(c.upper()) == len(c.casefold()) == 1
-    and not any(x.isascii() for x in (c.lower(), c.upper(), c.casefold()))
-)
-_CASE_UNSAFE = re.compile(f"[^\\x00-\\x7f{re.escape(_CASE_SAFE)}]")
-
-
-def folded(text: str) -> str | None:
-    """``text`` lower-cased, when a lower-case pattern searched case-sensitively in it finds exactly what the
-    same pattern with IGNORECASE finds in ``text`` (same places, same lengths); None when ``text`` holds a
-    character that would not be (:data:`_CASE_SAFE`)."""
-    if text.isascii() or _CASE_UNSAFE.search(text) is None:
-        return text.lower()
-    return None
-
-
-class _Folded:
-    """A case-insensitive pattern, searched case-sensitively over the lower-cased text: the same matches, 2-7x
-    faster (sre's IGNORECASE compares every character through a case table). The pattern must hold no upper-case
-    letter, so it has no upper-case literal, range or escape (``[A-Z]``, ``\\W``, ``\\S``, ``\\B``) whose meaning
-    lower-casing would change; a text :func:`folded` cannot lower safely is searched with IGNORECASE."""
-
-    __slots__ = ("exact", "lower")
-
-    def __init__(self, pattern: str) -> None:
-        if pattern != pattern.lower():
-            raise ValueError(f"a case-folded pattern must be written in lower case: {pattern[:60]!r}")
-        self.exact = re.compile(pattern, re.IGNORECASE)
-        self.lower = re.compile(pattern)
-
-    def search(self, text: str) -> re.Match[str] | None:
-        lowered = folded(text)
-        return self.exact.search(text) if lowered is None else self.lower.search(lowered)
-
-    def fullmatch(self, text: str) -> re.Match[str] | None:
-        lowered = folded(text)
-        return self.exact.fullmatch(text) if lowered is None else self.lower.fullmatch(lowered)
-
-    def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        """Matches at the places of ``text`` (their text lower-cased when ``text`` could be)."""
-        lowered = folded(text)
-        return self.exact.finditer(text) if lowered is None else self.lower.finditer(lowered)
-
 
 _TYPO_WH = {"wich": "which", "wat": "what", "whn": "when", "wen": "when", "hw": "how", "y": "why", "whos": "who"}
 _WHO_NOUNS = (

@@ -17,8 +17,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.search import answer_type
-from bot.search.answer_type import _CASE_SAFE, Kind, _Folded, folded, holds, strong
+from bot.search import answer_type, casefold
+from bot.search.answer_type import Kind, holds, strong
+from bot.search.casefold import CASE_SAFE as _CASE_SAFE
+from bot.search.casefold import Folded as _Folded
+from bot.search.casefold import folded
 
 FOLDED = {name: value for name, value in vars(answer_type).items() if isinstance(value, _Folded)}
 KINDS: tuple[Kind, ...] = ("who", "when", "how_many", "why", "where", "how", "say", "what")
@@ -103,6 +106,25 @@ def test_folded_patterns_find_the_same_spans(text: str) -> None:
 @given(_text, st.frozensets(st.sampled_from(["2004", "5", "friday", "geoff", "catt", "two", "all"]), max_size=3))
 def test_holds_and_strong_decide_as_with_ignorecase(text: str, names: frozenset[str]) -> None:
     folded_results = [(holds(k, text, names), strong(k, text, names)) for k in KINDS]
-    with patch.object(answer_type, "folded", lambda text: None):  # every text searched with IGNORECASE, as before
+    with patch.object(casefold, "folded", lambda text: None):  # every text searched with IGNORECASE, as before
         exact_results = [(holds(k, text, names), strong(k, text, names)) for k in KINDS]
     assert folded_results == exact_results
+
+
+def test_the_gate_reads_what_every_match_starts_with() -> None:
+    date = FOLDED["_DATE"].gate
+    assert date is not None and date.digits and {"last", "ago", "o", "eid", "the"} <= date.closed
+    assert FOLDED["_STATEMENT"].gate is None  # it may start with a quotation mark
+    assert _Folded(r"\bfoo[a-z]*").gate is not None and _Folded(r"[a-z]oo").gate is None
+    assert _Folded(r"(?:x)?").gate is None  # it may match nothing at all
+    texts = ["labo si gobe vacibi fa hipebe", "the", "blast weeks", "xmondays", "o'clock", "1999s", "mid-may"]
+    for pattern in FOLDED.values():
+        gate = pattern.gate
+        words = [] if gate is None else sorted(gate.closed)
+        if gate is not None and gate.open is not None:
+            words += gate.open.pattern.split("|")
+        for word in words:  # each word the gate looks for, alone and among others, in several cases
+            texts += [word, f"{word} week", f"on {word.upper()} 5 ago", f"x{word}s the", f"{word}-{word}"]
+    for text in texts:
+        for name, pattern in FOLDED.items():
+            assert _spans(pattern.finditer(text)) == _spans(pattern.exact.finditer(text)), (name, text)
