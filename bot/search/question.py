@@ -25,6 +25,7 @@ from bot.search.index import CoverageIndex
 from bot.search.lexicon import causes, inflections, lemmas, only_proper, proper_noun, related_words
 from bot.search.names import expansions, known_name, name_forms, same_family
 from bot.search.query import question_terms
+from bot.search.shorthand import full_form, is_name
 from bot.search.spelling import Speller
 
 __all__ = [
@@ -182,7 +183,9 @@ def read_question(index: CoverageIndex, question: str) -> ReadQuestion:
             typed = re.sub(r"['’]s$", "", raw.casefold())
             word = QuestionWord(typed, term, weights[term], position=len(words))
             word.number = any(c.isdigit() for c in term) or typed in _NUMBER_WORDS
-            word.name = (term in typed_names or only_proper(word.word) or known_name(word.word)) and not word.number
+            word.name = (
+                term in typed_names or only_proper(word.word) or known_name(word.word) or is_name(typed)
+            ) and not word.number
             asked = typed == verb and not word.name
             _bridge(index, word, "v" if asked else None)  # the asked verb is not bridged to its noun's relatives
             df = max((index.doc_freq(t) for t in word.alternatives), default=0)
@@ -270,10 +273,11 @@ def _bridge(index: CoverageIndex, word: QuestionWord, pos: str | None = None) ->
     A related word in more than :data:`COMMON_SHARE` of the passages ("go" for "rifle", "make" for "create")
     is left out: it would support anything."""
     common = _common(index)
+    full = full_form(word.word)  # "govt" -> "government": shorthand, never corrected as a typo ("gov", "goat")
     if index.doc_freq(word.term) > 0:
         word.alternatives[word.term] = 1.0
         word.labels[word.term] = word.word
-    elif not word.number:
+    elif not word.number and full is None:
         speller = _spellers.get(index)
         if speller is None:
             speller = _spellers.setdefault(index, Speller())
@@ -282,18 +286,27 @@ def _bridge(index: CoverageIndex, word: QuestionWord, pos: str | None = None) ->
             word.labels[term] = f"{term} (spelling)"
     if word.number or not word.word.isalpha():
         return
+    lookup, held = word.word, frozenset(tokenize(full or ""))
+    if held and all(index.doc_freq(t) > 0 for t in held):  # "new zealand" holds "nz" only whole
+        word.labels[full or ""] = f"{full} (shorthand)"
+        if len(held) > 1:
+            word.spelled_out[full or ""] = held
+        else:
+            [term] = held
+            lookup = word.word if word.alternatives else (full or "").casefold()  # "percent": its own relatives
+            word.alternatives[term], word.labels[term] = 1.0, f"{full} (shorthand)"
     for expansion in expansions(word.word):  # "er" -> "emergency room", held only whole
         terms = frozenset(t for part in expansion.split() for t in tokenize(part))
         if len(terms) >= 2 and all(index.doc_freq(t) > 0 for t in terms):
             word.spelled_out[expansion] = terms
             word.labels[expansion] = f"{expansion} (WordNet)"
-    for form in inflections(word.word):  # "leave" -> "left", which the tokenizer keeps apart (a direction too)
+    for form in inflections(lookup):  # "leave" -> "left", which the tokenizer keeps apart (a direction too)
         for term in tokenize(form):
             if term not in word.alternatives and 0 < index.doc_freq(term):
                 word.alternatives[term] = INFLECTED
                 word.labels[term] = f"{form} (inflection)"
-    effects = set() if word.name else set(causes(word.word))  # a cause says it however common: "killed", "died"
-    relatives = name_forms(word.word) if word.name else related_words(word.word, pos)
+    effects = set() if word.name else set(causes(lookup))  # a cause says it however common: "killed", "died"
+    relatives = name_forms(word.word) if word.name else related_words(lookup, pos)
     for related, closeness in relatives.items():  # a name keeps only its own forms: "japanese" -> "japan"
         most = inf if related in effects else common
         for term in tokenize(related):

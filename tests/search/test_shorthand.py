@@ -1,0 +1,58 @@
+"""Chat shorthand stands for the word the reporters write in full, never for the speller's nearest word: on the
+real text of the evaluation store (every Lee article and HuffPost item of benchmarks/eval)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.core.config import load_settings
+from bot.intake.bulk import read_import
+from bot.search.question import read_question
+from bot.search.shorthand import full_form, is_name
+from bot.service import NewsService
+
+EVAL = Path(__file__).resolve().parents[2] / "benchmarks" / "eval"
+
+
+@pytest.fixture(scope="module")
+def news(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NewsService]:
+    root = tmp_path_factory.mktemp("shorthand")
+    (root / "corpus" / "articles").mkdir(parents=True)
+    service = NewsService.open(load_settings(data_dir=root / "data", corpus_dir=root / "corpus", reader="off"))
+    for path, kind in ((EVAL / "lee.jsonl", "newsbot"), (EVAL / "huffpost.jsonl", "huffpost")):
+        items, errors = read_import(path, kind)  # type: ignore[arg-type]
+        service.add_many(service.plan_import(items, errors).to_add, actor="test")
+    yield service
+    service.close()
+
+
+def test_the_table() -> None:
+    assert full_form("govt") == "government"
+    assert full_form("gov") is None  # a governor as often: left to the coverage
+    assert is_name("nz") and not is_name("govt")
+
+
+def test_govt_is_government_not_the_nearest_spelling(news: NewsService) -> None:
+    read = read_question(news.index, "when will the interim afghan govt take over")
+    [govt] = [w for w in read.words if w.word == "govt"]
+    assert govt.alternatives["govern"] == 1.0
+    assert "goat" not in govt.alternatives and "gov" not in govt.alternatives
+    answer = news.ask("when will the interim afghan govt take over")
+    assert any("would assume power on December 22" in q.text for q in answer.quotes)
+
+
+def test_percentage_is_held_by_per_cent(news: NewsService) -> None:
+    # "Up to 12 per cent of Australia's children are also now obese": refused before, "per cent" never held it
+    answer = news.ask("what percentage of aussie kids are obese now")
+    assert answer.quotes[0].text == "Up to 12 per cent of Australia's children are also now obese."
+
+
+def test_a_place_in_shorthand_is_a_name(news: NewsService) -> None:
+    read = read_question(news.index, "how many sas troops did nz send to afghanistan")
+    [nz] = [w for w in read.words if w.word == "nz"]
+    assert nz.name and nz.required
+    assert nz.support(frozenset({"new", "zealand"}))[0] == 1.0
+    assert nz.support(frozenset({"australian"}))[0] == 0.0
