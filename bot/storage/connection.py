@@ -27,9 +27,14 @@ from bot.core.models import now_iso
 from bot.storage.database import STORE_ID_SQL, ConstraintViolation, Database
 from bot.storage.health import check_file, check_tables, disk_full, quick_check, store_error
 
-__all__ = ["Connection", "latest_schema_version", "migration_files", "statements"]
+__all__ = ["CACHE_KIB", "Connection", "latest_schema_version", "migration_files", "statements"]
 
 _BUSY_S = 10.0  # how long a writer waits for another writer before the store reports itself busy
+# SQLite's page cache for this connection, in KiB (SQLite's default is 2,000). A bulk add inserts keys spread over
+# the whole of four indexes (id, URL key, text key, and the change log's article id): with 2 MB most of their pages
+# were read again from the file for every batch of 5,000. The cache fills only as pages are read, and it changes
+# what is read, not what a commit writes: transactions stay as atomic and as durable as before.
+CACHE_KIB = 32 * 1024
 
 
 class Connection(Database):
@@ -61,6 +66,7 @@ class Connection(Database):
             elif self._db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 self._db.execute("PRAGMA journal_mode = WAL")  # once: the mode is kept in the file
             self._db.execute("PRAGMA synchronous = NORMAL")
+            self._db.execute(f"PRAGMA cache_size = {-CACHE_KIB}")
             self._db.execute("PRAGMA foreign_keys = ON")
             check_tables(self._db, self.path)
             self._check_schema(self.schema_version(), latest_schema_version(), migrate)

@@ -103,3 +103,30 @@ def test_another_process_sees_changes(store_backend: str) -> None:
     assert answer.quotes[0].text == "The Zanzibar council banned drones over the harbour."
     first.close()
     second.close()
+
+
+def test_a_sqlite_store_keeps_its_index_pages_in_a_larger_cache(tmp_path: Path) -> None:
+    """Each SQLite connection asks for a page cache of CACHE_KIB (SQLite's own default, 2,000 KiB, made a bulk add
+    read most of its four indexes' pages again for every batch); a batch bigger than that cache still lands whole
+    or not at all, and another connection reads it."""
+    from bot.storage.connection import CACHE_KIB
+    from bot.storage.store import Store
+
+    path = tmp_path / "db.sqlite3"
+    store = Store(path)
+    other = Store(path)
+    try:
+        for opened in (store, other):
+            with opened._reading() as db:
+                assert db.execute("PRAGMA cache_size").fetchone()[0] == -CACHE_KIB
+        body = " ".join(f"word{i}" for i in range(400))  # about 3.5 KB an article: 12,000 of them exceed the cache
+        big = [make(f"Article {n}", f"{body} number {n}.") for n in range(12_000)]
+        with pytest.raises(DuplicateArticle):
+            store.add_many(0, [*big, make("Again", f"{body} number 7.")], actor="test")
+        assert other.count() == 0 and store.changes() == []
+        store.add_many(0, big, actor="test")
+        assert other.count() == 12_000
+        assert [a.title for a in other.all()] == [a.title for a in big]
+    finally:
+        other.close()
+        store.close()
