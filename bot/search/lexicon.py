@@ -437,6 +437,22 @@ def related_words(word: str, pos: str | None = None) -> dict[str, float]:
     return related
 
 
+_PARTICLES = frozenset("over in out up off down away into back on through".split())
+
+
+@lru_cache(maxsize=20_000)
+def phrasal_verb(verb: str, particle: str) -> str | None:
+    """The WordNet verb ``verb`` and ``particle`` make together ("took", "over" -> "take_over"; "stepped", "in"
+    -> "step_in"), or None. Its meaning is the phrase's, not the verb's: "take over" is to assume or seize."""
+    wordnet = _open()
+    if wordnet is None or particle not in _PARTICLES:
+        return None
+    for lemma in wordnet.morphy(verb, "v"):
+        if wordnet.offsets(f"{lemma}_{particle}", "v"):
+            return f"{lemma}_{particle}"
+    return None
+
+
 @lru_cache(maxsize=20_000)
 def causes(word: str) -> tuple[str, ...]:
     """The verbs that cause a verb's first senses ("died" -> "kill": to kill is to cause to die). A sentence that

@@ -22,10 +22,10 @@ from bot.core.errors import InvalidQuestion
 from bot.core.text import tokenize
 from bot.search.answer_type import Kind, question_kind
 from bot.search.index import CoverageIndex
-from bot.search.lexicon import causes, inflections, lemmas, only_proper, proper_noun, related_words
+from bot.search.lexicon import causes, inflections, lemmas, only_proper, phrasal_verb, proper_noun, related_words
 from bot.search.names import expansions, known_name, name_forms, same_family
 from bot.search.query import question_terms
-from bot.search.shorthand import full_form, is_name
+from bot.search.shorthand import CHAT, full_form, is_name
 from bot.search.spelling import Speller
 
 __all__ = [
@@ -139,12 +139,6 @@ class ReadQuestion:
 
 
 _WORD = re.compile(r"[^\W_][\w.'’-]*")
-# Words typed in chat that carry no content: contractions without their apostrophe, question scaffolding.
-_CHAT = frozenset(
-    """whats wats whos hows whens wheres whys didnt doesnt dont isnt wasnt werent arent hasnt havent hadnt wont
-    cant couldnt wouldnt shouldnt aint im ive youre theyre thats theres name names guy guys ppl pls plz u ur
-    happend wich wat whn wen hw whem whne""".split()
-)
 # Numbers written as words: a question that says "second" is not answered by a sentence about the first.
 _NUMBER_WORDS = frozenset(
     """two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred thousand
@@ -159,7 +153,7 @@ _HOW = re.compile(
 def read_question(index: CoverageIndex, question: str) -> ReadQuestion:
     """The question's words, what may stand for each in ``index``, and the kind of fact it asks for."""
     terms = question_terms(question)  # InvalidQuestion when there is nothing to search for
-    skipped = {t for w in _CHAT for t in tokenize(w)}
+    skipped = {t for w in CHAT for t in tokenize(w)}
     for match in _HOW.finditer(question):
         skipped.update(tokenize(match.group().split()[1]))
     wanted = {t for t in terms if t not in skipped}
@@ -173,9 +167,10 @@ def read_question(index: CoverageIndex, question: str) -> ReadQuestion:
     total = max(1, index.size("sentence") + index.size("headline"))
     weights = index.term_weights(terms)
     words: dict[str, QuestionWord] = {}
-    for match in _WORD.finditer(question):
+    matches = list(_WORD.finditer(question))
+    for at, match in enumerate(matches):
         raw = match.group().strip(".'’-")
-        if raw.casefold() in _CHAT:
+        if raw.casefold() in CHAT:
             continue
         for term in tokenize(raw):
             if term not in wanted or term in words:
@@ -183,11 +178,12 @@ def read_question(index: CoverageIndex, question: str) -> ReadQuestion:
             typed = re.sub(r"['’]s$", "", raw.casefold())
             word = QuestionWord(typed, term, weights[term], position=len(words))
             word.number = any(c.isdigit() for c in term) or typed in _NUMBER_WORDS
-            word.name = (
-                term in typed_names or only_proper(word.word) or known_name(word.word) or is_name(typed)
-            ) and not word.number
+            named = (only_proper, known_name, is_name)
+            word.name = (term in typed_names or any(f(typed) for f in named)) and not word.number
             asked = typed == verb and not word.name
-            _bridge(index, word, "v" if asked else None)  # the asked verb is not bridged to its noun's relatives
+            after = matches[at + 1].group().casefold() if at + 1 < len(matches) else ""
+            phrasal = phrasal_verb(typed, after)  # "take over": assume, seize; not "take" alone
+            _bridge(index, word, "v" if asked or phrasal else None, phrasal)  # the asked verb: no noun's relatives
             df = max((index.doc_freq(t) for t in word.alternatives), default=0)
             word.rare = 0 < df < RARE_SHARE * total
             word.predicate = asked and df <= _common(index)
@@ -268,7 +264,7 @@ def _common(index: CoverageIndex) -> float:
     return max(COMMON_MIN, COMMON_SHARE * (index.size("sentence") + index.size("headline")))
 
 
-def _bridge(index: CoverageIndex, word: QuestionWord, pos: str | None = None) -> None:
+def _bridge(index: CoverageIndex, word: QuestionWord, pos: str | None = None, phrase: str | None = None) -> None:
     """Fill ``word.alternatives``: itself, a spelling correction, and WordNet's related words, as index terms.
     A related word in more than :data:`COMMON_SHARE` of the passages ("go" for "rifle", "make" for "create")
     is left out: it would support anything."""
@@ -306,7 +302,7 @@ def _bridge(index: CoverageIndex, word: QuestionWord, pos: str | None = None) ->
                 word.alternatives[term] = INFLECTED
                 word.labels[term] = f"{form} (inflection)"
     effects = set() if word.name else set(causes(lookup))  # a cause says it however common: "killed", "died"
-    relatives = name_forms(word.word) if word.name else related_words(lookup, pos)
+    relatives = name_forms(word.word) if word.name else related_words(phrase or lookup, pos)
     for related, closeness in relatives.items():  # a name keeps only its own forms: "japanese" -> "japan"
         most = inf if related in effects else common
         for term in tokenize(related):
@@ -334,6 +330,10 @@ def mark_names(question: ReadQuestion, texts: Iterable[str], headlines: Iterable
     for word, following in zip(question.words, question.words[1:], strict=False):
         if following.position == word.position + 1 and word.word.isalpha() and following.word.isalpha():
             word.first_name = text.pair(word.word, following.word)
+            if word.first_name and not word.name and only_proper(f"{word.word}_{following.word}"):
+                word.name = not only_proper(following.word)  # "liberal party", "red cross": one name, written so
+                word.alternatives = {t: c for t, c in word.alternatives.items() if c >= SPELLING or t == word.term}
+                word.settle()
             if word.known and following.known and not (word.number or following.number):
                 if text.phrases(word.word, following.word) >= 2:  # "news corp" -> Team News Corp: one name, held whole
                     for one in (word, following):

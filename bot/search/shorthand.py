@@ -11,6 +11,13 @@ governor, "sec" a second, "vic" a name: they are left to the coverage and the sp
 
 from __future__ import annotations
 
+# Words typed in chat that carry no content: contractions without their apostrophe, question scaffolding.
+CHAT = frozenset(
+    """whats wats whos hows whens wheres whys didnt doesnt dont isnt wasnt werent arent hasnt havent hadnt wont
+    cant couldnt wouldnt shouldnt aint im ive youre theyre thats theres name names guy guys ppl pls plz u ur
+    happend wich wat whn wen hw whem whne""".split()
+)
+
 _TABLE = {
     "govt": "government",
     "govts": "governments",
