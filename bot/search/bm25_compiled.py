@@ -102,7 +102,7 @@ def top_k(index: BM25Index, kern: Any, query: Sequence[str], k: int) -> list[tup
         indptr, rows, tfs, term_ids, idf, bound_tf, bound_dl, index._dl.buf, stats.length_norm, stats.lengths,
         index._k1, index._b,
         index.avgdl, index._alive.buf, index._n_dead > 0, k, index.seed_sample, index.seed_per_row,
-        index.exhaustive_below,
+        index.exhaustive_below, index.maxscore_within,
     )  # fmt: skip
     order = np.lexsort((best, -values))  # score descending, then row (= insertion order) ascending
     ids = index._ids.buf

@@ -9,7 +9,9 @@ reach, and from then on a term whose bound, with the bounds of every weaker term
 the k-th best so far is only looked up (by galloping search) for passages that the other terms bring, and a
 passage is dropped as soon as an upper bound of its score falls below the k-th best. When the bounds would
 drop little, every posting is scored instead, window by window of rows into a small buffer that stays in
-cache, which is then cheaper. A bulk build counts terms and transposes the forward index in one pass each,
+cache, which is then cheaper. In between (the weak terms out, but many rows to look them up for), a window's
+rows of the strong terms are marked first and the weak terms' postings read in order, added at marked rows
+only: MaxScore's split without its lookups. A bulk build counts terms and transposes the forward index in one pass each,
 straight into the final arrays.
 
 Exactness: every score that is computed is the same IEEE-754 double operation in the same order as
@@ -66,7 +68,7 @@ def _warm(found: Any) -> None:
     for tf_type, length_type in ((u8, u16), (u8, u32), (u16, u16), (u16, u32), (u32, u32)):
         tfs, lengths = np.ones(2, tf_type), np.ones(2, length_type)
         found.top_k_terms(indptr, rows, tfs, terms, idf, np.full(1, -1), np.full(1, -1), dl, table, lengths, 1.5,
-                          0.75, 1.0, np.ones(2, dtype=np.bool_), False, 1, 64, 256, 0)  # fmt: skip
+                          0.75, 1.0, np.ones(2, dtype=np.bool_), False, 1, 64, 256, 0, 64)  # fmt: skip
         found.scores_terms(2, indptr, rows, tfs, terms, idf, 2.5, table, lengths)
     for tf_type in (u8, u16, u32):
         tfs = np.ones(2, tf_type)

@@ -24,6 +24,10 @@ import numpy as np
 from bot.search.build_jit import count_terms as count_terms
 from bot.search.build_jit import number_addresses as number_addresses
 from bot.search.build_jit import transpose as transpose
+from bot.search.window_jit import WINDOW_SHIFT as WINDOW_SHIFT
+from bot.search.window_jit import push as push
+from bot.search.window_jit import top_k_exhaustive as top_k_exhaustive
+from bot.search.window_jit import top_k_marked as top_k_marked
 
 jit = numba.njit(cache=True, nogil=True)
 
@@ -49,41 +53,6 @@ def seek(rows, pos, end, d):
         else:
             hi = mid
     return hi
-
-
-@jit
-def push(heap_s, heap_r, size, s, d):
-    """Offer row d with score s to a heap of at most len(heap_s) rows whose root is the worst kept one
-    (lower score, then higher row); returns the new size. One comparison once full, unless d is kept."""
-    k = heap_s.shape[0]
-    if size < k:
-        j = size  # sift up: a parent must be worse than (or equal to) its children
-        size += 1
-        while j > 0:
-            p = (j - 1) // 2
-            ps, pr = heap_s[p], heap_r[p]
-            if ps < s or (ps == s and pr > d):
-                break
-            heap_s[j], heap_r[j] = ps, pr
-            j = p
-        heap_s[j], heap_r[j] = s, d
-    elif s > heap_s[0] or (s == heap_s[0] and d < heap_r[0]):
-        j = 0
-        while True:
-            c = 2 * j + 1
-            if c >= size:
-                break
-            if c + 1 < size:
-                cs, cr = heap_s[c + 1], heap_r[c + 1]
-                if cs < heap_s[c] or (cs == heap_s[c] and cr > heap_r[c]):
-                    c += 1
-            cs, cr = heap_s[c], heap_r[c]
-            if s < cs or (s == cs and d > cr):
-                break
-            heap_s[j], heap_r[j] = cs, cr
-            j = c
-        heap_s[j], heap_r[j] = s, d
-    return size
 
 
 @jit
@@ -175,107 +144,6 @@ def top_k_maxscore(
             thr = heap_s[0]
             while ne < m and prefix[ne] + margin < thr:
                 ne += 1
-    return heap_r[:size], heap_s[:size]
-
-
-#: The exhaustive top_k scores rows by windows of 2**WINDOW_SHIFT rows (a 64 KB buffer of doubles).
-WINDOW_SHIFT = 13
-#: ...and reads a whole window SCAN_BLOCK rows at a time, skipping a block where no row reaches the threshold.
-SCAN_BLOCK = 32
-
-
-@jit
-def top_k_exhaustive(rows, tfs, starts, ends, idfs, qpos, table, dls, k1p1, alive, check_alive, k, thr):
-    """top_k_maxscore's result by scoring every posting, window by window of rows: a window's scores are
-    summed in a small dense buffer of 0.0 (where rank-bm25 starts each row), each token's postings in the
-    window added token after token in query order, then the rows scored offered to a heap (those below
-    ``thr`` skipped) and the buffer set back to 0.0. Cheaper than MaxScore when its bounds would let it skip
-    few rows.
-
-    Why windows: the buffer stays in the core's cache, where a dense array of every row (8 MB at a million)
-    would take a cache miss per posting once the rest of the process has run. Why no test on the buffer in
-    the adding loop: whether a row was scored before is a coin flip the CPU cannot predict, so the rows
-    scored are found afterwards: once ``thr`` is positive and the query has postings for a quarter of the
-    rows or more, by reading the whole window (a row never scored holds 0.0, below ``thr``); otherwise from
-    a list each posting appends its row to, counted only the first time (a byte per row says so)."""
-    n_pos = qpos.shape[0]
-    width = np.int64(1) << WINDOW_SHIFT
-    buf = np.zeros(width)
-    seen = np.zeros(width, np.uint8)
-    touched = np.empty(width + 1, np.int32)  # one spare: the branch-free append writes before it counts
-    cur = np.empty(n_pos, np.int64)  # per token: a repeated token walks its term's postings again
-    lo_row = np.int64(1) << 62
-    hi_row = np.int64(-1)
-    postings = np.int64(0)
-    for q in range(n_pos):
-        j = qpos[q]
-        cur[q] = starts[j]
-        postings += ends[j] - starts[j]
-        if ends[j] > starts[j]:
-            lo_row = min(lo_row, np.int64(rows[starts[j]]))
-            hi_row = max(hi_row, np.int64(rows[ends[j] - 1]))
-    heap_r = np.empty(k, np.int64)
-    heap_s = np.empty(k, np.float64)
-    size = 0
-    base = np.int64((lo_row >> WINDOW_SHIFT) << WINDOW_SHIFT)  # the first window holding a posting
-    dense = 4 * postings > hi_row - base + 1
-    while base <= hi_row:
-        limit = base + width
-        listed = not (dense and thr > 0.0)
-        n_t = 0
-        for q in range(n_pos):
-            j = qpos[q]
-            w = idfs[j]
-            i = cur[q]
-            e = ends[j]
-            if listed:
-                while i < e:
-                    r = np.int64(rows[i])
-                    if r >= limit:
-                        break
-                    tf = np.float64(tfs[i])
-                    o = r - base
-                    buf[o] += w * (tf * k1p1 / (tf + table[dls[r]]))
-                    touched[n_t] = o
-                    n_t += 1 - seen[o]
-                    seen[o] = 1
-                    i += 1
-            else:
-                while i < e:
-                    r = np.int64(rows[i])
-                    if r >= limit:
-                        break
-                    tf = np.float64(tfs[i])
-                    buf[r - base] += w * (tf * k1p1 / (tf + table[dls[r]]))
-                    i += 1
-            cur[q] = i
-        if listed:
-            for t in range(n_t):
-                o = touched[t]
-                s = buf[o]
-                buf[o] = 0.0
-                seen[o] = 0
-                if s < thr or (check_alive and not alive[base + o]):
-                    continue
-                size = push(heap_s, heap_r, size, s, base + o)
-                if size == k and heap_s[0] > thr:
-                    thr = heap_s[0]  # later rows lose ties: one below the k-th best cannot enter
-        else:
-            for blk in range(0, width, SCAN_BLOCK):  # counted first: a loop the compiler vectorises
-                n_up = 0
-                for x in range(blk, blk + SCAN_BLOCK):
-                    n_up += buf[x] >= thr
-                if n_up == 0:
-                    continue
-                for x in range(blk, blk + SCAN_BLOCK):
-                    s = buf[x]
-                    if s < thr or (check_alive and not alive[base + x]):
-                        continue
-                    size = push(heap_s, heap_r, size, s, base + x)
-                    if size == k and heap_s[0] > thr:
-                        thr = heap_s[0]
-            buf[:] = 0.0
-        base = limit
     return heap_r[:size], heap_s[:size]
 
 
@@ -371,11 +239,14 @@ def top_k_terms(
     sample,
     per_row,
     direct,
+    within,
 ):
     """top_k of the query whose tokens are term ids ``terms`` (query order, repeats kept), postings in CSR
     form (``indptr``): distinct terms, their bounds (computed once per term into ``bound_tf`` / ``bound_dl``,
     -1 = not yet), a seeded threshold, then MaxScore; a query with fewer than ``direct`` postings has every
-    posting scored, unseeded (a seed's lookups cost more than they save there)."""
+    posting scored, unseeded (a seed's lookups cost more than they save there). Past the seed, the path is
+    chosen by the postings MaxScore would walk: more than a fifth of them, every posting is scored; more than
+    1/``within``, the weak terms are merged (top_k_marked); otherwise MaxScore."""
     n_pos = terms.shape[0]
     local = np.empty(n_pos, np.int64)
     distinct = np.empty(n_pos, np.int64)
@@ -437,6 +308,10 @@ def top_k_terms(
         # thr - margin: a row scoring exactly thr may still tie its way in
         return top_k_exhaustive(
             rows, tfs, starts, ends, idfs, local, table, dls, k1p1, alive, check_alive, k, thr - margin
+        )
+    if within * walked > everything:  # MaxScore would look up too many rows: merge the weak terms instead
+        return top_k_marked(
+            rows, tfs, starts, ends, idfs, ubs, local, table, dls, k1p1, alive, check_alive, k, margin, thr
         )
     return top_k_maxscore(
         rows, tfs, starts, ends, idfs, ubs, mults, local, table, dls, k1p1, alive, check_alive, k, margin, thr

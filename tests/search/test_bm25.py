@@ -386,6 +386,7 @@ operations = st.lists(
         [{}, {"k1": 1.2, "b": 0.3, "epsilon": -0.5}, {"k1": 2.0, "b": 0.0, "epsilon": 1.0}, {"b": 0.999}]
     ),
     tight=st.booleans(),
+    within=st.sampled_from([0, BM25Index.maxscore_within, 1 << 40]),
 )
 def test_matches_rank_bm25_through_any_history(
     tmp_path_factory: pytest.TempPathFactory,
@@ -394,6 +395,7 @@ def test_matches_rank_bm25_through_any_history(
     query_list: list[Doc],
     params: dict[str, float],
     tight: bool,
+    within: int,
 ) -> None:
 
     def tune(index: BM25Index) -> BM25Index:
@@ -403,6 +405,7 @@ def test_matches_rank_bm25_through_any_history(
             index._candidate_sample = 2
             index.contrib_cache_min_postings = 0
             index.contrib_cache_bytes = 64  # a few small terms: constant eviction
+            index.maxscore_within = within  # past the seed: MaxScore, the marked merge, or the default split
         return index
 
     index = tune(BM25Index(**params))
@@ -535,7 +538,10 @@ def test_skewed_corpus_with_changes_top_k_matches_rank_bm25() -> None:
         for k in (1, 10, 50):
             for below in (0, BM25Index.exhaustive_below):  # seeded MaxScore or not, and small queries unseeded
                 index.exhaustive_below = below
-                assert index.top_k(query, k) == reference_top_k(order_docs, ids, expected, query, k), (query, k)
+                for within in (0, BM25Index.maxscore_within, 1 << 40):  # MaxScore, the split, the marked merge
+                    index.maxscore_within = within
+                    top = index.top_k(query, k)
+                    assert top == reference_top_k(order_docs, ids, expected, query, k), (query, k, below, within)
 
 
 @pytest.mark.slow

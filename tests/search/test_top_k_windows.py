@@ -2,7 +2,8 @@
 a window scored: reading the whole window (a positive threshold and postings for a quarter of the rows or more)
 and the list of rows scored (otherwise, and always while the threshold is not positive, since a row never scored
 holds 0.0 there). Each must give rank-bm25's top k exactly: across window boundaries, with removed documents
-inside a window, with ties (equal documents) broken by insertion order, and with negative idf.
+inside a window, with ties (equal documents) broken by insertion order, and with negative idf. So must the marked
+merge (kernels_jit.top_k_marked), window by window too, at any threshold a caller can know.
 """
 
 from __future__ import annotations
@@ -79,3 +80,47 @@ def test_every_posting_path_reads_whole_windows_or_lists_rows_exactly(below: int
     tied = [doc_id for doc_id, _ in top if doc_id % 997 == 0]
     assert tied == sorted(tied) and len(tied) >= 10  # equal documents, earliest present first
     assert {0, 997, 1994}.isdisjoint(doc_id for doc_id, _ in top)
+
+
+@pytest.mark.usefixtures("compiled")
+def test_marked_merge_gives_rank_bm25s_top_k_at_every_threshold() -> None:
+    """kernels_jit.top_k_marked called directly (top_k reaches it only past the seed, for some queries): with no
+    threshold (every term essential), the seeded one, and the final k-th best score itself (the tightest a caller
+    can know, so the most terms merged at marked rows only), across windows, with removed documents, ties broken
+    by insertion order, repeated tokens and negative idf; the terms' postings are the bulk arrays and a tail."""
+    from bot.search import bm25_compiled, kernels, kernels_jit
+
+    index, ids, docs = _corpus()
+    kern = kernels.kernels()
+    bm = BM25Okapi(docs, epsilon=-0.5)
+    stats = index._stats()
+    k1p1 = index._k1 + 1.0
+    queries = [["e", "f"], ["h", "e", "b", "f"], ["a", "e", "a", "h"], ["g", "c", "b", "e", "h"], ["h", "g", "d"]]
+    for query in queries:
+        expected = bm.get_scores(query)
+        terms = bm25_compiled.query_terms(index, query)
+        indptr, rows, tfs, term_ids, idf, _, _ = bm25_compiled.compiled_query(index, kern, terms)
+        distinct = list(dict.fromkeys(term_ids.tolist()))
+        local = np.array([distinct.index(t) for t in term_ids.tolist()], dtype=np.int64)
+        ids_ = np.array(distinct, dtype=np.int64)
+        if len(indptr) - 1 != len(distinct):  # the bulk arrays: every term of the vocabulary
+            starts, ends, idfs = indptr[ids_], indptr[ids_ + 1], idf[ids_]
+        else:  # a CSR of the query's distinct terms (some have tails), already in that order
+            starts, ends, idfs = indptr[:-1], indptr[1:], idf
+        mults = np.bincount(local, minlength=len(distinct)).astype(np.float64)
+        ubs = np.zeros(len(distinct))
+        for j in range(len(distinct)):  # the largest contribution of each term, a little above (as a bound is)
+            r, f = rows[starts[j] : ends[j]], tfs[starts[j] : ends[j]].astype(np.float64)
+            c = idfs[j] * (f * k1p1 / (f + stats.length_norm[stats.lengths[r]]))
+            ubs[j] = max(0.0, float(c.max()) * mults[j] * (1 + 1e-12))
+        margin = 1e-9 * float(ubs.sum() + k1p1 * np.abs(idfs).sum() * mults.sum()) + 1e-300
+        common = (rows, tfs, starts, ends, idfs)
+        tail = (stats.length_norm, stats.lengths, k1p1, index._alive.buf, True)
+        for k in (1, 10, 40, 300):
+            reference = reference_top_k(docs, ids, expected, query, k)
+            seeded = kern.seed_threshold(*common, ubs, local, *tail, k, 64)
+            for thr in (-np.inf, seeded, reference[-1][1]):
+                best, values = kernels_jit.top_k_marked(*common, ubs, local, *tail, k, margin, thr)
+                order = np.lexsort((best, -values))
+                got = list(zip(index._ids.buf[best[order]].tolist(), values[order].tolist(), strict=True))
+                assert got == reference, (query, k, thr)
