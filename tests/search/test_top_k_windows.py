@@ -94,6 +94,7 @@ def test_marked_merge_gives_rank_bm25s_top_k_at_every_threshold() -> None:
     kern = kernels.kernels()
     bm = BM25Okapi(docs, epsilon=-0.5)
     stats = index._stats()
+    assert stats.length_norm is not None  # the compiled path's table
     k1p1 = index._k1 + 1.0
     queries = [["e", "f"], ["h", "e", "b", "f"], ["a", "e", "a", "h"], ["g", "c", "b", "e", "h"], ["h", "g", "d"]]
     for query in queries:
