@@ -123,7 +123,7 @@ class BM25Index:
     # MaxScore runs when it would walk at most 1/maxscore_within of the postings, the marked merge above that
     # (kernels_jit.top_k_marked; 0 never merges, a huge value always does).
     _candidate_sample, seed_sample, seed_per_row, exhaustive_below = 8192, 1024, 1024, 10_000
-    maxscore_within = 64
+    maxscore_within = 10
 
     def __init__(self, k1: float = 1.5, b: float = 0.75, epsilon: float = 0.25) -> None:
         """Create an empty index with rank-bm25's parameters (defaults identical to ``BM25Okapi``).

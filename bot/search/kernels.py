@@ -68,7 +68,7 @@ def _warm(found: Any) -> None:
     for tf_type, length_type in ((u8, u16), (u8, u32), (u16, u16), (u16, u32), (u32, u32)):
         tfs, lengths = np.ones(2, tf_type), np.ones(2, length_type)
         found.top_k_terms(indptr, rows, tfs, terms, idf, np.full(1, -1), np.full(1, -1), dl, table, lengths, 1.5,
-                          0.75, 1.0, np.ones(2, dtype=np.bool_), False, 1, 64, 256, 0, 64)  # fmt: skip
+                          0.75, 1.0, np.ones(2, dtype=np.bool_), False, 1, 64, 256, 0, 10)  # fmt: skip
         found.scores_terms(2, indptr, rows, tfs, terms, idf, 2.5, table, lengths)
     for tf_type in (u8, u16, u32):
         tfs = np.ones(2, tf_type)
