@@ -29,11 +29,15 @@ from bot.search.index import Passage
 from bot.search.lexicon import lemmas, lexical_file, only_proper, proper_noun
 from bot.search.question import SPELLING, SUPPORTED, QuestionWord, ReadQuestion
 
-__all__ = ["kind_of", "other_in_slot", "slot_pairs"]
+__all__ = ["institution_names", "kind_of", "other_in_slot", "slot_pairs"]
 
 _WORD = re.compile(r"[^\W_][\w.'’-]*")
 _POSSESSIVE = re.compile(r"['’]s?$")
 _RUN = 4  # capitalised words read back from the noun
+# The head nouns of a named institution: the words just before one name it ("Queen Elizabeth Hospital").
+INSTITUTIONS = frozenset(
+    "hospital university college council court school airport station church bank company museum".split()
+)
 
 
 @lru_cache(maxsize=20_000)
@@ -86,13 +90,67 @@ def other_in_slot(question: ReadQuestion, passages: Sequence[Passage | None]) ->
                 if any(_filler_kind(word) == kind for _, words in runs for word in words):
                     return True
             break  # the nearest passage that writes the noun decides
+    return _other_institution(question, passages)
+
+
+def institution_names(question: ReadQuestion) -> list[tuple[tuple[QuestionWord, ...], QuestionWord]]:
+    """The question's (name words, institution head noun) pairs: the words typed just before a head noun of
+    :data:`INSTITUTIONS`, up to three, not numbers, that are part of a name (:func:`_names`; "royal adelaide
+    hospital": royal, adelaide)."""
+    typed = [m.group().rstrip(".") for m in _WORD.finditer(question.text.casefold())]
+    words = {word.word: word for word in question.words if not word.number}
+    found = []
+    for i, raw in enumerate(typed):
+        if raw not in INSTITUTIONS or raw not in words:
+            continue
+        name: list[QuestionWord] = []
+        for before in reversed(typed[max(0, i - 3) : i]):
+            if before not in words:
+                break  # a word the question does not count ("at the", "which"), or a number
+            name.insert(0, words[before])
+        name = [word for word in name if _names(word)]
+        if name:
+            found.append((tuple(name), words[raw]))
+    return found
+
+
+def _names(word: QuestionWord) -> bool:
+    """Whether a word before the head noun is part of a name: a name, or an adjective that pertains to one
+    ("adelaide", "royal"); not a word telling the kind ("local council", "high court", "train station")."""
+    return word.name or lexical_file(word.word, "a") == "adj.pert" or only_proper(word.word)
+
+
+def _other_institution(question: ReadQuestion, passages: Sequence[Passage | None]) -> bool:
+    """Whether the first of ``passages`` that writes an institution head noun of the question names another one
+    there: every capitalised run before the noun lacks a name word of the question and holds a word the question
+    does not ("Adelaide's Queen Elizabeth Hospital" for "the royal adelaide hospital"). A passage that writes the
+    noun with no name before it ("the hospital") does not decide against it."""
+    for name, head in institution_names(question):
+        for passage in passages:
+            if passage is None or head.support(passage.terms)[0] < SPELLING:
+                continue
+            runs = [words for _, words in _runs(passage.text, head) if any(tokenize(w) for w in words)]
+            if runs and all(_names_another(name, words) for words in runs):
+                return True
+            break  # the nearest passage that writes the noun decides
     return False
+
+
+def _names_another(name: tuple[QuestionWord, ...], words: tuple[str, ...]) -> bool:
+    """Whether a run of capitalised words lacks one of the question's name words and holds a word none of them
+    stands for."""
+    terms = frozenset(t for w in words for t in tokenize(w))
+    lacks = any(word.support(terms)[0] < SUPPORTED for word in name)
+    other = any(
+        tokenize(w) and all(word.support(frozenset(tokenize(w)))[0] < SUPPORTED for word in name) for w in words
+    )
+    return lacks and other
 
 
 def _runs(text: str, modified: QuestionWord) -> list[tuple[frozenset[str], tuple[str, ...]]]:
     """The run of capitalised words just before each place ``text`` writes ``modified``: its terms and its words
     (lower case); empty where no capitalised word stands just before it."""
-    words = [_POSSESSIVE.sub("", m.group()) for m in _WORD.finditer(text)]
+    words = [_POSSESSIVE.sub("", m.group().rstrip(".")) for m in _WORD.finditer(text)]
     nouns = _nouns(modified.word)
     found = []
     for i, raw in enumerate(words):
