@@ -20,7 +20,7 @@ from typing import Literal
 from bot.search.casefold import Folded as _Folded
 from bot.search.lexicon import lemmas, lexical_file, only_proper
 
-__all__ = ["Kind", "holds", "question_kind", "strong"]
+__all__ = ["Kind", "asks_year", "holds", "question_kind", "states_year", "strong"]
 
 Kind = Literal["who", "when", "how_many", "why", "where", "how", "say", "what"]
 
@@ -159,6 +159,20 @@ _STRONG_DATE = _Folded(
     r"(?:1[6-9]|20)\d\d\b)"
 )
 _FULL_NAME = re.compile(r"\b[A-Z][\w’'-]*[a-z][\w’'-]*(?:\s+(?:al-|bin\s+|de\s+|van\s+)?[A-Z][\w’'-]*[a-z][\w’'-]*)+")
+
+
+_ASKS_YEAR = re.compile(r"\b(?:in\s+)?(?:what|which|wat|wich)\s+year\b")
+_YEAR = re.compile(r"\b(?:1[6-9]|20)\d\d\b")
+
+
+def asks_year(question: str) -> bool:
+    """Whether a when question asks the year itself ("what year did the abuse happen")."""
+    return _ASKS_YEAR.search(question.casefold()) is not None
+
+
+def states_year(text: str) -> bool:
+    """Whether ``text`` writes a year ("in 1990"), not only a time it leaves to count ("more than a decade ago")."""
+    return _YEAR.search(text) is not None
 
 
 def strong(kind: Kind, text: str, question_names: frozenset[str] = frozenset()) -> bool:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from bot.search.answer_type import holds, strong
+from bot.search.answer_type import asks_year, holds, states_year, strong
 from bot.search.candidates import Candidate
 from bot.search.held import MAX_WORDS, held_masks
 from bot.search.index import Passage
@@ -182,9 +182,12 @@ def _settle(question: ReadQuestion, candidate: Candidate, kinds: dict[int, str |
     typed = 0.0
     if candidate.answer_type_in is not None:
         typed = 0.1 if candidate.answer_type_in == "sentence" else 0.05
-        if strong(question.kind, (candidate.passage if candidate.answer_type_in == "sentence" else candidate.previous
-                                  or candidate.passage).text, question.names):  # fmt: skip
+        text = (candidate.passage if candidate.answer_type_in == "sentence" else candidate.previous
+                or candidate.passage).text  # fmt: skip
+        if strong(question.kind, text, question.names):
             typed += 0.1
+        if question.kind == "when" and asks_year(question.text) and not states_year(text):
+            typed -= 0.05  # "what year": "more than a decade ago" is a date the reader must count back from
         if question.kind == "why" and candidate.answer_type_in == "sentence":
             typed += REASON_WEIGHT if tells_event(question, candidate.passage) else REASON_WEIGHT / 2
     candidate.score = _score(candidate, typed)
