@@ -51,6 +51,25 @@ def push(heap_s, heap_r, size, s, d):
     return size
 
 
+@jit
+def offer_touched(touched, n_t, buf, seen, base, alive, check_alive, heap_s, heap_r, size, k, floor):
+    """Offer the first n_t rows listed in ``touched`` (offsets in the window starting at row ``base``) to the
+    heap, those scoring below ``floor`` or removed skipped, and set their buffer and mark back to 0; returns the
+    heap's new size and the floor, raised to the k-th best once the heap is full (later rows lose ties: one
+    below the k-th best cannot enter)."""
+    for t in range(n_t):
+        o = touched[t]
+        s = buf[o]
+        buf[o] = 0.0
+        seen[o] = 0
+        if s < floor or (check_alive and not alive[base + o]):
+            continue
+        size = push(heap_s, heap_r, size, s, base + o)
+        if size == k and heap_s[0] > floor:
+            floor = heap_s[0]
+    return size, floor
+
+
 #: The exhaustive top_k scores rows by windows of 2**WINDOW_SHIFT rows (a 64 KB buffer of doubles).
 WINDOW_SHIFT = 13
 #: ...and reads a whole window SCAN_BLOCK rows at a time, skipping a block where no row reaches the threshold.
@@ -123,16 +142,7 @@ def top_k_exhaustive(rows, tfs, starts, ends, idfs, qpos, table, dls, k1p1, aliv
                     i += 1
             cur[q] = i
         if listed:
-            for t in range(n_t):
-                o = touched[t]
-                s = buf[o]
-                buf[o] = 0.0
-                seen[o] = 0
-                if s < thr or (check_alive and not alive[base + o]):
-                    continue
-                size = push(heap_s, heap_r, size, s, base + o)
-                if size == k and heap_s[0] > thr:
-                    thr = heap_s[0]  # later rows lose ties: one below the k-th best cannot enter
+            size, thr = offer_touched(touched, n_t, buf, seen, base, alive, check_alive, heap_s, heap_r, size, k, thr)
         else:
             for blk in range(0, width, SCAN_BLOCK):  # counted first: a loop the compiler vectorises
                 n_up = 0
@@ -240,17 +250,8 @@ def top_k_marked(rows, tfs, starts, ends, idfs, ubs, qpos, table, dls, k1p1, ali
                 nxt[j] = p
         for j in range(m):
             at[j] = nxt[j]
-        for t in range(n_t):
-            o = touched[t]
-            s = buf[o]
-            buf[o] = 0.0
-            seen[o] = 0
-            if s < floor or (check_alive and not alive[base + o]):
-                continue
-            size = push(heap_s, heap_r, size, s, base + o)
-            if size == k and heap_s[0] > floor:
-                floor = heap_s[0]  # later rows lose ties: one below the k-th best cannot enter
-                if floor > thr:
-                    thr = floor
+        size, floor = offer_touched(touched, n_t, buf, seen, base, alive, check_alive, heap_s, heap_r, size, k, floor)
+        if floor > thr:
+            thr = floor
         base = limit
     return heap_r[:size], heap_s[:size]

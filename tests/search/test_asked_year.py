@@ -4,17 +4,9 @@ item of benchmarks/eval): Lee article 91, the claims against Dr Peter Hollingwor
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-from bot.core.config import load_settings
-from bot.intake.bulk import read_import
 from bot.search.answer_type import asks_year, states_year
 from bot.service import NewsService
 
-EVAL = Path(__file__).resolve().parents[2] / "benchmarks" / "eval"
 IN_1990 = (
     "Dr Peter Hollingworth has released a statement responding to claims he failed to act on abuse at the "
     "Toowoomba school in 1990 when he was the Anglican Archbishop."
@@ -23,18 +15,6 @@ DECADE = (
     "Dr Peter Hollingworth was the Anglican Archbishop of Brisbane when a teacher at a Toowoomba Anglican school "
     "allegedly abused students there more than a decade ago."
 )
-
-
-@pytest.fixture(scope="module")
-def news(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NewsService]:
-    root = tmp_path_factory.mktemp("asked-year")
-    (root / "corpus" / "articles").mkdir(parents=True)
-    service = NewsService.open(load_settings(data_dir=root / "data", corpus_dir=root / "corpus", reader="off"))
-    for path, kind in ((EVAL / "lee.jsonl", "newsbot"), (EVAL / "huffpost.jsonl", "huffpost")):
-        items, errors = read_import(path, kind)  # type: ignore[arg-type]
-        service.add_many(service.plan_import(items, errors).to_add, actor="test")
-    yield service
-    service.close()
 
 
 def test_which_questions_ask_the_year() -> None:

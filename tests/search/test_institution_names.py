@@ -5,18 +5,10 @@ from "Sydney's St George Hospital" to "Adelaide's Queen Elizabeth Hospital", whe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-from bot.core.config import load_settings
-from bot.intake.bulk import read_import
 from bot.search.question import read_question
 from bot.search.slots import institution_names
 from bot.service import NewsService
 
-EVAL = Path(__file__).resolve().parents[2] / "benchmarks" / "eval"
 FOUR = (
     "Four people receiving treatment in the unit have since been infected with the bacteria and one of those has died."
 )
@@ -24,18 +16,6 @@ MOVED = (
     "The woman infected with the bacteria, pseudomonas, was transferred from Sydney's St George Hospital late last "
     "month to the Intensive Care Unit at Adelaide's Queen Elizabeth Hospital."
 )
-
-
-@pytest.fixture(scope="module")
-def news(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NewsService]:
-    root = tmp_path_factory.mktemp("institutions")
-    (root / "corpus" / "articles").mkdir(parents=True)
-    service = NewsService.open(load_settings(data_dir=root / "data", corpus_dir=root / "corpus", reader="off"))
-    for path, kind in ((EVAL / "lee.jsonl", "newsbot"), (EVAL / "huffpost.jsonl", "huffpost")):
-        items, errors = read_import(path, kind)  # type: ignore[arg-type]
-        service.add_many(service.plan_import(items, errors).to_add, actor="test")
-    yield service
-    service.close()
 
 
 def test_the_names_a_question_types_before_an_institution(news: NewsService) -> None:

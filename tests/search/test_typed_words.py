@@ -4,31 +4,10 @@ real text of the evaluation store (every Lee article and HuffPost item of benchm
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-from bot.core.config import load_settings
-from bot.intake.bulk import read_import
 from bot.search.lexicon import phrasal_verb
 from bot.search.question import read_question
 from bot.search.shorthand import full_form, is_name
 from bot.service import NewsService
-
-EVAL = Path(__file__).resolve().parents[2] / "benchmarks" / "eval"
-
-
-@pytest.fixture(scope="module")
-def news(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NewsService]:
-    root = tmp_path_factory.mktemp("shorthand")
-    (root / "corpus" / "articles").mkdir(parents=True)
-    service = NewsService.open(load_settings(data_dir=root / "data", corpus_dir=root / "corpus", reader="off"))
-    for path, kind in ((EVAL / "lee.jsonl", "newsbot"), (EVAL / "huffpost.jsonl", "huffpost")):
-        items, errors = read_import(path, kind)  # type: ignore[arg-type]
-        service.add_many(service.plan_import(items, errors).to_add, actor="test")
-    yield service
-    service.close()
 
 
 def test_the_table() -> None:
