@@ -16,6 +16,7 @@ with a pronoun or "the company" and leans on the sentence before it is marked to
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import NamedTuple
 
 from bot.search.answer_type import asks_year, holds, states_year, strong
 from bot.search.candidates import Candidate
@@ -23,7 +24,7 @@ from bot.search.held import MAX_WORDS, held_masks
 from bot.search.index import Passage
 from bot.search.question import SUPPORTED, QuestionWord, ReadQuestion
 from bot.search.relevance import Relevance, Support, judge, leans, opening_name, rules_out
-from bot.search.slots import other_in_slot
+from bot.search.slots import Slots, other_in_slot, question_slots
 
 __all__ = ["REASON_WEIGHT", "SEMANTIC_WEIGHT", "judge_candidates", "tells_event"]
 
@@ -60,7 +61,8 @@ def judge_candidates(question: ReadQuestion, found: list[Candidate]) -> Callable
                                                           if lacking >> i & 1))  # fmt: skip
         else:
             _judge(question, candidate, cache, table)
-    return lambda candidate: _settle(question, candidate, kinds)
+    asked = _Asked(question_slots(question), question.kind == "when" and asks_year(question.text))
+    return lambda candidate: _settle(question, candidate, kinds, asked)
 
 
 def _lacking(candidate: Candidate, cache: dict[object, Support], table: _SupportTable, held: dict[int, int]) -> int:
@@ -175,10 +177,17 @@ _MOST_TYPED = 0.1 + 0.1  # the most _settle's answer kind adds: stated in the se
 _MOST_TYPED_WHY = 0.1 + 0.1 + REASON_WEIGHT  # ... and, for a why question, a reason that tells the event
 
 
-def _settle(question: ReadQuestion, candidate: Candidate, kinds: dict[int, str | None]) -> None:
+class _Asked(NamedTuple):
+    """What of the question settling reads, read once for all its candidates."""
+
+    slots: Slots  # its people, party and institution slots (bot.search.slots)
+    year: bool  # a "what year" question
+
+
+def _settle(question: ReadQuestion, candidate: Candidate, kinds: dict[int, str | None], asked: _Asked) -> None:
     """Read a relevant candidate's answer type and give it its score (at most its :attr:`Candidate.ceiling`)."""
     candidate.ceiling = None
-    _answer_type(question, candidate, kinds)
+    _answer_type(question, candidate, kinds, asked.slots)
     typed = 0.0
     if candidate.answer_type_in is not None:
         typed = 0.1 if candidate.answer_type_in == "sentence" else 0.05
@@ -186,7 +195,7 @@ def _settle(question: ReadQuestion, candidate: Candidate, kinds: dict[int, str |
                 or candidate.passage).text  # fmt: skip
         if strong(question.kind, text, question.names):
             typed += 0.1
-        if question.kind == "when" and asks_year(question.text) and not states_year(text):
+        if asked.year and not states_year(text):
             typed -= 0.05  # "what year": "more than a decade ago" is a date the reader must count back from
         if question.kind == "why" and candidate.answer_type_in == "sentence":
             typed += REASON_WEIGHT if tells_event(question, candidate.passage) else REASON_WEIGHT / 2
@@ -243,10 +252,10 @@ def _holds(question: ReadQuestion, passage: Passage, kinds: dict[int, str | None
     return kinds[passage.pid]
 
 
-def _answer_type(question: ReadQuestion, candidate: Candidate, kinds: dict[int, str | None]) -> None:
+def _answer_type(question: ReadQuestion, candidate: Candidate, kinds: dict[int, str | None], slots: Slots) -> None:
     if question.kind in _TYPED_KINDS and not _about_event(question, candidate):
         return  # a date, a count or a name, but of another event
-    if other_in_slot(question, (candidate.passage, candidate.previous, candidate.following, candidate.headline)):
+    if other_in_slot(question, (candidate.passage, candidate.previous, candidate.following, candidate.headline), slots):
         return  # "Labor MP Lyn Breuer" answers who the Labor MP is, not the Liberal one
     if question.kind in (*_TYPED_KINDS, *_HELPED_KINDS):
         found = _holds(question, candidate.passage, kinds)

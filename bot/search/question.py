@@ -139,6 +139,7 @@ class ReadQuestion:
 
 
 _WORD = re.compile(r"[^\W_][\w.'’-]*")
+_NAMED = (only_proper, known_name, is_name)  # a lower-case word held as a name: WordNet's, or shorthand for one
 # Numbers written as words: a question that says "second" is not answered by a sentence about the first.
 _NUMBER_WORDS = frozenset(
     """two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred thousand
@@ -178,8 +179,7 @@ def read_question(index: CoverageIndex, question: str) -> ReadQuestion:
             typed = re.sub(r"['’]s$", "", raw.casefold())
             word = QuestionWord(typed, term, weights[term], position=len(words))
             word.number = any(c.isdigit() for c in term) or typed in _NUMBER_WORDS
-            named = (only_proper, known_name, is_name)
-            word.name = (term in typed_names or any(f(typed) for f in named)) and not word.number
+            word.name = (term in typed_names or any(f(typed) for f in _NAMED)) and not word.number
             asked = typed == verb and not word.name
             after = matches[at + 1].group().casefold() if at + 1 < len(matches) else ""
             phrasal = phrasal_verb(typed, after)  # "take over": assume, seize; not "take" alone

@@ -29,7 +29,7 @@ from bot.search.index import Passage
 from bot.search.lexicon import lemmas, lexical_file, only_proper, proper_noun
 from bot.search.question import SPELLING, SUPPORTED, QuestionWord, ReadQuestion
 
-__all__ = ["institution_names", "kind_of", "other_in_slot", "slot_pairs"]
+__all__ = ["Slots", "institution_names", "kind_of", "other_in_slot", "question_slots", "slot_pairs"]
 
 _WORD = re.compile(r"[^\W_][\w.'’-]*")
 _POSSESSIVE = re.compile(r"['’]s?$")
@@ -75,10 +75,24 @@ def slot_pairs(question: ReadQuestion) -> list[tuple[QuestionWord, QuestionWord]
     return pairs
 
 
-def other_in_slot(question: ReadQuestion, passages: Sequence[Passage | None]) -> bool:
+Slots = tuple[
+    list[tuple[QuestionWord, QuestionWord]], list[tuple[tuple[QuestionWord, ...], QuestionWord]]
+]  # the question's (people or party, noun) pairs and its (institution name, head noun) pairs
+
+
+def question_slots(question: ReadQuestion) -> Slots:
+    """What of the question :func:`other_in_slot` checks: read once per question by a caller that checks many
+    passages (the judge's candidates), rather than once a passage."""
+    return slot_pairs(question), institution_names(question)
+
+
+def other_in_slot(question: ReadQuestion, passages: Sequence[Passage | None], slots: Slots | None = None) -> bool:
     """Whether the first of ``passages`` (the sentence, then its context: neighbours, headline) that writes a
-    modified noun of the question writes it only after a word of another people or party (see the module doc)."""
-    for name, modified in slot_pairs(question):
+    modified noun of the question writes it only after a word of another people or party (see the module doc),
+    or, where it writes an institution the question names, names another institution there
+    (:func:`_other_institution`). ``slots``: the question's :func:`question_slots`, if already read."""
+    pairs, institutions = question_slots(question) if slots is None else slots
+    for name, modified in pairs:
         kind = kind_of(name.word)
         for passage in passages:
             if passage is None or modified.support(passage.terms)[0] < SPELLING:
@@ -90,7 +104,7 @@ def other_in_slot(question: ReadQuestion, passages: Sequence[Passage | None]) ->
                 if any(_filler_kind(word) == kind for _, words in runs for word in words):
                     return True
             break  # the nearest passage that writes the noun decides
-    return _other_institution(question, passages)
+    return _other_institution(institutions, passages)
 
 
 def institution_names(question: ReadQuestion) -> list[tuple[tuple[QuestionWord, ...], QuestionWord]]:
@@ -120,12 +134,15 @@ def _names(word: QuestionWord) -> bool:
     return word.name or lexical_file(word.word, "a") == "adj.pert" or only_proper(word.word)
 
 
-def _other_institution(question: ReadQuestion, passages: Sequence[Passage | None]) -> bool:
-    """Whether the first of ``passages`` that writes an institution head noun of the question names another one
+def _other_institution(
+    institutions: list[tuple[tuple[QuestionWord, ...], QuestionWord]], passages: Sequence[Passage | None]
+) -> bool:
+    """Whether the first of ``passages`` that writes an institution head noun of the question (``institutions``:
+    its :func:`institution_names`) names another one
     there: every capitalised run before the noun lacks a name word of the question and holds a word the question
     does not ("Adelaide's Queen Elizabeth Hospital" for "the royal adelaide hospital"). A passage that writes the
     noun with no name before it ("the hospital") does not decide against it."""
-    for name, head in institution_names(question):
+    for name, head in institutions:
         for passage in passages:
             if passage is None or head.support(passage.terms)[0] < SPELLING:
                 continue
