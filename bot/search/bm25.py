@@ -120,8 +120,9 @@ class BM25Index:
     # Tuning knobs: the numpy top_k's candidate sample (tests shrink it); the rows the compiled top_k scores
     # first to seed its threshold: one per seed_per_row postings of the query, at most seed_sample; below
     # exhaustive_below postings it scores every posting unseeded (tests set 0 to reach MaxScore on small data);
-    # MaxScore runs when it would walk at most 1/maxscore_within of the postings, the marked merge above that
-    # (kernels_jit.top_k_marked; 0 never merges, a huge value always does).
+    # of the queries whose MaxScore walk would be at most 1/5 of their postings (above that every posting is
+    # scored: fixed in kernels_jit.top_k_terms), MaxScore runs those it would walk at most 1/maxscore_within of,
+    # the marked merge the others (kernels_jit.top_k_marked; 0 never merges, a huge value merges all of them).
     _candidate_sample, seed_sample, seed_per_row, exhaustive_below = 8192, 1024, 1024, 10_000
     maxscore_within = 10
 

@@ -11,8 +11,9 @@ passage is dropped as soon as an upper bound of its score falls below the k-th b
 drop little, every posting is scored instead, window by window of rows into a small buffer that stays in
 cache, which is then cheaper. In between (the weak terms out, but many rows to look them up for), a window's
 rows of the strong terms are marked first and the weak terms' postings read in order, added at marked rows
-only: MaxScore's split without its lookups. A bulk build counts terms and transposes the forward index in one pass each,
-straight into the final arrays.
+only: MaxScore's split without its lookups. A bulk build numbers each chunk's tokens (by object where the
+token strings are shared, with one vocabulary lookup per distinct object), then counts terms and transposes the
+forward index in one pass each, straight into the final arrays.
 
 Exactness: every score that is computed is the same IEEE-754 double operation in the same order as
 ``rank_bm25.BM25Okapi`` (``idf * (tf * (k1 + 1) / (tf + norm))``, added token after token in query order,
@@ -30,8 +31,10 @@ happens on an add, and a query uses the kernels only once they are loaded or whe
 (``BM25Index.compiled_from`` passages) for them to pay off at once; a long-running process can load them
 ahead with :func:`warm_up_in_background`.
 
-The loops themselves are module-level functions of :mod:`bot.search.kernels_jit` (so that numba's disk cache
-holds across processes); this module decides when to load them.
+The loops themselves are module-level functions (so that numba's disk cache holds across processes) of
+:mod:`bot.search.kernels_jit` (MaxScore, dense scores, the seed), :mod:`bot.search.window_jit` (the every-posting
+and marked paths, the heap) and :mod:`bot.search.build_jit` (the bulk build, and the numbering of a chunk's tokens
+by object), the last two re-exported by the first; this module decides when to load them.
 """
 
 from __future__ import annotations

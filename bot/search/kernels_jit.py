@@ -24,7 +24,6 @@ import numpy as np
 from bot.search.build_jit import count_terms as count_terms
 from bot.search.build_jit import number_addresses as number_addresses
 from bot.search.build_jit import transpose as transpose
-from bot.search.window_jit import WINDOW_SHIFT as WINDOW_SHIFT
 from bot.search.window_jit import push as push
 from bot.search.window_jit import top_k_exhaustive as top_k_exhaustive
 from bot.search.window_jit import top_k_marked as top_k_marked

@@ -77,7 +77,7 @@ def _run(work: Callable[..., T], args: tuple[Any, ...]) -> T:
     return work(_service, *args)
 
 
-def _pid(_: object = None) -> int:
+def _pid() -> int:
     return os.getpid()
 
 
@@ -112,7 +112,7 @@ class AnswerWorkers:
         with self._lock:
             executor = self._executor
         try:
-            for future in [executor.submit(_pid, i) for i in range(self.processes)]:  # one task spawns one worker
+            for future in [executor.submit(_pid) for _ in range(self.processes)]:  # one task spawns one worker
                 future.result()
             # The first worker ready may have taken every task while the others still start: wait until each has
             # said its pid, asking the pool now and then whether one failed (a broken pool raises).

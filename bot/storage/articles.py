@@ -27,7 +27,7 @@ _COLUMNS = "a.id, a.title, a.source, a.date, a.url, a.authors, a.body, a.added_a
 
 
 # The rows of the coverage of the server ``:server`` (0: the default collection) in ``articles a``.
-_VISIBLE = (
+_VISIBLE = (  # its first term is a.server_id: _NEXT_IN_ORDER's "+" before it keeps an index out (see there)
     "a.server_id IN (:server, 0) AND (a.server_id = :server OR NOT EXISTS "
     "(SELECT 1 FROM overrides o WHERE o.server_id = :server AND o.article_id = a.id))"
 )

@@ -20,7 +20,7 @@ from tests.search.test_bm25 import reference_top_k
 
 pytestmark = pytest.mark.skipif(not available(), reason="numba is not installed")
 
-WINDOW = 8192  # 2 ** kernels_jit.WINDOW_SHIFT
+WINDOW = 8192  # 2 ** window_jit.WINDOW_SHIFT
 
 
 @pytest.fixture
